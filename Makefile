@@ -1,0 +1,36 @@
+# Thin wrapper over CMake for the README's commands.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEB_BUILD := build-essential cmake ninja-build pkg-config
+DEB_TEST := clang libclang-rt-14-dev valgrind libonnx-testdata python3 nodejs npm
+
+.PHONY: all build deps deps-test demo test test-asan test-zoo clean
+
+all: build
+
+deps:
+	@if ! dpkg -s $(DEB_BUILD) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_BUILD); fi
+
+deps-test: deps
+	@if ! dpkg -s $(DEB_TEST) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_TEST); fi
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	./$(BUILD)/cort run demo/tiny_cnn.onnx --input input=demo/digit.npy
+
+test: deps-test build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'zoo|slow'
+
+test-asan: deps-test
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCORT_SANITIZE=ON
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -LE 'zoo|slow'
+
+clean:
+	rm -rf $(BUILD) build-asan

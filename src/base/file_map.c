@@ -1,0 +1,37 @@
+#include "base/file_map.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+cort_status *cort_map_file(const char *path, void **addr, size_t *size) {
+    *addr = NULL;
+    *size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cort_error(errno == ENOENT ? CORT_NO_SUCH_FILE : CORT_FAIL, "cannot open '%s': %s", path,
+                          strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cort_error(CORT_FAIL, "'%s' is not a readable regular file", path);
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        return NULL;
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int err = errno;
+    close(fd);
+    if (p == MAP_FAILED) return cort_error(CORT_FAIL, "cannot map '%s': %s", path, strerror(err));
+    *addr = p;
+    *size = (size_t)st.st_size;
+    return NULL;
+}
+
+void cort_unmap_file(void *addr, size_t size) {
+    if (addr && size) munmap(addr, size);
+}

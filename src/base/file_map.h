@@ -1,0 +1,11 @@
+/* Read-only memory mapping of whole files (the model and its external data). */
+#ifndef CORT_BASE_FILE_MAP_H
+#define CORT_BASE_FILE_MAP_H
+#include <stddef.h>
+
+#include "base/status.h"
+
+/* Maps `path` read-only. An empty file maps to a NULL address with size 0. */
+cort_status *cort_map_file(const char *path, void **addr, size_t *size);
+void cort_unmap_file(void *addr, size_t size);
+#endif

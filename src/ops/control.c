@@ -1,0 +1,5 @@
+#include "ops/op.h"
+
+const cort_op_def cort_ops_control[] = {
+    {0},
+};
