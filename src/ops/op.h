@@ -101,6 +101,9 @@ typedef struct cort_prepare_ctx {
     const void **state;
 } cort_prepare_ctx;
 
+/* Newest default-domain opset cort implements; models importing a newer one are refused at load. */
+#define CORT_OPSET_MAX 17
+
 /* Bit masks of element types for a row's type constraint. */
 #define CORT_T(t) (1u << (t))
 #define CORT_TS_FLOAT (CORT_T(CORT_FLOAT) | CORT_T(CORT_DOUBLE) | CORT_T(CORT_FLOAT16) | CORT_T(CORT_BFLOAT16))
