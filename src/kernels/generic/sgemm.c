@@ -1,0 +1,271 @@
+/* Cache-blocked single-precision GEMM in the style of BLIS/GotoBLAS: panels of A (MC x KC) and B
+ * (KC x NC) are packed into contiguous micro-panels, then a register-blocked MR x NR micro-kernel
+ * written in plain C runs over them; gcc and clang vectorise its inner loop. On x86-64 a second copy
+ * of the block loop is compiled for AVX2+FMA and picked at run time when the CPU has it. */
+#include <string.h>
+
+#include "kernels/kernels.h"
+
+enum {
+    MR = 6,    /* rows of the micro-tile: 6 x 16 floats = 12 AVX registers of accumulators */
+    NR = 16,
+    MC = 120,  /* A block: MC x KC floats stay in L2 */
+    KC = 256,
+    NC = 2048, /* B block: KC x NC floats stay in L3 */
+};
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CORT_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define CORT_ALWAYS_INLINE inline
+#endif
+
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define CORT_SGEMM_X86_FMA 1
+#endif
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+size_t cort_sgemm_work_size(int64_t m, int64_t n, int64_t k) {
+    if (m <= 0 || n <= 0 || k <= 0) return 64;
+    int64_t kc = min64(k, KC);
+    int64_t a_panel = round_up(min64(m, MC), MR) * kc;
+    int64_t b_panel = round_up(min64(n, NC), NR) * kc;
+    return (size_t)(a_panel + b_panel) * sizeof(float) + 128;
+}
+
+/* Packs alpha * op(A)[i0 .. i0+mc, p0 .. p0+kc) as MR-row micro-panels, k-major, zero-padded. */
+static void pack_a(bool trans, const float *a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+                   float alpha, float *out) {
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+        int64_t rows = min64(MR, mc - ir);
+        for (int64_t p = 0; p < kc; p++) {
+            float *dst = out + p * MR;
+            for (int64_t i = 0; i < rows; i++) {
+                int64_t row = i0 + ir + i, col = p0 + p;
+                dst[i] = alpha * (trans ? a[col * lda + row] : a[row * lda + col]);
+            }
+            for (int64_t i = rows; i < MR; i++) dst[i] = 0;
+        }
+        out += MR * kc;
+    }
+}
+
+/* Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) as NR-column micro-panels, k-major, zero-padded. */
+static void pack_b(bool trans, const float *b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                   float *out) {
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+        int64_t cols = min64(NR, nc - jr);
+        for (int64_t p = 0; p < kc; p++) {
+            float *dst = out + p * NR;
+            if (!trans && cols == NR) {
+                memcpy(dst, b + (p0 + p) * ldb + j0 + jr, NR * sizeof(float));
+                continue;
+            }
+            for (int64_t j = 0; j < cols; j++) {
+                int64_t row = p0 + p, col = j0 + jr + j;
+                dst[j] = trans ? b[col * ldb + row] : b[row * ldb + col];
+            }
+            for (int64_t j = cols; j < NR; j++) dst[j] = 0;
+        }
+        out += NR * kc;
+    }
+}
+
+/* The micro-kernel: acc = packed A micro-panel (MR x kc) * packed B micro-panel (kc x NR), then
+ * C = acc + beta * C on the valid mr x nr corner. With GNU C the 16 columns are two 8-float vector
+ * values, so the accumulators live in registers whatever the target ISA; MADD(a, b, acc) returns
+ * acc + a * b for a broadcast scalar a, fused into one instruction in the FMA build. */
+#if defined(__GNUC__) || defined(__clang__)
+typedef float vec8 __attribute__((vector_size(32)));
+/* unaligned load; a macro because passing AVX values between functions changes the ABI */
+#define LOAD8(v, p) memcpy(&(v), (p), sizeof(v))
+#define MADD_PLAIN(a, b, acc) ((acc) + (a) * (b))
+
+#define DEFINE_BLOCK(name, attrs, MADD)                                                                     \
+    attrs static void name(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c, \
+                           int64_t ldc, float beta) {                                                      \
+        for (int64_t jr = 0; jr < nc; jr += NR) {                                                          \
+            for (int64_t ir = 0; ir < mc; ir += MR) {                                                      \
+                const float *a = ap + ir * kc, *b = bp + jr * kc;                                          \
+                vec8 acc[MR][2];                                                                           \
+                for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = (vec8){0};                            \
+                for (int64_t p = 0; p < kc; p++) {                                                         \
+                    vec8 b0, b1;                                                                           \
+                    LOAD8(b0, b);                                                                          \
+                    LOAD8(b1, b + 8);                                                                      \
+                    for (int i = 0; i < MR; i++) {                                                         \
+                        acc[i][0] = MADD(a[i], b0, acc[i][0]);                                             \
+                        acc[i][1] = MADD(a[i], b1, acc[i][1]);                                             \
+                    }                                                                                      \
+                    a += MR;                                                                               \
+                    b += NR;                                                                               \
+                }                                                                                          \
+                float tile[MR][NR];                                                                        \
+                memcpy(tile, acc, sizeof tile);                                                            \
+                store_tile(tile, c + ir * ldc + jr, ldc, min64(MR, mc - ir), min64(NR, nc - jr), beta);    \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+#else
+#define DEFINE_BLOCK(name, attrs, MADD)                                                                     \
+    static void name(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,        \
+                     int64_t ldc, float beta) {                                                            \
+        for (int64_t jr = 0; jr < nc; jr += NR) {                                                          \
+            for (int64_t ir = 0; ir < mc; ir += MR) {                                                      \
+                const float *a = ap + ir * kc, *b = bp + jr * kc;                                          \
+                float tile[MR][NR] = {{0}};                                                                \
+                for (int64_t p = 0; p < kc; p++, a += MR, b += NR)                                         \
+                    for (int i = 0; i < MR; i++)                                                           \
+                        for (int j = 0; j < NR; j++) tile[i][j] += a[i] * b[j];                            \
+                store_tile(tile, c + ir * ldc + jr, ldc, min64(MR, mc - ir), min64(NR, nc - jr), beta);    \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+#endif
+
+static CORT_ALWAYS_INLINE void store_tile(float tile[MR][NR], float *c, int64_t ldc, int64_t mr, int64_t nr,
+                                          float beta) {
+    for (int64_t i = 0; i < mr; i++) {
+        float *ci = c + i * ldc;
+        if (beta == 0) {
+            for (int64_t j = 0; j < nr; j++) ci[j] = tile[i][j];
+        } else {
+            for (int64_t j = 0; j < nr; j++) ci[j] = tile[i][j] + beta * ci[j];
+        }
+    }
+}
+
+DEFINE_BLOCK(block_plain, , MADD_PLAIN)
+
+#ifdef CORT_SGEMM_X86_FMA
+#include <immintrin.h>
+#define MADD_FMA(a, b, acc) ((vec8)_mm256_fmadd_ps(_mm256_set1_ps(a), (__m256)(b), (__m256)(acc)))
+DEFINE_BLOCK(block_fma, __attribute__((target("avx2,fma"))), MADD_FMA)
+#endif
+
+typedef void (*block_fn)(int64_t, int64_t, int64_t, const float *, const float *, float *, int64_t, float);
+
+static block_fn pick_block(void) {
+#ifdef CORT_SGEMM_X86_FMA
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return block_fma;
+#endif
+    return block_plain;
+}
+
+static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc) {
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+}
+
+void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha == 0) {
+        scale_c(m, n, beta, c, ldc);
+        return;
+    }
+    block_fn block = pick_block();
+    int64_t kc_max = min64(k, KC);
+    float *ap = (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
+    float *bp = ap + round_up(min64(m, MC), MR) * kc_max;
+    for (int64_t jc = 0; jc < n; jc += NC) {
+        int64_t nc = min64(NC, n - jc);
+        for (int64_t pc = 0; pc < k; pc += KC) {
+            int64_t kc = min64(KC, k - pc);
+            float beta_here = pc == 0 ? beta : 1.0f;
+            pack_b(trans_b, b, ldb, pc, kc, jc, nc, bp);
+            for (int64_t ic = 0; ic < m; ic += MC) {
+                int64_t mc = min64(MC, m - ic);
+                pack_a(trans_a, a, lda, ic, mc, pc, kc, alpha, ap);
+                block(mc, nc, kc, ap, bp, c + ic * ldc + jc, ldc, beta_here);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ threaded */
+
+typedef struct sgemm_split {
+    bool trans_a, trans_b, split_rows;
+    int64_t m, n, k, chunk, lda, ldb, ldc;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+    char *work;
+    size_t work_each;
+} sgemm_split;
+
+static int sgemm_tasks(int64_t m, int64_t n, int64_t k, int threads, bool *split_rows, int64_t *chunk) {
+    *split_rows = m >= n;
+    int64_t len = *split_rows ? m : n, unit = *split_rows ? MR : NR;
+    /* below ~64k multiply-adds per thread the fork costs more than it saves */
+    double by_work = (double)m * (double)n * (double)(k > 0 ? k : 1) / 65536.0;
+    int64_t tasks = threads < 1 ? 1 : threads;
+    if ((double)tasks > by_work) tasks = by_work >= 1 ? (int64_t)by_work : 1;
+    if (tasks > (len + unit - 1) / unit) tasks = (len + unit - 1) / unit;
+    if (tasks < 1) tasks = 1;
+    *chunk = round_up((len + tasks - 1) / tasks, unit);
+    return (int)((len + *chunk - 1) / *chunk);
+}
+
+size_t cort_sgemm_mt_work_size(int64_t m, int64_t n, int64_t k, int threads) {
+    bool rows;
+    int64_t chunk;
+    int tasks = sgemm_tasks(m, n, k, threads, &rows, &chunk);
+    size_t each = rows ? cort_sgemm_work_size(chunk, n, k) : cort_sgemm_work_size(m, chunk, k);
+    return each * (size_t)tasks;
+}
+
+static void sgemm_task(void *arg, int64_t begin, int64_t end) {
+    const sgemm_split *s = arg;
+    for (int64_t t = begin; t < end; t++) {
+        void *work = s->work + (size_t)t * s->work_each;
+        int64_t lo = t * s->chunk;
+        if (s->split_rows) {
+            int64_t rows = min64(s->chunk, s->m - lo);
+            const float *a = s->trans_a ? s->a + lo : s->a + lo * s->lda;
+            cort_sgemm(s->trans_a, s->trans_b, rows, s->n, s->k, s->alpha, a, s->lda, s->b, s->ldb, s->beta,
+                       s->c + lo * s->ldc, s->ldc, work);
+        } else {
+            int64_t cols = min64(s->chunk, s->n - lo);
+            const float *b = s->trans_b ? s->b + lo * s->ldb : s->b + lo;
+            cort_sgemm(s->trans_a, s->trans_b, s->m, cols, s->k, s->alpha, s->a, s->lda, b, s->ldb, s->beta,
+                       s->c + lo, s->ldc, work);
+        }
+    }
+}
+
+void cort_sgemm_mt(const cort_threads *th, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                   float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                   float *c, int64_t ldc, void *work) {
+    sgemm_split s = {trans_a, trans_b, false, m, n, k, 0, lda, ldb, ldc, alpha, beta, a, b, c, work, 0};
+    int tasks = sgemm_tasks(m, n, k, th ? th->count : 1, &s.split_rows, &s.chunk);
+    s.work_each = s.split_rows ? cort_sgemm_work_size(s.chunk, n, k) : cort_sgemm_work_size(m, s.chunk, k);
+    if (tasks <= 1 || !th) {
+        cort_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+        return;
+    }
+    th->parallel_for(th->self, tasks, 1, sgemm_task, &s);
+}
+
+/* ------------------------------------------------------------------ double */
+
+void cort_dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double *a,
+                int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc) {
+    for (int64_t i = 0; i < m; i++) {
+        double *ci = c + i * ldc;
+        for (int64_t j = 0; j < n; j++) ci[j] = beta == 0 ? 0 : beta * ci[j];
+        for (int64_t p = 0; p < k; p++) {
+            double av = alpha * (trans_a ? a[p * lda + i] : a[i * lda + p]);
+            if (!trans_b) {
+                const double *bp = b + p * ldb;
+                for (int64_t j = 0; j < n; j++) ci[j] += av * bp[j];
+            } else {
+                for (int64_t j = 0; j < n; j++) ci[j] += av * b[j * ldb + p];
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/* The kernel library: math on raw buffers. Kernels know nothing of graphs, nodes or tensors; the
+ * operator layer (src/ops) validates shapes and hands them plain pointers, sizes and strides.
+ * Matrices are row-major with an explicit leading dimension (elements between rows). */
+#ifndef CORT_KERNELS_KERNELS_H
+#define CORT_KERNELS_KERNELS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ threads
+ * Kernels that split their work take this small interface instead of a thread pool: `parallel_for`
+ * calls fn(arg, begin, end) over disjoint chunks covering [0, n) and returns when all are done (it may
+ * run them serially). `count` is how many threads may run at once (>= 1). */
+typedef void (*cort_task_fn)(void *arg, int64_t begin, int64_t end);
+typedef struct cort_threads {
+    void (*parallel_for)(void *self, int64_t n, int64_t min_chunk, cort_task_fn fn, void *arg);
+    void *self;
+    int count;
+} cort_threads;
+
+/* ------------------------------------------------------------------ SGEMM
+ * C[m x n] = alpha * op(A) * op(B) + beta * C, where op(A) is m x k (A is k x m when trans_a) and
+ * op(B) is k x n (B is n x k when trans_b). When beta == 0, C is only written, never read, so it may
+ * be uninitialised. `work` is scratch of at least cort_sgemm_work_size(m, n, k) bytes, 64-byte aligned
+ * preferred. */
+size_t cort_sgemm_work_size(int64_t m, int64_t n, int64_t k);
+void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work);
+
+/* The same, split over up to th->count threads along the larger of m and n; `work` must hold
+ * cort_sgemm_mt_work_size(m, n, k, th->count) bytes. th may be NULL (single-threaded). */
+size_t cort_sgemm_mt_work_size(int64_t m, int64_t n, int64_t k, int threads);
+void cort_sgemm_mt(const cort_threads *th, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                   float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                   float *c, int64_t ldc, void *work);
+
+/* Double-precision GEMM with the same conventions (a plain blocked loop; no workspace). */
+void cort_dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double *a,
+                int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);
+
+/* ------------------------------------------------------------- convolution
+ * Geometry of one convolution's spatial part (batch and channels are the caller's business). `in` is
+ * the spatial size of the image the kernel slides over, `out` the number of positions it takes;
+ * positions are out_i * stride - pad_begin + kernel_i * dilation, and ones outside [0, in) read zero. */
+#define CORT_CONV_MAX_SPATIAL 8
+typedef struct cort_conv_geom {
+    int spatial; /* number of spatial dimensions, 1..CORT_CONV_MAX_SPATIAL */
+    int64_t in[CORT_CONV_MAX_SPATIAL];
+    int64_t out[CORT_CONV_MAX_SPATIAL];
+    int64_t kernel[CORT_CONV_MAX_SPATIAL];
+    int64_t stride[CORT_CONV_MAX_SPATIAL];
+    int64_t dilation[CORT_CONV_MAX_SPATIAL];
+    int64_t pad_begin[CORT_CONV_MAX_SPATIAL];
+} cort_conv_geom;
+
+/* Products of in / out / kernel sizes. */
+int64_t cort_conv_in_size(const cort_conv_geom *g);
+int64_t cort_conv_out_size(const cort_conv_geom *g);
+int64_t cort_conv_kernel_size(const cort_conv_geom *g);
+
+/* Column matrix rows [row_begin, row_end) of im2col: row r = c * kernel_size + kernel offset, one
+ * column per output position (leading dimension out_size). `x` is channels x in_size. */
+void cort_im2col(const cort_conv_geom *g, const float *x, int64_t row_begin, int64_t row_end, float *col);
+/* The adjoint: adds each element of the column matrix (rows [row_begin, row_end), row = c *
+ * kernel_size + offset) into the image position it was read from; `y` is channels x in_size. Rows of
+ * one channel must not be split between concurrent calls. */
+void cort_col2im_add(const cort_conv_geom *g, const float *col, int64_t row_begin, int64_t row_end, float *y);
+
+/* Direct convolution of one channel with one filter (depthwise): y[out_size] = bias + sum x * w. */
+void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y);
+
+#endif
