@@ -1,0 +1,218 @@
+/* Element movement shared by the data-movement operator families (see movement.h). */
+#include "ops/movement.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+cort_status *cort_move_out(cort_kctx *ctx, int index, int32_t type, int rank, const int64_t *dims,
+                           cort_tensor **out) {
+    CORT_TRY(cort_out(ctx, index, type, rank, dims, out));
+    if (type == CORT_STRING) {
+        int64_t n = cort_shape_count(dims, rank);
+        if (n > 0) memset((*out)->data, 0, (size_t)n * sizeof(char *));
+    }
+    return NULL;
+}
+
+static cort_status *copy_strings(char **dst, char *const *src, int64_t n, int64_t src_stride) {
+    for (int64_t i = 0; i < n; i++) {
+        const char *s = src[i * src_stride] ? src[i * src_stride] : "";
+        size_t len = strlen(s);
+        char *d = malloc(len + 1);
+        if (!d) return cort_oom();
+        memcpy(d, s, len + 1);
+        free(dst[i]); /* a scatter may overwrite an element it wrote before */
+        dst[i] = d;
+    }
+    return NULL;
+}
+
+/* Copies n elements read `stride` apart into consecutive destination elements. */
+static void copy_strided_run(char *dst, const char *src, int64_t n, int64_t stride, size_t esize) {
+    if (stride == 1) {
+        memcpy(dst, src, (size_t)n * esize);
+        return;
+    }
+    switch (esize) {
+    case 1: for (int64_t i = 0; i < n; i++) dst[i] = src[i * stride]; break;
+    case 2: for (int64_t i = 0; i < n; i++) memcpy(dst + 2 * i, src + 2 * i * stride, 2); break;
+    case 4: for (int64_t i = 0; i < n; i++) memcpy(dst + 4 * i, src + 4 * i * stride, 4); break;
+    case 8: for (int64_t i = 0; i < n; i++) memcpy(dst + 8 * i, src + 8 * i * stride, 8); break;
+    default:
+        for (int64_t i = 0; i < n; i++) memcpy(dst + (size_t)i * esize, src + (size_t)(i * stride) * esize, esize);
+        break;
+    }
+}
+
+cort_status *cort_copy_elems(void *dst, int64_t di, const void *src, int64_t si, int64_t n, int32_t type) {
+    if (n <= 0) return NULL;
+    if (type == CORT_STRING) return copy_strings((char **)dst + di, (char *const *)src + si, n, 1);
+    size_t esize = cort_elem_size(type);
+    memmove((char *)dst + (size_t)di * esize, (const char *)src + (size_t)si * esize, (size_t)n * esize);
+    return NULL;
+}
+
+void cort_dense_strides(const int64_t *dims, int rank, int64_t *strides) {
+    int64_t s = 1;
+    for (int i = rank - 1; i >= 0; i--) {
+        strides[i] = s;
+        s *= dims[i] > 0 ? dims[i] : 1;
+    }
+}
+
+int64_t cort_dims_product(const int64_t *dims, int begin, int end) {
+    int64_t p = 1;
+    for (int i = begin; i < end; i++) p *= dims[i];
+    return p;
+}
+
+/* Drops unit dims and merges dims that are contiguous with their inner neighbour, so the inner loop
+ * runs as long as possible. */
+static void simplify_view(cort_view *v) {
+    int r = 0;
+    for (int i = 0; i < v->rank; i++) {
+        if (v->dims[i] == 1) continue;
+        if (r > 0 && v->strides[r - 1] == v->strides[i] * v->dims[i]) {
+            v->dims[r - 1] *= v->dims[i];
+            v->strides[r - 1] = v->strides[i];
+            continue;
+        }
+        v->dims[r] = v->dims[i];
+        v->strides[r] = v->strides[i];
+        r++;
+    }
+    v->rank = r;
+}
+
+typedef struct view_job {
+    const cort_view *v; /* simplified, rank >= 1 */
+    char *dst;
+    const char *src;
+    size_t esize;
+} view_job;
+
+static void copy_view_rows(void *arg, int64_t begin, int64_t end) {
+    const view_job *job = arg;
+    const cort_view *v = job->v;
+    int outer = v->rank - 1;
+    int64_t n = v->dims[outer], stride = v->strides[outer];
+    int64_t idx[CORT_VIEW_MAX_RANK], off = v->offset, rem = begin;
+    for (int k = outer - 1; k >= 0; k--) {
+        idx[k] = rem % v->dims[k];
+        rem /= v->dims[k];
+        off += idx[k] * v->strides[k];
+    }
+    for (int64_t row = begin; row < end; row++) {
+        copy_strided_run(job->dst + (size_t)(row * n) * job->esize, job->src + (size_t)off * job->esize, n,
+                         stride, job->esize);
+        for (int k = outer - 1; k >= 0; k--) { /* odometer step */
+            off += v->strides[k];
+            if (++idx[k] < v->dims[k]) break;
+            off -= v->strides[k] * v->dims[k];
+            idx[k] = 0;
+        }
+    }
+}
+
+static cort_status *copy_view_strings(char **dst, char *const *src, const cort_view *v) {
+    int outer = v->rank - 1;
+    int64_t n = v->dims[outer], rows = cort_dims_product(v->dims, 0, outer);
+    int64_t idx[CORT_VIEW_MAX_RANK] = {0}, off = v->offset;
+    for (int64_t row = 0; row < rows; row++) {
+        CORT_TRY(copy_strings(dst + row * n, src + off, n, v->strides[outer]));
+        for (int k = outer - 1; k >= 0; k--) {
+            off += v->strides[k];
+            if (++idx[k] < v->dims[k]) break;
+            off -= v->strides[k] * v->dims[k];
+            idx[k] = 0;
+        }
+    }
+    return NULL;
+}
+
+cort_status *cort_view_copy(cort_kctx *ctx, void *dst, const void *src, int32_t type, const cort_view *view) {
+    cort_view v = *view;
+    for (int i = 0; i < v.rank; i++)
+        if (v.dims[i] == 0) return NULL;
+    simplify_view(&v);
+    if (v.rank == 0) return cort_copy_elems(dst, 0, src, v.offset, 1, type);
+    if (type == CORT_STRING) return copy_view_strings(dst, src, &v);
+    view_job job = {&v, dst, src, cort_elem_size(type)};
+    int64_t n = v.dims[v.rank - 1], rows = cort_dims_product(v.dims, 0, v.rank - 1);
+    int64_t min_rows = n >= 16384 ? 1 : 16384 / n;
+    if (ctx && ctx->svc && ctx->svc->parallel_for && rows > min_rows)
+        ctx->svc->parallel_for(ctx, rows, min_rows, copy_view_rows, &job);
+    else
+        copy_view_rows(&job, 0, rows);
+    return NULL;
+}
+
+static bool is_int_type(int32_t type) {
+    switch (type) {
+    case CORT_INT8: case CORT_INT16: case CORT_INT32: case CORT_INT64:
+    case CORT_UINT8: case CORT_UINT16: case CORT_UINT32: case CORT_UINT64:
+        return true;
+    default:
+        return false;
+    }
+}
+
+cort_status *cort_read_ints(const cort_kctx *ctx, const cort_tensor *t, const char *what, int64_t *vals,
+                            int max, int *n) {
+    if (!is_int_type(t->type))
+        return cort_kerr(ctx, "%s must hold integers, got %s", what, cort_type_name(t->type));
+    if (t->rank > 1) return cort_kerr(ctx, "%s must be 1-D, got rank %d", what, (int)t->rank);
+    int64_t count = cort_tensor_count(t);
+    if (count < 0 || count > max)
+        return cort_kerr(ctx, "%s has %lld values, at most %d allowed", what, (long long)count, max);
+    for (int64_t i = 0; i < count; i++) vals[i] = cort_get_i64(t, i);
+    *n = (int)count;
+    return NULL;
+}
+
+bool cort_const_ints(const cort_tensor *t, int64_t *vals, int max, int *n) {
+    if (!t || !is_int_type(t->type) || t->rank > 1 || !t->data) return false;
+    int64_t count = cort_tensor_count(t);
+    if (count < 0 || count > max) return false;
+    for (int64_t i = 0; i < count; i++) vals[i] = cort_get_i64(t, i);
+    *n = (int)count;
+    return true;
+}
+
+cort_dim *cort_infer_out(cort_infer_ctx *ic, int index, int32_t elem, int rank, cort_status **st) {
+    *st = NULL;
+    if (index >= ic->n_out) return NULL;
+    cort_dim *dims = NULL;
+    if (rank > 0) {
+        dims = cort_pool_calloc(ic->pool, (size_t)rank, sizeof *dims);
+        if (!dims) {
+            *st = cort_oom();
+            return NULL;
+        }
+        for (int i = 0; i < rank; i++) dims[i].value = -1;
+    }
+    cort_type_set_tensor(&ic->out[index], elem, rank, dims);
+    return dims;
+}
+
+const cort_type *cort_infer_ranked(const cort_infer_ctx *ic, int index) {
+    if (index >= ic->n_in || !ic->in[index]) return NULL;
+    const cort_type *t = ic->in[index];
+    if (t->kind != CORT_TYPE_TENSOR || t->rank < 0 || t->rank > CORT_MAX_RANK) return NULL;
+    if (t->rank > 0 && !t->dims) return NULL;
+    return t;
+}
+
+bool cort_sort_unique_axes(int *axes, int n) {
+    for (int i = 1; i < n; i++) { /* insertion sort: n <= CORT_MAX_RANK */
+        int a = axes[i], j = i;
+        while (j > 0 && axes[j - 1] > a) {
+            axes[j] = axes[j - 1];
+            j--;
+        }
+        axes[j] = a;
+    }
+    for (int i = 1; i < n; i++)
+        if (axes[i] == axes[i - 1]) return false;
+    return true;
+}

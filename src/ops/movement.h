@@ -1,0 +1,56 @@
+/* Shared machinery of the data-movement operators (shape.c, slice.c, gather.c): they move elements
+ * without looking at them, so everything here works by element size, with strings duplicated so that
+ * every string output owns its strings. */
+#ifndef CORT_OPS_MOVEMENT_H
+#define CORT_OPS_MOVEMENT_H
+#include "ops/op.h"
+
+/* Tile views its output as [repeat, dim] pairs, so views may have twice the tensor rank. */
+#define CORT_VIEW_MAX_RANK (2 * CORT_MAX_RANK)
+
+/* A strided read of a source buffer: element (i0..in) of the view is src[offset + sum(ik * strides[k])].
+ * Strides count elements and may be zero (broadcast) or negative (reversed slices). */
+typedef struct cort_view {
+    int rank;
+    int64_t dims[CORT_VIEW_MAX_RANK];
+    int64_t strides[CORT_VIEW_MAX_RANK];
+    int64_t offset;
+} cort_view;
+
+/* cort_out for movement kernels: a string output comes back with every element NULL, so a kernel that
+ * fails half-way leaves only valid pointers for the executor to free. */
+cort_status *cort_move_out(cort_kctx *ctx, int index, int32_t type, int rank, const int64_t *dims,
+                           cort_tensor **out);
+
+/* Copies n elements of `type` from src[si..] to dst[di..]; string elements are duplicated with malloc
+ * (a NULL source string becomes ""). Fails only when memory is short. */
+cort_status *cort_copy_elems(void *dst, int64_t di, const void *src, int64_t si, int64_t n, int32_t type);
+
+/* Writes the view of `src` densely, in row-major view order, into dst. */
+cort_status *cort_view_copy(cort_kctx *ctx, void *dst, const void *src, int32_t type, const cort_view *v);
+
+/* Row-major element strides of a shape. */
+void cort_dense_strides(const int64_t *dims, int rank, int64_t *strides);
+
+/* Product of dims[begin..end). */
+int64_t cort_dims_product(const int64_t *dims, int begin, int end);
+
+/* Reads a scalar or 1-D integer tensor into vals[0..*n) (at most `max` values); the error names
+ * `what` (e.g. "input 'axes'"). */
+cort_status *cort_read_ints(const cort_kctx *ctx, const cort_tensor *t, const char *what, int64_t *vals,
+                            int max, int *n);
+
+/* Same for a constant known at load (no kernel context): false when `t` is not such a tensor. */
+bool cort_const_ints(const cort_tensor *t, int64_t *vals, int max, int *n);
+
+/* Marks output `index` as a tensor of `elem` with `rank` dims (rank < 0: unknown) and returns its dims
+ * array, every dim unknown (NULL for rank <= 0 or on shortage: check *st). */
+cort_dim *cort_infer_out(cort_infer_ctx *ic, int index, int32_t elem, int rank, cort_status **st);
+
+/* The input type when it is a tensor of known rank, else NULL. */
+const cort_type *cort_infer_ranked(const cort_infer_ctx *ic, int index);
+
+/* Sorts normalised axes and rejects duplicates; false on a duplicate. */
+bool cort_sort_unique_axes(int *axes, int n);
+
+#endif
