@@ -1,0 +1,258 @@
+/* The recurrence of RNN, GRU and LSTM for one element type. rnn.c includes this file once per type
+ * with RNN_T (float or double) and RNN_FN(name) (a suffixing macro) defined, so the cell math runs in
+ * the tensor's own precision without a copy of the code per type. Not a standalone header. */
+#if !defined(RNN_T) || !defined(RNN_FN)
+#error "rnn_steps.h is included by rnn.c with RNN_T, RNN_FN and the RNN_<MATH> macros defined"
+#endif
+
+/* c[m x n] (+)= a[m x k] * b[k x n]; b is row-major with leading dimension ldb. */
+static void RNN_FN(matmul)(int64_t m, int64_t n, int64_t k, const RNN_T *a, int64_t lda, const RNN_T *b,
+                           int64_t ldb, RNN_T *c, int64_t ldc, bool accumulate) {
+    for (int64_t i = 0; i < m; i++) {
+        RNN_T *crow = c + i * ldc;
+        if (!accumulate)
+            for (int64_t j = 0; j < n; j++) crow[j] = 0;
+        const RNN_T *arow = a + i * lda;
+        for (int64_t p = 0; p < k; p++) {
+            RNN_T av = arow[p];
+            const RNN_T *brow = b + p * ldb;
+            for (int64_t j = 0; j < n; j++) crow[j] += av * brow[j];
+        }
+    }
+}
+
+/* dst[cols x rows] = src[rows x cols]^T */
+static void RNN_FN(transpose)(const RNN_T *src, int64_t rows, int64_t cols, RNN_T *dst) {
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+}
+
+static void RNN_FN(activate)(const rnn_act *f, RNN_T *x, int64_t n) {
+    RNN_T a = (RNN_T)f->alpha, b = (RNN_T)f->beta;
+    switch (f->kind) {
+    case ACT_RELU:
+        for (int64_t i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0;
+        break;
+    case ACT_TANH:
+        for (int64_t i = 0; i < n; i++) x[i] = RNN_TANH(x[i]);
+        break;
+    case ACT_SIGMOID:
+        for (int64_t i = 0; i < n; i++) x[i] = (RNN_T)1 / ((RNN_T)1 + RNN_EXP(-x[i]));
+        break;
+    case ACT_AFFINE:
+        for (int64_t i = 0; i < n; i++) x[i] = a * x[i] + b;
+        break;
+    case ACT_LEAKY_RELU:
+        for (int64_t i = 0; i < n; i++) x[i] = x[i] >= 0 ? x[i] : a * x[i];
+        break;
+    case ACT_THRESHOLDED_RELU:
+        for (int64_t i = 0; i < n; i++) x[i] = x[i] > a ? x[i] : 0;
+        break;
+    case ACT_SCALED_TANH:
+        for (int64_t i = 0; i < n; i++) x[i] = a * RNN_TANH(b * x[i]);
+        break;
+    case ACT_HARD_SIGMOID:
+        for (int64_t i = 0; i < n; i++) {
+            RNN_T v = a * x[i] + b;
+            x[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+        }
+        break;
+    case ACT_ELU:
+        for (int64_t i = 0; i < n; i++) x[i] = x[i] >= 0 ? x[i] : a * (RNN_EXP(x[i]) - 1);
+        break;
+    case ACT_SOFTSIGN:
+        for (int64_t i = 0; i < n; i++) x[i] = x[i] / (1 + RNN_FABS(x[i]));
+        break;
+    case ACT_SOFTPLUS:
+        /* log(1 + e^x) without overflow for large x */
+        for (int64_t i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] + RNN_LOG1P(RNN_EXP(-x[i])) : RNN_LOG1P(RNN_EXP(x[i]));
+        break;
+    }
+}
+
+static void RNN_FN(clip)(RNN_T *x, int64_t n, const rnn_params *p) {
+    if (!p->has_clip) return;
+    RNN_T c = (RNN_T)p->clip;
+    for (int64_t i = 0; i < n; i++) x[i] = x[i] < -c ? -c : x[i] > c ? c : x[i];
+}
+
+/* Scratch of one direction's run, all of the element type. */
+typedef struct RNN_FN(rnn_bufs) {
+    RNN_T *w_t;   /* [input, G*H]: W of the direction transposed */
+    RNN_T *r_t;   /* [H, G*H] */
+    RNN_T *xw;    /* [seq*batch, G*H]: input projection plus folded biases, rows in X's order */
+    RNN_T *gates; /* [batch, G*H]: recurrent projection of the step */
+    RNN_T *h, *c; /* [batch, H] state */
+    RNN_T *rh;    /* [batch, H]: GRU r (.) H_{t-1} */
+    RNN_T *rh_r;  /* [batch, H]: (r (.) H_{t-1}) * R_h^T */
+} RNN_FN(rnn_bufs);
+
+static cort_status *RNN_FN(alloc_bufs)(const rnn_job *j, RNN_FN(rnn_bufs) *bf) {
+    int64_t gh = j->gates * j->hidden, bh = j->batch * j->hidden;
+    int64_t sizes[8] = {j->input * gh, j->hidden * gh, j->seq * j->batch * gh, j->batch * gh, bh, bh, bh, bh};
+    RNN_T **dst[8] = {&bf->w_t, &bf->r_t, &bf->xw, &bf->gates, &bf->h, &bf->c, &bf->rh, &bf->rh_r};
+    for (int i = 0; i < 8; i++) {
+        size_t bytes = (size_t)(sizes[i] ? sizes[i] : 1) * sizeof(RNN_T);
+        *dst[i] = j->ctx->svc->scratch(j->ctx, bytes);
+        if (!*dst[i]) return cort_kerr(j->ctx, "out of memory for %zu bytes of RNN scratch", bytes);
+    }
+    return NULL;
+}
+
+/* Input projection of every time step at once, with the biases that sit outside the recurrence. */
+static void RNN_FN(project_inputs)(const rnn_job *j, int d, RNN_FN(rnn_bufs) *bf) {
+    int64_t gh = j->gates * j->hidden, rows = j->seq * j->batch;
+    const RNN_T *w = (const RNN_T *)j->w + (int64_t)d * gh * j->input;
+    RNN_FN(transpose)(w, gh, j->input, bf->w_t);
+    RNN_FN(matmul)(rows, gh, j->input, j->x, j->input, bf->w_t, gh, bf->xw, gh, false);
+    if (!j->b) return;
+    const RNN_T *wb = (const RNN_T *)j->b + (int64_t)d * 2 * gh, *rb = wb + gh;
+    /* GRU with linear_before_reset keeps R's h-gate bias inside r (.) (...) */
+    int64_t rb_cols = (j->p->cell == CELL_GRU && j->p->linear_before_reset) ? 2 * j->hidden : gh;
+    for (int64_t r = 0; r < rows; r++) {
+        RNN_T *row = bf->xw + r * gh;
+        for (int64_t k = 0; k < gh; k++) row[k] += wb[k];
+        for (int64_t k = 0; k < rb_cols; k++) row[k] += rb[k];
+    }
+}
+
+static void RNN_FN(load_state)(const rnn_job *j, int d, const void *init, RNN_T *state) {
+    int64_t H = j->hidden;
+    for (int64_t b = 0; b < j->batch; b++) {
+        RNN_T *dst = state + b * H;
+        if (!init) {
+            for (int64_t k = 0; k < H; k++) dst[k] = 0;
+            continue;
+        }
+        memcpy(dst, (const RNN_T *)init + rnn_state_offset(j, d, b), (size_t)H * sizeof(RNN_T));
+    }
+}
+
+static void RNN_FN(store_state)(const rnn_job *j, int d, const RNN_T *state, void *out) {
+    if (!out) return;
+    for (int64_t b = 0; b < j->batch; b++)
+        memcpy((RNN_T *)out + rnn_state_offset(j, d, b), state + b * j->hidden,
+               (size_t)j->hidden * sizeof(RNN_T));
+}
+
+static void RNN_FN(simple_cell)(const rnn_job *j, int d, const RNN_T *x, RNN_T *g, RNN_T *h) {
+    for (int64_t k = 0; k < j->hidden; k++) g[k] += x[k];
+    RNN_FN(clip)(g, j->hidden, j->p);
+    RNN_FN(activate)(&j->p->acts[d][0], g, j->hidden);
+    memcpy(h, g, (size_t)j->hidden * sizeof(RNN_T));
+}
+
+/* Gate order i, o, f, c; peepholes P in order i, o, f. */
+static void RNN_FN(lstm_cell)(const rnn_job *j, int d, const RNN_T *x, RNN_T *g, RNN_T *h, RNN_T *c) {
+    int64_t H = j->hidden;
+    const rnn_act *acts = j->p->acts[d];
+    const RNN_T *peep = j->peep ? (const RNN_T *)j->peep + (int64_t)d * 3 * H : NULL;
+    RNN_T *gi = g, *go = g + H, *gf = g + 2 * H, *gc = g + 3 * H;
+    for (int64_t k = 0; k < 4 * H; k++) g[k] += x[k];
+    if (peep)
+        for (int64_t k = 0; k < H; k++) {
+            gi[k] += peep[k] * c[k];
+            gf[k] += peep[2 * H + k] * c[k];
+        }
+    /* o waits for the new cell state (its peephole reads C_t), so it is clipped later */
+    RNN_FN(clip)(gi, H, j->p);
+    RNN_FN(clip)(gf, 2 * H, j->p); /* f and c are adjacent */
+    RNN_FN(activate)(&acts[0], gi, H);
+    if (j->p->input_forget)
+        for (int64_t k = 0; k < H; k++) gf[k] = 1 - gi[k];
+    else
+        RNN_FN(activate)(&acts[0], gf, H);
+    RNN_FN(activate)(&acts[1], gc, H);
+    for (int64_t k = 0; k < H; k++) c[k] = gf[k] * c[k] + gi[k] * gc[k];
+    if (peep)
+        for (int64_t k = 0; k < H; k++) go[k] += peep[H + k] * c[k];
+    RNN_FN(clip)(go, H, j->p);
+    RNN_FN(activate)(&acts[0], go, H);
+    memcpy(h, c, (size_t)H * sizeof(RNN_T));
+    RNN_FN(activate)(&acts[2], h, H);
+    for (int64_t k = 0; k < H; k++) h[k] *= go[k];
+}
+
+/* z and r of one batch row, and r (.) H_{t-1} for the h gate when the reset comes before R_h. */
+static void RNN_FN(gru_gates)(const rnn_job *j, int d, const RNN_T *x, RNN_T *g, const RNN_T *h, RNN_T *rh) {
+    int64_t H = j->hidden;
+    for (int64_t k = 0; k < 2 * H; k++) g[k] += x[k];
+    RNN_FN(clip)(g, 2 * H, j->p);
+    RNN_FN(activate)(&j->p->acts[d][0], g, 2 * H);
+    if (!j->p->linear_before_reset)
+        for (int64_t k = 0; k < H; k++) rh[k] = g[H + k] * h[k];
+}
+
+/* h~ and the new state; `rec` is R_h's contribution: (r (.) H) R_h^T, or H R_h^T + Rb_h to be reset. */
+static void RNN_FN(gru_finish)(const rnn_job *j, int d, const RNN_T *x, RNN_T *g, const RNN_T *rec,
+                               RNN_T *h) {
+    int64_t H = j->hidden;
+    RNN_T *z = g, *r = g + H, *hh = g + 2 * H;
+    if (j->p->linear_before_reset) {
+        const RNN_T *rb = j->b ? (const RNN_T *)j->b + (int64_t)d * 6 * H + 5 * H : NULL;
+        for (int64_t k = 0; k < H; k++) hh[k] = x[2 * H + k] + r[k] * (rec[k] + (rb ? rb[k] : 0));
+    } else {
+        for (int64_t k = 0; k < H; k++) hh[k] = x[2 * H + k] + rec[k];
+    }
+    RNN_FN(clip)(hh, H, j->p);
+    RNN_FN(activate)(&j->p->acts[d][1], hh, H);
+    for (int64_t k = 0; k < H; k++) h[k] = (1 - z[k]) * hh[k] + z[k] * h[k];
+}
+
+/* Time index of step s for batch row b, or -1 when the row's sequence has ended. */
+static int64_t RNN_FN(step_time)(const rnn_job *j, bool reverse, int64_t s, int64_t b) {
+    int64_t len = j->lens ? j->lens[b] : j->seq;
+    if (s >= len) return -1;
+    return reverse ? len - 1 - s : s;
+}
+
+static cort_status *RNN_FN(run_direction)(const rnn_job *j, int d) {
+    RNN_FN(rnn_bufs) bf;
+    CORT_TRY(RNN_FN(alloc_bufs)(j, &bf));
+    int64_t H = j->hidden, gh = j->gates * H;
+    bool reverse = j->p->direction == DIR_REVERSE || d == 1;
+    RNN_FN(project_inputs)(j, d, &bf);
+    RNN_FN(transpose)((const RNN_T *)j->r + (int64_t)d * gh * H, gh, H, bf.r_t);
+    RNN_FN(load_state)(j, d, j->init_h, bf.h);
+    if (j->p->cell == CELL_LSTM) RNN_FN(load_state)(j, d, j->init_c, bf.c);
+    bool gru_split = j->p->cell == CELL_GRU && !j->p->linear_before_reset;
+    int64_t rec_cols = gru_split ? 2 * H : gh;
+    if (gru_split) memset(bf.rh, 0, (size_t)(j->batch * H) * sizeof(RNN_T));
+
+    for (int64_t s = 0; s < j->seq; s++) {
+        RNN_FN(matmul)(j->batch, rec_cols, H, bf.h, H, bf.r_t, gh, bf.gates, gh, false);
+        for (int64_t b = 0; b < j->batch; b++) {
+            int64_t t = RNN_FN(step_time)(j, reverse, s, b);
+            if (t < 0) continue;
+            const RNN_T *x = bf.xw + rnn_input_row(j, t, b) * gh;
+            RNN_T *g = bf.gates + b * gh, *h = bf.h + b * H;
+            if (j->p->cell == CELL_SIMPLE) RNN_FN(simple_cell)(j, d, x, g, h);
+            else if (j->p->cell == CELL_LSTM) RNN_FN(lstm_cell)(j, d, x, g, h, bf.c + b * H);
+            else RNN_FN(gru_gates)(j, d, x, g, h, bf.rh + b * H);
+        }
+        if (j->p->cell == CELL_GRU) {
+            const RNN_T *rec = bf.gates + 2 * H;
+            int64_t rec_ld = gh;
+            if (gru_split) {
+                RNN_FN(matmul)(j->batch, H, H, bf.rh, H, bf.r_t + 2 * H, gh, bf.rh_r, H, false);
+                rec = bf.rh_r;
+                rec_ld = H;
+            }
+            for (int64_t b = 0; b < j->batch; b++) {
+                int64_t t = RNN_FN(step_time)(j, reverse, s, b);
+                if (t < 0) continue;
+                RNN_FN(gru_finish)(j, d, bf.xw + rnn_input_row(j, t, b) * gh, bf.gates + b * gh,
+                                   rec + b * rec_ld, bf.h + b * H);
+            }
+        }
+        if (j->y)
+            for (int64_t b = 0; b < j->batch; b++) {
+                int64_t t = RNN_FN(step_time)(j, reverse, s, b);
+                if (t >= 0)
+                    memcpy((RNN_T *)j->y + rnn_output_offset(j, t, d, b), bf.h + b * H, (size_t)H * sizeof(RNN_T));
+            }
+    }
+    RNN_FN(store_state)(j, d, bf.h, j->y_h);
+    if (j->p->cell == CELL_LSTM) RNN_FN(store_state)(j, d, bf.c, j->y_c);
+    return NULL;
+}
