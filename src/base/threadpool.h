@@ -1,0 +1,21 @@
+/* A fixed set of worker threads running parallel_for ranges. Workers spin briefly for new work, then
+ * sleep on a condition variable, so an idle pool uses no CPU. One parallel_for at a time: a caller
+ * that finds the pool busy (another run on the same session) runs its range on its own thread. */
+#ifndef CORT_BASE_THREADPOOL_H
+#define CORT_BASE_THREADPOOL_H
+#include <stdint.h>
+
+#include "base/status.h"
+
+typedef struct cort_threadpool cort_threadpool;
+typedef void (*cort_pool_fn)(void *arg, int64_t begin, int64_t end);
+
+/* `threads` counts the caller: 1 creates no workers. */
+cort_status *cort_threadpool_create(int threads, cort_threadpool **out);
+void cort_threadpool_free(cort_threadpool *pool);
+int cort_threadpool_threads(const cort_threadpool *pool);
+/* Runs fn over [0, n) in chunks of at least min_chunk items; returns when every chunk is done. */
+void cort_threadpool_for(cort_threadpool *pool, int64_t n, int64_t min_chunk, cort_pool_fn fn, void *arg);
+/* Number of physical cores (falls back to online CPUs). */
+int cort_physical_cores(void);
+#endif

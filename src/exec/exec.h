@@ -1,0 +1,101 @@
+/* Sessions: a loaded model prepared into flat step lists (one per graph and subgraph), and runs over
+ * them. Everything decided at load lives in cort_exec_graph; everything a run mutates lives in its
+ * run context and frames, so concurrent runs share only read-only data. */
+#ifndef CORT_EXEC_EXEC_H
+#define CORT_EXEC_EXEC_H
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/threadpool.h"
+#include "ir/ir.h"
+#include "ops/op.h"
+
+typedef struct cort_step {
+    const cort_node *node;
+    const cort_op_def *def;
+    void *params;
+    const void *state;
+    int *release;        /* values whose last reader is this step: freed after it */
+    int n_release;
+} cort_step;
+
+typedef struct cort_exec_graph cort_exec_graph;
+
+typedef struct cort_subgraph_link {
+    const cort_graph *graph;
+    cort_exec_graph *exec;
+} cort_subgraph_link;
+
+struct cort_exec_graph {
+    const cort_graph *graph;
+    const cort_exec_graph *parent;
+    cort_step *steps; /* one per node, in topological order */
+    int n_steps;
+    int *outer_ids;   /* per value flagged OUTER: its id in the defining enclosing graph, else -1 */
+    int *outer_depth; /* per value flagged OUTER: how many graphs up that enclosing graph is */
+    int *def_step;    /* per value: the step defining it, -1 for inputs/initializers/outer */
+    int *last_step;   /* per value: the last step reading it (n_steps for graph outputs), -1 if unread */
+    cort_subgraph_link *children;
+    int n_children;
+};
+
+/* A cached arena plan for one signature of input shapes. */
+typedef struct cort_plan {
+    char *signature;
+    size_t arena_bytes;
+    size_t *offsets; /* per value of the top graph: arena offset, or SIZE_MAX when not planned */
+    size_t *sizes;   /* per value: planned bytes */
+    unsigned long last_used;
+} cort_plan;
+
+#define CORT_PLAN_CACHE 8
+
+typedef struct cort_run_ctx cort_run_ctx;
+
+typedef struct cort_io_entry {
+    int value_id;
+    cort_io_info info;
+    int64_t *dims;
+    const char **dim_names;
+} cort_io_entry;
+
+struct cort_session {
+    cort_model *model;
+    cort_exec_graph *main;
+    cort_pool pool; /* parsed params, packed state, metadata */
+    int threads;
+    int opt_level;
+    int log_level;
+    cort_threadpool *threadpool;
+    cort_io_entry *inputs, *outputs;
+    int n_inputs, n_outputs;
+    /* shared mutable state, under `lock` */
+    pthread_mutex_t lock;
+    cort_plan plans[CORT_PLAN_CACHE];
+    unsigned long plan_clock;
+    size_t max_arena;
+    cort_run_ctx *idle; /* run contexts kept for reuse (a stack) */
+};
+
+struct cort_session_options {
+    int threads;
+    int opt_level;
+    int log_level;
+};
+
+struct cort_run_options {
+    volatile int terminate;
+};
+
+/* src/exec/session.c */
+/* Takes ownership of `model` (freed on failure too). */
+cort_status *cort_session_prepare(cort_model *model, const cort_session_options *opts, cort_session **out);
+void cort_session_release(cort_session *s);
+
+/* src/exec/run.c */
+cort_status *cort_session_execute(cort_session *s, const cort_run_options *ro, const char *const *input_names,
+                                  const cort_value *const *inputs, size_t n_inputs,
+                                  const char *const *output_names, size_t n_outputs, cort_value **outputs);
+void cort_run_ctx_free(cort_run_ctx *rc);
+#endif
