@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kernels/kernels.h"
 #include "ops/op.h"
 
 typedef enum { CELL_SIMPLE, CELL_GRU, CELL_LSTM } rnn_cell;
@@ -219,6 +220,34 @@ static inline int64_t rnn_state_offset(const rnn_job *j, int d, int64_t b) {
     int64_t row = j->p->layout ? b * j->num_dirs + d : d * j->batch + b;
     return row * j->hidden;
 }
+
+static void kctx_parallel_for(void *self, int64_t n, int64_t min_chunk, cort_task_fn fn, void *arg) {
+    cort_kctx *ctx = self;
+    ctx->svc->parallel_for(ctx, n, min_chunk, fn, arg);
+}
+
+static cort_threads kctx_threads(const rnn_job *j) {
+    return (cort_threads){kctx_parallel_for, j->ctx, j->ctx->threads > 0 ? j->ctx->threads : 1};
+}
+
+/* c[m x n] = a[m x k] * b^T, b being n x k (W and R are stored that way) */
+static void gemm_nt_f32(const rnn_job *j, void *work, int64_t m, int64_t n, int64_t k, const float *a,
+                        int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc) {
+    cort_threads th = kctx_threads(j);
+    cort_sgemm_mt(&th, false, true, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, work);
+}
+
+static size_t gemm_work_f32(const rnn_job *j, int64_t m, int64_t n, int64_t k) {
+    cort_threads th = kctx_threads(j);
+    return cort_sgemm_mt_work_size(m, n, k, th.count);
+}
+
+static void gemm_nt_f64(const rnn_job *j, void *work, int64_t m, int64_t n, int64_t k, const double *a,
+                        int64_t lda, const double *b, int64_t ldb, double *c, int64_t ldc) {
+    cort_dgemm(false, true, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+}
+
+static size_t gemm_work_f64(const rnn_job *j, int64_t m, int64_t n, int64_t k) { return 64; }
 
 #define RNN_T float
 #define RNN_FN(name) name##_f32

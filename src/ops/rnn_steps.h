@@ -4,28 +4,7 @@
 #if !defined(RNN_T) || !defined(RNN_FN)
 #error "rnn_steps.h is included by rnn.c with RNN_T, RNN_FN and the RNN_<MATH> macros defined"
 #endif
-
-/* c[m x n] (+)= a[m x k] * b[k x n]; b is row-major with leading dimension ldb. */
-static void RNN_FN(matmul)(int64_t m, int64_t n, int64_t k, const RNN_T *a, int64_t lda, const RNN_T *b,
-                           int64_t ldb, RNN_T *c, int64_t ldc, bool accumulate) {
-    for (int64_t i = 0; i < m; i++) {
-        RNN_T *crow = c + i * ldc;
-        if (!accumulate)
-            for (int64_t j = 0; j < n; j++) crow[j] = 0;
-        const RNN_T *arow = a + i * lda;
-        for (int64_t p = 0; p < k; p++) {
-            RNN_T av = arow[p];
-            const RNN_T *brow = b + p * ldb;
-            for (int64_t j = 0; j < n; j++) crow[j] += av * brow[j];
-        }
-    }
-}
-
-/* dst[cols x rows] = src[rows x cols]^T */
-static void RNN_FN(transpose)(const RNN_T *src, int64_t rows, int64_t cols, RNN_T *dst) {
-    for (int64_t i = 0; i < rows; i++)
-        for (int64_t j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
-}
+/* rnn.c defines, per type, gemm_nt (c = a * b^T) and gemm_work (its workspace bytes). */
 
 static void RNN_FN(activate)(const rnn_act *f, RNN_T *x, int64_t n) {
     RNN_T a = (RNN_T)f->alpha, b = (RNN_T)f->beta;
@@ -78,8 +57,7 @@ static void RNN_FN(clip)(RNN_T *x, int64_t n, const rnn_params *p) {
 
 /* Scratch of one direction's run, all of the element type. */
 typedef struct RNN_FN(rnn_bufs) {
-    RNN_T *w_t;   /* [input, G*H]: W of the direction transposed */
-    RNN_T *r_t;   /* [H, G*H] */
+    void *work;   /* GEMM workspace */
     RNN_T *xw;    /* [seq*batch, G*H]: input projection plus folded biases, rows in X's order */
     RNN_T *gates; /* [batch, G*H]: recurrent projection of the step */
     RNN_T *h, *c; /* [batch, H] state */
@@ -89,9 +67,14 @@ typedef struct RNN_FN(rnn_bufs) {
 
 static cort_status *RNN_FN(alloc_bufs)(const rnn_job *j, RNN_FN(rnn_bufs) *bf) {
     int64_t gh = j->gates * j->hidden, bh = j->batch * j->hidden;
-    int64_t sizes[8] = {j->input * gh, j->hidden * gh, j->seq * j->batch * gh, j->batch * gh, bh, bh, bh, bh};
-    RNN_T **dst[8] = {&bf->w_t, &bf->r_t, &bf->xw, &bf->gates, &bf->h, &bf->c, &bf->rh, &bf->rh_r};
-    for (int i = 0; i < 8; i++) {
+    size_t work = RNN_FN(gemm_work)(j, j->seq * j->batch, gh, j->input);
+    size_t step_work = RNN_FN(gemm_work)(j, j->batch, gh, j->hidden);
+    if (step_work > work) work = step_work;
+    bf->work = j->ctx->svc->scratch(j->ctx, work);
+    if (!bf->work) return cort_kerr(j->ctx, "out of memory for %zu bytes of GEMM workspace", work);
+    int64_t sizes[6] = {j->seq * j->batch * gh, j->batch * gh, bh, bh, bh, bh};
+    RNN_T **dst[6] = {&bf->xw, &bf->gates, &bf->h, &bf->c, &bf->rh, &bf->rh_r};
+    for (int i = 0; i < 6; i++) {
         size_t bytes = (size_t)(sizes[i] ? sizes[i] : 1) * sizeof(RNN_T);
         *dst[i] = j->ctx->svc->scratch(j->ctx, bytes);
         if (!*dst[i]) return cort_kerr(j->ctx, "out of memory for %zu bytes of RNN scratch", bytes);
@@ -103,8 +86,7 @@ static cort_status *RNN_FN(alloc_bufs)(const rnn_job *j, RNN_FN(rnn_bufs) *bf) {
 static void RNN_FN(project_inputs)(const rnn_job *j, int d, RNN_FN(rnn_bufs) *bf) {
     int64_t gh = j->gates * j->hidden, rows = j->seq * j->batch;
     const RNN_T *w = (const RNN_T *)j->w + (int64_t)d * gh * j->input;
-    RNN_FN(transpose)(w, gh, j->input, bf->w_t);
-    RNN_FN(matmul)(rows, gh, j->input, j->x, j->input, bf->w_t, gh, bf->xw, gh, false);
+    RNN_FN(gemm_nt)(j, bf->work, rows, gh, j->input, j->x, j->input, w, j->input, bf->xw, gh);
     if (!j->b) return;
     const RNN_T *wb = (const RNN_T *)j->b + (int64_t)d * 2 * gh, *rb = wb + gh;
     /* GRU with linear_before_reset keeps R's h-gate bias inside r (.) (...) */
@@ -212,7 +194,7 @@ static cort_status *RNN_FN(run_direction)(const rnn_job *j, int d) {
     int64_t H = j->hidden, gh = j->gates * H;
     bool reverse = j->p->direction == DIR_REVERSE || d == 1;
     RNN_FN(project_inputs)(j, d, &bf);
-    RNN_FN(transpose)((const RNN_T *)j->r + (int64_t)d * gh * H, gh, H, bf.r_t);
+    const RNN_T *r = (const RNN_T *)j->r + (int64_t)d * gh * H;
     RNN_FN(load_state)(j, d, j->init_h, bf.h);
     if (j->p->cell == CELL_LSTM) RNN_FN(load_state)(j, d, j->init_c, bf.c);
     bool gru_split = j->p->cell == CELL_GRU && !j->p->linear_before_reset;
@@ -220,7 +202,7 @@ static cort_status *RNN_FN(run_direction)(const rnn_job *j, int d) {
     if (gru_split) memset(bf.rh, 0, (size_t)(j->batch * H) * sizeof(RNN_T));
 
     for (int64_t s = 0; s < j->seq; s++) {
-        RNN_FN(matmul)(j->batch, rec_cols, H, bf.h, H, bf.r_t, gh, bf.gates, gh, false);
+        RNN_FN(gemm_nt)(j, bf.work, j->batch, rec_cols, H, bf.h, H, r, H, bf.gates, gh);
         for (int64_t b = 0; b < j->batch; b++) {
             int64_t t = RNN_FN(step_time)(j, reverse, s, b);
             if (t < 0) continue;
@@ -234,7 +216,7 @@ static cort_status *RNN_FN(run_direction)(const rnn_job *j, int d) {
             const RNN_T *rec = bf.gates + 2 * H;
             int64_t rec_ld = gh;
             if (gru_split) {
-                RNN_FN(matmul)(j->batch, H, H, bf.rh, H, bf.r_t + 2 * H, gh, bf.rh_r, H, false);
+                RNN_FN(gemm_nt)(j, bf.work, j->batch, H, H, bf.rh, H, r + 2 * H * H, H, bf.rh_r, H);
                 rec = bf.rh_r;
                 rec_ld = H;
             }

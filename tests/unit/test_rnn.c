@@ -1,0 +1,295 @@
+/* RNN, GRU and LSTM kernels run directly through their registry rows with a minimal kernel context:
+ * single steps against hand-computed values, and longer bidirectional runs with sequence_lens and both
+ * layouts against a plain reference written here from the ONNX equations. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "ops/op.h"
+
+/* ------------------------------------------------------------------ a minimal kernel context */
+
+typedef struct fake_run {
+    cort_value outs[3];
+    void *scratch[64];
+    int n_scratch;
+} fake_run;
+
+static cort_status *fake_alloc_output(cort_kctx *ctx, int index, int32_t type, int rank, const int64_t *dims,
+                                      cort_tensor **out) {
+    fake_run *fr = ctx->exec;
+    CORT_TRY(cort_value_alloc_tensor(&fr->outs[index], type, rank, dims));
+    *out = &fr->outs[index].t;
+    return NULL;
+}
+
+static void *fake_scratch(cort_kctx *ctx, size_t bytes) {
+    fake_run *fr = ctx->exec;
+    if (fr->n_scratch == 64) return NULL;
+    void *p = cort_aligned_alloc(bytes);
+    if (p) fr->scratch[fr->n_scratch++] = p;
+    return p;
+}
+
+static void serial_for(cort_kctx *ctx, int64_t n, int64_t min_chunk, cort_range_fn fn, void *arg) { fn(arg, 0, n); }
+
+static const cort_kctx_services fake_services = {
+    .alloc_output = fake_alloc_output, .scratch = fake_scratch, .parallel_for = serial_for};
+
+typedef struct op_case {
+    const char *op;
+    int opset;
+    cort_attr attrs[8];
+    int n_attrs;
+    cort_value ins[8];
+    int n_in;
+    fake_run run;
+} op_case;
+
+static void add_int(op_case *c, const char *name, int64_t v) {
+    c->attrs[c->n_attrs++] = (cort_attr){.name = name, .type = CORT_ATTR_INT, .i = v};
+}
+
+static void add_string(op_case *c, const char *name, const char *s) {
+    c->attrs[c->n_attrs++] = (cort_attr){.name = name, .type = CORT_ATTR_STRING, .s = s, .s_len = strlen(s)};
+}
+
+/* Input i as a float tensor viewing `data` (NULL leaves the input omitted). */
+static void set_input(op_case *c, int i, int rank, const int64_t *dims, const float *data) {
+    if (i >= c->n_in) c->n_in = i + 1;
+    if (!data) return;
+    cort_value *v = &c->ins[i];
+    v->kind = CORT_VALUE_TENSOR;
+    v->t.type = CORT_FLOAT;
+    v->t.rank = rank;
+    memcpy(v->t.dims, dims, (size_t)rank * sizeof *dims);
+    v->t.data = (void *)data;
+}
+
+static void set_lens(op_case *c, int64_t batch, const int32_t *lens) {
+    if (c->n_in < 5) c->n_in = 5;
+    cort_value *v = &c->ins[4];
+    v->kind = CORT_VALUE_TENSOR;
+    v->t.type = CORT_INT32;
+    v->t.rank = 1;
+    v->t.dims[0] = batch;
+    v->t.data = (void *)lens;
+}
+
+static cort_status *run_case(op_case *c) {
+    const char *why = NULL;
+    const cort_op_def *def = cort_registry_find("", c->op, c->opset, CORT_FLOAT, &why);
+    if (!def) return cort_error(CORT_FAIL, "%s: %s", c->op, why);
+    int outputs[3] = {0, 1, 2}, inputs[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    cort_node node = {.name = "n", .op_type = c->op, .domain = "", .opset = c->opset, .n_inputs = c->n_in,
+                      .n_outputs = 3, .n_attrs = c->n_attrs, .inputs = inputs, .outputs = outputs, .attrs = c->attrs};
+    cort_pool pool;
+    cort_pool_init(&pool);
+    void *params = cort_pool_alloc(&pool, def->params_size);
+    cort_parse_ctx pc = {&node, NULL, params, &pool};
+    cort_status *st = def->parse ? def->parse(&pc) : NULL;
+    if (!st) {
+        const cort_value *in[8];
+        for (int i = 0; i < 8; i++) in[i] = c->ins[i].kind ? &c->ins[i] : NULL;
+        cort_kctx ctx = {.node = &node, .params = params, .n_in = c->n_in, .n_out = 3, .in = in,
+                         .svc = &fake_services, .exec = &c->run, .threads = 1};
+        st = def->run(&ctx);
+    }
+    for (int i = 0; i < c->run.n_scratch; i++) cort_aligned_free(c->run.scratch[i]);
+    c->run.n_scratch = 0;
+    cort_pool_release(&pool);
+    return st;
+}
+
+static void free_case(op_case *c) {
+    for (int i = 0; i < 3; i++) cort_value_clear(&c->run.outs[i]);
+}
+
+static float out_at(const op_case *c, int i, int64_t k) { return ((const float *)c->run.outs[i].t.data)[k]; }
+
+static bool near(double a, double b) { return fabs(a - b) <= 1e-5 + 1e-5 * fabs(b); }
+
+/* ------------------------------------------------------------------ single steps by hand */
+
+static void test_lstm_step_by_hand(void) {
+    /* x = 1, every W = 0.5, R = 0, no bias: i = o = f = sigmoid(0.5), c~ = tanh(0.5) */
+    static const float x[1] = {1}, w[4] = {0.5f, 0.5f, 0.5f, 0.5f}, r[4] = {0};
+    op_case c = {.op = "LSTM", .opset = 14};
+    add_int(&c, "hidden_size", 1);
+    set_input(&c, 0, 3, (int64_t[]){1, 1, 1}, x);
+    set_input(&c, 1, 3, (int64_t[]){1, 4, 1}, w);
+    set_input(&c, 2, 3, (int64_t[]){1, 4, 1}, r);
+    CHECK_OK(run_case(&c));
+    CHECK(c.run.outs[0].t.rank == 4 && c.run.outs[0].t.dims[0] == 1 && c.run.outs[0].t.dims[3] == 1);
+    CHECK(near(out_at(&c, 0, 0), 0.17426971865610508));
+    CHECK(near(out_at(&c, 1, 0), 0.17426971865610508));
+    CHECK(near(out_at(&c, 2, 0), 0.28764913664496794));
+    free_case(&c);
+}
+
+static void test_gru_step_by_hand(void) {
+    /* x = 1, W = 0.5, R = 0.3, Wb = 0, Rb = 0.1, h0 = 0.2 */
+    static const float x[1] = {1}, w[3] = {0.5f, 0.5f, 0.5f}, r[3] = {0.3f, 0.3f, 0.3f};
+    static const float b[6] = {0, 0, 0, 0.1f, 0.1f, 0.1f}, h0[1] = {0.2f};
+    const double want[2] = {0.3242326080934722, 0.3161713227887454};
+    for (int lbr = 0; lbr < 2; lbr++) {
+        op_case c = {.op = "GRU", .opset = 7};
+        add_int(&c, "hidden_size", 1);
+        add_int(&c, "linear_before_reset", lbr);
+        set_input(&c, 0, 3, (int64_t[]){1, 1, 1}, x);
+        set_input(&c, 1, 3, (int64_t[]){1, 3, 1}, w);
+        set_input(&c, 2, 3, (int64_t[]){1, 3, 1}, r);
+        set_input(&c, 3, 2, (int64_t[]){1, 6}, b);
+        set_input(&c, 5, 3, (int64_t[]){1, 1, 1}, h0);
+        CHECK_OK(run_case(&c));
+        CHECK(near(out_at(&c, 1, 0), want[lbr]));
+        free_case(&c);
+    }
+}
+
+static void test_rnn_relu_step_by_hand(void) {
+    /* H = relu(x W^T + h0 R^T + Wb + Rb) with two hidden units */
+    static const float x[2] = {1, -2}, w[4] = {1, 1, 2, 1}, r[4] = {1, 0, 0, 1}, b[4] = {0.5f, 0, 0, -1};
+    static const float h0[2] = {0.25f, 3};
+    op_case c = {.op = "RNN", .opset = 14};
+    add_int(&c, "hidden_size", 2);
+    c.attrs[c.n_attrs++] = (cort_attr){.name = "activations", .type = CORT_ATTR_STRINGS, .n = 1,
+                                       .strings = (const char *[]){"Relu"}};
+    set_input(&c, 0, 3, (int64_t[]){1, 1, 2}, x);
+    set_input(&c, 1, 3, (int64_t[]){1, 2, 2}, w);
+    set_input(&c, 2, 3, (int64_t[]){1, 2, 2}, r);
+    set_input(&c, 3, 2, (int64_t[]){1, 4}, b);
+    set_input(&c, 5, 3, (int64_t[]){1, 1, 2}, h0);
+    CHECK_OK(run_case(&c));
+    /* unit 0: 1 - 2 + 0.25 + 0.5 = -0.25 -> 0; unit 1: 2 - 2 + 3 - 1 = 2 */
+    CHECK(out_at(&c, 0, 0) == 0.0f && out_at(&c, 0, 1) == 2.0f);
+    free_case(&c);
+}
+
+/* ------------------------------------------------------------------ longer runs against a reference */
+
+static double sigmoid(double v) { return 1 / (1 + exp(-v)); }
+
+/* One direction of an LSTM with peepholes over batch row b, written straight from the equations. */
+static void reference_lstm(int64_t seq_len, int64_t in_size, int64_t H, const float *x_row_at(int64_t t, void *),
+                           void *xa, const float *w, const float *r, const float *bias, const float *p, bool reverse,
+                           double *ys /* [seq_len][H] */, double *h_out, double *c_out) {
+    double h[8] = {0}, c[8] = {0}, g[32];
+    for (int64_t s = 0; s < seq_len; s++) {
+        int64_t t = reverse ? seq_len - 1 - s : s;
+        const float *x = x_row_at(t, xa);
+        for (int64_t k = 0; k < 4 * H; k++) {
+            double v = bias[k] + bias[4 * H + k];
+            for (int64_t q = 0; q < in_size; q++) v += x[q] * w[k * in_size + q];
+            for (int64_t q = 0; q < H; q++) v += h[q] * r[k * H + q];
+            g[k] = v;
+        }
+        for (int64_t k = 0; k < H; k++) {
+            double i = sigmoid(g[k] + p[k] * c[k]);
+            double f = sigmoid(g[2 * H + k] + p[2 * H + k] * c[k]);
+            double cc = tanh(g[3 * H + k]);
+            c[k] = f * c[k] + i * cc;
+            double o = sigmoid(g[H + k] + p[H + k] * c[k]);
+            h[k] = o * tanh(c[k]);
+            ys[t * H + k] = h[k];
+        }
+    }
+    memcpy(h_out, h, (size_t)H * sizeof *h);
+    memcpy(c_out, c, (size_t)H * sizeof *c);
+}
+
+enum { SEQ = 3, BATCH = 2, IN = 3, HID = 2, DIRS = 2 };
+
+typedef struct x_at_arg {
+    const float *x;
+    int64_t b;
+    int layout;
+} x_at_arg;
+
+static const float *x_row(int64_t t, void *arg) {
+    const x_at_arg *a = arg;
+    return a->x + (a->layout ? a->b * SEQ + t : t * BATCH + a->b) * IN;
+}
+
+static float pseudo_random(unsigned *state) {
+    *state = *state * 1103515245u + 12345u;
+    return (float)((*state >> 16) & 0x7fff) / 32768.0f - 0.5f;
+}
+
+static void test_lstm_bidirectional_against_reference(int layout) {
+    float x[SEQ * BATCH * IN], w[DIRS * 4 * HID * IN], r[DIRS * 4 * HID * HID], b[DIRS * 8 * HID],
+        p[DIRS * 3 * HID];
+    unsigned seed = 7;
+    float *arrays[5] = {x, w, r, b, p};
+    size_t sizes[5] = {SEQ * BATCH * IN, DIRS * 4 * HID * IN, DIRS * 4 * HID * HID, DIRS * 8 * HID, DIRS * 3 * HID};
+    for (int a = 0; a < 5; a++)
+        for (size_t k = 0; k < sizes[a]; k++) arrays[a][k] = 2 * pseudo_random(&seed);
+    static const int32_t lens[BATCH] = {3, 2};
+
+    op_case c = {.op = "LSTM", .opset = 14};
+    add_int(&c, "hidden_size", HID);
+    add_string(&c, "direction", "bidirectional");
+    add_int(&c, "layout", layout);
+    int64_t x_dims[3] = {SEQ, BATCH, IN};
+    if (layout) { x_dims[0] = BATCH; x_dims[1] = SEQ; }
+    set_input(&c, 0, 3, x_dims, x);
+    set_input(&c, 1, 3, (int64_t[]){DIRS, 4 * HID, IN}, w);
+    set_input(&c, 2, 3, (int64_t[]){DIRS, 4 * HID, HID}, r);
+    set_input(&c, 3, 2, (int64_t[]){DIRS, 8 * HID}, b);
+    set_lens(&c, BATCH, lens);
+    set_input(&c, 7, 2, (int64_t[]){DIRS, 3 * HID}, p);
+    CHECK_OK(run_case(&c));
+    if (c.run.outs[0].kind != CORT_VALUE_TENSOR) { free_case(&c); return; }
+
+    for (int d = 0; d < DIRS; d++)
+        for (int64_t bi = 0; bi < BATCH; bi++) {
+            double ys[SEQ * HID] = {0}, h[HID], cs[HID];
+            x_at_arg xa = {x, bi, layout};
+            reference_lstm(lens[bi], IN, HID, x_row, &xa, w + d * 4 * HID * IN, r + d * 4 * HID * HID, b + d * 8 * HID,
+                           p + d * 3 * HID, d == 1, ys, h, cs);
+            for (int64_t t = 0; t < SEQ; t++)
+                for (int64_t k = 0; k < HID; k++) {
+                    int64_t off = layout ? ((bi * SEQ + t) * DIRS + d) * HID + k : ((t * DIRS + d) * BATCH + bi) * HID + k;
+                    CHECK(near(out_at(&c, 0, off), t < lens[bi] ? ys[t * HID + k] : 0.0));
+                }
+            for (int64_t k = 0; k < HID; k++) {
+                int64_t off = layout ? (bi * DIRS + d) * HID + k : (d * BATCH + bi) * HID + k;
+                CHECK(near(out_at(&c, 1, off), h[k]));
+                CHECK(near(out_at(&c, 2, off), cs[k]));
+            }
+        }
+    free_case(&c);
+}
+
+static void test_bad_shapes_are_errors(void) {
+    static const float x[6] = {0}, w[4] = {0};
+    op_case c = {.op = "LSTM", .opset = 14};
+    add_int(&c, "hidden_size", 1);
+    set_input(&c, 0, 3, (int64_t[]){1, 2, 3}, x);
+    set_input(&c, 1, 3, (int64_t[]){1, 4, 1}, w); /* input size 1, X says 3 */
+    set_input(&c, 2, 3, (int64_t[]){1, 4, 1}, w);
+    cort_status *st = run_case(&c);
+    CHECK(st != NULL);
+    CHECK(st && strstr(cort_status_message(st), "W"));
+    cort_status_free(st);
+    free_case(&c);
+
+    op_case bad = {.op = "GRU", .opset = 14};
+    add_string(&bad, "direction", "sideways");
+    set_input(&bad, 0, 3, (int64_t[]){1, 2, 3}, x);
+    st = run_case(&bad);
+    CHECK(st != NULL);
+    cort_status_free(st);
+    free_case(&bad);
+}
+
+int main(void) {
+    test_lstm_step_by_hand();
+    test_gru_step_by_hand();
+    test_rnn_relu_step_by_hand();
+    test_lstm_bidirectional_against_reference(0);
+    test_lstm_bidirectional_against_reference(1);
+    test_bad_shapes_are_errors();
+    return check_report("test_rnn");
+}
