@@ -1,0 +1,220 @@
+/* Drivers for the elementwise kernels: broadcast plans, half-precision chunking, range splitting. */
+#include "kernels/generic/elementwise.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* float16/bfloat16 go through float buffers of this many elements (on the stack). */
+#define HALF_CHUNK 256
+
+void cort_ew_half_to_f32(int32_t type, const uint16_t *x, float *y, int64_t n) {
+    if (type == CORT_FLOAT16)
+        for (int64_t i = 0; i < n; i++) y[i] = cort_f16_to_f32(x[i]);
+    else
+        for (int64_t i = 0; i < n; i++) y[i] = cort_bf16_to_f32(x[i]);
+}
+
+void cort_ew_f32_to_half(int32_t type, const float *x, uint16_t *y, int64_t n) {
+    if (type == CORT_FLOAT16)
+        for (int64_t i = 0; i < n; i++) y[i] = cort_f32_to_f16(x[i]);
+    else
+        for (int64_t i = 0; i < n; i++) y[i] = cort_f32_to_bf16(x[i]);
+}
+
+/* ------------------------------------------------------------------ unary */
+void cort_ew_unary_range(void *arg, int64_t begin, int64_t end) {
+    const cort_ew_unary_job *job = arg;
+    bool half_x = cort_ew_is_half(job->x_type), half_y = cort_ew_is_half(job->y_type);
+    size_t xs = cort_elem_size(job->x_type), ys = cort_elem_size(job->y_type);
+    if (!half_x && !half_y) {
+        job->fn((const char *)job->x + (size_t)begin * xs, (char *)job->y + (size_t)begin * ys, end - begin,
+                job->p);
+        return;
+    }
+    float xbuf[HALF_CHUNK], ybuf[HALF_CHUNK];
+    for (int64_t i = begin; i < end; i += HALF_CHUNK) {
+        int64_t n = end - i < HALF_CHUNK ? end - i : HALF_CHUNK;
+        const void *x = (const char *)job->x + (size_t)i * xs;
+        void *y = (char *)job->y + (size_t)i * ys;
+        if (half_x) {
+            cort_ew_half_to_f32(job->x_type, x, xbuf, n);
+            x = xbuf;
+        }
+        job->fn(x, half_y ? (void *)ybuf : y, n, job->p);
+        if (half_y) cort_ew_f32_to_half(job->y_type, ybuf, y, n);
+    }
+}
+
+/* ------------------------------------------------------------------ broadcast plan */
+bool cort_bcast_init(cort_bcast *b, int n_in, const int64_t *const *in_dims, const int *in_ranks,
+                     const int64_t *out_dims, int out_rank) {
+    if (n_in < 1 || n_in > CORT_BCAST_MAX_IN || out_rank > CORT_MAX_RANK || out_rank < 0) return false;
+    memset(b, 0, sizeof *b);
+    b->n_in = n_in;
+    int64_t full_strides[CORT_BCAST_MAX_IN][CORT_MAX_RANK];
+    for (int k = 0; k < n_in; k++) {
+        int r = in_ranks[k];
+        if (r > out_rank || r < 0) return false;
+        int64_t stride = 1;
+        for (int i = out_rank - 1; i >= 0; i--) {
+            int j = i - (out_rank - r);
+            int64_t d = j >= 0 ? in_dims[k][j] : 1;
+            if (d == out_dims[i]) {
+                full_strides[k][i] = d == 1 ? 0 : stride;
+            } else if (d == 1) {
+                full_strides[k][i] = 0;
+            } else {
+                return false;
+            }
+            stride *= d;
+        }
+    }
+    int64_t count = 1;
+    for (int i = 0; i < out_rank; i++) count *= out_dims[i];
+    b->count = count;
+    /* Drop size-1 dims, then merge a dim into its predecessor when every input is contiguous across
+     * the pair (or broadcast along both). */
+    int rank = 0;
+    for (int i = 0; i < out_rank; i++) {
+        if (out_dims[i] == 1) continue;
+        bool merge = rank > 0;
+        for (int k = 0; k < n_in && merge; k++)
+            merge = b->strides[k][rank - 1] == full_strides[k][i] * out_dims[i];
+        if (merge) {
+            b->dims[rank - 1] *= out_dims[i];
+            for (int k = 0; k < n_in; k++) b->strides[k][rank - 1] = full_strides[k][i];
+        } else {
+            b->dims[rank] = out_dims[i];
+            for (int k = 0; k < n_in; k++) b->strides[k][rank] = full_strides[k][i];
+            rank++;
+        }
+    }
+    if (rank == 0) { /* every dim is 1: one element (or a scalar) */
+        b->dims[0] = 1;
+        for (int k = 0; k < n_in; k++) b->strides[k][0] = 0;
+        rank = 1;
+    }
+    b->rank = rank;
+    b->inner = b->dims[rank - 1];
+    b->rows = count == 0 ? 0 : count / b->inner;
+    return true;
+}
+
+void cort_bcast_row_offsets(const cort_bcast *b, int64_t row, int64_t *offsets) {
+    for (int k = 0; k < b->n_in; k++) offsets[k] = 0;
+    for (int i = b->rank - 2; i >= 0 && row > 0; i--) {
+        int64_t c = row % b->dims[i];
+        row /= b->dims[i];
+        for (int k = 0; k < b->n_in; k++) offsets[k] += c * b->strides[k][i];
+    }
+}
+
+/* ------------------------------------------------------------------ binary */
+int64_t cort_ew_binary_units(const cort_ew_binary_job *job) {
+    return job->plan.rank == 1 ? job->plan.count : job->plan.rows;
+}
+
+int64_t cort_ew_binary_min_chunk(const cort_ew_binary_job *job) {
+    const int64_t elems = 1 << 15;
+    if (job->plan.rank == 1) return elems;
+    return job->plan.inner >= elems ? 1 : elems / job->plan.inner;
+}
+
+/* Runs fn on one run of n elements, through float chunks when an operand or the result is half. */
+static void binary_run(const cort_ew_binary_job *job, const char *a, int64_t sa, const char *b, int64_t sb,
+                       char *y, int64_t n) {
+    bool ha = cort_ew_is_half(job->a_type), hb = cort_ew_is_half(job->b_type);
+    bool hy = cort_ew_is_half(job->y_type);
+    if (!ha && !hb && !hy) {
+        job->fn(a, sa, b, sb, y, n);
+        return;
+    }
+    size_t as = cort_elem_size(job->a_type), bs = cort_elem_size(job->b_type), ys = cort_elem_size(job->y_type);
+    float abuf[HALF_CHUNK], bbuf[HALF_CHUNK], ybuf[HALF_CHUNK];
+    for (int64_t i = 0; i < n; i += HALF_CHUNK) {
+        int64_t m = n - i < HALF_CHUNK ? n - i : HALF_CHUNK;
+        const void *pa = a + (size_t)(i * sa) * as, *pb = b + (size_t)(i * sb) * bs;
+        void *py = y + (size_t)i * ys;
+        if (ha) {
+            cort_ew_half_to_f32(job->a_type, pa, abuf, sa ? m : 1);
+            pa = abuf;
+        }
+        if (hb) {
+            cort_ew_half_to_f32(job->b_type, pb, bbuf, sb ? m : 1);
+            pb = bbuf;
+        }
+        job->fn(pa, sa, pb, sb, hy ? (void *)ybuf : py, m);
+        if (hy) cort_ew_f32_to_half(job->y_type, ybuf, py, m);
+    }
+}
+
+void cort_ew_binary_range(void *arg, int64_t begin, int64_t end) {
+    const cort_ew_binary_job *job = arg;
+    const cort_bcast *p = &job->plan;
+    size_t as = cort_elem_size(job->a_type), bs = cort_elem_size(job->b_type), ys = cort_elem_size(job->y_type);
+    int last = p->rank - 1;
+    int64_t sa = p->strides[0][last], sb = p->strides[1][last];
+    if (p->rank == 1) {
+        binary_run(job, (const char *)job->a + (size_t)(begin * sa) * as, sa,
+                   (const char *)job->b + (size_t)(begin * sb) * bs, sb, (char *)job->y + (size_t)begin * ys,
+                   end - begin);
+        return;
+    }
+    for (int64_t row = begin; row < end; row++) {
+        int64_t off[CORT_BCAST_MAX_IN];
+        cort_bcast_row_offsets(p, row, off);
+        binary_run(job, (const char *)job->a + (size_t)off[0] * as, sa, (const char *)job->b + (size_t)off[1] * bs,
+                   sb, (char *)job->y + (size_t)(row * p->inner) * ys, p->inner);
+    }
+}
+
+/* ------------------------------------------------------------------ select */
+#define SELECT_ROW(T)                                                                \
+    do {                                                                             \
+        const T *x_ = job->x, *z_ = job->z;                                          \
+        T *y_ = job->y;                                                              \
+        for (int64_t i = 0; i < n; i++)                                              \
+            y_[y0 + i] = job->c[oc + i * sc] ? x_[ox + i * sx] : z_[oz + i * sz];    \
+    } while (0)
+
+static void select_strings(cort_ew_select_job *job, int64_t oc, int64_t sc, int64_t ox, int64_t sx, int64_t oz,
+                           int64_t sz, int64_t y0, int64_t n) {
+    char *const *x = job->x, *const *z = job->z;
+    char **y = job->y;
+    for (int64_t i = 0; i < n; i++) {
+        const char *s = job->c[oc + i * sc] ? x[ox + i * sx] : z[oz + i * sz];
+        y[y0 + i] = strdup(s ? s : "");
+        if (!y[y0 + i]) job->failed = true;
+    }
+}
+
+void cort_ew_select_range(void *arg, int64_t begin, int64_t end) {
+    cort_ew_select_job *job = arg;
+    const cort_bcast *p = &job->plan;
+    int last = p->rank - 1;
+    int64_t sc = p->strides[0][last], sx = p->strides[1][last], sz = p->strides[2][last];
+    for (int64_t row = begin; row < end; row++) {
+        int64_t off[CORT_BCAST_MAX_IN];
+        cort_bcast_row_offsets(p, row, off);
+        int64_t oc = off[0], ox = off[1], oz = off[2], y0 = row * p->inner, n = p->inner;
+        if (job->strings) {
+            select_strings(job, oc, sc, ox, sx, oz, sz, y0, n);
+            continue;
+        }
+        switch (job->elem_size) {
+        case 1: SELECT_ROW(uint8_t); break;
+        case 2: SELECT_ROW(uint16_t); break;
+        case 4: SELECT_ROW(uint32_t); break;
+        case 8: SELECT_ROW(uint64_t); break;
+        default: {
+            const char *x = job->x, *z = job->z;
+            char *y = job->y;
+            size_t es = job->elem_size;
+            for (int64_t i = 0; i < n; i++) {
+                const char *src = job->c[oc + i * sc] ? x + (size_t)(ox + i * sx) * es : z + (size_t)(oz + i * sz) * es;
+                memcpy(y + (size_t)(y0 + i) * es, src, es);
+            }
+        }
+        }
+    }
+}
