@@ -7,6 +7,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cort/cort.h"
+
+/* ------------------------------------------------------------- conversion
+ * Element conversion between float and the other floating types (CORT_FLOAT, CORT_DOUBLE,
+ * CORT_FLOAT16, CORT_BFLOAT16), so kernels written for float serve them all. Return false, converting
+ * nothing, for any other type. */
+bool cort_convert_to_f32(int32_t type, const void *src, int64_t n, float *dst);
+bool cort_convert_from_f32(int32_t type, const float *src, int64_t n, void *dst);
+static inline bool cort_is_float_type(int32_t type) {
+    return type == CORT_FLOAT || type == CORT_DOUBLE || type == CORT_FLOAT16 || type == CORT_BFLOAT16;
+}
+
 /* ------------------------------------------------------------------ threads
  * Kernels that split their work take this small interface instead of a thread pool: `parallel_for`
  * calls fn(arg, begin, end) over disjoint chunks covering [0, n) and returns when all are done (it may

@@ -1,0 +1,129 @@
+/* im2col / col2im and direct per-channel convolution over N spatial dimensions. Each works a row of
+ * the last spatial dimension at a time: the positions of that row that fall inside the image form
+ * one contiguous range of outputs, so the inner loops carry no bounds tests. */
+#include <string.h>
+
+#include "kernels/kernels.h"
+
+static int64_t product(const int64_t *v, int n) {
+    int64_t p = 1;
+    for (int i = 0; i < n; i++) p *= v[i];
+    return p;
+}
+
+int64_t cort_conv_in_size(const cort_conv_geom *g) { return product(g->in, g->spatial); }
+int64_t cort_conv_out_size(const cort_conv_geom *g) { return product(g->out, g->spatial); }
+int64_t cort_conv_kernel_size(const cort_conv_geom *g) { return product(g->kernel, g->spatial); }
+
+/* Splits a kernel offset into per-dimension kernel indices. */
+static void kernel_index(const cort_conv_geom *g, int64_t koff, int64_t *kidx) {
+    for (int d = g->spatial - 1; d >= 0; d--) {
+        kidx[d] = koff % g->kernel[d];
+        koff /= g->kernel[d];
+    }
+}
+
+/* Offset in the image of the start of the input row read by output row `lead` (a linear index over
+ * all output dimensions but the last) at kernel position kidx, or -1 if that row lies in the padding. */
+static int64_t row_source(const cort_conv_geom *g, const int64_t *kidx, int64_t lead) {
+    int last = g->spatial - 1;
+    int64_t offset = 0, scale = g->in[last];
+    for (int d = last - 1; d >= 0; d--) {
+        int64_t o = lead % g->out[d];
+        lead /= g->out[d];
+        int64_t i = o * g->stride[d] - g->pad_begin[d] + kidx[d] * g->dilation[d];
+        if (i < 0 || i >= g->in[d]) return -1;
+        offset += i * scale;
+        scale *= g->in[d];
+    }
+    return offset;
+}
+
+/* Along the last dimension, output o reads input start + o * stride; outputs [lo, hi) are inside. */
+typedef struct row_span {
+    int64_t start, stride, lo, hi;
+} row_span;
+
+static row_span last_dim_span(const cort_conv_geom *g, int64_t k) {
+    int last = g->spatial - 1;
+    row_span s;
+    s.stride = g->stride[last];
+    s.start = k * g->dilation[last] - g->pad_begin[last];
+    s.lo = s.start >= 0 ? 0 : (-s.start + s.stride - 1) / s.stride;
+    int64_t room = g->in[last] - s.start; /* outputs o with start + o * stride < in */
+    s.hi = room <= 0 ? 0 : (room + s.stride - 1) / s.stride;
+    if (s.hi > g->out[last]) s.hi = g->out[last];
+    if (s.lo > s.hi) s.lo = s.hi;
+    return s;
+}
+
+void cort_im2col(const cort_conv_geom *g, const float *x, int64_t row_begin, int64_t row_end, float *col) {
+    int last = g->spatial - 1;
+    int64_t ksize = cort_conv_kernel_size(g), isize = cort_conv_in_size(g), osize = cort_conv_out_size(g);
+    int64_t width = g->out[last], lead_rows = osize / (width ? width : 1);
+    int64_t kidx[CORT_CONV_MAX_SPATIAL];
+    for (int64_t r = row_begin; r < row_end; r++) {
+        const float *xc = x + (r / ksize) * isize;
+        float *dst = col + r * osize;
+        kernel_index(g, r % ksize, kidx);
+        row_span s = last_dim_span(g, kidx[last]);
+        for (int64_t lead = 0; lead < lead_rows; lead++, dst += width) {
+            int64_t src = row_source(g, kidx, lead);
+            if (src < 0) {
+                memset(dst, 0, sizeof(float) * (size_t)width);
+                continue;
+            }
+            const float *xr = xc + src + s.start;
+            for (int64_t o = 0; o < s.lo; o++) dst[o] = 0;
+            if (s.stride == 1) {
+                memcpy(dst + s.lo, xr + s.lo, sizeof(float) * (size_t)(s.hi - s.lo));
+            } else {
+                for (int64_t o = s.lo; o < s.hi; o++) dst[o] = xr[o * s.stride];
+            }
+            for (int64_t o = s.hi; o < width; o++) dst[o] = 0;
+        }
+    }
+}
+
+void cort_col2im_add(const cort_conv_geom *g, const float *col, int64_t row_begin, int64_t row_end, float *y) {
+    int last = g->spatial - 1;
+    int64_t ksize = cort_conv_kernel_size(g), isize = cort_conv_in_size(g), osize = cort_conv_out_size(g);
+    int64_t width = g->out[last], lead_rows = osize / (width ? width : 1);
+    int64_t kidx[CORT_CONV_MAX_SPATIAL];
+    for (int64_t r = row_begin; r < row_end; r++) {
+        float *yc = y + (r / ksize) * isize;
+        const float *src_row = col + r * osize;
+        kernel_index(g, r % ksize, kidx);
+        row_span s = last_dim_span(g, kidx[last]);
+        for (int64_t lead = 0; lead < lead_rows; lead++, src_row += width) {
+            int64_t dst = row_source(g, kidx, lead);
+            if (dst < 0) continue;
+            float *yr = yc + dst + s.start;
+            for (int64_t o = s.lo; o < s.hi; o++) yr[o * s.stride] += src_row[o];
+        }
+    }
+}
+
+void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y) {
+    int last = g->spatial - 1;
+    int64_t ksize = cort_conv_kernel_size(g), osize = cort_conv_out_size(g);
+    int64_t width = g->out[last], lead_rows = osize / (width ? width : 1);
+    int64_t kidx[CORT_CONV_MAX_SPATIAL];
+    for (int64_t o = 0; o < osize; o++) y[o] = bias;
+    for (int64_t koff = 0; koff < ksize; koff++) {
+        float wk = w[koff];
+        kernel_index(g, koff, kidx);
+        row_span s = last_dim_span(g, kidx[last]);
+        float *yr = y;
+        for (int64_t lead = 0; lead < lead_rows; lead++, yr += width) {
+            int64_t src = row_source(g, kidx, lead);
+            if (src < 0) continue;
+            const float *xr = x + src + s.start;
+            if (s.stride == 1) {
+                for (int64_t o = s.lo; o < s.hi; o++) yr[o] += wk * xr[o];
+            } else {
+                for (int64_t o = s.lo; o < s.hi; o++) yr[o] += wk * xr[o * s.stride];
+            }
+        }
+    }
+}
