@@ -83,22 +83,26 @@ typedef void (*cort_ew_binary_fn)(const void *a, int64_t sa, const void *b, int6
         if (sa_ && sb_) {                                                                     \
             for (int64_t i_ = 0; i_ < n_; i_++) {                                             \
                 TA x = a_[i_], z = b_[i_];                                                    \
+                (void)x, (void)z;                                                             \
                 y_[i_] = (TY)(EXPR);                                                          \
             }                                                                                 \
         } else if (sb_) {                                                                     \
             const TA x = a_[0];                                                               \
             for (int64_t i_ = 0; i_ < n_; i_++) {                                             \
                 TA z = b_[i_];                                                                \
+                (void)x, (void)z;                                                             \
                 y_[i_] = (TY)(EXPR);                                                          \
             }                                                                                 \
         } else if (sa_) {                                                                     \
             const TA z = b_[0];                                                               \
             for (int64_t i_ = 0; i_ < n_; i_++) {                                             \
                 TA x = a_[i_];                                                                \
+                (void)x, (void)z;                                                             \
                 y_[i_] = (TY)(EXPR);                                                          \
             }                                                                                 \
         } else {                                                                              \
             const TA x = a_[0], z = b_[0];                                                    \
+            (void)x, (void)z;                                                                 \
             const TY r_ = (TY)(EXPR);                                                         \
             for (int64_t i_ = 0; i_ < n_; i_++) y_[i_] = r_;                                  \
         }                                                                                     \
