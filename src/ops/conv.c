@@ -1,5 +1,556 @@
+/* Convolutions: Conv, ConvTranspose, ConvInteger, QLinearConv over 1..8 spatial dims.
+ * Float convolution lowers to GEMM: a 1x1 stride-1 unpadded kernel is a GEMM on the image itself,
+ * a depthwise kernel (one input and one output channel per group) runs directly, anything else goes
+ * through im2col. ConvTranspose is a GEMM followed by col2im. The integer forms accumulate exact int32
+ * products over the same im2col columns. Other float types compute in float. */
+#include <math.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
 #include "ops/op.h"
 
+/* ================================================================ shared helpers */
+
+static void pool_parallel_for(void *self, int64_t n, int64_t min_chunk, cort_task_fn fn, void *arg) {
+    cort_kctx *ctx = self;
+    ctx->svc->parallel_for(ctx, n, min_chunk, fn, arg);
+}
+
+static cort_threads kctx_threads(cort_kctx *ctx) {
+    cort_threads th = {pool_parallel_for, ctx, ctx->threads > 0 ? ctx->threads : 1};
+    return th;
+}
+
+static cort_status *need_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t) {
+    *t = cort_in(ctx, i);
+    if (!*t) return cort_kerr(ctx, "input %d '%s' is missing or not a tensor", i, name);
+    return NULL;
+}
+
+static cort_status *scratch_bytes(cort_kctx *ctx, size_t bytes, void **out) {
+    *out = ctx->svc->scratch(ctx, bytes ? bytes : 1);
+    if (!*out) return cort_kerr(ctx, "out of memory for %zu bytes of scratch", bytes);
+    return NULL;
+}
+
+static cort_status *scratch_f32(cort_kctx *ctx, int64_t n, float **out) {
+    void *p;
+    CORT_TRY(scratch_bytes(ctx, (size_t)(n > 0 ? n : 1) * sizeof(float), &p));
+    *out = p;
+    return NULL;
+}
+
+/* The elements of a float-family tensor as float: the tensor's own data for float, else a copy. */
+static cort_status *as_f32(cort_kctx *ctx, const cort_tensor *t, const float **out) {
+    if (t->type == CORT_FLOAT) {
+        *out = t->data;
+        return NULL;
+    }
+    int64_t n = cort_tensor_count(t);
+    float *buf;
+    CORT_TRY(scratch_f32(ctx, n, &buf));
+    if (!cort_convert_to_f32(t->type, t->data, n, buf))
+        return cort_kerr(ctx, "element type %s is not a floating type", cort_type_name(t->type));
+    *out = buf;
+    return NULL;
+}
+
+/* ================================================================ attributes and geometry */
+
+typedef enum auto_pad { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad;
+
+enum { MAXS = CORT_CONV_MAX_SPATIAL };
+
+typedef struct conv_params {
+    auto_pad pad_mode;
+    int64_t group;
+    int n_kernel, n_strides, n_dilations, n_pads, n_out_pad, n_out_shape; /* -1: attribute absent */
+    int64_t kernel[MAXS], strides[MAXS], dilations[MAXS], pads[2 * MAXS], out_pad[MAXS], out_shape[MAXS + 2];
+} conv_params;
+
+static cort_status *read_ints_attr(const cort_node *node, const char *name, int max, int64_t *dst, int *n) {
+    const int64_t *v;
+    int64_t count = cort_attr_ints(node, name, &v);
+    *n = -1;
+    if (count < 0) return NULL;
+    if (count > max)
+        return cort_node_error(node, CORT_INVALID_GRAPH, "attribute '%s' has %lld values, at most %d supported",
+                               name, (long long)count, max);
+    memcpy(dst, v, sizeof(int64_t) * (size_t)count);
+    *n = (int)count;
+    return NULL;
+}
+
+static cort_status *conv_parse(cort_parse_ctx *pc) {
+    conv_params *p = pc->params;
+    const cort_node *node = pc->node;
+    const char *pad = cort_attr_string(node, "auto_pad", "NOTSET");
+    if (!strcmp(pad, "NOTSET")) p->pad_mode = PAD_NOTSET;
+    else if (!strcmp(pad, "SAME_UPPER")) p->pad_mode = PAD_SAME_UPPER;
+    else if (!strcmp(pad, "SAME_LOWER")) p->pad_mode = PAD_SAME_LOWER;
+    else if (!strcmp(pad, "VALID")) p->pad_mode = PAD_VALID;
+    else return cort_node_error(node, CORT_INVALID_GRAPH, "unknown auto_pad '%s'", pad);
+    p->group = cort_attr_int(node, "group", 1);
+    if (p->group < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "group must be >= 1 (got %lld)", (long long)p->group);
+    CORT_TRY(read_ints_attr(node, "kernel_shape", MAXS, p->kernel, &p->n_kernel));
+    CORT_TRY(read_ints_attr(node, "strides", MAXS, p->strides, &p->n_strides));
+    CORT_TRY(read_ints_attr(node, "dilations", MAXS, p->dilations, &p->n_dilations));
+    CORT_TRY(read_ints_attr(node, "pads", 2 * MAXS, p->pads, &p->n_pads));
+    CORT_TRY(read_ints_attr(node, "output_padding", MAXS, p->out_pad, &p->n_out_pad));
+    CORT_TRY(read_ints_attr(node, "output_shape", MAXS + 2, p->out_shape, &p->n_out_shape));
+    for (int i = 0; i < p->n_strides; i++)
+        if (p->strides[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "strides must be >= 1");
+    for (int i = 0; i < p->n_dilations; i++)
+        if (p->dilations[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "dilations must be >= 1");
+    for (int i = 0; i < p->n_pads; i++)
+        if (p->pads[i] < 0) return cort_node_error(node, CORT_INVALID_GRAPH, "pads must be >= 0");
+    for (int i = 0; i < p->n_kernel; i++)
+        if (p->kernel[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "kernel_shape must be >= 1");
+    return NULL;
+}
+
+/* The shapes of one convolution, checked against the attributes. */
+typedef struct conv_shape {
+    int64_t batch, in_ch, out_ch, group;
+    cort_conv_geom geom;     /* for ConvTranspose, in = the output image, out = the input image */
+    int64_t pad_end[MAXS];
+    int out_rank;
+    int64_t out_dims[MAXS + 2];
+} conv_shape;
+
+static cort_status *check_attr_len(const cort_kctx *ctx, const char *name, int n, int want) {
+    if (n >= 0 && n != want) return cort_kerr(ctx, "attribute '%s' has %d values, expected %d", name, n, want);
+    return NULL;
+}
+
+/* Common checks of X [N, C, spatial...] and W [*, *, kernel...]; fills spatial, kernel, stride, dilation. */
+static cort_status *conv_common(const cort_kctx *ctx, const conv_params *p, const cort_tensor *x,
+                                const cort_tensor *w, conv_shape *s) {
+    if (x->rank < 3 || x->rank - 2 > MAXS)
+        return cort_kerr(ctx, "input X has rank %d, expected 3..%d", x->rank, MAXS + 2);
+    if (w->rank != x->rank) return cort_kerr(ctx, "weight W has rank %d but X has rank %d", w->rank, x->rank);
+    int sp = x->rank - 2;
+    CORT_TRY(check_attr_len(ctx, "kernel_shape", p->n_kernel, sp));
+    CORT_TRY(check_attr_len(ctx, "strides", p->n_strides, sp));
+    CORT_TRY(check_attr_len(ctx, "dilations", p->n_dilations, sp));
+    CORT_TRY(check_attr_len(ctx, "pads", p->n_pads, 2 * sp));
+    memset(s, 0, sizeof *s);
+    s->batch = x->dims[0];
+    s->in_ch = x->dims[1];
+    s->group = p->group;
+    s->geom.spatial = sp;
+    for (int d = 0; d < sp; d++) {
+        s->geom.kernel[d] = w->dims[d + 2];
+        if (p->n_kernel >= 0 && p->kernel[d] != w->dims[d + 2])
+            return cort_kerr(ctx, "kernel_shape does not match the weight's shape");
+        if (s->geom.kernel[d] < 1) return cort_kerr(ctx, "weight has an empty kernel dimension");
+        s->geom.stride[d] = p->n_strides >= 0 ? p->strides[d] : 1;
+        s->geom.dilation[d] = p->n_dilations >= 0 ? p->dilations[d] : 1;
+    }
+    return NULL;
+}
+
+static cort_status *conv_shape_fwd(const cort_kctx *ctx, const conv_params *p, const cort_tensor *x,
+                                   const cort_tensor *w, conv_shape *s) {
+    CORT_TRY(conv_common(ctx, p, x, w, s));
+    cort_conv_geom *g = &s->geom;
+    s->out_ch = w->dims[0];
+    if (s->in_ch % s->group || s->out_ch % s->group || w->dims[1] * s->group != s->in_ch)
+        return cort_kerr(ctx, "channels do not fit group %lld: X has %lld, W has shape [%lld,%lld,...]",
+                         (long long)s->group, (long long)s->in_ch, (long long)w->dims[0], (long long)w->dims[1]);
+    s->out_rank = x->rank;
+    s->out_dims[0] = s->batch;
+    s->out_dims[1] = s->out_ch;
+    for (int d = 0; d < g->spatial; d++) {
+        int64_t in = x->dims[d + 2], reach = (g->kernel[d] - 1) * g->dilation[d] + 1, out;
+        g->in[d] = in;
+        if (p->pad_mode == PAD_SAME_UPPER || p->pad_mode == PAD_SAME_LOWER) {
+            out = (in + g->stride[d] - 1) / g->stride[d];
+            int64_t total = (out - 1) * g->stride[d] + reach - in;
+            if (total < 0) total = 0;
+            g->pad_begin[d] = p->pad_mode == PAD_SAME_UPPER ? total / 2 : total - total / 2;
+            s->pad_end[d] = total - g->pad_begin[d];
+        } else {
+            bool valid = p->pad_mode == PAD_VALID || p->n_pads < 0;
+            g->pad_begin[d] = valid ? 0 : p->pads[d];
+            s->pad_end[d] = valid ? 0 : p->pads[d + g->spatial];
+            int64_t span = in + g->pad_begin[d] + s->pad_end[d] - reach;
+            if (span < 0) return cort_kerr(ctx, "kernel (reach %lld) is larger than the padded input (%lld)",
+                                           (long long)reach, (long long)(in + g->pad_begin[d] + s->pad_end[d]));
+            out = span / g->stride[d] + 1;
+        }
+        g->out[d] = out;
+        s->out_dims[d + 2] = out;
+    }
+    return NULL;
+}
+
+static cort_status *conv_shape_transpose(const cort_kctx *ctx, const conv_params *p, const cort_tensor *x,
+                                         const cort_tensor *w, conv_shape *s) {
+    CORT_TRY(conv_common(ctx, p, x, w, s));
+    cort_conv_geom *g = &s->geom;
+    int sp = g->spatial;
+    CORT_TRY(check_attr_len(ctx, "output_padding", p->n_out_pad, sp));
+    if (p->n_out_shape >= 0 && p->n_out_shape != sp && p->n_out_shape != sp + 2)
+        return cort_kerr(ctx, "attribute 'output_shape' has %d values, expected %d", p->n_out_shape, sp);
+    if (w->dims[0] != s->in_ch || s->in_ch % s->group)
+        return cort_kerr(ctx, "weight has %lld input channels, X has %lld (group %lld)", (long long)w->dims[0],
+                         (long long)s->in_ch, (long long)s->group);
+    s->out_ch = w->dims[1] * s->group;
+    s->out_rank = x->rank;
+    s->out_dims[0] = s->batch;
+    s->out_dims[1] = s->out_ch;
+    for (int d = 0; d < sp; d++) {
+        int64_t in = x->dims[d + 2], reach = (g->kernel[d] - 1) * g->dilation[d] + 1;
+        int64_t adj = p->n_out_pad >= 0 ? p->out_pad[d] : 0, out;
+        int64_t full = g->stride[d] * (in - 1) + adj + reach; /* output size with no padding */
+        bool same = p->pad_mode == PAD_SAME_UPPER || p->pad_mode == PAD_SAME_LOWER;
+        if (p->n_out_shape >= 0 || same) {
+            out = p->n_out_shape >= 0 ? p->out_shape[d + p->n_out_shape - sp] : in * g->stride[d];
+            int64_t total = full - out;
+            if (total < 0) total = 0; /* the tail beyond `full` only gets the bias */
+            /* as for Conv, SAME_LOWER puts the odd padding unit at the start */
+            g->pad_begin[d] = p->pad_mode == PAD_SAME_LOWER ? total - total / 2 : total / 2;
+        } else {
+            bool valid = p->pad_mode == PAD_VALID || p->n_pads < 0;
+            g->pad_begin[d] = valid ? 0 : p->pads[d];
+            int64_t pad_end = valid ? 0 : p->pads[d + sp];
+            out = full - g->pad_begin[d] - pad_end;
+        }
+        if (out < 0) return cort_kerr(ctx, "output spatial size %lld is negative", (long long)out);
+        g->in[d] = out; /* the image col2im writes is the output */
+        g->out[d] = in;
+        s->out_dims[d + 2] = out;
+    }
+    return NULL;
+}
+
+static cort_status *check_bias(const cort_kctx *ctx, const cort_tensor *b, int64_t channels) {
+    if (b && (b->rank != 1 || b->dims[0] != channels))
+        return cort_kerr(ctx, "bias B must have shape [%lld]", (long long)channels);
+    return NULL;
+}
+
+static cort_status *conv_infer(cort_infer_ctx *ic) {
+    const cort_type *x = ic->in[0];
+    if (!x || x->kind != CORT_TYPE_TENSOR) return NULL;
+    cort_type_set_tensor(&ic->out[0], x->elem, x->rank >= 0 ? x->rank : -1, NULL);
+    if (x->rank < 0) return NULL;
+    cort_dim *d = cort_pool_calloc(ic->pool, (size_t)(x->rank > 0 ? x->rank : 1), sizeof(cort_dim));
+    if (!d) return cort_oom();
+    for (int i = 0; i < x->rank; i++) d[i] = (cort_dim){-1, NULL};
+    if (x->rank > 0) d[0] = x->dims[0];
+    const cort_type *w = ic->n_in > 1 ? ic->in[1] : NULL;
+    if (w && w->kind == CORT_TYPE_TENSOR && w->rank == x->rank && x->rank >= 2 &&
+        !strcmp(ic->node->op_type, "Conv"))
+        d[1] = w->dims[0];
+    ic->out[0].dims = d;
+    return NULL;
+}
+
+/* ================================================================ float Conv */
+
+typedef struct conv_job {
+    const conv_shape *s;
+    const float *x, *w, *bias;
+    float *y, *col;
+    int64_t n; /* image being convolved */
+} conv_job;
+
+static void im2col_rows(void *arg, int64_t begin, int64_t end) {
+    const conv_job *j = arg;
+    cort_im2col(&j->s->geom, j->x, begin, end, j->col);
+}
+
+static void depthwise_channels(void *arg, int64_t begin, int64_t end) {
+    const conv_job *j = arg;
+    int64_t isize = cort_conv_in_size(&j->s->geom), osize = cort_conv_out_size(&j->s->geom);
+    int64_t ksize = cort_conv_kernel_size(&j->s->geom), ch = j->s->in_ch;
+    for (int64_t i = begin; i < end; i++) {
+        int64_t c = i % ch;
+        cort_conv_direct_channel(&j->s->geom, j->x + i * isize, j->w + c * ksize, j->bias ? j->bias[c] : 0.0f,
+                                 j->y + i * osize);
+    }
+}
+
+static bool is_pointwise(const cort_conv_geom *g) {
+    for (int d = 0; d < g->spatial; d++)
+        if (g->kernel[d] != 1 || g->stride[d] != 1 || g->pad_begin[d] != 0 || g->in[d] != g->out[d]) return false;
+    return true;
+}
+
+static void fill_bias_rows(float *y, const float *bias, int64_t rows, int64_t len) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t i = 0; i < len; i++) y[r * len + i] = bias[r];
+}
+
+/* Y[n] = W * im2col(X[n]) (+ bias) for every image and group. */
+static cort_status *conv_gemm(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w, const float *bias,
+                              float *y) {
+    const cort_conv_geom *g = &s->geom;
+    int64_t isize = cort_conv_in_size(g), osize = cort_conv_out_size(g), ksize = cort_conv_kernel_size(g);
+    int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, kdim = cg * ksize;
+    bool direct = is_pointwise(g);
+    cort_threads th = kctx_threads(ctx);
+    float *col = NULL;
+    void *work;
+    if (!direct) CORT_TRY(scratch_f32(ctx, kdim * osize, &col));
+    CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(mg, osize, kdim, th.count), &work));
+    for (int64_t n = 0; n < s->batch; n++) {
+        for (int64_t gi = 0; gi < s->group; gi++) {
+            const float *xg = x + (n * s->in_ch + gi * cg) * isize;
+            float *yg = y + (n * s->out_ch + gi * mg) * osize;
+            const float *src = xg;
+            if (!direct) {
+                conv_job job = {s, xg, NULL, NULL, NULL, col, n};
+                th.parallel_for(th.self, kdim, 4, im2col_rows, &job);
+                src = col;
+            }
+            if (bias) fill_bias_rows(yg, bias + gi * mg, mg, osize);
+            cort_sgemm_mt(&th, false, false, mg, osize, kdim, 1.0f, w + gi * mg * kdim, kdim, src, osize,
+                          bias ? 1.0f : 0.0f, yg, osize, work);
+        }
+    }
+    return NULL;
+}
+
+static cort_status *conv_f32(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w, const float *bias,
+                             float *y) {
+    if (s->group == s->in_ch && s->group == s->out_ch) {
+        conv_job job = {s, x, w, bias, y, NULL, 0};
+        ctx->svc->parallel_for(ctx, s->batch * s->in_ch, 1, depthwise_channels, &job);
+        return NULL;
+    }
+    return conv_gemm(ctx, s, x, w, bias, y);
+}
+
+static cort_status *conv_run(cort_kctx *ctx) {
+    const conv_params *p = ctx->params;
+    const cort_tensor *x, *w, *b = cort_in(ctx, 2);
+    CORT_TRY(need_input(ctx, 0, "X", &x));
+    CORT_TRY(need_input(ctx, 1, "W", &w));
+    if (!cort_is_float_type(x->type)) return cort_kerr(ctx, "element type %s is not supported", cort_type_name(x->type));
+    if (w->type != x->type || (b && b->type != x->type)) return cort_kerr(ctx, "X, W and B must have one element type");
+    conv_shape s;
+    CORT_TRY(conv_shape_fwd(ctx, p, x, w, &s));
+    CORT_TRY(check_bias(ctx, b, s.out_ch));
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, s.out_rank, s.out_dims, &y));
+    if (cort_tensor_count(y) == 0) return NULL;
+    const float *xf, *wf, *bf = NULL;
+    float *yf = y->data;
+    CORT_TRY(as_f32(ctx, x, &xf));
+    CORT_TRY(as_f32(ctx, w, &wf));
+    if (b) CORT_TRY(as_f32(ctx, b, &bf));
+    if (y->type != CORT_FLOAT) CORT_TRY(scratch_f32(ctx, cort_tensor_count(y), &yf));
+    if (cort_tensor_count(x) == 0 || cort_tensor_count(w) == 0) { /* nothing to sum: bias only */
+        int64_t osize = cort_tensor_count(y) / (s.batch * s.out_ch);
+        for (int64_t n = 0; n < s.batch; n++)
+            for (int64_t m = 0; m < s.out_ch; m++)
+                for (int64_t i = 0; i < osize; i++) yf[(n * s.out_ch + m) * osize + i] = bf ? bf[m] : 0;
+    } else {
+        CORT_TRY(conv_f32(ctx, &s, xf, wf, bf, yf));
+    }
+    if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, yf, cort_tensor_count(y), y->data);
+    return NULL;
+}
+
+/* ================================================================ float ConvTranspose */
+
+static void col2im_channels(void *arg, int64_t begin, int64_t end) {
+    const conv_job *j = arg;
+    int64_t ksize = cort_conv_kernel_size(&j->s->geom);
+    cort_col2im_add(&j->s->geom, j->col, begin * ksize, end * ksize, j->y);
+}
+
+static cort_status *convtranspose_f32(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w,
+                                      const float *bias, float *y) {
+    const cort_conv_geom *g = &s->geom;
+    int64_t ysize = cort_conv_in_size(g), xsize = cort_conv_out_size(g), ksize = cort_conv_kernel_size(g);
+    int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, rows = mg * ksize;
+    cort_threads th = kctx_threads(ctx);
+    float *col;
+    void *work;
+    CORT_TRY(scratch_f32(ctx, rows * xsize, &col));
+    CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(rows, xsize, cg, th.count), &work));
+    for (int64_t n = 0; n < s->batch; n++) {
+        for (int64_t gi = 0; gi < s->group; gi++) {
+            const float *xg = x + (n * s->in_ch + gi * cg) * xsize;
+            float *yg = y + (n * s->out_ch + gi * mg) * ysize;
+            /* W for this group is cg x (mg * ksize); col = W^T * X */
+            cort_sgemm_mt(&th, true, false, rows, xsize, cg, 1.0f, w + gi * cg * rows, rows, xg, xsize, 0.0f, col,
+                          xsize, work);
+            if (bias) fill_bias_rows(yg, bias + gi * mg, mg, ysize);
+            else memset(yg, 0, sizeof(float) * (size_t)(mg * ysize));
+            conv_job job = {s, NULL, NULL, NULL, yg, col, n};
+            th.parallel_for(th.self, mg, 1, col2im_channels, &job);
+        }
+    }
+    return NULL;
+}
+
+static cort_status *convtranspose_run(cort_kctx *ctx) {
+    const conv_params *p = ctx->params;
+    const cort_tensor *x, *w, *b = cort_in(ctx, 2);
+    CORT_TRY(need_input(ctx, 0, "X", &x));
+    CORT_TRY(need_input(ctx, 1, "W", &w));
+    if (!cort_is_float_type(x->type)) return cort_kerr(ctx, "element type %s is not supported", cort_type_name(x->type));
+    if (w->type != x->type || (b && b->type != x->type)) return cort_kerr(ctx, "X, W and B must have one element type");
+    conv_shape s;
+    CORT_TRY(conv_shape_transpose(ctx, p, x, w, &s));
+    CORT_TRY(check_bias(ctx, b, s.out_ch));
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, s.out_rank, s.out_dims, &y));
+    int64_t count = cort_tensor_count(y);
+    if (count == 0) return NULL;
+    const float *xf, *wf, *bf = NULL;
+    float *yf = y->data;
+    CORT_TRY(as_f32(ctx, x, &xf));
+    CORT_TRY(as_f32(ctx, w, &wf));
+    if (b) CORT_TRY(as_f32(ctx, b, &bf));
+    if (y->type != CORT_FLOAT) CORT_TRY(scratch_f32(ctx, count, &yf));
+    CORT_TRY(convtranspose_f32(ctx, &s, xf, wf, bf, yf));
+    if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, yf, count, y->data);
+    return NULL;
+}
+
+/* ================================================================ ConvInteger, QLinearConv */
+
+static bool is_8bit(int32_t t) { return t == CORT_INT8 || t == CORT_UINT8; }
+
+/* A zero point or scale that is a scalar or one value per output channel. */
+static cort_status *per_channel(const cort_kctx *ctx, const cort_tensor *t, const char *name, int64_t channels,
+                                int64_t *stride) {
+    int64_t count = cort_tensor_count(t);
+    *stride = 0;
+    if (count == 1) return NULL;
+    if (t->rank == 1 && count == channels) {
+        *stride = 1;
+        return NULL;
+    }
+    return cort_kerr(ctx, "%s must be a scalar or have one value per output channel", name);
+}
+
+typedef struct int_conv {
+    const cort_tensor *x, *w, *x_zp, *w_zp;
+    int64_t w_zp_stride;
+} int_conv;
+
+/* Exact int32 sums of (x - x_zp) * (w - w_zp[m]) for every output element (layout of Y). The shifted
+ * values fit float exactly, so the float im2col gathers them; the sums are integer. */
+static cort_status *int_conv_accumulate(cort_kctx *ctx, const conv_shape *s, const int_conv *q, int32_t *acc) {
+    const cort_conv_geom *g = &s->geom;
+    int64_t isize = cort_conv_in_size(g), osize = cort_conv_out_size(g), ksize = cort_conv_kernel_size(g);
+    int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, kdim = cg * ksize;
+    int64_t xcount = cort_tensor_count(q->x);
+    float *xs, *col;
+    void *wbuf;
+    CORT_TRY(scratch_f32(ctx, xcount, &xs));
+    CORT_TRY(scratch_f32(ctx, kdim * osize, &col));
+    CORT_TRY(scratch_bytes(ctx, sizeof(int32_t) * (size_t)(s->out_ch * kdim > 0 ? s->out_ch * kdim : 1), &wbuf));
+    int32_t *ws = wbuf;
+    int64_t xz = q->x_zp ? cort_get_i64(q->x_zp, 0) : 0;
+    for (int64_t i = 0; i < xcount; i++) xs[i] = (float)(cort_get_i64(q->x, i) - xz);
+    for (int64_t m = 0; m < s->out_ch; m++) {
+        int64_t wz = q->w_zp ? cort_get_i64(q->w_zp, m * q->w_zp_stride) : 0;
+        for (int64_t r = 0; r < kdim; r++) ws[m * kdim + r] = (int32_t)(cort_get_i64(q->w, m * kdim + r) - wz);
+    }
+    for (int64_t n = 0; n < s->batch; n++) {
+        for (int64_t gi = 0; gi < s->group; gi++) {
+            cort_im2col(g, xs + (n * s->in_ch + gi * cg) * isize, 0, kdim, col);
+            for (int64_t m = 0; m < mg; m++) {
+                int32_t *ym = acc + (n * s->out_ch + gi * mg + m) * osize;
+                const int32_t *wm = ws + (gi * mg + m) * kdim;
+                for (int64_t o = 0; o < osize; o++) ym[o] = 0;
+                for (int64_t r = 0; r < kdim; r++) {
+                    int32_t wv = wm[r];
+                    const float *cr = col + r * osize;
+                    if (wv)
+                        for (int64_t o = 0; o < osize; o++) ym[o] += wv * (int32_t)cr[o];
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+static cort_status *int_conv_inputs(cort_kctx *ctx, int xi, int wi, int xzi, int wzi, int_conv *q, conv_shape *s) {
+    const conv_params *p = ctx->params;
+    CORT_TRY(need_input(ctx, xi, "x", &q->x));
+    CORT_TRY(need_input(ctx, wi, "w", &q->w));
+    q->x_zp = cort_in(ctx, xzi);
+    q->w_zp = cort_in(ctx, wzi);
+    if (!is_8bit(q->x->type) || !is_8bit(q->w->type))
+        return cort_kerr(ctx, "x and w must be int8 or uint8 (got %s and %s)", cort_type_name(q->x->type),
+                         cort_type_name(q->w->type));
+    CORT_TRY(conv_shape_fwd(ctx, p, q->x, q->w, s));
+    if (q->x_zp && (q->x_zp->type != q->x->type || cort_tensor_count(q->x_zp) != 1))
+        return cort_kerr(ctx, "x_zero_point must be a scalar of x's type");
+    q->w_zp_stride = 0;
+    if (q->w_zp) {
+        if (q->w_zp->type != q->w->type) return cort_kerr(ctx, "w_zero_point must have w's type");
+        CORT_TRY(per_channel(ctx, q->w_zp, "w_zero_point", s->out_ch, &q->w_zp_stride));
+    }
+    return NULL;
+}
+
+static cort_status *convinteger_run(cort_kctx *ctx) {
+    int_conv q;
+    conv_shape s;
+    CORT_TRY(int_conv_inputs(ctx, 0, 1, 2, 3, &q, &s));
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, CORT_INT32, s.out_rank, s.out_dims, &y));
+    if (cort_tensor_count(y) == 0) return NULL;
+    return int_conv_accumulate(ctx, &s, &q, y->data);
+}
+
+static cort_status *qlinearconv_run(cort_kctx *ctx) {
+    int_conv q;
+    conv_shape s;
+    const cort_tensor *x_scale, *w_scale, *y_scale, *y_zp, *b = cort_in(ctx, 8);
+    CORT_TRY(need_input(ctx, 1, "x_scale", &x_scale));
+    CORT_TRY(need_input(ctx, 4, "w_scale", &w_scale));
+    CORT_TRY(need_input(ctx, 6, "y_scale", &y_scale));
+    CORT_TRY(need_input(ctx, 7, "y_zero_point", &y_zp));
+    CORT_TRY(int_conv_inputs(ctx, 0, 3, 2, 5, &q, &s));
+    if (!is_8bit(y_zp->type) || cort_tensor_count(y_zp) != 1 || cort_tensor_count(y_scale) != 1 ||
+        cort_tensor_count(x_scale) != 1)
+        return cort_kerr(ctx, "x_scale, y_scale and y_zero_point must be scalars (y_zero_point 8-bit)");
+    if (!cort_is_float_type(x_scale->type) || !cort_is_float_type(w_scale->type) || !cort_is_float_type(y_scale->type))
+        return cort_kerr(ctx, "scales must be floating point");
+    int64_t ws_stride;
+    CORT_TRY(per_channel(ctx, w_scale, "w_scale", s.out_ch, &ws_stride));
+    if (b && (b->type != CORT_INT32 || b->rank != 1 || b->dims[0] != s.out_ch))
+        return cort_kerr(ctx, "bias B must be int32 of shape [%lld]", (long long)s.out_ch);
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, y_zp->type, s.out_rank, s.out_dims, &y));
+    int64_t count = cort_tensor_count(y);
+    if (count == 0) return NULL;
+    void *buf;
+    CORT_TRY(scratch_bytes(ctx, sizeof(int32_t) * (size_t)count, &buf));
+    int32_t *acc = buf;
+    CORT_TRY(int_conv_accumulate(ctx, &s, &q, acc));
+    int64_t osize = count / (s.batch * s.out_ch);
+    double xs = cort_get_f64(x_scale, 0), ys = cort_get_f64(y_scale, 0), yz = (double)cort_get_i64(y_zp, 0);
+    double lo = y_zp->type == CORT_UINT8 ? 0 : -128, hi = y_zp->type == CORT_UINT8 ? 255 : 127;
+    for (int64_t e = 0; e < count; e++) {
+        int64_t m = (e / osize) % s.out_ch;
+        double scale = xs * cort_get_f64(w_scale, m * ws_stride) / ys;
+        double v = nearbyint((double)(acc[e] + (b ? ((const int32_t *)b->data)[m] : 0)) * scale) + yz;
+        cort_set_i64(y, e, (int64_t)(v < lo ? lo : v > hi ? hi : v));
+    }
+    return NULL;
+}
+
+/* ================================================================ table */
+
 const cort_op_def cort_ops_conv[] = {
+    {"", "Conv", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(conv_params), conv_parse, conv_infer, NULL, conv_run, 0},
+    {"", "ConvTranspose", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(conv_params), conv_parse, conv_infer, NULL,
+     convtranspose_run, 0},
+    {"", "ConvInteger", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, sizeof(conv_params), conv_parse,
+     NULL, NULL, convinteger_run, 0},
+    {"", "QLinearConv", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, sizeof(conv_params), conv_parse,
+     NULL, NULL, qlinearconv_run, 0},
     {0},
 };
