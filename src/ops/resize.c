@@ -1,5 +1,529 @@
+/* Resampling: Resize (opsets 10, 11, 13), Upsample (opsets 7 and 9) and GridSample (opset 16).
+ *
+ * Resize is separable: for every axis and every output coordinate we precompute up to four input
+ * taps (index, weight) once, then each output element is the weighted sum over the product of its
+ * axes' taps. Zero-weight taps are dropped, so axes that are not resized cost nothing, and the
+ * same code serves nearest (1 tap), linear (2) and cubic (4) in any rank. Coordinates are computed
+ * in double. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "ops/op.h"
 
+typedef enum resize_mode { MODE_NEAREST, MODE_LINEAR, MODE_CUBIC } resize_mode;
+
+typedef enum coord_mode {
+    CT_HALF_PIXEL, CT_PYTORCH_HALF_PIXEL, CT_ALIGN_CORNERS, CT_ASYMMETRIC, CT_TF_HALF_PIXEL_FOR_NN,
+    CT_TF_CROP_AND_RESIZE
+} coord_mode;
+
+typedef enum nearest_mode {
+    NM_ROUND_PREFER_FLOOR, NM_ROUND_PREFER_CEIL, NM_FLOOR, NM_CEIL,
+    NM_SIMPLE /* Upsample and Resize-10: floor when enlarging, ceil when shrinking (as ONNX Runtime) */
+} nearest_mode;
+
+typedef enum resize_inputs {
+    IN_SCALES_ATTR,    /* Upsample-7: scales attribute */
+    IN_SCALES,         /* Upsample-9, Resize-10: X, scales */
+    IN_ROI_SCALES_SIZES /* Resize-11/13: X, roi, scales, sizes */
+} resize_inputs;
+
+typedef struct resize_params {
+    resize_mode mode;
+    coord_mode coord;
+    nearest_mode nearest;
+    resize_inputs inputs;
+    double cubic_a;
+    bool exclude_outside;
+    double extrapolation;
+    int64_t n_attr_scales;
+    const float *attr_scales;
+} resize_params;
+
+static bool name_index(const char *s, const char *const *names, int n, int *out) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(s, names[i])) return (*out = i), true;
+    return false;
+}
+
+static cort_status *resize_parse(cort_parse_ctx *pc) {
+    static const char *const modes[] = {"nearest", "linear", "cubic"};
+    static const char *const coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
+                                         "tf_half_pixel_for_nn", "tf_crop_and_resize"};
+    static const char *const nearests[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+    resize_params *p = pc->params;
+    const cort_node *node = pc->node;
+    bool is_upsample = !strcmp(node->op_type, "Upsample");
+    bool modern = !is_upsample && node->opset >= 11;
+    const char *mode = cort_attr_string(node, "mode", "nearest");
+    int v;
+    if (is_upsample && !strcmp(mode, "bilinear")) mode = "linear";
+    if (!name_index(mode, modes, modern ? 3 : 2, &v))
+        return cort_node_error(node, CORT_INVALID_GRAPH, "mode '%s' is not supported", mode);
+    p->mode = (resize_mode)v;
+    if (!modern) {
+        p->coord = CT_ASYMMETRIC;
+        p->nearest = NM_SIMPLE;
+        p->inputs = is_upsample && node->opset < 9 ? IN_SCALES_ATTR : IN_SCALES;
+        if (p->inputs == IN_SCALES_ATTR) {
+            p->n_attr_scales = cort_attr_floats(node, "scales", &p->attr_scales);
+            if (p->n_attr_scales < 0) return cort_node_error(node, CORT_INVALID_GRAPH, "attribute 'scales' is required");
+        }
+        return NULL;
+    }
+    p->inputs = IN_ROI_SCALES_SIZES;
+    const char *ct = cort_attr_string(node, "coordinate_transformation_mode", "half_pixel");
+    if (!name_index(ct, coords, 6, &v))
+        return cort_node_error(node, CORT_INVALID_GRAPH, "coordinate_transformation_mode '%s' is not supported", ct);
+    p->coord = (coord_mode)v;
+    const char *nm = cort_attr_string(node, "nearest_mode", "round_prefer_floor");
+    if (!name_index(nm, nearests, 4, &v))
+        return cort_node_error(node, CORT_INVALID_GRAPH, "nearest_mode '%s' is not supported", nm);
+    p->nearest = (nearest_mode)v;
+    p->cubic_a = cort_attr_float(node, "cubic_coeff_a", -0.75f);
+    p->exclude_outside = cort_attr_int(node, "exclude_outside", 0) != 0;
+    p->extrapolation = cort_attr_float(node, "extrapolation_value", 0.0f);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- output shape and scales */
+
+typedef struct resize_geometry {
+    int rank;
+    int64_t in[CORT_MAX_RANK], out[CORT_MAX_RANK];
+    double scale[CORT_MAX_RANK];
+    double roi_start[CORT_MAX_RANK], roi_end[CORT_MAX_RANK];
+} resize_geometry;
+
+static bool is_float_type(int32_t t) {
+    return t == CORT_FLOAT || t == CORT_DOUBLE || t == CORT_FLOAT16 || t == CORT_BFLOAT16;
+}
+
+static cort_status *geometry_from_scales(const cort_kctx *ctx, resize_geometry *g, const float *attr,
+                                         const cort_tensor *t) {
+    for (int d = 0; d < g->rank; d++) {
+        double s = attr ? attr[d] : cort_get_f64(t, d);
+        if (!(s > 0) || !isfinite(s)) return cort_kerr(ctx, "scale %g for axis %d must be positive", s, d);
+        double o = floor(s * (double)g->in[d]);
+        if (o > (double)CORT_MAX_ELEMENTS) return cort_kerr(ctx, "output too large");
+        g->scale[d] = s;
+        g->out[d] = (int64_t)o;
+    }
+    return NULL;
+}
+
+static cort_status *geometry_from_sizes(const cort_kctx *ctx, resize_geometry *g, const cort_tensor *sizes) {
+    for (int d = 0; d < g->rank; d++) {
+        int64_t o = cort_get_i64(sizes, d);
+        if (o < 0) return cort_kerr(ctx, "size %lld for axis %d is negative", (long long)o, d);
+        g->out[d] = o;
+        g->scale[d] = g->in[d] ? (double)o / (double)g->in[d] : 1.0;
+    }
+    return NULL;
+}
+
+static bool tensor_given(const cort_tensor *t) { return t && cort_tensor_count(t) > 0; }
+
+static cort_status *resize_geometry_init(const cort_kctx *ctx, const resize_params *p, const cort_tensor *x,
+                                         resize_geometry *g) {
+    g->rank = x->rank;
+    for (int d = 0; d < x->rank; d++) {
+        g->in[d] = x->dims[d];
+        g->roi_start[d] = 0;
+        g->roi_end[d] = 1;
+    }
+    if (p->inputs == IN_SCALES_ATTR) {
+        if (p->n_attr_scales != x->rank)
+            return cort_kerr(ctx, "%lld scales given for input of rank %d", (long long)p->n_attr_scales, x->rank);
+        CORT_TRY(geometry_from_scales(ctx, g, p->attr_scales, NULL));
+    } else if (p->inputs == IN_SCALES) {
+        const cort_tensor *s = cort_in(ctx, 1);
+        if (!s || !is_float_type(s->type) || cort_tensor_count(s) != x->rank)
+            return cort_kerr(ctx, "scales must be a float tensor with one value per axis (%d)", x->rank);
+        CORT_TRY(geometry_from_scales(ctx, g, NULL, s));
+    } else {
+        const cort_tensor *roi = cort_in(ctx, 1), *scales = cort_in(ctx, 2), *sizes = cort_in(ctx, 3);
+        if (tensor_given(sizes)) {
+            if (tensor_given(scales)) return cort_kerr(ctx, "only one of scales and sizes may be given");
+            if (sizes->type != CORT_INT64 || cort_tensor_count(sizes) != x->rank)
+                return cort_kerr(ctx, "sizes must be int64 with one value per axis (%d)", x->rank);
+            CORT_TRY(geometry_from_sizes(ctx, g, sizes));
+        } else if (tensor_given(scales)) {
+            if (!is_float_type(scales->type) || cort_tensor_count(scales) != x->rank)
+                return cort_kerr(ctx, "scales must be float with one value per axis (%d)", x->rank);
+            CORT_TRY(geometry_from_scales(ctx, g, NULL, scales));
+        } else {
+            return cort_kerr(ctx, "one of scales and sizes must be given");
+        }
+        if (p->coord == CT_TF_CROP_AND_RESIZE) {
+            if (!roi || !is_float_type(roi->type) || cort_tensor_count(roi) != 2 * (int64_t)x->rank)
+                return cort_kerr(ctx, "tf_crop_and_resize needs an roi of %d floats", 2 * x->rank);
+            for (int d = 0; d < x->rank; d++) {
+                g->roi_start[d] = cort_get_f64(roi, d);
+                g->roi_end[d] = cort_get_f64(roi, x->rank + d);
+            }
+        }
+    }
+    for (int d = 0; d < g->rank; d++)
+        if (g->in[d] == 0 && g->out[d] > 0) return cort_kerr(ctx, "cannot resize an empty axis %d to %lld", d, (long long)g->out[d]);
+    if (cort_shape_count(g->out, g->rank) < 0) return cort_kerr(ctx, "output too large");
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- per-axis taps */
+
+/* The input coordinate that output coordinate `o` of axis d maps to. */
+static double source_coord(const resize_params *p, const resize_geometry *g, int d, int64_t o) {
+    double x = (double)o, s = g->scale[d], in = (double)g->in[d], out = (double)g->out[d];
+    switch (p->coord) {
+    case CT_HALF_PIXEL: return (x + 0.5) / s - 0.5;
+    case CT_PYTORCH_HALF_PIXEL: return out > 1 ? (x + 0.5) / s - 0.5 : 0;
+    case CT_ALIGN_CORNERS: return out > 1 ? x * (in - 1) / (out - 1) : 0;
+    case CT_ASYMMETRIC: return x / s;
+    case CT_TF_HALF_PIXEL_FOR_NN: return (x + 0.5) / s;
+    case CT_TF_CROP_AND_RESIZE: {
+        double a = g->roi_start[d], b = g->roi_end[d];
+        return out > 1 ? a * (in - 1) + x * (b - a) * (in - 1) / (out - 1) : 0.5 * (a + b) * (in - 1);
+    }
+    }
+    return x;
+}
+
+static int64_t nearest_index(nearest_mode m, double x, bool shrinking) {
+    double f = floor(x);
+    switch (m) {
+    case NM_ROUND_PREFER_FLOOR: return (int64_t)(x == f + 0.5 ? f : round(x));
+    case NM_ROUND_PREFER_CEIL: return (int64_t)(x == f + 0.5 ? f + 1 : round(x));
+    case NM_FLOOR: return (int64_t)f;
+    case NM_CEIL: return (int64_t)ceil(x);
+    case NM_SIMPLE: return (int64_t)(shrinking ? ceil(x) : (x < 0 ? ceil(x) : f));
+    }
+    return (int64_t)f;
+}
+
+static void cubic_coeffs(double s, double a, double c[4]) {
+    double t0 = s + 1, t3 = 2 - s, u = 1 - s;
+    c[0] = ((a * t0 - 5 * a) * t0 + 8 * a) * t0 - 4 * a;
+    c[1] = ((a + 2) * s - (a + 3)) * s * s + 1;
+    c[2] = ((a + 2) * u - (a + 3)) * u * u + 1;
+    c[3] = ((a * t3 - 5 * a) * t3 + 8 * a) * t3 - 4 * a;
+}
+
+static int64_t clamp_index(int64_t i, int64_t n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
+
+/* Taps of one output coordinate: up to 4 (input index, weight); n = 0 marks extrapolation. */
+typedef struct axis_taps {
+    int n;
+    int64_t at[4];
+    double w[4];
+} axis_taps;
+
+static void add_tap(axis_taps *t, int64_t at, double w) {
+    if (w == 0) return;
+    for (int i = 0; i < t->n; i++)
+        if (t->at[i] == at) {
+            t->w[i] += w;
+            return;
+        }
+    t->at[t->n] = at;
+    t->w[t->n++] = w;
+}
+
+static axis_taps taps_for(const resize_params *p, const resize_geometry *g, int d, int64_t o) {
+    axis_taps t = {0, {0}, {0}};
+    int64_t in = g->in[d];
+    /* an axis that is not resized maps one to one, whatever the coordinate mode (as ONNX Runtime) */
+    if (g->scale[d] == 1.0 && g->out[d] == in && p->coord != CT_TF_CROP_AND_RESIZE) {
+        add_tap(&t, o, 1.0);
+        return t;
+    }
+    double x = source_coord(p, g, d, o);
+    if (p->coord == CT_TF_CROP_AND_RESIZE && (x < 0 || x > (double)(in - 1))) return t;
+    if (p->mode == MODE_NEAREST) {
+        add_tap(&t, clamp_index(nearest_index(p->nearest, x, g->scale[d] < 1), in), 1.0);
+    } else if (p->mode == MODE_LINEAR) {
+        x = fmin(fmax(x, 0.0), (double)(in - 1));
+        int64_t x0 = (int64_t)x, x1 = x0 + 1 < in ? x0 + 1 : in - 1;
+        double w1 = x - (double)x0;
+        add_tap(&t, x0, 1 - w1);
+        add_tap(&t, x1, w1);
+    } else {
+        double f = floor(x), c[4], total = 0;
+        cubic_coeffs(x - f, p->cubic_a, c);
+        for (int i = 0; i < 4; i++) {
+            int64_t at = (int64_t)f - 1 + i;
+            if (p->exclude_outside && (at < 0 || at >= in)) c[i] = 0;
+            total += c[i];
+        }
+        for (int i = 0; i < 4; i++) {
+            double w = p->exclude_outside && total != 0 ? c[i] / total : c[i];
+            add_tap(&t, clamp_index((int64_t)f - 1 + i, in), w);
+        }
+    }
+    if (t.n == 0) { /* every weight was zero: keep one tap so the element reads as 0, not as extrapolated */
+        t.n = 1;
+        t.at[0] = clamp_index((int64_t)floor(x), in);
+        t.w[0] = 0;
+    }
+    return t;
+}
+
+/* ---------------------------------------------------------------- the resampling walk */
+
+static cort_status *copy_string_elem(const cort_kctx *ctx, cort_tensor *y, int64_t dst, const cort_tensor *x,
+                                     int64_t src) {
+    const char *s = ((char *const *)x->data)[src];
+    size_t len = s ? strlen(s) : 0;
+    char *c = malloc(len + 1);
+    if (!c) return cort_kerr(ctx, "out of memory copying strings");
+    if (len) memcpy(c, s, len);
+    c[len] = 0;
+    ((char **)y->data)[dst] = c;
+    return NULL;
+}
+
+static cort_status *resample(cort_kctx *ctx, const resize_params *p, const resize_geometry *g,
+                             const cort_tensor *x, cort_tensor *y) {
+    int r = g->rank;
+    axis_taps *taps[CORT_MAX_RANK];
+    int64_t in_stride[CORT_MAX_RANK];
+    int64_t stride = 1;
+    for (int d = r - 1; d >= 0; d--) {
+        in_stride[d] = stride;
+        stride *= g->in[d];
+        taps[d] = ctx->svc->scratch(ctx, (size_t)(g->out[d] + 1) * sizeof(axis_taps));
+        if (!taps[d]) return cort_kerr(ctx, "out of scratch memory");
+        for (int64_t o = 0; o < g->out[d]; o++) taps[d][o] = taps_for(p, g, d, o);
+    }
+    int64_t n = cort_tensor_count(y);
+    bool exact_copy = p->mode == MODE_NEAREST;
+    size_t es = cort_elem_size(x->type);
+    if (x->type == CORT_STRING) memset(y->data, 0, (size_t)n * es);
+    int64_t idx[CORT_MAX_RANK] = {0};
+    for (int64_t i = 0; i < n; i++) {
+        const axis_taps *cur[CORT_MAX_RANK];
+        bool outside = false;
+        for (int d = 0; d < r; d++) {
+            cur[d] = &taps[d][idx[d]];
+            outside |= cur[d]->n == 0;
+        }
+        if (outside) {
+            if (x->type == CORT_STRING) CORT_TRY(copy_string_elem(ctx, y, i, x, 0));
+            else cort_set_f64(y, i, p->extrapolation);
+        } else if (exact_copy) {
+            int64_t src = 0;
+            for (int d = 0; d < r; d++) src += cur[d]->at[0] * in_stride[d];
+            if (x->type == CORT_STRING) CORT_TRY(copy_string_elem(ctx, y, i, x, src));
+            else memcpy((char *)y->data + (size_t)i * es, (const char *)x->data + (size_t)src * es, es);
+        } else {
+            /* sum over every combination of the axes' taps */
+            int t[CORT_MAX_RANK] = {0};
+            double acc = 0;
+            for (;;) {
+                int64_t src = 0;
+                double w = 1;
+                for (int d = 0; d < r; d++) {
+                    src += cur[d]->at[t[d]] * in_stride[d];
+                    w *= cur[d]->w[t[d]];
+                }
+                acc += w * cort_get_f64(x, src);
+                int d = r - 1;
+                while (d >= 0 && ++t[d] == cur[d]->n) t[d--] = 0;
+                if (d < 0) break;
+            }
+            cort_set_f64(y, i, acc);
+        }
+        for (int d = r - 1; d >= 0; d--) {
+            if (++idx[d] < g->out[d]) break;
+            idx[d] = 0;
+        }
+    }
+    return NULL;
+}
+
+static cort_status *resize_run(cort_kctx *ctx) {
+    const resize_params *p = ctx->params;
+    const cort_tensor *x = cort_in(ctx, 0);
+    if (!x) return cort_kerr(ctx, "missing input X");
+    if (!cort_elem_type_valid(x->type) || x->type == CORT_COMPLEX64 || x->type == CORT_COMPLEX128)
+        return cort_kerr(ctx, "type %s not supported", cort_type_name(x->type));
+    if (x->type == CORT_STRING && p->mode != MODE_NEAREST)
+        return cort_kerr(ctx, "strings can only be resized with mode nearest");
+    resize_geometry g;
+    CORT_TRY(resize_geometry_init(ctx, p, x, &g));
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, g.rank, g.out, &y));
+    return resample(ctx, p, &g, x, y);
+}
+
+static cort_status *resize_infer(cort_infer_ctx *ic) {
+    const resize_params *p = ic->params;
+    const cort_type *x = ic->in[0];
+    if (!x || x->kind != CORT_TYPE_TENSOR) return NULL;
+    int rank = x->rank;
+    cort_dim *dims = NULL;
+    if (rank >= 0) {
+        dims = cort_pool_calloc(ic->pool, (size_t)rank + 1, sizeof(cort_dim));
+        if (!dims) return cort_oom();
+        const cort_tensor *sizes = p->inputs == IN_ROI_SCALES_SIZES && ic->n_in > 3 && ic->in_const ? ic->in_const[3] : NULL;
+        const cort_tensor *scales = NULL;
+        if (p->inputs == IN_SCALES && ic->n_in > 1 && ic->in_const) scales = ic->in_const[1];
+        if (p->inputs == IN_ROI_SCALES_SIZES && ic->n_in > 2 && ic->in_const) scales = ic->in_const[2];
+        bool use_sizes = sizes && sizes->type == CORT_INT64 && cort_tensor_count(sizes) == rank && rank > 0;
+        bool use_scales = !use_sizes && scales && is_float_type(scales->type) && cort_tensor_count(scales) == rank && rank > 0;
+        for (int d = 0; d < rank; d++) {
+            dims[d].value = -1;
+            double s = p->inputs == IN_SCALES_ATTR && p->n_attr_scales == rank ? p->attr_scales[d]
+                       : use_scales ? cort_get_f64(scales, d) : 0;
+            if (use_sizes) dims[d].value = cort_get_i64(sizes, d);
+            else if (s > 0 && x->dims[d].value >= 0) dims[d].value = (int64_t)floor(s * (double)x->dims[d].value);
+            if (s == 1.0) dims[d] = x->dims[d];
+        }
+    }
+    cort_type_set_tensor(&ic->out[0], x->elem, rank, dims);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- GridSample */
+
+typedef enum grid_pad { PAD_ZEROS, PAD_BORDER, PAD_REFLECTION } grid_pad;
+
+typedef struct grid_params {
+    resize_mode mode;
+    grid_pad pad;
+    bool align_corners;
+} grid_params;
+
+static cort_status *grid_sample_parse(cort_parse_ctx *pc) {
+    static const char *const modes[] = {"nearest", "bilinear", "bicubic"};
+    static const char *const pads[] = {"zeros", "border", "reflection"};
+    grid_params *p = pc->params;
+    int v;
+    const char *mode = cort_attr_string(pc->node, "mode", "bilinear");
+    if (!name_index(mode, modes, 3, &v)) return cort_node_error(pc->node, CORT_INVALID_GRAPH, "mode '%s' is not supported", mode);
+    p->mode = (resize_mode)v;
+    const char *pad = cort_attr_string(pc->node, "padding_mode", "zeros");
+    if (!name_index(pad, pads, 3, &v))
+        return cort_node_error(pc->node, CORT_INVALID_GRAPH, "padding_mode '%s' is not supported", pad);
+    p->pad = (grid_pad)v;
+    p->align_corners = cort_attr_int(pc->node, "align_corners", 0) != 0;
+    return NULL;
+}
+
+/* Grid value in [-1, 1] to a pixel coordinate. */
+static double unnormalize(double v, int64_t size, bool align_corners) {
+    return align_corners ? (v + 1) / 2 * (double)(size - 1) : ((v + 1) * (double)size - 1) / 2;
+}
+
+/* Reflects x into [lo, hi] (given doubled, so that half-pixel bounds stay integers). */
+static double reflect(double x, double twice_lo, double twice_hi) {
+    if (twice_lo == twice_hi) return 0;
+    double lo = twice_lo / 2, span = (twice_hi - twice_lo) / 2;
+    x = fabs(x - lo);
+    double extra = fmod(x, span);
+    int64_t flips = (int64_t)floor(x / span);
+    return flips % 2 == 0 ? extra + lo : span - extra + lo;
+}
+
+/* Applies border or reflection padding to a coordinate; zeros padding leaves it alone. */
+static double pad_coord(const grid_params *p, double x, int64_t size) {
+    if (p->pad == PAD_BORDER) return fmin(fmax(x, 0), (double)(size - 1));
+    if (p->pad == PAD_REFLECTION) {
+        x = p->align_corners ? reflect(x, 0, 2.0 * (double)(size - 1)) : reflect(x, -1, 2.0 * (double)size - 1);
+        return fmin(fmax(x, 0), (double)(size - 1));
+    }
+    return x;
+}
+
+static double pixel(const cort_tensor *x, int64_t plane, int64_t h, int64_t w, int64_t yy, int64_t xx) {
+    if (yy < 0 || yy >= h || xx < 0 || xx >= w) return 0;
+    return cort_get_f64(x, plane + yy * w + xx);
+}
+
+static double sample_bilinear(const cort_tensor *x, int64_t plane, int64_t h, int64_t w, double yy, double xx) {
+    double fy = floor(yy), fx = floor(xx), ly = yy - fy, lx = xx - fx;
+    int64_t y0 = (int64_t)fy, x0 = (int64_t)fx;
+    return pixel(x, plane, h, w, y0, x0) * (1 - ly) * (1 - lx) + pixel(x, plane, h, w, y0, x0 + 1) * (1 - ly) * lx +
+           pixel(x, plane, h, w, y0 + 1, x0) * ly * (1 - lx) + pixel(x, plane, h, w, y0 + 1, x0 + 1) * ly * lx;
+}
+
+/* Bicubic taps are padded one by one (a tap past the edge reads the padded position). */
+static double sample_bicubic(const grid_params *p, const cort_tensor *x, int64_t plane, int64_t h, int64_t w,
+                             double yy, double xx) {
+    double fy = floor(yy), fx = floor(xx), cy[4], cx[4], acc = 0;
+    cubic_coeffs(yy - fy, -0.75, cy);
+    cubic_coeffs(xx - fx, -0.75, cx);
+    for (int i = 0; i < 4; i++) {
+        double py = pad_coord(p, fy - 1 + i, h);
+        for (int j = 0; j < 4; j++) {
+            double px = pad_coord(p, fx - 1 + j, w);
+            acc += cy[i] * cx[j] * pixel(x, plane, h, w, (int64_t)floor(py), (int64_t)floor(px));
+        }
+    }
+    return acc;
+}
+
+static cort_status *grid_sample_run(cort_kctx *ctx) {
+    const grid_params *p = ctx->params;
+    const cort_tensor *x = cort_in(ctx, 0), *grid = cort_in(ctx, 1);
+    if (!x || !grid) return cort_kerr(ctx, "X and grid are required");
+    if (!is_float_type(x->type) || !is_float_type(grid->type)) return cort_kerr(ctx, "X and grid must be float");
+    if (x->rank != 4) return cort_kerr(ctx, "X must be 4-D [N, C, H, W], got rank %d", x->rank);
+    if (grid->rank != 4 || grid->dims[0] != x->dims[0] || grid->dims[3] != 2)
+        return cort_kerr(ctx, "grid must be [N, H_out, W_out, 2] with N = %lld", (long long)x->dims[0]);
+    int64_t n = x->dims[0], c = x->dims[1], h = x->dims[2], w = x->dims[3];
+    int64_t oh = grid->dims[1], ow = grid->dims[2];
+    int64_t dims[4] = {n, c, oh, ow};
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, 4, dims, &y));
+    for (int64_t b = 0; b < n; b++) {
+        for (int64_t i = 0; i < oh * ow; i++) {
+            int64_t g = (b * oh * ow + i) * 2;
+            double xx = unnormalize(cort_get_f64(grid, g), w, p->align_corners);
+            double yy = unnormalize(cort_get_f64(grid, g + 1), h, p->align_corners);
+            if (p->mode != MODE_CUBIC) {
+                xx = pad_coord(p, xx, w);
+                yy = pad_coord(p, yy, h);
+            }
+            for (int64_t ch = 0; ch < c; ch++) {
+                int64_t plane = (b * c + ch) * h * w;
+                double v;
+                if (p->mode == MODE_NEAREST)
+                    v = pixel(x, plane, h, w, (int64_t)nearbyint(yy), (int64_t)nearbyint(xx));
+                else if (p->mode == MODE_LINEAR)
+                    v = sample_bilinear(x, plane, h, w, yy, xx);
+                else
+                    v = sample_bicubic(p, x, plane, h, w, yy, xx);
+                cort_set_f64(y, (b * c + ch) * oh * ow + i, v);
+            }
+        }
+    }
+    return NULL;
+}
+
+static cort_status *grid_sample_infer(cort_infer_ctx *ic) {
+    const cort_type *x = ic->in[0], *grid = ic->n_in > 1 ? ic->in[1] : NULL;
+    if (!x || x->kind != CORT_TYPE_TENSOR) return NULL;
+    cort_dim *dims = cort_pool_calloc(ic->pool, 4, sizeof(cort_dim));
+    if (!dims) return cort_oom();
+    for (int d = 0; d < 4; d++) dims[d].value = -1;
+    if (x->rank == 4) dims[0] = x->dims[0], dims[1] = x->dims[1];
+    if (grid && grid->kind == CORT_TYPE_TENSOR && grid->rank == 4) dims[2] = grid->dims[1], dims[3] = grid->dims[2];
+    cort_type_set_tensor(&ic->out[0], x->elem, 4, dims);
+    return NULL;
+}
+
+#define RESIZE_ROW(op, since, until, types) \
+    {"", op, since, until, types, 0, sizeof(resize_params), resize_parse, resize_infer, NULL, resize_run, 0}
+
 const cort_op_def cort_ops_resize[] = {
+    RESIZE_ROW("Upsample", 7, 8, CORT_TS_ALL),
+    RESIZE_ROW("Upsample", 9, 9, CORT_TS_ALL),
+    RESIZE_ROW("Resize", 10, 10, CORT_TS_ALL),
+    RESIZE_ROW("Resize", 11, 12, CORT_TS_ALL),
+    RESIZE_ROW("Resize", 13, 17, CORT_TS_ALL), /* opset 18 adds antialias, axes, keep_aspect_ratio_policy */
+    {"", "GridSample", 16, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(grid_params), grid_sample_parse,
+     grid_sample_infer, NULL, grid_sample_run, 0},
     {0},
 };
