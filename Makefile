@@ -34,3 +34,15 @@ test-asan: deps-test
 
 clean:
 	rm -rf $(BUILD) build-asan
+
+# Model zoo: export PyTorch models, record ONNX Runtime's outputs, compare cort with them (and bench).
+# tools/zoo/make_tests.sh installs python3-torch, python3-torchvision, python3-onnx and npm packages.
+# Serial ctest: the tests also time cort, and the largest models hold ~1 GB each.
+test-zoo: deps-test build
+	sh tools/zoo/make_tests.sh
+	cd $(BUILD) && ctest --output-on-failure -L zoo
+
+# ONNX backend suites against tests/conformance/known_failures.txt (also part of `make test`).
+.PHONY: test-conformance
+test-conformance: deps-test build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L conformance
