@@ -1,5 +1,593 @@
+/* Pooling: MaxPool (with indices), AveragePool, LpPool, their Global forms, MaxRoiPool, MaxUnpool.
+ * Window pools run over 1..8 spatial dims, one (batch, channel) plane per task; each output walks
+ * only the in-image part of its window, whose bounds per dim are computed once. All element types
+ * are computed in float (int8/uint8 exactly, double and float16 through conversion). */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
 #include "ops/op.h"
 
+enum { MAXS = CORT_CONV_MAX_SPATIAL };
+
+/* ================================================================ shared helpers */
+
+static cort_status *need_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t) {
+    *t = cort_in(ctx, i);
+    if (!*t) return cort_kerr(ctx, "input %d '%s' is missing or not a tensor", i, name);
+    return NULL;
+}
+
+static cort_status *scratch_f32(cort_kctx *ctx, int64_t n, float **out) {
+    *out = ctx->svc->scratch(ctx, (size_t)(n > 0 ? n : 1) * sizeof(float));
+    if (!*out) return cort_kerr(ctx, "out of memory for %lld floats of scratch", (long long)n);
+    return NULL;
+}
+
+static bool pool_type_ok(int32_t t) { return cort_is_float_type(t) || t == CORT_INT8 || t == CORT_UINT8; }
+
+/* The elements of x as float (a copy unless x is float). */
+static cort_status *input_f32(cort_kctx *ctx, const cort_tensor *x, const float **out) {
+    if (!pool_type_ok(x->type)) return cort_kerr(ctx, "element type %s is not supported", cort_type_name(x->type));
+    if (x->type == CORT_FLOAT) {
+        *out = x->data;
+        return NULL;
+    }
+    int64_t n = cort_tensor_count(x);
+    float *buf;
+    CORT_TRY(scratch_f32(ctx, n, &buf));
+    if (!cort_convert_to_f32(x->type, x->data, n, buf))
+        for (int64_t i = 0; i < n; i++) buf[i] = (float)cort_get_f64(x, i);
+    *out = buf;
+    return NULL;
+}
+
+static cort_status *output_f32(cort_kctx *ctx, cort_tensor *y, float **out) {
+    if (y->type == CORT_FLOAT) {
+        *out = y->data;
+        return NULL;
+    }
+    return scratch_f32(ctx, cort_tensor_count(y), out);
+}
+
+/* Stores a float result into y (rounding and saturating for the 8-bit types). */
+static void finish_f32(cort_tensor *y, const float *buf) {
+    int64_t n = cort_tensor_count(y);
+    if (y->type == CORT_FLOAT || cort_convert_from_f32(y->type, buf, n, y->data)) return;
+    double lo = y->type == CORT_UINT8 ? 0 : -128, hi = y->type == CORT_UINT8 ? 255 : 127;
+    for (int64_t i = 0; i < n; i++) {
+        double v = nearbyint(buf[i]);
+        cort_set_f64(y, i, v < lo ? lo : v > hi ? hi : v);
+    }
+}
+
+static int64_t product(const int64_t *v, int n) {
+    int64_t p = 1;
+    for (int i = 0; i < n; i++) p *= v[i];
+    return p;
+}
+
+/* ================================================================ attributes and shapes */
+
+typedef enum auto_pad { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad;
+typedef enum pool_kind { POOL_MAX, POOL_AVG, POOL_LP } pool_kind;
+
+typedef struct pool_params {
+    pool_kind kind;
+    auto_pad pad_mode;
+    bool ceil_mode, count_include_pad, col_major;
+    float p; /* LpPool exponent */
+    int n_kernel, n_strides, n_dilations, n_pads; /* -1: absent */
+    int64_t kernel[MAXS], strides[MAXS], dilations[MAXS], pads[2 * MAXS];
+} pool_params;
+
+static cort_status *read_ints_attr(const cort_node *node, const char *name, int max, int64_t *dst, int *n) {
+    const int64_t *v;
+    int64_t count = cort_attr_ints(node, name, &v);
+    *n = -1;
+    if (count < 0) return NULL;
+    if (count > max)
+        return cort_node_error(node, CORT_INVALID_GRAPH, "attribute '%s' has %lld values, at most %d supported",
+                               name, (long long)count, max);
+    memcpy(dst, v, sizeof(int64_t) * (size_t)count);
+    *n = (int)count;
+    return NULL;
+}
+
+static cort_status *parse_auto_pad(const cort_node *node, auto_pad *mode) {
+    const char *pad = cort_attr_string(node, "auto_pad", "NOTSET");
+    if (!strcmp(pad, "NOTSET")) *mode = PAD_NOTSET;
+    else if (!strcmp(pad, "SAME_UPPER")) *mode = PAD_SAME_UPPER;
+    else if (!strcmp(pad, "SAME_LOWER")) *mode = PAD_SAME_LOWER;
+    else if (!strcmp(pad, "VALID")) *mode = PAD_VALID;
+    else return cort_node_error(node, CORT_INVALID_GRAPH, "unknown auto_pad '%s'", pad);
+    return NULL;
+}
+
+/* The window attributes shared by the pools and MaxUnpool. */
+static cort_status *parse_window(const cort_node *node, pool_params *p) {
+    CORT_TRY(parse_auto_pad(node, &p->pad_mode));
+    CORT_TRY(read_ints_attr(node, "kernel_shape", MAXS, p->kernel, &p->n_kernel));
+    CORT_TRY(read_ints_attr(node, "strides", MAXS, p->strides, &p->n_strides));
+    CORT_TRY(read_ints_attr(node, "dilations", MAXS, p->dilations, &p->n_dilations));
+    CORT_TRY(read_ints_attr(node, "pads", 2 * MAXS, p->pads, &p->n_pads));
+    if (p->n_kernel < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "attribute 'kernel_shape' is required");
+    for (int i = 0; i < p->n_kernel; i++)
+        if (p->kernel[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "kernel_shape must be >= 1");
+    for (int i = 0; i < p->n_strides; i++)
+        if (p->strides[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "strides must be >= 1");
+    for (int i = 0; i < p->n_dilations; i++)
+        if (p->dilations[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "dilations must be >= 1");
+    for (int i = 0; i < p->n_pads; i++)
+        if (p->pads[i] < 0) return cort_node_error(node, CORT_INVALID_GRAPH, "pads must be >= 0");
+    p->ceil_mode = cort_attr_int(node, "ceil_mode", 0) != 0;
+    return NULL;
+}
+
+static cort_status *maxpool_parse(cort_parse_ctx *pc) {
+    pool_params *p = pc->params;
+    p->kind = POOL_MAX;
+    p->col_major = cort_attr_int(pc->node, "storage_order", 0) != 0;
+    return parse_window(pc->node, p);
+}
+
+static cort_status *avgpool_parse(cort_parse_ctx *pc) {
+    pool_params *p = pc->params;
+    p->kind = POOL_AVG;
+    p->count_include_pad = cort_attr_int(pc->node, "count_include_pad", 0) != 0;
+    return parse_window(pc->node, p);
+}
+
+/* LpPool's p is a float attribute in opset 1 and an int from opset 2. */
+static float lp_exponent(const cort_node *node) {
+    const cort_attr *a = cort_node_attr(node, "p");
+    if (!a) return 2.0f;
+    return a->type == CORT_ATTR_FLOAT ? a->f : (float)a->i;
+}
+
+static cort_status *lppool_parse(cort_parse_ctx *pc) {
+    pool_params *p = pc->params;
+    p->kind = POOL_LP;
+    p->p = lp_exponent(pc->node);
+    return parse_window(pc->node, p);
+}
+
+typedef struct pool_shape {
+    int64_t planes; /* batch * channels */
+    cort_conv_geom geom;
+    int64_t pad_end[MAXS];
+    int rank;
+    int64_t dims[MAXS + 2];
+} pool_shape;
+
+static cort_status *check_len(const cort_kctx *ctx, const char *name, int n, int want) {
+    if (n >= 0 && n != want) return cort_kerr(ctx, "attribute '%s' has %d values, expected %d", name, n, want);
+    return NULL;
+}
+
+static cort_status *pool_shape_of(const cort_kctx *ctx, const pool_params *p, const cort_tensor *x, pool_shape *s) {
+    if (x->rank < 3 || x->rank - 2 > MAXS)
+        return cort_kerr(ctx, "input X has rank %d, expected 3..%d", x->rank, MAXS + 2);
+    int sp = x->rank - 2;
+    CORT_TRY(check_len(ctx, "kernel_shape", p->n_kernel, sp));
+    CORT_TRY(check_len(ctx, "strides", p->n_strides, sp));
+    CORT_TRY(check_len(ctx, "dilations", p->n_dilations, sp));
+    CORT_TRY(check_len(ctx, "pads", p->n_pads, 2 * sp));
+    memset(s, 0, sizeof *s);
+    cort_conv_geom *g = &s->geom;
+    g->spatial = sp;
+    s->planes = x->dims[0] * x->dims[1];
+    s->rank = x->rank;
+    s->dims[0] = x->dims[0];
+    s->dims[1] = x->dims[1];
+    for (int d = 0; d < sp; d++) {
+        int64_t in = x->dims[d + 2], out;
+        g->in[d] = in;
+        g->kernel[d] = p->kernel[d];
+        g->stride[d] = p->n_strides >= 0 ? p->strides[d] : 1;
+        g->dilation[d] = p->n_dilations >= 0 ? p->dilations[d] : 1;
+        int64_t reach = (g->kernel[d] - 1) * g->dilation[d] + 1;
+        if (p->pad_mode == PAD_SAME_UPPER || p->pad_mode == PAD_SAME_LOWER) {
+            out = (in + g->stride[d] - 1) / g->stride[d];
+            int64_t total = (out - 1) * g->stride[d] + reach - in;
+            if (total < 0) total = 0;
+            g->pad_begin[d] = p->pad_mode == PAD_SAME_UPPER ? total / 2 : total - total / 2;
+            s->pad_end[d] = total - g->pad_begin[d];
+        } else {
+            bool valid = p->pad_mode == PAD_VALID || p->n_pads < 0;
+            g->pad_begin[d] = valid ? 0 : p->pads[d];
+            s->pad_end[d] = valid ? 0 : p->pads[d + sp];
+            int64_t span = in + g->pad_begin[d] + s->pad_end[d] - reach;
+            if (span < 0) return cort_kerr(ctx, "kernel (reach %lld) is larger than the padded input", (long long)reach);
+            out = (p->ceil_mode ? (span + g->stride[d] - 1) / g->stride[d] : span / g->stride[d]) + 1;
+            /* a ceil-mode window must start inside the input or its leading padding */
+            if (p->ceil_mode && (out - 1) * g->stride[d] >= in + g->pad_begin[d]) out--;
+        }
+        g->out[d] = out;
+        s->dims[d + 2] = out;
+    }
+    return NULL;
+}
+
+/* ================================================================ window pooling */
+
+typedef struct pool_job {
+    const pool_params *p;
+    const pool_shape *s;
+    const float *x;
+    float *y;
+    int64_t *indices; /* MaxPool's second output, or NULL */
+} pool_job;
+
+/* In-image window bounds of one output along each dim: k in [lo, hi); `padded` counts the window
+ * positions inside the padded extent (AveragePool with count_include_pad). */
+typedef struct window {
+    int64_t start[MAXS], lo[MAXS], hi[MAXS];
+    int64_t valid, padded;
+} window;
+
+static void window_at(const pool_shape *s, const int64_t *oc, window *w) {
+    const cort_conv_geom *g = &s->geom;
+    w->valid = w->padded = 1;
+    for (int d = 0; d < g->spatial; d++) {
+        int64_t st = oc[d] * g->stride[d] - g->pad_begin[d], dil = g->dilation[d], k = g->kernel[d];
+        int64_t lo = st >= 0 ? 0 : (-st + dil - 1) / dil;
+        int64_t hi = g->in[d] - st <= 0 ? 0 : (g->in[d] - st + dil - 1) / dil;
+        int64_t pad_hi = g->in[d] + s->pad_end[d] - st <= 0 ? 0 : (g->in[d] + s->pad_end[d] - st + dil - 1) / dil;
+        if (hi > k) hi = k;
+        if (pad_hi > k) pad_hi = k;
+        if (lo > hi) lo = hi;
+        w->start[d] = st;
+        w->lo[d] = lo;
+        w->hi[d] = hi;
+        w->valid *= hi - lo;
+        w->padded *= pad_hi;
+    }
+}
+
+/* Index of an input position in the plane: row-major, or column-major for storage_order 1. */
+static int64_t plane_index(const cort_conv_geom *g, const int64_t *pos, bool col_major) {
+    int64_t idx = 0;
+    if (col_major)
+        for (int d = g->spatial - 1; d >= 0; d--) idx = idx * g->in[d] + pos[d];
+    else
+        for (int d = 0; d < g->spatial; d++) idx = idx * g->in[d] + pos[d];
+    return idx;
+}
+
+/* Reduces one window of plane x; returns the result and, for max, the winning position's index. */
+static float reduce_window(const pool_job *j, const float *x, const window *w, int64_t *arg) {
+    const cort_conv_geom *g = &j->s->geom;
+    int sp = g->spatial;
+    int64_t kc[MAXS], pos[MAXS];
+    float best = -INFINITY;
+    double sum = 0;
+    int64_t best_at = -1;
+    if (w->valid == 0) {
+        *arg = -1;
+        return j->p->kind == POOL_MAX ? -INFINITY : 0.0f;
+    }
+    for (int d = 0; d < sp; d++) kc[d] = w->lo[d];
+    for (;;) {
+        int64_t off = 0;
+        for (int d = 0; d < sp; d++) {
+            pos[d] = w->start[d] + kc[d] * g->dilation[d];
+            off = off * g->in[d] + pos[d];
+        }
+        float v = x[off];
+        if (j->p->kind == POOL_MAX) {
+            if (v > best || best_at < 0) {
+                best = v;
+                best_at = j->indices ? plane_index(g, pos, j->p->col_major) : off;
+            }
+        } else if (j->p->kind == POOL_AVG) {
+            sum += v;
+        } else {
+            sum += pow(fabs((double)v), j->p->p);
+        }
+        int d = sp - 1;
+        while (d >= 0 && ++kc[d] == w->hi[d]) {
+            kc[d] = w->lo[d];
+            d--;
+        }
+        if (d < 0) break;
+    }
+    *arg = best_at;
+    if (j->p->kind == POOL_MAX) return best;
+    if (j->p->kind == POOL_AVG) return (float)(sum / (double)(j->p->count_include_pad ? w->padded : w->valid));
+    return (float)pow(sum, 1.0 / j->p->p);
+}
+
+static void pool_planes(void *arg, int64_t begin, int64_t end) {
+    const pool_job *j = arg;
+    const cort_conv_geom *g = &j->s->geom;
+    int64_t isize = cort_conv_in_size(g), osize = cort_conv_out_size(g);
+    int64_t oc[MAXS];
+    window w;
+    for (int64_t plane = begin; plane < end; plane++) {
+        const float *x = j->x + plane * isize;
+        float *y = j->y + plane * osize;
+        for (int d = 0; d < g->spatial; d++) oc[d] = 0;
+        for (int64_t o = 0; o < osize; o++) {
+            int64_t at;
+            window_at(j->s, oc, &w);
+            y[o] = reduce_window(j, x, &w, &at);
+            if (j->indices) j->indices[plane * osize + o] = at < 0 ? -1 : plane * isize + at;
+            for (int d = g->spatial - 1; d >= 0 && ++oc[d] == g->out[d]; d--) oc[d] = 0;
+        }
+    }
+}
+
+static cort_status *window_pool_run(cort_kctx *ctx) {
+    const pool_params *p = ctx->params;
+    const cort_tensor *x;
+    CORT_TRY(need_input(ctx, 0, "X", &x));
+    pool_shape s;
+    CORT_TRY(pool_shape_of(ctx, p, x, &s));
+    if (p->kind == POOL_LP && !(p->p > 0)) return cort_kerr(ctx, "p must be positive");
+    cort_tensor *y, *ind = NULL;
+    CORT_TRY(cort_out(ctx, 0, x->type, s.rank, s.dims, &y));
+    bool want_indices = p->kind == POOL_MAX && cort_out_wanted(ctx, 1);
+    if (want_indices) CORT_TRY(cort_out(ctx, 1, CORT_INT64, s.rank, s.dims, &ind));
+    if (cort_tensor_count(y) == 0) return NULL;
+    const float *xf;
+    float *yf;
+    CORT_TRY(input_f32(ctx, x, &xf));
+    CORT_TRY(output_f32(ctx, y, &yf));
+    pool_job job = {p, &s, xf, yf, ind ? ind->data : NULL};
+    ctx->svc->parallel_for(ctx, s.planes, 1, pool_planes, &job);
+    finish_f32(y, yf);
+    return NULL;
+}
+
+static cort_status *pool_infer(cort_infer_ctx *ic) {
+    const cort_type *x = ic->in[0];
+    if (!x || x->kind != CORT_TYPE_TENSOR) return NULL;
+    cort_type_set_tensor(&ic->out[0], x->elem, -1, NULL);
+    if (ic->n_out > 1) cort_type_set_tensor(&ic->out[1], CORT_INT64, -1, NULL);
+    return NULL;
+}
+
+/* ================================================================ global pools */
+
+typedef struct global_job {
+    pool_kind kind;
+    float p;
+    int64_t size;
+    const float *x;
+    float *y;
+} global_job;
+
+static void global_planes(void *arg, int64_t begin, int64_t end) {
+    const global_job *j = arg;
+    for (int64_t plane = begin; plane < end; plane++) {
+        const float *x = j->x + plane * j->size;
+        if (j->kind == POOL_MAX) {
+            float m = -INFINITY;
+            for (int64_t i = 0; i < j->size; i++) m = x[i] > m ? x[i] : m;
+            j->y[plane] = m;
+        } else if (j->kind == POOL_AVG) {
+            double s = 0;
+            for (int64_t i = 0; i < j->size; i++) s += x[i];
+            j->y[plane] = j->size ? (float)(s / (double)j->size) : NAN;
+        } else {
+            double s = 0;
+            for (int64_t i = 0; i < j->size; i++) s += pow(fabs((double)x[i]), j->p);
+            j->y[plane] = (float)pow(s, 1.0 / j->p);
+        }
+    }
+}
+
+typedef struct global_params {
+    pool_kind kind;
+    float p;
+} global_params;
+
+static cort_status *globalmax_parse(cort_parse_ctx *pc) {
+    ((global_params *)pc->params)->kind = POOL_MAX;
+    return NULL;
+}
+static cort_status *globalavg_parse(cort_parse_ctx *pc) {
+    ((global_params *)pc->params)->kind = POOL_AVG;
+    return NULL;
+}
+static cort_status *globallp_parse(cort_parse_ctx *pc) {
+    global_params *p = pc->params;
+    p->kind = POOL_LP;
+    p->p = lp_exponent(pc->node);
+    if (!(p->p > 0)) return cort_node_error(pc->node, CORT_INVALID_GRAPH, "p must be positive");
+    return NULL;
+}
+
+static cort_status *global_pool_run(cort_kctx *ctx) {
+    const global_params *p = ctx->params;
+    const cort_tensor *x;
+    CORT_TRY(need_input(ctx, 0, "X", &x));
+    if (x->rank < 2) return cort_kerr(ctx, "input X has rank %d, expected at least 2", x->rank);
+    int64_t dims[CORT_MAX_RANK];
+    dims[0] = x->dims[0];
+    dims[1] = x->dims[1];
+    for (int d = 2; d < x->rank; d++) dims[d] = 1;
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, dims, &y));
+    int64_t planes = x->dims[0] * x->dims[1];
+    if (planes == 0) return NULL;
+    const float *xf;
+    float *yf;
+    CORT_TRY(input_f32(ctx, x, &xf));
+    CORT_TRY(output_f32(ctx, y, &yf));
+    global_job job = {p->kind, p->p, product(x->dims + 2, x->rank - 2), xf, yf};
+    ctx->svc->parallel_for(ctx, planes, 16, global_planes, &job);
+    finish_f32(y, yf);
+    return NULL;
+}
+
+static cort_status *global_infer(cort_infer_ctx *ic) {
+    const cort_type *x = ic->in[0];
+    if (!x || x->kind != CORT_TYPE_TENSOR) return NULL;
+    if (x->rank < 2) {
+        cort_type_set_tensor(&ic->out[0], x->elem, -1, NULL);
+        return NULL;
+    }
+    cort_dim *d = cort_pool_calloc(ic->pool, (size_t)x->rank, sizeof(cort_dim));
+    if (!d) return cort_oom();
+    d[0] = x->dims[0];
+    d[1] = x->dims[1];
+    for (int i = 2; i < x->rank; i++) d[i] = (cort_dim){1, NULL};
+    cort_type_set_tensor(&ic->out[0], x->elem, x->rank, d);
+    return NULL;
+}
+
+/* ================================================================ MaxRoiPool */
+
+typedef struct roi_params {
+    int64_t pooled[2];
+    float spatial_scale;
+} roi_params;
+
+static cort_status *maxroipool_parse(cort_parse_ctx *pc) {
+    roi_params *p = pc->params;
+    const int64_t *v;
+    if (cort_attr_ints(pc->node, "pooled_shape", &v) != 2 || v[0] < 1 || v[1] < 1)
+        return cort_node_error(pc->node, CORT_INVALID_GRAPH, "attribute 'pooled_shape' must hold two positive ints");
+    p->pooled[0] = v[0];
+    p->pooled[1] = v[1];
+    p->spatial_scale = cort_attr_float(pc->node, "spatial_scale", 1.0f);
+    return NULL;
+}
+
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+static cort_status *maxroipool_run(cort_kctx *ctx) {
+    const roi_params *p = ctx->params;
+    const cort_tensor *x, *rois;
+    CORT_TRY(need_input(ctx, 0, "X", &x));
+    CORT_TRY(need_input(ctx, 1, "rois", &rois));
+    if (x->rank != 4) return cort_kerr(ctx, "input X has rank %d, expected 4", x->rank);
+    if (rois->rank != 2 || rois->dims[1] != 5) return cort_kerr(ctx, "rois must have shape [num_rois, 5]");
+    if (!cort_is_float_type(rois->type)) return cort_kerr(ctx, "rois must be floating point");
+    int64_t n_rois = rois->dims[0], ch = x->dims[1], h = x->dims[2], w = x->dims[3];
+    int64_t ph = p->pooled[0], pw = p->pooled[1];
+    int64_t dims[4] = {n_rois, ch, ph, pw};
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, 4, dims, &y));
+    if (cort_tensor_count(y) == 0) return NULL;
+    const float *xf;
+    float *yf;
+    CORT_TRY(input_f32(ctx, x, &xf));
+    CORT_TRY(output_f32(ctx, y, &yf));
+    for (int64_t r = 0; r < n_rois; r++) {
+        int64_t b = (int64_t)cort_get_f64(rois, r * 5);
+        if (b < 0 || b >= x->dims[0]) return cort_kerr(ctx, "roi %lld has batch index %lld out of range", (long long)r, (long long)b);
+        int64_t x1 = (int64_t)round(cort_get_f64(rois, r * 5 + 1) * p->spatial_scale);
+        int64_t y1 = (int64_t)round(cort_get_f64(rois, r * 5 + 2) * p->spatial_scale);
+        int64_t x2 = (int64_t)round(cort_get_f64(rois, r * 5 + 3) * p->spatial_scale);
+        int64_t y2 = (int64_t)round(cort_get_f64(rois, r * 5 + 4) * p->spatial_scale);
+        int64_t rh = y2 - y1 + 1, rw = x2 - x1 + 1; /* a degenerate roi still covers one pixel */
+        if (rh < 1) rh = 1;
+        if (rw < 1) rw = 1;
+        double bin_h = (double)rh / (double)ph, bin_w = (double)rw / (double)pw;
+        for (int64_t c = 0; c < ch; c++) {
+            const float *plane = xf + (b * ch + c) * h * w;
+            float *out = yf + ((r * ch + c) * ph) * pw;
+            for (int64_t i = 0; i < ph; i++) {
+                int64_t hs = clamp64((int64_t)floor((double)i * bin_h) + y1, 0, h);
+                int64_t he = clamp64((int64_t)ceil((double)(i + 1) * bin_h) + y1, 0, h);
+                for (int64_t j = 0; j < pw; j++) {
+                    int64_t ws = clamp64((int64_t)floor((double)j * bin_w) + x1, 0, w);
+                    int64_t we = clamp64((int64_t)ceil((double)(j + 1) * bin_w) + x1, 0, w);
+                    float m = (he <= hs || we <= ws) ? 0.0f : -FLT_MAX;
+                    for (int64_t yy = hs; yy < he; yy++)
+                        for (int64_t xx = ws; xx < we; xx++) m = plane[yy * w + xx] > m ? plane[yy * w + xx] : m;
+                    out[i * pw + j] = m;
+                }
+            }
+        }
+    }
+    finish_f32(y, yf);
+    return NULL;
+}
+
+/* ================================================================ MaxUnpool */
+
+static cort_status *maxunpool_parse(cort_parse_ctx *pc) {
+    pool_params *p = pc->params;
+    p->kind = POOL_MAX;
+    return parse_window(pc->node, p);
+}
+
+static cort_status *maxunpool_run(cort_kctx *ctx) {
+    const pool_params *p = ctx->params;
+    const cort_tensor *x, *ind, *shape = cort_in(ctx, 2);
+    CORT_TRY(need_input(ctx, 0, "X", &x));
+    CORT_TRY(need_input(ctx, 1, "I", &ind));
+    if (x->rank < 3 || x->rank - 2 > MAXS) return cort_kerr(ctx, "input X has rank %d, expected 3..%d", x->rank, MAXS + 2);
+    int sp = x->rank - 2;
+    CORT_TRY(check_len(ctx, "kernel_shape", p->n_kernel, sp));
+    CORT_TRY(check_len(ctx, "strides", p->n_strides, sp));
+    CORT_TRY(check_len(ctx, "pads", p->n_pads, 2 * sp));
+    if (ind->type != CORT_INT64 || cort_tensor_count(ind) != cort_tensor_count(x))
+        return cort_kerr(ctx, "indices I must be int64 with X's element count");
+    /* indices address the default-size output; an explicit output_shape may be larger */
+    int64_t natural[MAXS + 2], dims[MAXS + 2];
+    natural[0] = x->dims[0];
+    natural[1] = x->dims[1];
+    for (int d = 0; d < sp; d++) {
+        int64_t stride = p->n_strides >= 0 ? p->strides[d] : 1;
+        int64_t pads = p->n_pads >= 0 ? p->pads[d] + p->pads[d + sp] : 0;
+        natural[d + 2] = (x->dims[d + 2] - 1) * stride + p->kernel[d] - pads;
+    }
+    memcpy(dims, natural, sizeof dims);
+    if (shape) {
+        if (shape->rank != 1 || shape->dims[0] != x->rank) return cort_kerr(ctx, "output_shape must have %d values", x->rank);
+        for (int d = 0; d < x->rank; d++) dims[d] = cort_get_i64(shape, d);
+    }
+    if (cort_shape_count(dims, x->rank) < 0 || cort_shape_count(natural, x->rank) < 0)
+        return cort_kerr(ctx, "invalid output shape");
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, dims, &y));
+    int64_t total = cort_tensor_count(y), natural_total = cort_shape_count(natural, x->rank), n = cort_tensor_count(x);
+    size_t esize = cort_elem_size(x->type);
+    memset(y->data, 0, (size_t)total * esize);
+    const int64_t *idx = ind->data;
+    for (int64_t i = 0; i < n; i++) {
+        if (idx[i] < 0 || idx[i] >= natural_total)
+            return cort_kerr(ctx, "index %lld is outside the unpooled tensor (%lld elements)", (long long)idx[i],
+                             (long long)natural_total);
+        int64_t rest = idx[i], scale = 1, at = 0;
+        for (int d = x->rank - 1; d >= 0; d--) {
+            int64_t c = rest % natural[d];
+            rest /= natural[d];
+            if (c >= dims[d]) return cort_kerr(ctx, "index %lld does not fit output_shape", (long long)idx[i]);
+            at += c * scale;
+            scale *= dims[d];
+        }
+        memcpy((char *)y->data + (size_t)at * esize, (const char *)x->data + (size_t)i * esize, esize);
+    }
+    return NULL;
+}
+
+/* ================================================================ table */
+
+#define POOL_TYPES (CORT_TS_FLOAT | CORT_T(CORT_INT8) | CORT_T(CORT_UINT8))
+
 const cort_op_def cort_ops_pool[] = {
+    {"", "MaxPool", 1, CORT_OPSET_MAX, POOL_TYPES, 0, sizeof(pool_params), maxpool_parse, pool_infer, NULL,
+     window_pool_run, 0},
+    {"", "AveragePool", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(pool_params), avgpool_parse, pool_infer, NULL,
+     window_pool_run, 0},
+    {"", "LpPool", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(pool_params), lppool_parse, pool_infer, NULL,
+     window_pool_run, 0},
+    {"", "GlobalMaxPool", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(global_params), globalmax_parse, global_infer,
+     NULL, global_pool_run, 0},
+    {"", "GlobalAveragePool", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(global_params), globalavg_parse,
+     global_infer, NULL, global_pool_run, 0},
+    {"", "GlobalLpPool", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(global_params), globallp_parse, global_infer,
+     NULL, global_pool_run, 0},
+    {"", "MaxRoiPool", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(roi_params), maxroipool_parse, NULL, NULL,
+     maxroipool_run, 0},
+    {"", "MaxUnpool", 9, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(pool_params), maxunpool_parse, pool_infer, NULL,
+     maxunpool_run, 0},
     {0},
 };
