@@ -128,7 +128,8 @@ static bool bound_fits(const cort_value *b, int32_t type, int rank, const int64_
 static cort_status *svc_alloc_output(cort_kctx *k, int index, int32_t type, int rank, const int64_t *dims,
                                      cort_tensor **out) {
     step_exec *x = exec_of(k);
-    cort_value *dst = index >= 0 && index < k->n_out ? output_slot(x, index) : NULL;
+    /* outputs past the node's last (omitted trailing outputs) land in discard slots */
+    cort_value *dst = index >= 0 ? output_slot(x, index) : NULL;
     if (!dst) return cort_kerr(k, "kernel asked for output %d of %d", index, k->n_out);
     if (rank < 0 || rank > CORT_MAX_RANK) return cort_kerr(k, "output %d has rank %d (limit %d)", index, rank, CORT_MAX_RANK);
     int64_t count = cort_shape_count(dims, rank);
