@@ -1,0 +1,198 @@
+#!/bin/sh
+# Shell-driven tests of the `cort` command-line tool, one case per ctest.
+# usage: cli_tests.sh CORT_BINARY CASE [NODE_TEST_ROOT]
+# Exit 0 pass, 1 fail, 77 skip (the ONNX backend test data is not installed).
+set -u
+
+CORT=$1
+CASE=$2
+NODE=${3:-/usr/share/libonnx-testdata/data/node}
+
+fail() {
+    echo "FAILED [$CASE]: $*" >&2
+    exit 1
+}
+
+need_data() {
+    for t in "$@"; do
+        [ -f "$NODE/$t/model.onnx" ] || { echo "skip: $NODE/$t not found"; exit 77; }
+    done
+}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cort_cli_test.XXXXXX") || fail "mktemp"
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+# expect_exit CODE COMMAND...: runs the command (stdout to $TMP/out, stderr to $TMP/err).
+expect_exit() {
+    want=$1
+    shift
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stdout: $(cat "$TMP/out"); stderr: $(cat "$TMP/err")"
+}
+
+expect_stdout() {
+    [ "$(cat "$TMP/out")" = "$1" ] || fail "stdout was '$(cat "$TMP/out")', expected '$1'"
+}
+
+expect_grep() {
+    grep -q -- "$1" "$2" || fail "'$1' not found in $(basename "$2"): $(cat "$2")"
+}
+
+# A copy of a node test whose expected output is its input: wrong wherever abs(x) != x.
+make_broken_abs() {
+    cp -r "$NODE/test_abs" "$1"
+    chmod -R u+w "$1"
+    cp "$NODE/test_abs/test_data_set_0/input_0.pb" "$1/test_data_set_0/output_0.pb"
+}
+
+case $CASE in
+check_node)
+    need_data test_abs test_add test_relu
+    for t in test_abs test_add test_relu; do
+        expect_exit 0 "$CORT" check "$NODE/$t"
+        expect_stdout "PASS"
+    done
+    ;;
+check_broken)
+    need_data test_abs
+    make_broken_abs "$TMP/broken"
+    expect_exit 1 "$CORT" check "$TMP/broken"
+    expect_grep "^FAIL: test_data_set_0: output 0 'y': index \[" "$TMP/out"
+    # a truncated model is a load failure, reported the same way
+    make_broken_abs "$TMP/truncated"
+    head -c 20 "$NODE/test_abs/model.onnx" >"$TMP/truncated/model.onnx"
+    expect_exit 1 "$CORT" check "$TMP/truncated"
+    expect_grep "^FAIL: load: " "$TMP/out"
+    # a missing expected output file
+    make_broken_abs "$TMP/nooutput"
+    rm "$TMP/nooutput/test_data_set_0/output_0.pb"
+    expect_exit 1 "$CORT" check "$TMP/nooutput"
+    expect_grep "^FAIL: " "$TMP/out"
+    # a tolerance wide enough accepts the wrong answer
+    expect_exit 0 "$CORT" check --atol 10 "$TMP/broken"
+    expect_stdout "PASS"
+    expect_exit 1 "$CORT" check "$TMP/does_not_exist"
+    expect_grep "^FAIL: " "$TMP/out"
+    ;;
+check_suite)
+    need_data test_abs test_relu
+    mkdir -p "$TMP/suite/group"
+    cp -r "$NODE/test_abs" "$TMP/suite/test_abs"
+    cp -r "$NODE/test_relu" "$TMP/suite/group/test_relu"
+    make_broken_abs "$TMP/suite/test_broken"
+    expect_exit 1 "$CORT" check --suite --jobs 2 --timeout 30 "$TMP/suite"
+    expect_stdout "group/test_relu: PASS
+test_abs: PASS
+test_broken: FAIL: $(sed -n 's/^test_broken: FAIL: //p' "$TMP/out")
+2 passed, 1 failed"
+    expect_grep "^test_broken: FAIL: test_data_set_0: output 0 'y'" "$TMP/out"
+    rm -rf "$TMP/suite/test_broken"
+    expect_exit 0 "$CORT" check --suite "$TMP/suite"
+    expect_grep "^2 passed, 0 failed$" "$TMP/out"
+    expect_exit 0 "$CORT" check --suite --filter relu "$TMP/suite"
+    expect_stdout "group/test_relu: PASS
+1 passed, 0 failed"
+    ;;
+run_outputs)
+    need_data test_abs
+    in0="$NODE/test_abs/test_data_set_0/input_0.pb"
+    # .npy out, fed back in (abs is idempotent), .pb out, then checked against the expected output
+    expect_exit 0 "$CORT" run "$NODE/test_abs/model.onnx" --input "x=$in0" --outdir "$TMP/npy" --format npy
+    expect_grep "^output 0 'y': float\[3,4,5\] min=" "$TMP/out"
+    [ -s "$TMP/npy/output_0.npy" ] || fail "no output_0.npy"
+    expect_exit 0 "$CORT" run "$NODE/test_abs/model.onnx" --input "x=$TMP/npy/output_0.npy" --outdir "$TMP/pb"
+    [ -s "$TMP/pb/output_0.pb" ] || fail "no output_0.pb"
+    mkdir -p "$TMP/rebuilt/test_data_set_0"
+    cp "$NODE/test_abs/model.onnx" "$TMP/rebuilt/"
+    cp "$in0" "$TMP/rebuilt/test_data_set_0/input_0.pb"
+    cp "$TMP/pb/output_0.pb" "$TMP/rebuilt/test_data_set_0/output_0.pb"
+    expect_exit 0 "$CORT" check "$TMP/rebuilt"
+    expect_stdout "PASS"
+    if python3 -c "import numpy" 2>/dev/null; then
+        python3 -c "
+import numpy as np, sys
+a = np.load(sys.argv[1])
+assert a.shape == (3, 4, 5) and a.dtype == np.float32 and (a >= 0).all(), (a.shape, a.dtype)
+" "$TMP/npy/output_0.npy" || fail "numpy could not read output_0.npy"
+    fi
+    # random inputs, seeded: the same seed gives the same summary
+    expect_exit 0 "$CORT" run "$NODE/test_abs/model.onnx" --seed 7
+    cp "$TMP/out" "$TMP/first"
+    expect_exit 0 "$CORT" run "$NODE/test_abs/model.onnx" --seed 7
+    cmp -s "$TMP/out" "$TMP/first" || fail "same seed, different outputs"
+    ;;
+info)
+    need_data test_abs
+    expect_exit 0 "$CORT" info "$NODE/test_abs/model.onnx"
+    expect_grep "^ir_version: *[0-9]" "$TMP/out"
+    expect_grep "^opsets: *ai.onnx [0-9]" "$TMP/out"
+    expect_grep "^  x  *tensor(float)\[3,4,5\]" "$TMP/out"
+    expect_grep "^  y  *tensor(float)\[3,4,5\]" "$TMP/out"
+    expect_grep "^nodes: *1$" "$TMP/out"
+    expect_grep "^parameters: *0$" "$TMP/out"
+    expect_grep "^  Abs  *1$" "$TMP/out"
+    head -c 30 "$NODE/test_abs/model.onnx" >"$TMP/bad.onnx"
+    expect_exit 1 "$CORT" info "$TMP/bad.onnx"
+    expect_grep "cort info: error: " "$TMP/err"
+    ;;
+bench_json)
+    need_data test_add
+    expect_exit 0 "$CORT" bench "$NODE/test_add/model.onnx" --json --warmup 1 --runs 5 --threads 1
+    [ "$(wc -l <"$TMP/out")" -eq 1 ] || fail "--json printed more than one line"
+    python3 -c "
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+keys = ['load_ms', 'first_run_ms', 'min_ms', 'median_ms', 'p90_ms', 'arena_bytes', 'peak_rss_bytes']
+assert list(d) == keys, list(d)
+assert 0 <= d['min_ms'] <= d['median_ms'] <= d['p90_ms'], d
+assert d['peak_rss_bytes'] > 0 and d['arena_bytes'] >= 0, d
+" "$TMP/out" || fail "bad JSON: $(cat "$TMP/out")"
+    expect_exit 0 "$CORT" bench "$NODE/test_add/model.onnx" --runs 2 --shape x=3x4x5
+    expect_grep "^latency: " "$TMP/out"
+    expect_grep "^peak RSS: " "$TMP/out"
+    ;;
+usage)
+    expect_exit 0 "$CORT" --version
+    expect_grep "^cort [0-9]" "$TMP/out"
+    expect_exit 0 "$CORT" help
+    expect_grep "bench" "$TMP/out"
+    for cmd in info run check bench; do
+        expect_exit 0 "$CORT" "$cmd" --help
+        expect_grep "^usage: cort $cmd" "$TMP/out"
+    done
+    expect_exit 2 "$CORT"
+    expect_exit 2 "$CORT" frobnicate
+    expect_exit 2 "$CORT" help frobnicate
+    expect_exit 2 "$CORT" run
+    expect_exit 2 "$CORT" run model.onnx --bogus
+    expect_grep "unknown option '--bogus'" "$TMP/err"
+    expect_exit 2 "$CORT" run model.onnx --threads
+    expect_exit 2 "$CORT" run model.onnx --threads abc
+    expect_exit 2 "$CORT" run model.onnx --format txt
+    expect_exit 2 "$CORT" run model.onnx --input novalue
+    expect_exit 2 "$CORT" check
+    expect_exit 2 "$CORT" check --rtol -1 dir
+    expect_exit 2 "$CORT" check a b
+    expect_exit 2 "$CORT" bench model.onnx --runs 0
+    expect_exit 2 "$CORT" info a b
+    expect_exit 1 "$CORT" run "$TMP/missing.onnx"
+    expect_grep "cort run: error: " "$TMP/err"
+    expect_exit 1 "$CORT" bench "$TMP/missing.onnx" --json
+    expect_exit 1 "$CORT" info "$TMP/missing.onnx"
+    expect_exit 1 "$CORT" check --suite "$TMP/empty_suite_root"
+    if [ -f "$NODE/test_abs/model.onnx" ]; then
+        expect_exit 1 "$CORT" run "$NODE/test_abs/model.onnx" --input "nosuch=$TMP/x.npy"
+        expect_grep "no input named 'nosuch'" "$TMP/err"
+        expect_exit 1 "$CORT" run "$NODE/test_abs/model.onnx" --input "x=$TMP/missing.npy"
+        printf 'garbage' >"$TMP/garbage.npy"
+        expect_exit 1 "$CORT" run "$NODE/test_abs/model.onnx" --input "x=$TMP/garbage.npy"
+        expect_exit 1 "$CORT" run "$NODE/test_abs/model.onnx" --shape x=3x4
+        expect_grep "rank" "$TMP/err"
+    fi
+    ;;
+*)
+    fail "unknown case"
+    ;;
+esac
+exit 0
