@@ -42,16 +42,18 @@ static const cort_ew_unary_fn relu_table[CORT_EW_NTYPES] = {
 
 /* Clip: min then max, so lo > hi gives hi (as ONNX Runtime); NaN compares false and passes through. */
 #define CLIP(T, LO, HI) ((v < (T)(LO) ? (T)(LO) : v) > (T)(HI) ? (T)(HI) : (v < (T)(LO) ? (T)(LO) : v))
+/* Integer bounds are int64/uint64 and may lie outside T's range: compare in the wide type. */
+#define CLIP_INT(LO, HI) ((v < (LO) ? (LO) : v) > (HI) ? (HI) : (v < (LO) ? (LO) : v))
 CORT_EW_UNARY(clip_f32, float, float, CLIP(float, p->lo, p->hi))
 CORT_EW_UNARY(clip_f64, double, double, CLIP(double, p->lo, p->hi))
-CORT_EW_UNARY(clip_i8, int8_t, int8_t, CLIP(int8_t, p->ilo, p->ihi))
-CORT_EW_UNARY(clip_i16, int16_t, int16_t, CLIP(int16_t, p->ilo, p->ihi))
-CORT_EW_UNARY(clip_i32, int32_t, int32_t, CLIP(int32_t, p->ilo, p->ihi))
-CORT_EW_UNARY(clip_i64, int64_t, int64_t, CLIP(int64_t, p->ilo, p->ihi))
-CORT_EW_UNARY(clip_u8, uint8_t, uint8_t, CLIP(uint8_t, p->ulo, p->uhi))
-CORT_EW_UNARY(clip_u16, uint16_t, uint16_t, CLIP(uint16_t, p->ulo, p->uhi))
-CORT_EW_UNARY(clip_u32, uint32_t, uint32_t, CLIP(uint32_t, p->ulo, p->uhi))
-CORT_EW_UNARY(clip_u64, uint64_t, uint64_t, CLIP(uint64_t, p->ulo, p->uhi))
+CORT_EW_UNARY(clip_i8, int8_t, int8_t, CLIP_INT(p->ilo, p->ihi))
+CORT_EW_UNARY(clip_i16, int16_t, int16_t, CLIP_INT(p->ilo, p->ihi))
+CORT_EW_UNARY(clip_i32, int32_t, int32_t, CLIP_INT(p->ilo, p->ihi))
+CORT_EW_UNARY(clip_i64, int64_t, int64_t, CLIP_INT(p->ilo, p->ihi))
+CORT_EW_UNARY(clip_u8, uint8_t, uint8_t, CLIP_INT(p->ulo, p->uhi))
+CORT_EW_UNARY(clip_u16, uint16_t, uint16_t, CLIP_INT(p->ulo, p->uhi))
+CORT_EW_UNARY(clip_u32, uint32_t, uint32_t, CLIP_INT(p->ulo, p->uhi))
+CORT_EW_UNARY(clip_u64, uint64_t, uint64_t, CLIP_INT(p->ulo, p->uhi))
 static const cort_ew_unary_fn clip_table[CORT_EW_NTYPES] = {
     [CORT_FLOAT] = clip_f32, [CORT_DOUBLE] = clip_f64, [CORT_FLOAT16] = clip_f32, [CORT_BFLOAT16] = clip_f32,
     [CORT_INT8] = clip_i8, [CORT_INT16] = clip_i16, [CORT_INT32] = clip_i32, [CORT_INT64] = clip_i64,
