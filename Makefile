@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_BUILD := build-essential cmake ninja-build pkg-config
+DEB_BUILD := build-essential cmake ninja-build pkg-config python3
 DEB_TEST := clang libclang-rt-14-dev valgrind libonnx-testdata python3 nodejs npm
 
 .PHONY: all build deps deps-test demo test test-asan test-zoo clean
@@ -22,7 +22,7 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	./$(BUILD)/cort run demo/tiny_cnn.onnx --input input=demo/digit.npy
+	sh demo/run_demo.sh $(BUILD)/cort
 
 test: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'zoo|slow'
