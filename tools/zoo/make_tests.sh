@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the model zoo's test folders: exports every model with PyTorch (tools/zoo/export.py), then runs
-# each through ONNX Runtime (maketest.js from ../shared/tools/ort) on seeded random inputs, giving one
+# each through ONNX Runtime on seeded random inputs (see ort_env.sh: the Node.js maketest.js from
+# ../shared/tools/ort when present, else ort_reference.py with onnxruntime from PyPI), giving one
 # ONNX-backend-style folder per model: OUT/tests/NAME/{model.onnx,test_data_set_0/{input,output}_K.pb}.
 # `cort check OUT/tests/NAME` then compares cort with ONNX Runtime (tests/models runs exactly that).
 #
@@ -8,8 +9,8 @@
 #   --out DIR   where models/ and tests/ go (default tools/zoo/out)
 #   --only      a subset of models (names as in `export.py --list`)
 #   --force     re-export and re-run models whose test folder already exists
-# Installs what it needs (Debian python3-torch, python3-torchvision, python3-onnx, nodejs, npm; npm packages
-# into a private copy of the ORT tools under $TMPDIR) when missing.
+# Installs what it needs when missing (Debian python3-torch, python3-torchvision, python3-onnx; for
+# ONNX Runtime, npm or pip packages into private folders under $TMPDIR).
 set -eu
 ZOO=$(cd "$(dirname "$0")" && pwd)
 OUT=$ZOO/out
@@ -34,7 +35,6 @@ list=$("$PY" "$ZOO/export.py" --list)
 [ -n "$list" ] || { echo "make_tests: no model matches --only $ONLY" >&2; exit 2; }
 
 # Export in one Python process (importing torch costs seconds), only what is missing.
-todo=""
 printf '%s\n' "$list" | while IFS="$(printf '\t')" read -r name _; do
     if [ "$FORCE" = 1 ] || [ ! -f "$OUT/tests/$name/test_data_set_0/output_0.pb" ]; then echo "$name"; fi
 done >"$OUT/.todo"
@@ -50,7 +50,7 @@ printf '%s\n' "$list" | while IFS="$(printf '\t')" read -r name opts; do
     rm -rf "$dir"
     echo "make_tests: $name -> $dir"
     # shellcheck disable=SC2086  # opts is a list of maketest.js options
-    node "$ORT_DIR/maketest.js" "$OUT/models/$name.onnx" "$dir" $opts
+    $ORT_MAKETEST "$OUT/models/$name.onnx" "$dir" $opts
     # The test folder holds its own copy of the model; share the bytes (models reach 400 MB).
     ln -f "$dir/model.onnx" "$OUT/models/$name.onnx"
 done

@@ -10,7 +10,7 @@ OUT=${1:-$ROOT/tests/conformance/ort_results.txt}
 DATA=${ONNX_TESTDATA:-/usr/share/libonnx-testdata/data}
 . "$ZOO/ort_env.sh"
 zoo_apt_install libonnx-testdata locales
-zoo_setup_ort
+zoo_setup_ort_node
 
 # ORT's StringNormalizer needs the en_US.UTF-8 locale; build it privately if the system lacks it.
 if ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
