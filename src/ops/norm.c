@@ -1,5 +1,520 @@
+/* Normalizations: BatchNormalization (inference, and training_mode statistics), InstanceNormalization,
+ * LayerNormalization, LRN, MeanVarianceNormalization. Everything computes in float with double sums;
+ * float16, bfloat16 and double tensors pass through float copies. */
+#include <math.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
 #include "ops/op.h"
 
+/* ================================================================ shared helpers */
+
+static cort_status *need_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t) {
+    *t = cort_in(ctx, i);
+    if (!*t) return cort_kerr(ctx, "input %d '%s' is missing or not a tensor", i, name);
+    if (!cort_is_float_type((*t)->type))
+        return cort_kerr(ctx, "input '%s' has element type %s, expected a floating type", name,
+                         cort_type_name((*t)->type));
+    return NULL;
+}
+
+static cort_status *scratch_f32(cort_kctx *ctx, int64_t n, float **out) {
+    *out = ctx->svc->scratch(ctx, (size_t)(n > 0 ? n : 1) * sizeof(float));
+    if (!*out) return cort_kerr(ctx, "out of memory for %lld floats of scratch", (long long)n);
+    return NULL;
+}
+
+static cort_status *as_f32(cort_kctx *ctx, const cort_tensor *t, const float **out) {
+    if (t->type == CORT_FLOAT) {
+        *out = t->data;
+        return NULL;
+    }
+    int64_t n = cort_tensor_count(t);
+    float *buf;
+    CORT_TRY(scratch_f32(ctx, n, &buf));
+    if (!cort_convert_to_f32(t->type, t->data, n, buf))
+        return cort_kerr(ctx, "element type %s is not a floating type", cort_type_name(t->type));
+    *out = buf;
+    return NULL;
+}
+
+static cort_status *output_f32(cort_kctx *ctx, cort_tensor *y, float **out) {
+    if (y->type == CORT_FLOAT) {
+        *out = y->data;
+        return NULL;
+    }
+    return scratch_f32(ctx, cort_tensor_count(y), out);
+}
+
+static void finish_f32(cort_tensor *y, const float *buf) {
+    if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, buf, cort_tensor_count(y), y->data);
+}
+
+static int64_t product(const int64_t *v, int n) {
+    int64_t p = 1;
+    for (int i = 0; i < n; i++) p *= v[i];
+    return p;
+}
+
+/* Output 0 has X's type and shape. */
+static cort_status *same_as_input_infer(cort_infer_ctx *ic) {
+    const cort_type *x = ic->in[0];
+    if (!x || x->kind != CORT_TYPE_TENSOR) return NULL;
+    return cort_type_copy(ic->pool, &ic->out[0], x);
+}
+
+/* ================================================================ BatchNormalization */
+
+typedef struct bn_params {
+    float epsilon, momentum;
+    bool training;
+} bn_params;
+
+static cort_status *bn_parse(cort_parse_ctx *pc) {
+    bn_params *p = pc->params;
+    p->epsilon = cort_attr_float(pc->node, "epsilon", 1e-5f);
+    p->momentum = cort_attr_float(pc->node, "momentum", 0.9f);
+    p->training = pc->node->opset >= 14 && cort_attr_int(pc->node, "training_mode", 0) != 0;
+    return NULL;
+}
+
+typedef struct bn_job {
+    const float *x, *scale, *bias, *mean, *var;
+    float *y;
+    int64_t channels, plane;
+    bool per_element; /* opset < 9 with spatial=0: statistics per (channel, position) */
+    float epsilon;
+} bn_job;
+
+static void bn_planes(void *arg, int64_t begin, int64_t end) {
+    const bn_job *j = arg;
+    for (int64_t pl = begin; pl < end; pl++) {
+        int64_t c = pl % j->channels;
+        const float *x = j->x + pl * j->plane;
+        float *y = j->y + pl * j->plane;
+        if (j->per_element) {
+            int64_t o = c * j->plane;
+            for (int64_t i = 0; i < j->plane; i++)
+                y[i] = (x[i] - j->mean[o + i]) / sqrtf(j->var[o + i] + j->epsilon) * j->scale[o + i] + j->bias[o + i];
+            continue;
+        }
+        float a = j->scale[c] / sqrtf(j->var[c] + j->epsilon), b = j->bias[c] - j->mean[c] * a;
+        for (int64_t i = 0; i < j->plane; i++) y[i] = x[i] * a + b;
+    }
+}
+
+/* Batch statistics per channel (population variance), for training_mode. */
+static void bn_batch_stats(const float *x, int64_t batch, int64_t channels, int64_t plane, float *mean, float *var) {
+    for (int64_t c = 0; c < channels; c++) {
+        double s = 0, s2 = 0;
+        for (int64_t n = 0; n < batch; n++) {
+            const float *xp = x + (n * channels + c) * plane;
+            for (int64_t i = 0; i < plane; i++) s += xp[i];
+        }
+        double count = (double)(batch * plane), m = count > 0 ? s / count : 0;
+        for (int64_t n = 0; n < batch; n++) {
+            const float *xp = x + (n * channels + c) * plane;
+            for (int64_t i = 0; i < plane; i++) s2 += (xp[i] - m) * (xp[i] - m);
+        }
+        mean[c] = (float)m;
+        var[c] = (float)(count > 0 ? s2 / count : 0);
+    }
+}
+
+static cort_status *bn_running_outputs(cort_kctx *ctx, const bn_params *p, const cort_tensor *mean_in,
+                                       const cort_tensor *var_in, const float *mean_in_f, const float *var_in_f,
+                                       const float *batch_mean, const float *batch_var, int64_t channels) {
+    const cort_tensor *ins[2] = {mean_in, var_in};
+    const float *old[2] = {mean_in_f, var_in_f}, *cur[2] = {batch_mean, batch_var};
+    for (int o = 0; o < 2; o++) {
+        if (!cort_out_wanted(ctx, o + 1)) continue;
+        cort_tensor *t;
+        CORT_TRY(cort_out(ctx, o + 1, ins[o]->type, 1, &channels, &t));
+        float *buf;
+        CORT_TRY(output_f32(ctx, t, &buf));
+        for (int64_t c = 0; c < channels; c++) buf[c] = old[o][c] * p->momentum + cur[o][c] * (1 - p->momentum);
+        finish_f32(t, buf);
+    }
+    return NULL;
+}
+
+static cort_status *bn_run(cort_kctx *ctx) {
+    const bn_params *p = ctx->params;
+    const cort_tensor *x, *scale, *bias, *mean, *var;
+    CORT_TRY(need_input(ctx, 0, "X", &x));
+    CORT_TRY(need_input(ctx, 1, "scale", &scale));
+    CORT_TRY(need_input(ctx, 2, "B", &bias));
+    CORT_TRY(need_input(ctx, 3, "mean", &mean));
+    CORT_TRY(need_input(ctx, 4, "var", &var));
+    if (x->rank < 2) return cort_kerr(ctx, "input X has rank %d, expected at least 2", x->rank);
+    int64_t batch = x->dims[0], channels = x->dims[1], plane = product(x->dims + 2, x->rank - 2);
+    bool training = p->training;
+    if (!training && ctx->node->opset < 14)
+        for (int o = 1; o < ctx->n_out; o++)
+            if (cort_out_wanted(ctx, o))
+                return cort_kerr(ctx, "training outputs (mean, var, saved statistics) are not supported");
+    int64_t stats = cort_tensor_count(scale);
+    bool per_element = ctx->node->opset < 9 && stats == channels * plane && plane != 1;
+    int64_t want = per_element ? channels * plane : channels;
+    const cort_tensor *params[4] = {scale, bias, mean, var};
+    for (int i = 0; i < 4; i++)
+        if (cort_tensor_count(params[i]) != want)
+            return cort_kerr(ctx, "scale, B, mean and var must each hold %lld values", (long long)want);
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
+    const float *xf, *sf, *bf, *mf, *vf;
+    float *yf;
+    CORT_TRY(as_f32(ctx, x, &xf));
+    CORT_TRY(as_f32(ctx, scale, &sf));
+    CORT_TRY(as_f32(ctx, bias, &bf));
+    CORT_TRY(as_f32(ctx, mean, &mf));
+    CORT_TRY(as_f32(ctx, var, &vf));
+    CORT_TRY(output_f32(ctx, y, &yf));
+    bn_job job = {xf, sf, bf, mf, vf, yf, channels, plane, per_element, p->epsilon};
+    if (training) {
+        if (per_element) return cort_kerr(ctx, "training_mode needs per-channel statistics");
+        float *bm, *bv;
+        CORT_TRY(scratch_f32(ctx, channels, &bm));
+        CORT_TRY(scratch_f32(ctx, channels, &bv));
+        bn_batch_stats(xf, batch, channels, plane, bm, bv);
+        job.mean = bm;
+        job.var = bv;
+        CORT_TRY(bn_running_outputs(ctx, p, mean, var, mf, vf, bm, bv, channels));
+    }
+    if (batch * channels > 0) ctx->svc->parallel_for(ctx, batch * channels, 1, bn_planes, &job);
+    finish_f32(y, yf);
+    return NULL;
+}
+
+/* ================================================================ InstanceNormalization */
+
+typedef struct eps_params {
+    float epsilon;
+} eps_params;
+
+static cort_status *instnorm_parse(cort_parse_ctx *pc) {
+    ((eps_params *)pc->params)->epsilon = cort_attr_float(pc->node, "epsilon", 1e-5f);
+    return NULL;
+}
+
+typedef struct inst_job {
+    const float *x, *scale, *bias;
+    float *y;
+    int64_t channels, plane;
+    float epsilon;
+} inst_job;
+
+static void inst_planes(void *arg, int64_t begin, int64_t end) {
+    const inst_job *j = arg;
+    for (int64_t pl = begin; pl < end; pl++) {
+        int64_t c = pl % j->channels;
+        const float *x = j->x + pl * j->plane;
+        float *y = j->y + pl * j->plane;
+        double s = 0, s2 = 0;
+        for (int64_t i = 0; i < j->plane; i++) s += x[i];
+        double m = j->plane ? s / (double)j->plane : 0;
+        for (int64_t i = 0; i < j->plane; i++) s2 += (x[i] - m) * (x[i] - m);
+        double v = j->plane ? s2 / (double)j->plane : 0;
+        float a = (float)(j->scale[c] / sqrt(v + j->epsilon)), b = (float)(j->bias[c] - m * a);
+        for (int64_t i = 0; i < j->plane; i++) y[i] = x[i] * a + b;
+    }
+}
+
+static cort_status *instnorm_run(cort_kctx *ctx) {
+    const eps_params *p = ctx->params;
+    const cort_tensor *x, *scale, *bias;
+    CORT_TRY(need_input(ctx, 0, "input", &x));
+    CORT_TRY(need_input(ctx, 1, "scale", &scale));
+    CORT_TRY(need_input(ctx, 2, "B", &bias));
+    if (x->rank < 3) return cort_kerr(ctx, "input has rank %d, expected at least 3", x->rank);
+    int64_t channels = x->dims[1];
+    if (cort_tensor_count(scale) != channels || cort_tensor_count(bias) != channels)
+        return cort_kerr(ctx, "scale and B must hold %lld values", (long long)channels);
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
+    const float *xf, *sf, *bf;
+    float *yf;
+    CORT_TRY(as_f32(ctx, x, &xf));
+    CORT_TRY(as_f32(ctx, scale, &sf));
+    CORT_TRY(as_f32(ctx, bias, &bf));
+    CORT_TRY(output_f32(ctx, y, &yf));
+    inst_job job = {xf, sf, bf, yf, channels, product(x->dims + 2, x->rank - 2), p->epsilon};
+    int64_t planes = x->dims[0] * channels;
+    if (planes > 0) ctx->svc->parallel_for(ctx, planes, 1, inst_planes, &job);
+    finish_f32(y, yf);
+    return NULL;
+}
+
+/* ================================================================ LayerNormalization */
+
+typedef struct ln_params {
+    int64_t axis;
+    float epsilon;
+} ln_params;
+
+static cort_status *layernorm_parse(cort_parse_ctx *pc) {
+    ln_params *p = pc->params;
+    p->axis = cort_attr_int(pc->node, "axis", -1);
+    p->epsilon = cort_attr_float(pc->node, "epsilon", 1e-5f);
+    return NULL;
+}
+
+/* Element strides of a tensor broadcast (unidirectionally) onto the trailing dims[0..rank). */
+static cort_status *trailing_broadcast(const cort_kctx *ctx, const cort_tensor *t, const char *name,
+                                       const int64_t *dims, int rank, int64_t *stride) {
+    if (t->rank > rank) return cort_kerr(ctx, "%s has rank %d, more than the normalized dims (%d)", name, t->rank, rank);
+    int64_t s = 1;
+    for (int i = rank - 1; i >= 0; i--) {
+        int src = i - (rank - t->rank);
+        int64_t d = src >= 0 ? t->dims[src] : 1;
+        if (d != 1 && d != dims[i]) return cort_kerr(ctx, "%s does not broadcast to the normalized shape", name);
+        stride[i] = d == 1 ? 0 : s;
+        s *= d;
+    }
+    return NULL;
+}
+
+typedef struct ln_job {
+    const float *x, *scale, *bias;
+    float *y, *mean, *inv_std;
+    int64_t size;
+    int norm_rank;
+    const int64_t *norm_dims, *scale_stride, *bias_stride;
+    bool dense_params; /* scale and bias (if any) hold exactly `size` values */
+    float epsilon;
+} ln_job;
+
+static int64_t broadcast_offset(int64_t i, const int64_t *dims, const int64_t *stride, int rank) {
+    int64_t off = 0;
+    for (int d = rank - 1; d >= 0; d--) {
+        off += (i % dims[d]) * stride[d];
+        i /= dims[d];
+    }
+    return off;
+}
+
+static void ln_rows(void *arg, int64_t begin, int64_t end) {
+    const ln_job *j = arg;
+    for (int64_t r = begin; r < end; r++) {
+        const float *x = j->x + r * j->size;
+        float *y = j->y + r * j->size;
+        double s = 0, s2 = 0;
+        for (int64_t i = 0; i < j->size; i++) s += x[i];
+        double m = j->size ? s / (double)j->size : 0;
+        for (int64_t i = 0; i < j->size; i++) s2 += (x[i] - m) * (x[i] - m);
+        double inv = 1.0 / sqrt((j->size ? s2 / (double)j->size : 0) + j->epsilon);
+        float mf = (float)m, invf = (float)inv;
+        if (j->dense_params) {
+            for (int64_t i = 0; i < j->size; i++)
+                y[i] = (x[i] - mf) * invf * j->scale[i] + (j->bias ? j->bias[i] : 0.0f);
+        } else {
+            for (int64_t i = 0; i < j->size; i++) {
+                float sc = j->scale[broadcast_offset(i, j->norm_dims, j->scale_stride, j->norm_rank)];
+                float b = j->bias ? j->bias[broadcast_offset(i, j->norm_dims, j->bias_stride, j->norm_rank)] : 0.0f;
+                y[i] = (x[i] - mf) * invf * sc + b;
+            }
+        }
+        if (j->mean) j->mean[r] = mf;
+        if (j->inv_std) j->inv_std[r] = invf;
+    }
+}
+
+static cort_status *layernorm_stat_output(cort_kctx *ctx, int index, const cort_tensor *x, int axis, int32_t type,
+                                          float **buf, cort_tensor **t) {
+    *buf = NULL;
+    *t = NULL;
+    if (!cort_out_wanted(ctx, index)) return NULL;
+    int64_t dims[CORT_MAX_RANK];
+    for (int d = 0; d < x->rank; d++) dims[d] = d < axis ? x->dims[d] : 1;
+    CORT_TRY(cort_out(ctx, index, type, x->rank, dims, t));
+    return output_f32(ctx, *t, buf);
+}
+
+static cort_status *layernorm_run(cort_kctx *ctx) {
+    const ln_params *p = ctx->params;
+    const cort_tensor *x, *scale, *bias = cort_in(ctx, 2);
+    CORT_TRY(need_input(ctx, 0, "X", &x));
+    CORT_TRY(need_input(ctx, 1, "Scale", &scale));
+    if (bias && !cort_is_float_type(bias->type)) return cort_kerr(ctx, "input B must be floating point");
+    int axis;
+    if (x->rank < 1 || !cort_norm_axis(p->axis, x->rank, &axis))
+        return cort_kerr(ctx, "axis %lld is out of range for rank %d", (long long)p->axis, x->rank);
+    int norm_rank = x->rank - axis;
+    int64_t scale_stride[CORT_MAX_RANK], bias_stride[CORT_MAX_RANK];
+    CORT_TRY(trailing_broadcast(ctx, scale, "Scale", x->dims + axis, norm_rank, scale_stride));
+    if (bias) CORT_TRY(trailing_broadcast(ctx, bias, "B", x->dims + axis, norm_rank, bias_stride));
+    int64_t rows = product(x->dims, axis), size = product(x->dims + axis, norm_rank);
+    cort_tensor *y, *mean_t, *inv_t;
+    float *mean_f, *inv_f;
+    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
+    /* Mean and InvStdDev use the stash type (float) unless X is double */
+    int32_t stat_type = x->type == CORT_DOUBLE ? CORT_DOUBLE : CORT_FLOAT;
+    CORT_TRY(layernorm_stat_output(ctx, 1, x, axis, stat_type, &mean_f, &mean_t));
+    CORT_TRY(layernorm_stat_output(ctx, 2, x, axis, stat_type, &inv_f, &inv_t));
+    const float *xf, *sf, *bf = NULL;
+    float *yf;
+    CORT_TRY(as_f32(ctx, x, &xf));
+    CORT_TRY(as_f32(ctx, scale, &sf));
+    if (bias) CORT_TRY(as_f32(ctx, bias, &bf));
+    CORT_TRY(output_f32(ctx, y, &yf));
+    bool dense = cort_tensor_count(scale) == size && (!bias || cort_tensor_count(bias) == size);
+    ln_job job = {xf, sf, bf, yf, mean_f, inv_f, size, norm_rank, x->dims + axis, scale_stride, bias_stride, dense,
+                  p->epsilon};
+    if (rows > 0) ctx->svc->parallel_for(ctx, rows, 1, ln_rows, &job);
+    finish_f32(y, yf);
+    if (mean_t) finish_f32(mean_t, mean_f);
+    if (inv_t) finish_f32(inv_t, inv_f);
+    return NULL;
+}
+
+/* ================================================================ LRN */
+
+typedef struct lrn_params {
+    float alpha, beta, bias;
+    int64_t size;
+} lrn_params;
+
+static cort_status *lrn_parse(cort_parse_ctx *pc) {
+    lrn_params *p = pc->params;
+    p->alpha = cort_attr_float(pc->node, "alpha", 1e-4f);
+    p->beta = cort_attr_float(pc->node, "beta", 0.75f);
+    p->bias = cort_attr_float(pc->node, "bias", 1.0f);
+    p->size = cort_attr_int(pc->node, "size", 0);
+    if (p->size < 1) return cort_node_error(pc->node, CORT_INVALID_GRAPH, "attribute 'size' must be a positive int");
+    return NULL;
+}
+
+static cort_status *lrn_run(cort_kctx *ctx) {
+    const lrn_params *p = ctx->params;
+    const cort_tensor *x;
+    CORT_TRY(need_input(ctx, 0, "X", &x));
+    if (x->rank < 2) return cort_kerr(ctx, "input X has rank %d, expected at least 2", x->rank);
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
+    const float *xf;
+    float *yf;
+    CORT_TRY(as_f32(ctx, x, &xf));
+    CORT_TRY(output_f32(ctx, y, &yf));
+    int64_t batch = x->dims[0], channels = x->dims[1], plane = product(x->dims + 2, x->rank - 2);
+    int64_t before = (p->size - 1) / 2, after = p->size - 1 - before;
+    double scale = (double)p->alpha / (double)p->size;
+    for (int64_t n = 0; n < batch; n++)
+        for (int64_t c = 0; c < channels; c++) {
+            int64_t lo = c - before < 0 ? 0 : c - before, hi = c + after >= channels ? channels - 1 : c + after;
+            for (int64_t i = 0; i < plane; i++) {
+                double sq = 0;
+                for (int64_t k = lo; k <= hi; k++) {
+                    double v = xf[(n * channels + k) * plane + i];
+                    sq += v * v;
+                }
+                int64_t at = (n * channels + c) * plane + i;
+                yf[at] = (float)(xf[at] / pow(p->bias + scale * sq, p->beta));
+            }
+        }
+    finish_f32(y, yf);
+    return NULL;
+}
+
+/* ================================================================ MeanVarianceNormalization */
+
+typedef struct mvn_params {
+    int n_axes;
+    int64_t axes[CORT_MAX_RANK];
+    bool normalize_variance;
+} mvn_params;
+
+static cort_status *mvn_parse(cort_parse_ctx *pc) {
+    mvn_params *p = pc->params;
+    p->normalize_variance = true;
+    if (pc->node->opset < 9) { /* opset 1: across_channels and normalize_variance on NCHW input */
+        bool across = cort_attr_int(pc->node, "across_channels", 0) != 0;
+        p->normalize_variance = cort_attr_int(pc->node, "normalize_variance", 1) != 0;
+        int64_t ax[3] = {1, 2, 3};
+        p->n_axes = across ? 3 : 2;
+        memcpy(p->axes, across ? ax : ax + 1, sizeof(int64_t) * (size_t)p->n_axes);
+        return NULL;
+    }
+    const int64_t *axes;
+    int64_t n = cort_attr_ints(pc->node, "axes", &axes);
+    if (n < 0) {
+        int64_t dflt[3] = {0, 2, 3};
+        p->n_axes = 3;
+        memcpy(p->axes, dflt, sizeof dflt);
+        return NULL;
+    }
+    if (n > CORT_MAX_RANK) return cort_node_error(pc->node, CORT_INVALID_GRAPH, "too many axes");
+    p->n_axes = (int)n;
+    memcpy(p->axes, axes, sizeof(int64_t) * (size_t)n);
+    return NULL;
+}
+
+/* Index of the statistics group (the coordinates outside the reduced axes) of element i. */
+static int64_t mvn_group(int64_t i, const int64_t *dims, int rank, const bool *reduced) {
+    int64_t g = 0, scale = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+        int64_t c = i % dims[d];
+        i /= dims[d];
+        if (!reduced[d]) {
+            g += c * scale;
+            scale *= dims[d];
+        }
+    }
+    return g;
+}
+
+static cort_status *mvn_run(cort_kctx *ctx) {
+    const mvn_params *p = ctx->params;
+    const cort_tensor *x;
+    CORT_TRY(need_input(ctx, 0, "X", &x));
+    bool reduced[CORT_MAX_RANK] = {false};
+    for (int i = 0; i < p->n_axes; i++) {
+        int a;
+        if (!cort_norm_axis(p->axes[i], x->rank, &a))
+            return cort_kerr(ctx, "axis %lld is out of range for rank %d", (long long)p->axes[i], x->rank);
+        reduced[a] = true;
+    }
+    int64_t groups = 1, count = cort_tensor_count(x);
+    for (int d = 0; d < x->rank; d++)
+        if (!reduced[d]) groups *= x->dims[d];
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
+    if (count == 0) return NULL;
+    const float *xf;
+    float *yf;
+    CORT_TRY(as_f32(ctx, x, &xf));
+    CORT_TRY(output_f32(ctx, y, &yf));
+    void *buf = ctx->svc->scratch(ctx, sizeof(double) * 2 * (size_t)groups);
+    if (!buf) return cort_kerr(ctx, "out of memory");
+    double *sum = buf, *sq = sum + groups;
+    memset(buf, 0, sizeof(double) * 2 * (size_t)groups);
+    for (int64_t i = 0; i < count; i++) {
+        int64_t g = mvn_group(i, x->dims, x->rank, reduced);
+        sum[g] += xf[i];
+        sq[g] += (double)xf[i] * xf[i];
+    }
+    double per_group = (double)(count / groups);
+    for (int64_t i = 0; i < count; i++) {
+        int64_t g = mvn_group(i, x->dims, x->rank, reduced);
+        double m = sum[g] / per_group, var = sq[g] / per_group - m * m;
+        double v = xf[i] - m;
+        yf[i] = (float)(p->normalize_variance ? v / (sqrt(var > 0 ? var : 0) + 1e-9) : v);
+    }
+    finish_f32(y, yf);
+    return NULL;
+}
+
+/* ================================================================ table */
+
 const cort_op_def cort_ops_norm[] = {
+    {"", "BatchNormalization", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(bn_params), bn_parse, same_as_input_infer,
+     NULL, bn_run, 0},
+    {"", "InstanceNormalization", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(eps_params), instnorm_parse,
+     same_as_input_infer, NULL, instnorm_run, 0},
+    {"", "LayerNormalization", 17, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(ln_params), layernorm_parse, NULL, NULL,
+     layernorm_run, 0},
+    {"", "LRN", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(lrn_params), lrn_parse, same_as_input_infer, NULL, lrn_run,
+     0},
+    {"", "MeanVarianceNormalization", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(mvn_params), mvn_parse,
+     same_as_input_infer, NULL, mvn_run, 0},
     {0},
 };
