@@ -93,6 +93,9 @@ typedef struct resize_geometry {
     int rank;
     int64_t in[CORT_MAX_RANK], out[CORT_MAX_RANK];
     double scale[CORT_MAX_RANK];
+    /* the resized length the coordinate formulas use: in * scale, not yet floored (as the ONNX
+     * reference computes it; it differs from out for align_corners with fractional scales) */
+    double resized_len[CORT_MAX_RANK];
     double roi_start[CORT_MAX_RANK], roi_end[CORT_MAX_RANK];
 } resize_geometry;
 
@@ -109,6 +112,7 @@ static cort_status *geometry_from_scales(const cort_kctx *ctx, resize_geometry *
         if (o > (double)CORT_MAX_ELEMENTS) return cort_kerr(ctx, "output too large");
         g->scale[d] = s;
         g->out[d] = (int64_t)o;
+        g->resized_len[d] = s * (double)g->in[d];
     }
     return NULL;
 }
@@ -119,6 +123,7 @@ static cort_status *geometry_from_sizes(const cort_kctx *ctx, resize_geometry *g
         if (o < 0) return cort_kerr(ctx, "size %lld for axis %d is negative", (long long)o, d);
         g->out[d] = o;
         g->scale[d] = g->in[d] ? (double)o / (double)g->in[d] : 1.0;
+        g->resized_len[d] = (double)o;
     }
     return NULL;
 }
@@ -175,7 +180,7 @@ static cort_status *resize_geometry_init(const cort_kctx *ctx, const resize_para
 
 /* The input coordinate that output coordinate `o` of axis d maps to. */
 static double source_coord(const resize_params *p, const resize_geometry *g, int d, int64_t o) {
-    double x = (double)o, s = g->scale[d], in = (double)g->in[d], out = (double)g->out[d];
+    double x = (double)o, s = g->scale[d], in = (double)g->in[d], out = g->resized_len[d];
     switch (p->coord) {
     case CT_HALF_PIXEL: return (x + 0.5) / s - 0.5;
     case CT_PYTORCH_HALF_PIXEL: return out > 1 ? (x + 0.5) / s - 0.5 : 0;
