@@ -92,7 +92,8 @@ void cli_feed_args_free(cli_feed_args *args);
  * for inputs that have no default (see cli_random_tensor). Unknown names are errors. */
 cort_status *cli_build_feed(cort_session *session, const cli_feed_args *args, cli_feed *feed);
 /* A tensor of the input's type and shape (override dims if given; symbolic or unknown dims are 1):
- * floats uniform in [0,1), integers 0 or 1, bools random, strings empty. */
+ * floats uniform in [0,1), integers 0 or 1, bools random, strings empty. A sequence input gets a
+ * sequence of one such tensor. */
 cort_status *cli_random_tensor(const cort_io_info *info, const int64_t *override_dims, int override_rank,
                                uint64_t *rng, cort_value **out);
 

@@ -118,14 +118,14 @@ static void summarize_latency(double *ms, size_t n, bench_result *r) {
 
 static cort_status *measure(const bench_args *a, bench_model *m, bench_result *r) {
     double t0 = now_ms();
-    cort_status *st = cli_open_session(a->model, &a->session, &m->session);
-    if (st) return cort_error_wrap(st, "%s: ", a->model);
+    CORT_TRY(cli_open_session(a->model, &a->session, &m->session)); /* load errors name the file */
     r->load_ms = now_ms() - t0;
     CORT_TRY(prepare_outputs(m));
     CORT_TRY(cli_build_feed(m->session, &a->feed, &m->feed));
     CORT_TRY(timed_run(m, &r->first_run_ms));
     double ignored;
     for (long i = 0; i < a->warmup; i++) CORT_TRY(timed_run(m, &ignored));
+    cort_status *st = NULL;
     double *ms = malloc((size_t)a->runs * sizeof *ms);
     if (!ms) return cort_oom();
     for (long i = 0; !st && i < a->runs; i++) st = timed_run(m, &ms[i]);

@@ -131,7 +131,7 @@ int cli_info_main(const cli_command *self, int argc, char **argv) {
     if (!path) return cli_usage_error(self, "missing MODEL");
     cort_model *model = NULL;
     cort_status *st = cort_onnx_load_file(path, &model);
-    if (st) return cli_fail_status(self, st, path);
+    if (st) return cli_fail_status(self, st, NULL); /* load errors name the file */
     graph_totals t = {0};
     st = model->graph ? walk_graph(&t, model->graph, 0) : cort_error(CORT_INVALID_GRAPH, "the model has no graph");
     if (!st) {

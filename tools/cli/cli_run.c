@@ -100,7 +100,7 @@ static int report_outputs(const cli_command *self, const run_args *a, const char
 static int run_model(const cli_command *self, const run_args *a) {
     cort_session *session = NULL;
     cort_status *st = cli_open_session(a->model, &a->session, &session);
-    if (st) return cli_fail_status(self, st, a->model);
+    if (st) return cli_fail_status(self, st, NULL); /* load errors name the file */
     cli_feed feed = {0};
     st = cli_build_feed(session, &a->feed, &feed);
     if (st) {
