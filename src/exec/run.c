@@ -250,12 +250,30 @@ static cort_status *svc_run_subgraph(cort_kctx *k, const cort_graph *g, int n_in
     return st;
 }
 
+static cort_status *svc_alias_output(cort_kctx *k, int out, int in, int rank, const int64_t *dims) {
+    step_exec *x = exec_of(k);
+    if (!(x->step->def->flags & CORT_OP_ALIAS_INPUT0) || in != 0 || out != 0)
+        return cort_kerr(k, "operator row does not allow output %d to alias input %d", out, in);
+    const cort_tensor *src = cort_in(k, in);
+    if (!src || src->type == CORT_STRING) return cort_kerr(k, "input %d cannot be aliased", in);
+    if (rank < 0 || rank > CORT_MAX_RANK || cort_shape_count(dims, rank) != cort_tensor_count(src))
+        return cort_kerr(k, "view of input %d must keep its %lld elements", in, (long long)cort_tensor_count(src));
+    cort_value *dst = output_slot(x, out);
+    cort_value_clear(dst);
+    dst->kind = CORT_VALUE_TENSOR;
+    dst->t = *src;
+    dst->t.rank = rank;
+    if (rank) memcpy(dst->t.dims, dims, (size_t)rank * sizeof *dims);
+    return NULL;
+}
+
 static void svc_parallel_for(cort_kctx *k, int64_t n, int64_t min_chunk, cort_range_fn fn, void *arg) {
     cort_threadpool_for(exec_of(k)->f->rc->s->threadpool, n, min_chunk, fn, arg);
 }
 
 static const cort_kctx_services services = {
     svc_alloc_output, svc_alloc_sequence, svc_set_output_value, svc_scratch, svc_run_subgraph, svc_parallel_for,
+    svc_alias_output,
 };
 
 /* ------------------------------------------------------------------ steps */

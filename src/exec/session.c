@@ -160,6 +160,17 @@ static cort_status *build_children(cort_session *s, cort_exec_graph *eg, int si,
     return NULL;
 }
 
+/* A view made by an aliasing op reads its input's buffer: the input lives as long as the view.
+ * Walking backwards carries the extension along chains of views. */
+static void keep_alias_sources_alive(cort_exec_graph *eg) {
+    for (int i = eg->n_steps - 1; i >= 0; i--) {
+        const cort_step *st = &eg->steps[i];
+        if (!(st->def->flags & CORT_OP_ALIAS_INPUT0) || st->node->n_inputs < 1 || st->node->n_outputs < 1) continue;
+        int in = st->node->inputs[0], out = st->node->outputs[0];
+        if (in >= 0 && out >= 0) extend_life(eg, in, eg->last_step[out] >= 0 ? eg->last_step[out] : i);
+    }
+}
+
 static cort_status *compute_release_lists(cort_session *s, cort_exec_graph *eg) {
     const cort_graph *g = eg->graph;
     int *count = calloc((size_t)eg->n_steps + 1, sizeof *count);
@@ -223,6 +234,7 @@ static cort_status *build_exec_graph(cort_session *s, cort_graph *g, const cort_
         CORT_TRY(build_children(s, eg, i, escaping));
     }
     for (int k = 0; k < g->n_outputs; k++) eg->last_step[g->outputs[k]] = eg->n_steps;
+    keep_alias_sources_alive(eg);
     CORT_TRY(compute_release_lists(s, eg));
     *out = eg;
     return NULL;

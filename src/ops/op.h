@@ -57,6 +57,10 @@ typedef struct cort_kctx_services {
                                  int n_out, cort_value *outputs);
     /* Calls fn over [0, n) split into chunks across the session's threads; returns when all are done. */
     void (*parallel_for)(cort_kctx *ctx, int64_t n, int64_t min_chunk, cort_range_fn fn, void *arg);
+    /* Output `out` becomes a view of input `in`'s elements under the shape `dims` (same element count;
+     * not for strings). Only for rows flagged CORT_OP_ALIAS_INPUT0, whose input the session then keeps
+     * alive as long as the view. */
+    cort_status *(*alias_output)(cort_kctx *ctx, int out, int in, int rank, const int64_t *dims);
 } cort_kctx_services;
 
 struct cort_kctx {
@@ -115,7 +119,10 @@ typedef struct cort_prepare_ctx {
 #define CORT_TS_ANY 0u /* no check */
 
 enum {
-    CORT_OP_TRAINING = 1,  /* training-only operator: refused at load with a clear message */
+    CORT_OP_TRAINING = 1,       /* training-only operator: refused at load with a clear message */
+    CORT_OP_ALIAS_INPUT0 = 2,   /* run may make output 0 a view of input 0 (svc->alias_output) */
+    CORT_OP_INPLACE_INPUT0 = 4, /* the kernel is correct when output 0 shares input 0's buffer (same size):
+                                   the planner may place them together when input 0 dies here */
 };
 
 typedef struct cort_op_def {
