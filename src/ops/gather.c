@@ -32,14 +32,10 @@ static cort_status *index_at(const cort_kctx *ctx, const cort_tensor *indices, i
     return NULL;
 }
 
-static int32_t in_elem(const cort_infer_ctx *ic, int i) {
-    return i < ic->n_in && ic->in[i] ? ic->in[i]->elem : 0;
-}
-
 /* Output 0 has the element type of input `from` and an unknown shape. */
 static cort_status *elem_of_input0(cort_infer_ctx *ic) {
     cort_status *st;
-    cort_infer_out(ic, 0, in_elem(ic, 0), -1, &st);
+    cort_infer_out(ic, 0, cort_infer_elem(ic, 0), -1, &st);
     return st;
 }
 
@@ -147,7 +143,7 @@ static cort_status *gather_elements_infer(cort_infer_ctx *ic) {
     const cort_type *indices = cort_infer_ranked(ic, 1);
     cort_status *st;
     if (!indices) return elem_of_input0(ic);
-    cort_dim *dims = cort_infer_out(ic, 0, in_elem(ic, 0), indices->rank, &st);
+    cort_dim *dims = cort_infer_out(ic, 0, cort_infer_elem(ic, 0), indices->rank, &st);
     if (st) return st;
     for (int i = 0; i < indices->rank; i++) dims[i] = indices->dims[i];
     return NULL;
@@ -396,7 +392,7 @@ static cort_status *one_hot_run(cort_kctx *ctx) {
 static cort_status *one_hot_infer(cort_infer_ctx *ic) {
     cort_status *st;
     const cort_type *indices = cort_infer_ranked(ic, 0);
-    int32_t elem = in_elem(ic, 2);
+    int32_t elem = cort_infer_elem(ic, 2);
     int a;
     if (!indices || indices->rank + 1 > CORT_MAX_RANK ||
         !cort_norm_axis(cort_attr_int(ic->node, "axis", -1), indices->rank + 1, &a)) {

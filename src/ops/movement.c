@@ -130,6 +130,90 @@ static cort_status *copy_view_strings(char **dst, char *const *src, const cort_v
     return NULL;
 }
 
+/* ---- transposing views: when the source-contiguous dim is not the innermost one, copying row by row
+ * reads memory `stride` apart and thrashes the cache; copying square tiles of (that dim x innermost dim)
+ * keeps both the reads and the writes within a few cache lines. */
+#define TILE 32
+
+typedef struct tile_job {
+    const cort_view *v;
+    int j;                   /* the view dim whose source stride is 1 */
+    int64_t dst_strides[CORT_VIEW_MAX_RANK];
+    int64_t tiles_j;         /* tiles along dim j per outer position */
+    char *dst;
+    const char *src;
+    size_t esize;
+} tile_job;
+
+/* dst[a*dst_row + b] = src[a + b*src_col] for a < na, b < nb (both <= TILE). The tile goes through a
+ * small buffer so that every access to dst and src is a contiguous run: with power-of-two strides a
+ * direct strided loop keeps evicting its own cache lines. */
+#define TILE_LOOP(T)                                                                    \
+    do {                                                                                \
+        T buf[TILE * TILE];                                                             \
+        T *d = (T *)(void *)dst;                                                        \
+        const T *s = (const T *)(const void *)src;                                      \
+        for (int64_t b = 0; b < nb; b++)                                                \
+            for (int64_t a = 0; a < na; a++) buf[a * TILE + b] = s[a + b * src_col];    \
+        for (int64_t a = 0; a < na; a++) memcpy(d + a * dst_row, buf + a * TILE, (size_t)nb * sizeof(T)); \
+    } while (0)
+
+static void copy_tile(char *dst, const char *src, int64_t na, int64_t nb, int64_t dst_row, int64_t src_col,
+                      size_t esize) {
+    switch (esize) {
+    case 1: TILE_LOOP(uint8_t); break;
+    case 2: TILE_LOOP(uint16_t); break;
+    case 4: TILE_LOOP(uint32_t); break;
+    case 8: TILE_LOOP(uint64_t); break;
+    default:
+        for (int64_t b = 0; b < nb; b++)
+            for (int64_t a = 0; a < na; a++)
+                memcpy(dst + (size_t)(a * dst_row + b) * esize, src + (size_t)(a + b * src_col) * esize, esize);
+        break;
+    }
+}
+
+/* Task t covers one outer position (all dims but j and the innermost) and one band of TILE along j. */
+static void copy_tile_tasks(void *arg, int64_t begin, int64_t end) {
+    const tile_job *job = arg;
+    const cort_view *v = job->v;
+    int last = v->rank - 1, j = job->j;
+    int64_t nj = v->dims[j], nl = v->dims[last], src_col = v->strides[last], dst_row = job->dst_strides[j];
+    for (int64_t t = begin; t < end; t++) {
+        int64_t a0 = (t % job->tiles_j) * TILE, rem = t / job->tiles_j;
+        int64_t src_off = v->offset + a0, dst_off = a0 * dst_row;
+        for (int k = last - 1; k >= 0; k--) {
+            if (k == j) continue;
+            int64_t c = rem % v->dims[k];
+            rem /= v->dims[k];
+            src_off += c * v->strides[k];
+            dst_off += c * job->dst_strides[k];
+        }
+        int64_t na = nj - a0 < TILE ? nj - a0 : TILE;
+        for (int64_t b0 = 0; b0 < nl; b0 += TILE) {
+            int64_t nb = nl - b0 < TILE ? nl - b0 : TILE;
+            copy_tile(job->dst + (size_t)(dst_off + b0) * job->esize,
+                      job->src + (size_t)(src_off + b0 * src_col) * job->esize, na, nb, dst_row, src_col, job->esize);
+        }
+    }
+}
+
+/* The dim to tile with the innermost one, or -1 when row copies are fine. */
+static int transposed_dim(const cort_view *v) {
+    int last = v->rank - 1;
+    if (last < 1 || v->strides[last] == 1 || v->strides[last] == 0 || v->dims[last] < 4) return -1;
+    for (int k = last - 1; k >= 0; k--)
+        if (v->strides[k] == 1) return v->dims[k] >= 4 ? k : -1;
+    return -1;
+}
+
+static void run_tasks(cort_kctx *ctx, int64_t n, int64_t min_chunk, cort_range_fn fn, void *arg) {
+    if (ctx && ctx->svc && ctx->svc->parallel_for && n > min_chunk)
+        ctx->svc->parallel_for(ctx, n, min_chunk, fn, arg);
+    else
+        fn(arg, 0, n);
+}
+
 cort_status *cort_view_copy(cort_kctx *ctx, void *dst, const void *src, int32_t type, const cort_view *view) {
     cort_view v = *view;
     for (int i = 0; i < v.rank; i++)
@@ -137,13 +221,18 @@ cort_status *cort_view_copy(cort_kctx *ctx, void *dst, const void *src, int32_t 
     simplify_view(&v);
     if (v.rank == 0) return cort_copy_elems(dst, 0, src, v.offset, 1, type);
     if (type == CORT_STRING) return copy_view_strings(dst, src, &v);
+    int j = transposed_dim(&v);
+    if (j >= 0) {
+        tile_job tj = {&v, j, {0}, (v.dims[j] + TILE - 1) / TILE, dst, src, cort_elem_size(type)};
+        cort_dense_strides(v.dims, v.rank, tj.dst_strides);
+        int64_t tasks = tj.tiles_j * cort_dims_product(v.dims, 0, v.rank) / v.dims[j] / v.dims[v.rank - 1];
+        int64_t per_task = TILE * v.dims[v.rank - 1];
+        run_tasks(ctx, tasks, per_task >= 16384 ? 1 : 16384 / per_task, copy_tile_tasks, &tj);
+        return NULL;
+    }
     view_job job = {&v, dst, src, cort_elem_size(type)};
     int64_t n = v.dims[v.rank - 1], rows = cort_dims_product(v.dims, 0, v.rank - 1);
-    int64_t min_rows = n >= 16384 ? 1 : 16384 / n;
-    if (ctx && ctx->svc && ctx->svc->parallel_for && rows > min_rows)
-        ctx->svc->parallel_for(ctx, rows, min_rows, copy_view_rows, &job);
-    else
-        copy_view_rows(&job, 0, rows);
+    run_tasks(ctx, rows, n >= 16384 ? 1 : 16384 / n, copy_view_rows, &job);
     return NULL;
 }
 
@@ -193,6 +282,11 @@ cort_dim *cort_infer_out(cort_infer_ctx *ic, int index, int32_t elem, int rank, 
     }
     cort_type_set_tensor(&ic->out[index], elem, rank, dims);
     return dims;
+}
+
+int32_t cort_infer_elem(const cort_infer_ctx *ic, int index) {
+    if (index >= ic->n_in || !ic->in[index] || ic->in[index]->kind != CORT_TYPE_TENSOR) return 0;
+    return ic->in[index]->elem;
 }
 
 const cort_type *cort_infer_ranked(const cort_infer_ctx *ic, int index) {

@@ -47,6 +47,9 @@ bool cort_const_ints(const cort_tensor *t, int64_t *vals, int max, int *n);
  * array, every dim unknown (NULL for rank <= 0 or on shortage: check *st). */
 cort_dim *cort_infer_out(cort_infer_ctx *ic, int index, int32_t elem, int rank, cort_status **st);
 
+/* Element type of input `index` when it is a tensor, else 0 (unknown). */
+int32_t cort_infer_elem(const cort_infer_ctx *ic, int index);
+
 /* The input type when it is a tensor of known rank, else NULL. */
 const cort_type *cort_infer_ranked(const cort_infer_ctx *ic, int index);
 

@@ -111,8 +111,7 @@ static cort_status *reshape_run(cort_kctx *ctx) {
 
 static cort_status *reshape_infer(cort_infer_ctx *ic) {
     const reshape_params *p = ic->params;
-    const cort_type *x = ic->n_in > 0 ? ic->in[0] : NULL;
-    int32_t elem = x ? x->elem : 0;
+    int32_t elem = cort_infer_elem(ic, 0);
     int64_t shape[CORT_MAX_RANK];
     int n = p->n_shape;
     cort_status *st;
@@ -164,7 +163,7 @@ static cort_status *flatten_run(cort_kctx *ctx) {
 static cort_status *flatten_infer(cort_infer_ctx *ic) {
     const cort_type *x = cort_infer_ranked(ic, 0);
     cort_status *st;
-    cort_dim *dims = cort_infer_out(ic, 0, ic->in[0] ? ic->in[0]->elem : 0, 2, &st);
+    cort_dim *dims = cort_infer_out(ic, 0, cort_infer_elem(ic, 0), 2, &st);
     if (st || !x || !all_dims_known(x)) return st;
     int64_t axis = cort_attr_int(ic->node, "axis", 1);
     if (axis < -x->rank || axis > x->rank) return NULL; /* run reports it */
@@ -209,8 +208,9 @@ static cort_status *read_axes(const cort_kctx *ctx, int64_t *axes, int *n, bool 
     }
     const cort_tensor *t = cort_in(ctx, 1);
     if (!t) return NULL;
+    CORT_TRY(cort_read_ints(ctx, t, "input 'axes'", axes, CORT_MAX_RANK, n));
     *given = true;
-    return cort_read_ints(ctx, t, "input 'axes'", axes, CORT_MAX_RANK, n);
+    return NULL;
 }
 
 static bool infer_axes(const cort_infer_ctx *ic, int64_t *axes, int *n, bool *given) {
@@ -222,8 +222,9 @@ static bool infer_axes(const cort_infer_ctx *ic, int64_t *axes, int *n, bool *gi
         return true;
     }
     *n = 0;
-    *given = ic->n_in > 1 && ic->in[1];
-    if (!*given) return true;
+    *given = false;
+    if (ic->n_in < 2 || !ic->in[1]) return true;
+    *given = true;
     return cort_const_ints(ic->in_const[1], axes, CORT_MAX_RANK, n);
 }
 
@@ -231,7 +232,7 @@ static bool infer_axes(const cort_infer_ctx *ic, int64_t *axes, int *n, bool *gi
 static bool squeeze_mask(const int64_t *axes, int n, bool given, int rank, const int64_t *dims, bool *drop,
                          int *bad) {
     memset(drop, 0, (size_t)rank * sizeof *drop);
-    if (!given) {
+    if (!given || n == 0) { /* an empty list squeezes all unit dims, as in ONNX Runtime */
         for (int i = 0; i < rank; i++) drop[i] = dims && dims[i] == 1;
         return true;
     }
@@ -265,18 +266,18 @@ static cort_status *squeeze_run(cort_kctx *ctx) {
 
 static cort_status *squeeze_infer(cort_infer_ctx *ic) {
     const cort_type *x = cort_infer_ranked(ic, 0);
-    int32_t elem = ic->in[0] ? ic->in[0]->elem : 0;
+    int32_t elem = cort_infer_elem(ic, 0);
     int64_t axes[CORT_MAX_RANK], xdims[CORT_MAX_RANK];
     int n, bad;
     bool given, drop[CORT_MAX_RANK];
     cort_status *st;
-    if (!x || !infer_axes(ic, axes, &n, &given) || (!given && !all_dims_known(x))) {
+    if (!x || !infer_axes(ic, axes, &n, &given) || ((!given || n == 0) && !all_dims_known(x))) {
         cort_infer_out(ic, 0, elem, -1, &st);
         return st;
     }
     for (int i = 0; i < x->rank; i++) xdims[i] = x->dims[i].value;
     /* with explicit axes an unknown dim is assumed 1; the run checks */
-    if (!squeeze_mask(axes, n, given, x->rank, given ? NULL : xdims, drop, &bad)) {
+    if (!squeeze_mask(axes, n, given, x->rank, given && n > 0 ? NULL : xdims, drop, &bad)) {
         cort_infer_out(ic, 0, elem, -1, &st);
         return st;
     }
@@ -324,7 +325,7 @@ static cort_status *unsqueeze_run(cort_kctx *ctx) {
 
 static cort_status *unsqueeze_infer(cort_infer_ctx *ic) {
     const cort_type *x = cort_infer_ranked(ic, 0);
-    int32_t elem = ic->in[0] ? ic->in[0]->elem : 0;
+    int32_t elem = cort_infer_elem(ic, 0);
     int64_t axes[CORT_MAX_RANK];
     int n, bad;
     bool given, ins[CORT_MAX_RANK];
@@ -399,7 +400,7 @@ static cort_status *size_infer(cort_infer_ctx *ic) {
 /* Element type of input 0 with unknown shape: for ops whose shapes depend on values. */
 static cort_status *same_elem_infer(cort_infer_ctx *ic) {
     cort_status *st;
-    cort_infer_out(ic, 0, ic->n_in > 0 && ic->in[0] ? ic->in[0]->elem : 0, -1, &st);
+    cort_infer_out(ic, 0, cort_infer_elem(ic, 0), -1, &st);
     return st;
 }
 
@@ -488,7 +489,7 @@ static cort_status *transpose_run(cort_kctx *ctx) {
 
 static cort_status *transpose_infer(cort_infer_ctx *ic) {
     const cort_type *x = cort_infer_ranked(ic, 0);
-    int32_t elem = ic->in[0] ? ic->in[0]->elem : 0;
+    int32_t elem = cort_infer_elem(ic, 0);
     int perm[CORT_MAX_RANK];
     cort_status *st;
     if (!x || !transpose_perm(ic->params, x->rank, perm)) {

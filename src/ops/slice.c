@@ -153,7 +153,7 @@ static cort_status *slice_run(cort_kctx *ctx) {
 
 static cort_status *same_elem_infer(cort_infer_ctx *ic) {
     cort_status *st = NULL;
-    int32_t elem = ic->n_in > 0 && ic->in[0] ? ic->in[0]->elem : 0;
+    int32_t elem = cort_infer_elem(ic, 0);
     for (int i = 0; i < ic->n_out && !st; i++) cort_infer_out(ic, i, elem, -1, &st);
     return st;
 }
@@ -224,7 +224,7 @@ static cort_status *concat_run(cort_kctx *ctx) {
 static cort_status *concat_infer(cort_infer_ctx *ic) {
     cort_status *st;
     const cort_type *first = cort_infer_ranked(ic, 0);
-    int32_t elem = ic->n_in > 0 && ic->in[0] ? ic->in[0]->elem : 0;
+    int32_t elem = cort_infer_elem(ic, 0);
     int a;
     if (!first || !cort_norm_axis(concat_axis_attr(ic->node), first->rank, &a)) {
         cort_infer_out(ic, 0, elem, -1, &st);

@@ -41,7 +41,8 @@ static inline void h_parallel_for(cort_kctx *ctx, int64_t n, int64_t min_chunk, 
     for (int64_t b = 0; b < n; b += chunk) fn(arg, b, b + chunk < n ? b + chunk : n);
 }
 
-static const cort_kctx_services h_services = {h_alloc, NULL, NULL, h_scratch, NULL, h_parallel_for};
+static const cort_kctx_services h_services = {
+    .alloc_output = h_alloc, .scratch = h_scratch, .parallel_for = h_parallel_for};
 
 /* A node under construction. */
 typedef struct h_node {
