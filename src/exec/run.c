@@ -460,30 +460,59 @@ static cort_status *use_cached_plan(cort_session *s, cort_run_ctx *rc, const cha
     return NULL;
 }
 
+/* In-place: output 0 of a row that allows it shares input 0's buffer when the input dies at that step
+ * and needs the same bytes. share[v] names the value whose buffer v uses (v itself when none). */
+static void find_inplace_pairs(const cort_exec_graph *eg, const size_t *sizes, int *share) {
+    for (int v = 0; v < eg->graph->n_values; v++) share[v] = v;
+    for (int i = 0; i < eg->n_steps; i++) {
+        const cort_step *st = &eg->steps[i];
+        if (!(st->def->flags & CORT_OP_INPLACE_INPUT0) || st->node->n_inputs < 1 || st->node->n_outputs < 1) continue;
+        int in = st->node->inputs[0], out = st->node->outputs[0];
+        if (in < 0 || out < 0 || sizes[in] == NOT_PLANNED || sizes[out] != sizes[in] || eg->last_step[in] != i)
+            continue;
+        share[out] = share[in];
+    }
+}
+
 /* After a run without a plan: lay out what it allocated, for the next run with the same shapes. */
 static cort_status *store_plan(cort_session *s, cort_run_ctx *rc, char *sig) {
     const cort_exec_graph *eg = s->main;
     int nv = eg->graph->n_values;
-    cort_buffer_req *reqs = malloc(((size_t)nv + 1) * sizeof *reqs);
-    int *ids = malloc(((size_t)nv + 1) * sizeof *ids);
-    size_t *offsets = malloc(((size_t)nv + 1) * sizeof *offsets);
-    size_t *plan_off = malloc(((size_t)nv + 1) * sizeof *plan_off);
-    size_t *plan_size = calloc((size_t)nv + 1, sizeof *plan_size);
-    cort_status *st = reqs && ids && offsets && plan_off && plan_size ? NULL : cort_oom();
+    size_t n1 = (size_t)nv + 1;
+    cort_buffer_req *reqs = malloc(n1 * sizeof *reqs);
+    int *req_of = malloc(n1 * sizeof *req_of), *share = malloc(n1 * sizeof *share);
+    size_t *offsets = malloc(n1 * sizeof *offsets);
+    size_t *plan_off = malloc(n1 * sizeof *plan_off);
+    size_t *plan_size = calloc(n1, sizeof *plan_size);
+    cort_status *st = reqs && req_of && share && offsets && plan_off && plan_size ? NULL : cort_oom();
     int n = 0;
+    if (!st) find_inplace_pairs(eg, rc->seen_sizes, share);
+    /* one buffer per chain of in-place values, living from the first one's definition to the last's death */
     for (int v = 0; !st && v < nv; v++) {
         plan_off[v] = NOT_PLANNED;
-        if (rc->seen_sizes[v] == NOT_PLANNED) continue;
-        int last = eg->last_step[v] >= 0 ? eg->last_step[v] : eg->def_step[v];
-        reqs[n] = (cort_buffer_req){rc->seen_sizes[v], eg->def_step[v], last};
-        ids[n++] = v;
+        req_of[v] = -1;
+    }
+    for (int pass = 0; !st && pass < 2; pass++) { /* chain roots first, then the values sharing them */
+        for (int v = 0; v < nv; v++) {
+            if (rc->seen_sizes[v] == NOT_PLANNED || (share[v] == v) != (pass == 0)) continue;
+            int last = eg->last_step[v] >= 0 ? eg->last_step[v] : eg->def_step[v];
+            if (pass == 1) {
+                cort_buffer_req *r = &reqs[req_of[share[v]]];
+                if (last > r->last) r->last = last;
+                req_of[v] = req_of[share[v]];
+                continue;
+            }
+            reqs[n] = (cort_buffer_req){rc->seen_sizes[v], eg->def_step[v], last};
+            req_of[v] = n++;
+        }
     }
     size_t total = 0;
     if (!st) st = cort_memplan(reqs, n, offsets, &total);
     if (!st) {
-        for (int i = 0; i < n; i++) {
-            plan_off[ids[i]] = offsets[i];
-            plan_size[ids[i]] = reqs[i].size;
+        for (int v = 0; v < nv; v++) {
+            if (req_of[v] < 0) continue;
+            plan_off[v] = offsets[req_of[v]];
+            plan_size[v] = rc->seen_sizes[v];
         }
         pthread_mutex_lock(&s->lock);
         cort_plan *victim = &s->plans[0];
@@ -503,7 +532,8 @@ static cort_status *store_plan(cort_session *s, cort_run_ctx *rc, char *sig) {
     }
     free(sig);
     free(reqs);
-    free(ids);
+    free(req_of);
+    free(share);
     free(offsets);
     free(plan_off);
     free(plan_size);
