@@ -94,6 +94,49 @@ test_broken: FAIL: $(sed -n 's/^test_broken: FAIL: //p' "$TMP/out")
     expect_stdout "group/test_relu: PASS
 1 passed, 0 failed"
     ;;
+check_timeout)
+    # tests/cli/data/test_infinite_loop: a Loop whose condition stays true, so its run never ends
+    DATA=$(cd "$(dirname "$0")" && pwd)/data
+    need_data test_abs
+    mkdir -p "$TMP/suite"
+    cp -r "$DATA/test_infinite_loop" "$TMP/suite/"
+    cp -r "$NODE/test_abs" "$TMP/suite/"
+    expect_exit 1 "$CORT" check --suite --timeout 1 --jobs 2 "$TMP/suite"
+    expect_stdout "test_abs: PASS
+test_infinite_loop: FAIL: timed out after 1 s
+1 passed, 1 failed"
+    # a child killed by a signal (here SIGXCPU from a CPU-time limit) is that test's failure only
+    expect_exit 1 sh -c "ulimit -t 1 && exec \"\$0\" check --suite --timeout 60 \"\$1\"" "$CORT" "$TMP/suite"
+    expect_grep "^test_infinite_loop: FAIL: crashed with signal [0-9]" "$TMP/out"
+    expect_grep "^test_abs: PASS$" "$TMP/out"
+    expect_grep "^1 passed, 1 failed$" "$TMP/out"
+    ;;
+dynamic)
+    # tests/cli/data/dynamic.onnx: y = Relu(x + w), ids_out = Identity(ids); x is [batch,3], ids [batch]
+    M=$(cd "$(dirname "$0")" && pwd)/data/dynamic.onnx
+    expect_exit 0 "$CORT" info "$M"
+    expect_grep "^  x  *tensor(float)\[batch,3\]$" "$TMP/out"
+    expect_grep "^  ids  *tensor(int64)\[batch\]$" "$TMP/out"
+    expect_grep "^inputs (2):$" "$TMP/out"
+    expect_grep "^parameters: *3$" "$TMP/out"
+    expect_grep "^nodes: *3$" "$TMP/out"
+    expect_grep "^producer: *cort-cli-tests 1$" "$TMP/out"
+    # symbolic dims default to 1
+    expect_exit 0 "$CORT" run "$M"
+    expect_grep "^output 0 'y': float\[1,3\] min=" "$TMP/out"
+    expect_grep "^output 1 'ids_out': int64\[1\] min=" "$TMP/out"
+    expect_exit 0 "$CORT" run "$M" --shape x=4x3 --shape ids=4 --outdir "$TMP/a" --format npy
+    expect_grep "^output 0 'y': float\[4,3\] min=0" "$TMP/out"
+    expect_grep "^output 1 'ids_out': int64\[4\] min=[01] max=[01] " "$TMP/out"
+    # .npy files feed back in: the int64 ids come out unchanged
+    expect_exit 0 "$CORT" run "$M" --input "x=$TMP/a/output_0.npy" --input "ids=$TMP/a/output_1.npy" --outdir "$TMP/b" \
+        --format npy
+    cmp -s "$TMP/a/output_1.npy" "$TMP/b/output_1.npy" || fail "ids changed on the way through .npy"
+    expect_exit 0 "$CORT" bench "$M" --shape x=2x3 --shape ids=2 --json --runs 3
+    expect_grep '^{"load_ms":' "$TMP/out"
+    expect_exit 1 "$CORT" run "$M" --shape x=2x3x4
+    expect_grep "rank 3" "$TMP/err"
+    ;;
 run_outputs)
     need_data test_abs
     in0="$NODE/test_abs/test_data_set_0/input_0.pb"

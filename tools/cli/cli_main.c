@@ -46,7 +46,9 @@ static const cli_command commands[] = {
      "  --timeout S    seconds a suite test may take before it fails (default 60)\n"
      "  --jobs J       suite tests to run at once (default 1)\n"
      "  --filter TEXT  run only suite tests whose name contains TEXT\n"
-     "  --verbose      keep the suite children's stderr\n",
+     "  --verbose      keep the suite children's stderr\n"
+     "  --threads N    intra-op threads (0: one per core; with --jobs > 1 the default is 1)\n"
+     "  --opt LEVEL    graph optimization level: 0, 1, 2 or 99\n",
      cli_check_main},
     {"bench", "measure load time, latency, arena size and peak memory",
      "usage: cort bench MODEL [--threads N] [--warmup W] [--runs R] [--shape NAME=DIMS]...\n"
@@ -56,7 +58,16 @@ static const cli_command commands[] = {
      "after W warmup runs (default 3), the arena size and the peak RSS. Dynamic dims are 1 unless\n"
      "--shape gives them (e.g. --shape input=1x3x224x224). With --json, prints exactly one line:\n"
      "{\"load_ms\":...,\"first_run_ms\":...,\"min_ms\":...,\"median_ms\":...,\"p90_ms\":...,"
-     "\"arena_bytes\":...,\"peak_rss_bytes\":...}\n",
+     "\"arena_bytes\":...,\"peak_rss_bytes\":...}\n"
+     "\n"
+     "  --threads N        intra-op threads (0: one per core)\n"
+     "  --warmup W         untimed runs after the first run (default 3)\n"
+     "  --runs R           timed runs (default 20)\n"
+     "  --shape NAME=DIMS  shape of a random input, e.g. 1x3x224x224\n"
+     "  --input NAME=FILE  feed input NAME from a .npy or TensorProto .pb file\n"
+     "  --opt LEVEL        graph optimization level: 0, 1, 2 or 99\n"
+     "  --seed N           seed of the random inputs (default 0)\n"
+     "  --json             print the results as one JSON object\n",
      cli_bench_main},
 };
 
