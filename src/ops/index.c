@@ -76,6 +76,36 @@ static int topk_order(const void *ctx, int64_t a, int64_t b) {
     return s->largest ? -c : c;
 }
 
+/* The k best of n in order, in one scan: each element that beats the current k-th is inserted
+ * behind every element at least as good, so ties keep index order. Cheap when k is small. */
+static void topk_select(const topk_slice *s, int64_t n, int64_t k, int64_t *best) {
+    int64_t count = 0;
+    for (int64_t j = 0; j < n; j++) {
+        if (count == k && topk_order(s, j, best[k - 1]) >= 0) continue;
+        int64_t pos = count < k ? count++ : k - 1;
+        while (pos > 0 && topk_order(s, j, best[pos - 1]) < 0) {
+            best[pos] = best[pos - 1];
+            pos--;
+        }
+        best[pos] = j;
+    }
+}
+
+/* Gathers the n values of a strided slice as sort keys (double for floats, int64 otherwise). */
+static void load_keys(const cort_tensor *x, int64_t base, int64_t n, int64_t stride, const topk_slice *s) {
+    if (x->type == CORT_FLOAT) {
+        const float *d = (const float *)x->data + base;
+        for (int64_t j = 0; j < n; j++) ((double *)s->f)[j] = d[j * stride];
+    } else if (s->f) {
+        for (int64_t j = 0; j < n; j++) ((double *)s->f)[j] = cort_get_f64(x, base + j * stride);
+    } else {
+        for (int64_t j = 0; j < n; j++) ((int64_t *)s->i)[j] = cort_get_i64(x, base + j * stride);
+    }
+}
+
+/* Beyond this k a full merge sort beats insertion into the k best. */
+#define TOPK_SELECT_MAX 64
+
 static cort_status *topk_run(cort_kctx *ctx) {
     const topk_params *p = ctx->params;
     const cort_tensor *x = cort_in(ctx, 0);
@@ -111,12 +141,13 @@ static cort_status *topk_run(cort_kctx *ctx) {
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t i = 0; i < inner; i++) {
             int64_t base = o * n * inner + i, out_base = o * k * inner + i;
-            for (int64_t j = 0; j < n; j++) {
-                if (is_float) ((double *)keys)[j] = cort_get_f64(x, base + j * inner);
-                else ((int64_t *)keys)[j] = cort_get_i64(x, base + j * inner);
-                order[j] = j;
+            load_keys(x, base, n, inner, &s);
+            if (k <= TOPK_SELECT_MAX) {
+                topk_select(&s, n, k, order);
+            } else {
+                for (int64_t j = 0; j < n; j++) order[j] = j;
+                merge_sort(order, tmp, n, topk_order, &s);
             }
-            merge_sort(order, tmp, n, topk_order, &s);
             for (int64_t j = 0; j < k; j++) {
                 int64_t src = base + order[j] * inner, dst = out_base + j * inner;
                 memcpy((char *)values->data + dst * es, (const char *)x->data + src * es, es);

@@ -147,7 +147,9 @@ static int64_t int_type_max(int32_t t) {
 
 /* ---------------------------------------------------------------- the walk */
 
-/* Shape of a reduction: input dims, output strides (0 along reduced axes), counts. */
+/* Shape of a reduction after merging: axes of size 1 are dropped and neighbouring axes that are
+ * both reduced or both kept become one, so the innermost axis is as long as possible and its
+ * output stride is 0 (reduced) or 1 (kept). */
 typedef struct reduce_shape {
     int rank;
     int64_t dims[CORT_MAX_RANK];
@@ -156,19 +158,27 @@ typedef struct reduce_shape {
 } reduce_shape;
 
 static void reduce_shape_init(reduce_shape *s, const cort_tensor *x, const bool mask[CORT_MAX_RANK]) {
-    s->rank = x->rank;
+    int64_t dims[CORT_MAX_RANK];
+    bool red[CORT_MAX_RANK];
+    int r = 0;
     s->in_count = cort_tensor_count(x);
     s->group = 1;
-    int64_t stride = 1;
-    for (int d = x->rank - 1; d >= 0; d--) {
-        s->dims[d] = x->dims[d];
-        if (mask[d]) {
-            s->out_stride[d] = 0;
-            s->group *= x->dims[d];
+    for (int d = 0; d < x->rank; d++) {
+        if (mask[d]) s->group *= x->dims[d];
+        if (x->dims[d] == 1) continue;
+        if (r > 0 && red[r - 1] == mask[d]) {
+            dims[r - 1] *= x->dims[d];
         } else {
-            s->out_stride[d] = stride;
-            stride *= x->dims[d];
+            dims[r] = x->dims[d];
+            red[r++] = mask[d];
         }
+    }
+    s->rank = r;
+    int64_t stride = 1;
+    for (int d = r - 1; d >= 0; d--) {
+        s->dims[d] = dims[d];
+        s->out_stride[d] = red[d] ? 0 : stride;
+        if (!red[d]) stride *= dims[d];
     }
     s->out_count = stride;
 }
@@ -176,80 +186,169 @@ static void reduce_shape_init(reduce_shape *s, const cort_tensor *x, const bool 
 typedef enum accum_op { ACC_SUM, ACC_PROD, ACC_MAX, ACC_MIN } accum_op;
 typedef enum elem_map { MAP_NONE, MAP_ABS, MAP_SQUARE, MAP_EXP_SHIFTED } elem_map;
 
-static double map_f64(elem_map m, double v, double shift) {
+/* Applies the per-element map in place; MAP_EXP_SHIFTED subtracts shift[j * shift_stride]. */
+static void map_row_f64(elem_map m, double *row, int64_t n, const double *shift, int64_t shift_stride) {
     switch (m) {
-    case MAP_ABS: return fabs(v);
-    case MAP_SQUARE: return v * v;
-    case MAP_EXP_SHIFTED: return exp(v - shift);
-    default: return v;
+    case MAP_ABS: for (int64_t j = 0; j < n; j++) row[j] = fabs(row[j]); break;
+    case MAP_SQUARE: for (int64_t j = 0; j < n; j++) row[j] *= row[j]; break;
+    case MAP_EXP_SHIFTED: for (int64_t j = 0; j < n; j++) row[j] = exp(row[j] - shift[j * shift_stride]); break;
+    case MAP_NONE: break;
     }
 }
 
-static void accumulate_f64(accum_op op, double *acc, double v) {
+/* Sum with four partial sums: shorter dependency chains, and the compiler can vectorise it. */
+static double sum_f64(const double *r, int64_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) s0 += r[j], s1 += r[j + 1], s2 += r[j + 2], s3 += r[j + 3];
+    for (; j < n; j++) s0 += r[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* NaN propagates through Max and Min, as in numpy. */
+static double max_f64(double a, double v) { return v > a || isnan(v) ? v : a; }
+static double min_f64(double a, double v) { return v < a || isnan(v) ? v : a; }
+
+/* Folds a row into the accumulator: all into acc[0] (acc_stride 0) or element-wise (stride 1). */
+static void combine_row_f64(accum_op op, const double *row, int64_t n, double *acc, int64_t acc_stride) {
+    if (acc_stride == 0) {
+        double a = acc[0];
+        switch (op) {
+        case ACC_SUM: a += sum_f64(row, n); break;
+        case ACC_PROD: for (int64_t j = 0; j < n; j++) a *= row[j]; break;
+        case ACC_MAX:
+        case ACC_MIN: {
+            /* branch-free extreme plus a separate NaN flag, so the loop vectorises */
+            bool nan = isnan(a);
+            for (int64_t j = 0; j < n; j++) {
+                double v = row[j];
+                a = op == ACC_MAX ? (v > a ? v : a) : (v < a ? v : a);
+                nan |= v != v;
+            }
+            if (nan) a = NAN;
+            break;
+        }
+        }
+        acc[0] = a;
+        return;
+    }
     switch (op) {
-    case ACC_SUM: *acc += v; break;
-    case ACC_PROD: *acc *= v; break;
-    case ACC_MAX: if (v > *acc || isnan(v)) *acc = v; break;
-    case ACC_MIN: if (v < *acc || isnan(v)) *acc = v; break;
+    case ACC_SUM: for (int64_t j = 0; j < n; j++) acc[j] += row[j]; break;
+    case ACC_PROD: for (int64_t j = 0; j < n; j++) acc[j] *= row[j]; break;
+    case ACC_MAX: for (int64_t j = 0; j < n; j++) acc[j] = max_f64(acc[j], row[j]); break;
+    case ACC_MIN: for (int64_t j = 0; j < n; j++) acc[j] = min_f64(acc[j], row[j]); break;
     }
 }
 
-static int64_t map_i64(elem_map m, int64_t v) {
+/* combine_row_f64 reading float input directly: the common float32 Sum/Mean/Max/Min/Prod case
+ * skips the conversion buffer. */
+static void combine_row_f32(accum_op op, const float *row, int64_t n, double *acc, int64_t acc_stride) {
+    if (acc_stride == 0 && op == ACC_SUM) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int64_t j = 0;
+        for (; j + 4 <= n; j += 4) s0 += row[j], s1 += row[j + 1], s2 += row[j + 2], s3 += row[j + 3];
+        for (; j < n; j++) s0 += row[j];
+        acc[0] += (s0 + s1) + (s2 + s3);
+    } else if (acc_stride == 0 && (op == ACC_MAX || op == ACC_MIN)) {
+        float a = (float)acc[0];
+        bool nan = isnan(acc[0]);
+        for (int64_t j = 0; j < n; j++) {
+            float v = row[j];
+            a = op == ACC_MAX ? (v > a ? v : a) : (v < a ? v : a);
+            nan |= v != v;
+        }
+        acc[0] = nan ? NAN : a;
+    } else if (op == ACC_SUM) {
+        for (int64_t j = 0; j < n; j++) acc[j] += row[j];
+    } else {
+        for (int64_t j = 0; j < n; j++) {
+            double v = row[j];
+            combine_row_f64(op, &v, 1, acc + j * acc_stride, 0);
+        }
+    }
+}
+
+/* Integer arithmetic wraps (through uint64) instead of overflowing, like the fixed-width types. */
+static void map_row_i64(elem_map m, int64_t *row, int64_t n) {
     switch (m) {
-    case MAP_ABS: return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
-    case MAP_SQUARE: return (int64_t)((uint64_t)v * (uint64_t)v);
-    default: return v;
+    case MAP_ABS:
+        for (int64_t j = 0; j < n; j++) row[j] = row[j] < 0 ? (int64_t)(0 - (uint64_t)row[j]) : row[j];
+        break;
+    case MAP_SQUARE:
+        for (int64_t j = 0; j < n; j++) row[j] = (int64_t)((uint64_t)row[j] * (uint64_t)row[j]);
+        break;
+    default: break;
     }
 }
 
-static void accumulate_i64(accum_op op, int64_t *acc, int64_t v) {
+static int64_t combine_i64(accum_op op, int64_t a, int64_t v) {
     switch (op) {
-    case ACC_SUM: *acc = (int64_t)((uint64_t)*acc + (uint64_t)v); break;
-    case ACC_PROD: *acc = (int64_t)((uint64_t)*acc * (uint64_t)v); break;
-    case ACC_MAX: if (v > *acc) *acc = v; break;
-    case ACC_MIN: if (v < *acc) *acc = v; break;
+    case ACC_SUM: return (int64_t)((uint64_t)a + (uint64_t)v);
+    case ACC_PROD: return (int64_t)((uint64_t)a * (uint64_t)v);
+    case ACC_MAX: return v > a ? v : a;
+    case ACC_MIN: return v < a ? v : a;
+    }
+    return a;
+}
+
+static void combine_row_i64(accum_op op, const int64_t *row, int64_t n, int64_t *acc, int64_t acc_stride) {
+    for (int64_t j = 0; j < n; j++) acc[j * acc_stride] = combine_i64(op, acc[j * acc_stride], row[j]);
+}
+
+/* Walks the innermost rows of a merged shape in memory order, tracking each row's output offset. */
+typedef struct row_iter {
+    int64_t idx[CORT_MAX_RANK];
+    int64_t start, out, inner;
+} row_iter;
+
+static void row_iter_init(row_iter *it, const reduce_shape *s) {
+    memset(it, 0, sizeof *it);
+    it->inner = s->rank ? s->dims[s->rank - 1] : 1;
+}
+
+static void row_iter_next(row_iter *it, const reduce_shape *s) {
+    it->start += it->inner;
+    for (int d = s->rank - 2; d >= 0; d--) {
+        it->out += s->out_stride[d];
+        if (++it->idx[d] < s->dims[d]) return;
+        it->out -= s->out_stride[d] * s->dims[d];
+        it->idx[d] = 0;
     }
 }
 
-/* One pass over x: acc[out] op= map(x). `shift` (per output, may be NULL) feeds MAP_EXP_SHIFTED. */
+/* Rows are processed in chunks of this many elements so the conversion buffer stays in cache. */
+#define ROW_CHUNK 2048
+
+/* One pass over x: acc[out] op= map(x). `shift` (per output, may be NULL) feeds MAP_EXP_SHIFTED.
+ * `row` holds ROW_CHUNK doubles. */
 static void walk_f64(const reduce_shape *s, const cort_tensor *x, accum_op op, elem_map m, double *acc,
                      const double *shift, double *row) {
-    if (s->in_count == 0) return;
-    int r = s->rank;
-    int64_t inner = r ? s->dims[r - 1] : 1, inner_stride = r ? s->out_stride[r - 1] : 0;
-    int64_t idx[CORT_MAX_RANK] = {0};
-    int64_t out = 0;
-    for (int64_t start = 0; start < s->in_count; start += inner) {
-        load_row_f64(x, start, inner, row);
-        for (int64_t j = 0; j < inner; j++) {
-            int64_t o = out + j * inner_stride;
-            accumulate_f64(op, &acc[o], map_f64(m, row[j], shift ? shift[o] : 0));
+    int64_t stride = s->rank ? s->out_stride[s->rank - 1] : 0;
+    row_iter it;
+    for (row_iter_init(&it, s); it.start < s->in_count; row_iter_next(&it, s)) {
+        if (x->type == CORT_FLOAT && m == MAP_NONE) {
+            combine_row_f32(op, (const float *)x->data + it.start, it.inner, acc + it.out, stride);
+            continue;
         }
-        /* advance the odometer over the outer dims */
-        for (int d = r - 2; d >= 0; d--) {
-            out += s->out_stride[d];
-            if (++idx[d] < s->dims[d]) break;
-            out -= s->out_stride[d] * s->dims[d];
-            idx[d] = 0;
+        for (int64_t c = 0; c < it.inner; c += ROW_CHUNK) {
+            int64_t n = it.inner - c < ROW_CHUNK ? it.inner - c : ROW_CHUNK, out = it.out + c * stride;
+            load_row_f64(x, it.start + c, n, row);
+            map_row_f64(m, row, n, shift ? shift + out : NULL, stride);
+            combine_row_f64(op, row, n, acc + out, stride);
         }
     }
 }
 
 static void walk_i64(const reduce_shape *s, const cort_tensor *x, accum_op op, elem_map m, int64_t *acc,
                      int64_t *row) {
-    if (s->in_count == 0) return;
-    int r = s->rank;
-    int64_t inner = r ? s->dims[r - 1] : 1, inner_stride = r ? s->out_stride[r - 1] : 0;
-    int64_t idx[CORT_MAX_RANK] = {0};
-    int64_t out = 0;
-    for (int64_t start = 0; start < s->in_count; start += inner) {
-        load_row_i64(x, start, inner, row);
-        for (int64_t j = 0; j < inner; j++) accumulate_i64(op, &acc[out + j * inner_stride], map_i64(m, row[j]));
-        for (int d = r - 2; d >= 0; d--) {
-            out += s->out_stride[d];
-            if (++idx[d] < s->dims[d]) break;
-            out -= s->out_stride[d] * s->dims[d];
-            idx[d] = 0;
+    int64_t stride = s->rank ? s->out_stride[s->rank - 1] : 0;
+    row_iter it;
+    for (row_iter_init(&it, s); it.start < s->in_count; row_iter_next(&it, s)) {
+        for (int64_t c = 0; c < it.inner; c += ROW_CHUNK) {
+            int64_t n = it.inner - c < ROW_CHUNK ? it.inner - c : ROW_CHUNK, out = it.out + c * stride;
+            load_row_i64(x, it.start + c, n, row);
+            map_row_i64(m, row, n);
+            combine_row_i64(op, row, n, acc + out, stride);
         }
     }
 }
@@ -293,9 +392,8 @@ static double finish_f64(reduce_kind k, double acc, int64_t group, double shift)
 
 static cort_status *reduce_float(cort_kctx *ctx, const reduce_shape *s, const cort_tensor *x, cort_tensor *y,
                                  reduce_kind k) {
-    int64_t inner = s->rank ? s->dims[s->rank - 1] : 1;
     double *acc = ctx->svc->scratch(ctx, (size_t)(s->out_count + 1) * sizeof(double));
-    double *row = ctx->svc->scratch(ctx, (size_t)(inner + 1) * sizeof(double));
+    double *row = ctx->svc->scratch(ctx, ROW_CHUNK * sizeof(double));
     double *shift = NULL;
     if (!acc || !row) return cort_kerr(ctx, "out of scratch memory");
     if (k == RK_LOG_SUM_EXP) {
@@ -310,8 +408,13 @@ static cort_status *reduce_float(cort_kctx *ctx, const reduce_shape *s, const co
     accum_op op = kind_accum(k);
     for (int64_t i = 0; i < s->out_count; i++) acc[i] = identity_f64(op);
     walk_f64(s, x, op, kind_map(k), acc, shift, row);
-    for (int64_t i = 0; i < s->out_count; i++)
-        cort_set_f64(y, i, finish_f64(k, acc[i], s->group, shift ? shift[i] : 0));
+    if (y->type == CORT_FLOAT) {
+        float *out = y->data;
+        for (int64_t i = 0; i < s->out_count; i++) out[i] = (float)finish_f64(k, acc[i], s->group, shift ? shift[i] : 0);
+    } else {
+        for (int64_t i = 0; i < s->out_count; i++)
+            cort_set_f64(y, i, finish_f64(k, acc[i], s->group, shift ? shift[i] : 0));
+    }
     return NULL;
 }
 
@@ -328,9 +431,8 @@ static cort_status *reduce_int(cort_kctx *ctx, const reduce_shape *s, const cort
         for (int64_t i = 0; i < s->out_count; i++) cort_set_f64(y, i, ((double *)tmp.data)[i]);
         return NULL;
     }
-    int64_t inner = s->rank ? s->dims[s->rank - 1] : 1;
     int64_t *acc = ctx->svc->scratch(ctx, (size_t)(s->out_count + 1) * sizeof(int64_t));
-    int64_t *row = ctx->svc->scratch(ctx, (size_t)(inner + 1) * sizeof(int64_t));
+    int64_t *row = ctx->svc->scratch(ctx, ROW_CHUNK * sizeof(int64_t));
     if (!acc || !row) return cort_kerr(ctx, "out of scratch memory");
     accum_op op = kind_accum(k);
     int64_t init = op == ACC_PROD ? 1 : op == ACC_MAX ? int_type_min(x->type) : op == ACC_MIN ? int_type_max(x->type) : 0;
@@ -393,6 +495,36 @@ static bool better_i64(int64_t v, int64_t best, bool want_max, bool last) {
     return want_max ? (last ? v >= best : v > best) : (last ? v <= best : v < best);
 }
 
+static int64_t arg_extreme_f32(const float *x, int64_t n, int64_t stride, bool want_max, bool last) {
+    int64_t best_at = 0;
+    float best = x[0];
+    for (int64_t j = 1; j < n; j++) {
+        float v = x[j * stride];
+        if (better_f64(v, best, want_max, last)) best = v, best_at = j;
+    }
+    return best_at;
+}
+
+static int64_t arg_extreme_f64(const cort_tensor *x, int64_t base, int64_t n, int64_t stride, bool want_max, bool last) {
+    int64_t best_at = 0;
+    double best = cort_get_f64(x, base);
+    for (int64_t j = 1; j < n; j++) {
+        double v = cort_get_f64(x, base + j * stride);
+        if (better_f64(v, best, want_max, last)) best = v, best_at = j;
+    }
+    return best_at;
+}
+
+static int64_t arg_extreme_i64(const cort_tensor *x, int64_t base, int64_t n, int64_t stride, bool want_max, bool last) {
+    int64_t best_at = 0;
+    int64_t best = cort_get_i64(x, base);
+    for (int64_t j = 1; j < n; j++) {
+        int64_t v = cort_get_i64(x, base + j * stride);
+        if (better_i64(v, best, want_max, last)) best = v, best_at = j;
+    }
+    return best_at;
+}
+
 static cort_status *arg_run(cort_kctx *ctx) {
     const reduce_params *p = ctx->params;
     const cort_tensor *x = cort_in(ctx, 0);
@@ -419,21 +551,10 @@ static cort_status *arg_run(cort_kctx *ctx) {
     bool want_max = p->kind == RK_ARGMAX, last = p->select_last_index;
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t i = 0; i < inner; i++) {
-            int64_t base = o * n * inner + i, best_at = 0;
-            if (is_float) {
-                double best = cort_get_f64(x, base);
-                for (int64_t j = 1; j < n; j++) {
-                    double v = cort_get_f64(x, base + j * inner);
-                    if (better_f64(v, best, want_max, last)) best = v, best_at = j;
-                }
-            } else {
-                int64_t best = cort_get_i64(x, base);
-                for (int64_t j = 1; j < n; j++) {
-                    int64_t v = cort_get_i64(x, base + j * inner);
-                    if (better_i64(v, best, want_max, last)) best = v, best_at = j;
-                }
-            }
-            out[o * inner + i] = best_at;
+            int64_t base = o * n * inner + i;
+            out[o * inner + i] = x->type == CORT_FLOAT ? arg_extreme_f32((const float *)x->data + base, n, inner, want_max, last)
+                                 : is_float ? arg_extreme_f64(x, base, n, inner, want_max, last)
+                                            : arg_extreme_i64(x, base, n, inner, want_max, last);
         }
     }
     return NULL;
