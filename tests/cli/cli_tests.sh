@@ -52,6 +52,8 @@ check_node)
     for t in test_abs test_add test_relu; do
         expect_exit 0 "$CORT" check "$NODE/$t"
         expect_stdout "PASS"
+        expect_exit 0 "$CORT" check --no-fork "$NODE/$t"
+        expect_stdout "PASS"
     done
     ;;
 check_broken)
@@ -105,6 +107,9 @@ check_timeout)
     expect_stdout "test_abs: PASS
 test_infinite_loop: FAIL: timed out after 1 s
 1 passed, 1 failed"
+    # a single check runs in a child too, so it also ends with a verdict
+    expect_exit 1 "$CORT" check --timeout 1 "$DATA/test_infinite_loop"
+    expect_stdout "FAIL: timed out after 1 s"
     # a child killed by a signal (here SIGXCPU from a CPU-time limit) is that test's failure only
     expect_exit 1 sh -c "ulimit -t 1 && exec \"\$0\" check --suite --timeout 60 \"\$1\"" "$CORT" "$TMP/suite"
     expect_grep "^test_infinite_loop: FAIL: crashed with signal [0-9]" "$TMP/out"

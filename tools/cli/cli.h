@@ -145,6 +145,9 @@ typedef struct cli_suite_opts {
     int verbose; /* keep the children's stderr */
     const char *filter; /* run only tests whose name contains this, if non-NULL */
 } cli_suite_opts;
+/* Runs one test folder in a forked child (with the timeout), so that a crash or a hang still
+ * prints FAIL: reason. Prints the result line; returns the exit code. */
+int cli_check_isolated(const char *dir, const cli_suite_opts *opts);
 /* Runs every test folder under root in forked children; prints one line per test and the totals.
  * Returns the number of failures, or -1 when the suite could not be run (message printed). */
 int cli_run_suite(const char *root, const cli_suite_opts *opts);

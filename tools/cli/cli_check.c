@@ -183,6 +183,7 @@ static int report_result(cort_status *st) {
 typedef struct check_args {
     cli_suite_opts suite;
     int run_suite;
+    int in_process; /* --no-fork: no child process (for debuggers) */
     const char *dir;
 } check_args;
 
@@ -208,6 +209,7 @@ static int parse_check_option(const cli_command *self, int argc, char **argv, in
     }
     if (strcmp(argv[*i], "--suite") == 0) a->run_suite = 1;
     else if (strcmp(argv[*i], "--verbose") == 0 || strcmp(argv[*i], "-v") == 0) a->suite.verbose = 1;
+    else if (strcmp(argv[*i], "--no-fork") == 0) a->in_process = 1;
     else return cli_usage_error(self, "unknown option '%s'", argv[*i]);
     return 0;
 }
@@ -241,5 +243,7 @@ int cli_check_main(const cli_command *self, int argc, char **argv) {
         int failures = cli_run_suite(a.dir, &a.suite);
         return failures == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
-    return report_result(cli_check_dir(a.dir, &a.suite.check));
+    if (a.in_process) return report_result(cli_check_dir(a.dir, &a.suite.check));
+    a.suite.verbose = 1; /* one test: its log messages are worth seeing */
+    return cli_check_isolated(a.dir, &a.suite);
 }

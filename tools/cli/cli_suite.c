@@ -288,3 +288,21 @@ int cli_run_suite(const char *root, const cli_suite_opts *opts_in) {
     suite_list_free(&l);
     return (int)(failed > (size_t)INT32_MAX ? INT32_MAX : failed);
 }
+
+int cli_check_isolated(const char *dir, const cli_suite_opts *opts) {
+    suite_list l = {0};
+    if (add_test(&l, dir, 0) != 0) {
+        fprintf(stderr, "cort check: error: out of memory\n");
+        return CLI_EXIT_FAIL;
+    }
+    suite_child child;
+    int n_running = 0;
+    if (spawn_child(&l, 0, opts, &child) == 0) n_running = 1;
+    else l.tests[0].result = strdup("FAIL: could not start a child process");
+    while (n_running > 0) poll_children(&l, &child, &n_running, opts);
+    const char *result = l.tests[0].result ? l.tests[0].result : "FAIL: out of memory";
+    int rc = strcmp(result, "PASS") == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    printf("%s\n", result);
+    suite_list_free(&l);
+    return rc;
+}
