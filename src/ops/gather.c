@@ -287,6 +287,7 @@ static cort_status *scatter_start(cort_kctx *ctx, const cort_tensor *data, const
     if (updates->type != data->type)
         return cort_kerr(ctx, "updates are %s, data %s", cort_type_name(updates->type), cort_type_name(data->type));
     CORT_TRY(cort_move_out(ctx, 0, data->type, data->rank, data->dims, y));
+    if ((*y)->data == data->data) return NULL; /* planned in place (CORT_OP_INPLACE_INPUT0) */
     return cort_copy_elems((*y)->data, 0, data->data, 0, cort_tensor_count(data), data->type);
 }
 
@@ -418,10 +419,11 @@ const cort_op_def cort_ops_gather[] = {
     {"", "GatherElements", 11, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_elements_infer, NULL, gather_elements_run, 0},
     {"", "GatherND", 11, CORT_OPSET_MAX, ALL, 0, 0, NULL, elem_of_input0, NULL, gather_nd_run, 0},
     {"", "Scatter", 9, 12, ALL, 0, sizeof(scatter_params), scatter_parse, elem_of_input0, NULL, scatter_elements_run,
-     0},
+     CORT_OP_INPLACE_INPUT0},
     {"", "ScatterElements", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, elem_of_input0, NULL,
-     scatter_elements_run, 0},
-    {"", "ScatterND", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, elem_of_input0, NULL, scatter_nd_run, 0},
+     scatter_elements_run, CORT_OP_INPLACE_INPUT0},
+    {"", "ScatterND", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, elem_of_input0, NULL, scatter_nd_run,
+     CORT_OP_INPLACE_INPUT0},
     {"", "OneHot", 9, CORT_OPSET_MAX, CORT_TS_NUM, 0, 0, NULL, one_hot_infer, NULL, one_hot_run, 0},
     {0},
 };

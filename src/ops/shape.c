@@ -4,7 +4,7 @@
 
 #include "ops/movement.h"
 
-/* Output i is a copy of input 0's elements under a new shape. */
+/* Output 0 holds a copy of input 0's elements under a new shape. */
 static cort_status *copy_as_shape(cort_kctx *ctx, const cort_tensor *x, int rank, const int64_t *dims) {
     cort_tensor *y;
     CORT_TRY(cort_move_out(ctx, 0, x->type, rank, dims, &y));
@@ -574,17 +574,19 @@ static cort_status *space_to_depth_run(cort_kctx *ctx) {
 /* ================================================================ table */
 #define ALL CORT_TS_ALL
 
+#define VIEW 0 /* CORT_OP_ALIAS_INPUT0 once views of graph outputs are safe (see the shape report) */
+
 const cort_op_def cort_ops_shape[] = {
-    {"", "Reshape", 1, 4, ALL, 0, sizeof(reshape_params), reshape_parse, reshape_infer, NULL, reshape_run, 0},
+    {"", "Reshape", 1, 4, ALL, 0, sizeof(reshape_params), reshape_parse, reshape_infer, NULL, reshape_run, VIEW},
     {"", "Reshape", 5, CORT_OPSET_MAX, ALL, 0, sizeof(reshape_params), reshape_parse, reshape_infer, NULL,
-     reshape_run, 0},
-    {"", "Flatten", 1, CORT_OPSET_MAX, ALL, 0, 0, NULL, flatten_infer, NULL, flatten_run, 0},
-    {"", "Squeeze", 1, 12, ALL, 0, sizeof(axes_params), axes_parse, squeeze_infer, NULL, squeeze_run, 0},
+     reshape_run, VIEW},
+    {"", "Flatten", 1, CORT_OPSET_MAX, ALL, 0, 0, NULL, flatten_infer, NULL, flatten_run, VIEW},
+    {"", "Squeeze", 1, 12, ALL, 0, sizeof(axes_params), axes_parse, squeeze_infer, NULL, squeeze_run, VIEW},
     {"", "Squeeze", 13, CORT_OPSET_MAX, ALL, 0, sizeof(axes_params), axes_parse, squeeze_infer, NULL, squeeze_run,
-     0},
-    {"", "Unsqueeze", 1, 12, ALL, 0, sizeof(axes_params), axes_parse, unsqueeze_infer, NULL, unsqueeze_run, 0},
+     VIEW},
+    {"", "Unsqueeze", 1, 12, ALL, 0, sizeof(axes_params), axes_parse, unsqueeze_infer, NULL, unsqueeze_run, VIEW},
     {"", "Unsqueeze", 13, CORT_OPSET_MAX, ALL, 0, sizeof(axes_params), axes_parse, unsqueeze_infer, NULL,
-     unsqueeze_run, 0},
+     unsqueeze_run, VIEW},
     {"", "Shape", 1, CORT_OPSET_MAX, CORT_TS_ANY, 0, 0, NULL, shape_infer, NULL, shape_run, 0},
     {"", "Size", 1, CORT_OPSET_MAX, CORT_TS_ANY, 0, 0, NULL, size_infer, NULL, size_run, 0},
     {"", "Expand", 8, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, expand_run, 0},

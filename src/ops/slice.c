@@ -642,7 +642,8 @@ static cort_status *trilu_run(cort_kctx *ctx) {
             int64_t split = upper ? i + k : i + k + 1;
             split = split < 0 ? 0 : split > cols ? cols : split;
             int64_t keep_from = upper ? split : 0, keep_to = upper ? cols : split;
-            CORT_TRY(cort_copy_elems(y->data, o + keep_from, x->data, o + keep_from, keep_to - keep_from, x->type));
+            if (y->data != x->data) /* else planned in place (CORT_OP_INPLACE_INPUT0) */
+                CORT_TRY(cort_copy_elems(y->data, o + keep_from, x->data, o + keep_from, keep_to - keep_from, x->type));
             if (x->type == CORT_STRING) continue; /* strings left NULL read as "" */
             char *row = (char *)y->data + (size_t)o * esize;
             if (upper) memset(row, 0, (size_t)keep_from * esize);
@@ -668,6 +669,6 @@ const cort_op_def cort_ops_slice[] = {
     {"", "Pad", 11, 17, ALL, 0, sizeof(pad_params), pad_parse, same_elem_infer, NULL, pad_run, 0},
     {"", "ReverseSequence", 10, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, reverse_sequence_run, 0},
     {"", "Compress", 9, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, compress_run, 0},
-    {"", "Trilu", 14, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, trilu_run, 0},
+    {"", "Trilu", 14, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, trilu_run, CORT_OP_INPLACE_INPUT0},
     {0},
 };
