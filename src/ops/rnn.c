@@ -249,6 +249,10 @@ static void gemm_nt_f64(const rnn_job *j, void *work, int64_t m, int64_t n, int6
 
 static size_t gemm_work_f64(const rnn_job *j, int64_t m, int64_t n, int64_t k) { return 64; }
 
+/* Up to this many batch rows, each step multiplies by a transposed copy of R (a streamed GEMV)
+ * rather than calling the GEMM, which would repack R at every step. */
+#define RNN_GEMV_MAX_BATCH 4
+
 #define RNN_T float
 #define RNN_FN(name) name##_f32
 #define RNN_TANH tanhf
