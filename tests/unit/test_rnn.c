@@ -262,6 +262,51 @@ static void test_lstm_bidirectional_against_reference(int layout) {
     free_case(&c);
 }
 
+/* A batch large enough for the GEMM path must give, row by row, what the single-row (GEMV) path gives. */
+static void test_large_batch_matches_single_rows(const char *op, int gates, int lbr) {
+    enum { S = 4, B = 7, I = 5, H = 3 };
+    float x[S * B * I], w[2 * 4 * H * I], r[2 * 4 * H * H], b[2 * 8 * H], h0[2 * B * H];
+    unsigned seed = 11;
+    for (size_t k = 0; k < sizeof x / sizeof x[0]; k++) x[k] = 2 * pseudo_random(&seed);
+    for (size_t k = 0; k < sizeof w / sizeof w[0]; k++) w[k] = 2 * pseudo_random(&seed);
+    for (size_t k = 0; k < sizeof r / sizeof r[0]; k++) r[k] = 2 * pseudo_random(&seed);
+    for (size_t k = 0; k < sizeof b / sizeof b[0]; k++) b[k] = pseudo_random(&seed);
+    for (size_t k = 0; k < sizeof h0 / sizeof h0[0]; k++) h0[k] = pseudo_random(&seed);
+    static const int32_t lens[B] = {4, 1, 3, 0, 4, 2, 4};
+    op_case all = {.op = op, .opset = 14};
+    add_int(&all, "hidden_size", H);
+    add_string(&all, "direction", "bidirectional");
+    add_int(&all, "linear_before_reset", lbr); /* read by GRU only */
+    set_input(&all, 0, 3, (int64_t[]){S, B, I}, x);
+    set_input(&all, 1, 3, (int64_t[]){2, gates * H, I}, w);
+    set_input(&all, 2, 3, (int64_t[]){2, gates * H, H}, r);
+    set_input(&all, 3, 2, (int64_t[]){2, 2 * gates * H}, b);
+    set_lens(&all, B, lens);
+    set_input(&all, 5, 3, (int64_t[]){2, B, H}, h0);
+    CHECK_OK(run_case(&all));
+    if (all.run.outs[0].kind != CORT_VALUE_TENSOR) { free_case(&all); return; }
+    for (int64_t bi = 0; bi < B; bi++) {
+        float xr[S * I], h0r[2 * H];
+        for (int64_t t = 0; t < S; t++) memcpy(xr + t * I, x + (t * B + bi) * I, sizeof(float) * I);
+        for (int d = 0; d < 2; d++) memcpy(h0r + d * H, h0 + (d * B + bi) * H, sizeof(float) * H);
+        op_case one = all;
+        memset(&one.run, 0, sizeof one.run);
+        set_input(&one, 0, 3, (int64_t[]){S, 1, I}, xr);
+        set_lens(&one, 1, &lens[bi]);
+        set_input(&one, 5, 3, (int64_t[]){2, 1, H}, h0r);
+        CHECK_OK(run_case(&one));
+        if (one.run.outs[0].kind != CORT_VALUE_TENSOR) { free_case(&one); continue; }
+        for (int64_t t = 0; t < S; t++)
+            for (int d = 0; d < 2; d++)
+                for (int64_t k = 0; k < H; k++)
+                    CHECK(near(out_at(&one, 0, (t * 2 + d) * H + k), out_at(&all, 0, ((t * 2 + d) * B + bi) * H + k)));
+        for (int d = 0; d < 2; d++)
+            for (int64_t k = 0; k < H; k++) CHECK(near(out_at(&one, 1, d * H + k), out_at(&all, 1, (d * B + bi) * H + k)));
+        free_case(&one);
+    }
+    free_case(&all);
+}
+
 static void test_bad_shapes_are_errors(void) {
     static const float x[6] = {0}, w[4] = {0};
     op_case c = {.op = "LSTM", .opset = 14};
@@ -290,6 +335,10 @@ int main(void) {
     test_rnn_relu_step_by_hand();
     test_lstm_bidirectional_against_reference(0);
     test_lstm_bidirectional_against_reference(1);
+    test_large_batch_matches_single_rows("GRU", 3, 0);
+    test_large_batch_matches_single_rows("GRU", 3, 1);
+    test_large_batch_matches_single_rows("LSTM", 4, 0);
+    test_large_batch_matches_single_rows("RNN", 1, 0);
     test_bad_shapes_are_errors();
     return check_report("test_rnn");
 }
