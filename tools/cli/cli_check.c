@@ -103,7 +103,8 @@ static cort_status *read_inputs(const check_model *m, const char *set_dir, cli_f
         CORT_TRY(cli_format_path(path, sizeof path, "%s/input_%zu.pb", set_dir, k));
         if (!path_exists(path)) return NULL;
         if (k >= m->n_fed)
-            return cort_error(CORT_INVALID_ARGUMENT, "%s: the model has only %zu non-initializer inputs", path, m->n_fed);
+            return cort_error(CORT_INVALID_ARGUMENT, "%s: the model has only %zu non-initializer inputs", path,
+                              m->n_fed);
         cort_io_info info;
         cort_value *v = NULL;
         CORT_TRY(cort_session_input_info(m->session, m->fed[k], &info));
@@ -119,7 +120,8 @@ static cort_status *compare_outputs(const check_model *m, const char *set_dir, c
     for (;; k++) {
         CORT_TRY(cli_format_path(path, sizeof path, "%s/output_%zu.pb", set_dir, k));
         if (!path_exists(path)) break;
-        if (k >= m->n_outputs) return cort_error(CORT_INVALID_ARGUMENT, "%s: the model has only %zu outputs", path, m->n_outputs);
+        if (k >= m->n_outputs)
+            return cort_error(CORT_INVALID_ARGUMENT, "%s: the model has only %zu outputs", path, m->n_outputs);
         cort_io_info info;
         cort_value *expected = NULL;
         CORT_TRY(cort_session_output_info(m->session, k, &info));

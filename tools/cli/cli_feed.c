@@ -108,7 +108,8 @@ cort_status *cli_read_value_file(const char *path, const cort_io_info *info, cor
     size_t size = 0;
     *out = NULL;
     CORT_TRY(cort_map_file(path, &addr, &size));
-    cort_status *st = cort_npy_is_npy(addr, size) ? cort_npy_read(addr, size, out) : read_pb_value(addr, size, info, out);
+    cort_status *st = cort_npy_is_npy(addr, size) ? cort_npy_read(addr, size, out)
+                                                  : read_pb_value(addr, size, info, out);
     cort_unmap_file(addr, size);
     if (st) return cort_error_wrap(st, "%s: ", path);
     return NULL;
@@ -121,9 +122,11 @@ cort_status *cli_parse_shape(const char *text, int64_t *dims, int *rank) {
         if (*rank >= CORT_MAX_RANK)
             return cort_error(CORT_INVALID_ARGUMENT, "shape '%s' has more than %d dimensions", text, CORT_MAX_RANK);
         char *end = NULL;
-        if (*p < '0' || *p > '9') return cort_error(CORT_INVALID_ARGUMENT, "bad shape '%s': expected e.g. 1x3x224x224", text);
+        if (*p < '0' || *p > '9')
+            return cort_error(CORT_INVALID_ARGUMENT, "bad shape '%s': expected e.g. 1x3x224x224", text);
         long long v = strtoll(p, &end, 10);
-        if (v < 0 || v > CORT_MAX_ELEMENTS) return cort_error(CORT_INVALID_ARGUMENT, "bad dimension in shape '%s'", text);
+        if (v < 0 || v > CORT_MAX_ELEMENTS)
+            return cort_error(CORT_INVALID_ARGUMENT, "bad dimension in shape '%s'", text);
         dims[(*rank)++] = v;
         p = end;
         if (*p == 'x' || *p == ',') {
@@ -208,11 +211,13 @@ cort_status *cli_random_tensor(const cort_io_info *info, const int64_t *override
         if (info->rank < 0)
             return cort_error(CORT_INVALID_ARGUMENT, "input '%s' has unknown rank; give its shape with --shape %s=DIMS",
                               info->name, info->name);
-        if (info->rank > CORT_MAX_RANK) return cort_error(CORT_INVALID_ARGUMENT, "input '%s' has too many dimensions", info->name);
+        if (info->rank > CORT_MAX_RANK)
+            return cort_error(CORT_INVALID_ARGUMENT, "input '%s' has too many dimensions", info->name);
         rank = info->rank;
         for (int k = 0; k < rank; k++) dims[k] = info->dims[k] >= 0 ? info->dims[k] : 1;
     }
-    if (cort_shape_count(dims, rank) < 0) return cort_error(CORT_INVALID_ARGUMENT, "input '%s' is too large", info->name);
+    if (cort_shape_count(dims, rank) < 0)
+        return cort_error(CORT_INVALID_ARGUMENT, "input '%s' is too large", info->name);
     cort_value *v = NULL;
     CORT_TRY(cort_tensor_create(info->elem_type, dims, (size_t)rank, &v));
     fill_random(info->elem_type, cort_tensor_data(v), cort_tensor_element_count(v), rng);
@@ -236,7 +241,8 @@ static cort_status *find_input(cort_session *session, const char *name, size_t *
         if (used < sizeof names)
             used += (size_t)snprintf(names + used, sizeof names - used, "%s'%s'", i ? ", " : "", info.name);
     }
-    return cort_error(CORT_INVALID_ARGUMENT, "the model has no input named '%s' (inputs: %s)", name, n ? names : "none");
+    return cort_error(CORT_INVALID_ARGUMENT, "the model has no input named '%s' (inputs: %s)", name,
+                      n ? names : "none");
 }
 
 /* Per-input choices made on the command line. */

@@ -76,11 +76,12 @@ static int compare_op_counts(const void *a, const void *b) {
     return d ? d : strcmp(x->op_type, y->op_type);
 }
 
+static const char *domain_name(const char *domain) { return domain && *domain ? domain : "ai.onnx"; }
+
 static void print_opsets(const cort_model *m) {
     printf("opsets:        ");
     for (int i = 0; i < m->n_opsets; i++)
-        printf("%s%s %lld", i ? ", " : "", m->opsets[i].domain && *m->opsets[i].domain ? m->opsets[i].domain : "ai.onnx",
-               (long long)m->opsets[i].version);
+        printf("%s%s %lld", i ? ", " : "", domain_name(m->opsets[i].domain), (long long)m->opsets[i].version);
     printf("%s\n", m->n_opsets ? "" : "(none)");
 }
 

@@ -74,7 +74,8 @@ static cort_status *write_output(const cort_value *v, const char *name, const ch
     char path[4096];
     CORT_TRY(cli_format_path(path, sizeof path, "%s/output_%zu.%s", dir, k, npy ? "npy" : "pb"));
     if (cort_value_kind(v) != 1)
-        return cort_error(CORT_NOT_IMPLEMENTED, "output %zu '%s' is not a tensor; only tensors can be written", k, name);
+        return cort_error(CORT_NOT_IMPLEMENTED, "output %zu '%s' is not a tensor; only tensors can be written", k,
+                          name);
     if (npy) return cort_npy_write_file(v, path);
     void *buf = NULL;
     size_t size = 0;
@@ -120,7 +121,8 @@ static int run_model(const cli_command *self, const run_args *a) {
     }
     if (rc == CLI_EXIT_OK && a->outdir && (st = make_dir(a->outdir)) != NULL) rc = cli_fail_status(self, st, NULL);
     if (rc == CLI_EXIT_OK) {
-        st = cort_session_run(session, NULL, feed.names, (const cort_value *const *)feed.values, feed.n, names, n, outs);
+        st = cort_session_run(session, NULL, feed.names, (const cort_value *const *)feed.values, feed.n, names, n,
+                              outs);
         rc = st ? cli_fail_status(self, st, "run") : report_outputs(self, a, names, outs, n);
     }
     for (size_t k = 0; outs && k < n; k++) cort_value_free(outs[k]);

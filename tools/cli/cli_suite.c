@@ -181,7 +181,8 @@ static char *child_result(suite_child *c, int status) {
     char *nl = strchr(c->out, '\n');
     if (nl) *nl = 0;
     if (WIFSIGNALED(status)) snprintf(line, sizeof line, "FAIL: crashed with signal %d", WTERMSIG(status));
-    else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(c->out, "PASS") == 0) snprintf(line, sizeof line, "PASS");
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(c->out, "PASS") == 0)
+        snprintf(line, sizeof line, "PASS");
     else if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && strncmp(c->out, "FAIL: ", 6) == 0)
         snprintf(line, sizeof line, "%s", c->out);
     else snprintf(line, sizeof line, "FAIL: exited with status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);

@@ -50,7 +50,8 @@ static cort_status *dtype_from_descr(const char *descr, cort_elem_type *type) {
     if (order != '<' && order != '>' && order != '|' && order != '=')
         return cort_error(CORT_INVALID_ARGUMENT, ".npy: malformed dtype '%s'", descr);
     char kind = descr[1];
-    if (kind == 'O') return cort_error(CORT_INVALID_ARGUMENT, ".npy: object arrays (dtype '%s') are not supported", descr);
+    if (kind == 'O')
+        return cort_error(CORT_INVALID_ARGUMENT, ".npy: object arrays (dtype '%s') are not supported", descr);
     char *end = NULL;
     long size = strtol(descr + 2, &end, 10);
     if (end == descr + 2 || *end != 0)
@@ -160,8 +161,10 @@ enum { HAS_DESCR = 1, HAS_ORDER = 2, HAS_SHAPE = 4 };
 
 static cort_status *parse_entry(header_cursor *c, npy_header *h, int *seen) {
     char key[32];
-    if (!take_string(c, key, sizeof key)) return cort_error(CORT_INVALID_ARGUMENT, ".npy: malformed header: expected a key");
-    if (!take_char(c, ':')) return cort_error(CORT_INVALID_ARGUMENT, ".npy: malformed header: expected ':' after '%s'", key);
+    if (!take_string(c, key, sizeof key))
+        return cort_error(CORT_INVALID_ARGUMENT, ".npy: malformed header: expected a key");
+    if (!take_char(c, ':'))
+        return cort_error(CORT_INVALID_ARGUMENT, ".npy: malformed header: expected ':' after '%s'", key);
     if (strcmp(key, "descr") == 0) {
         if (peek_char(c, '['))
             return cort_error(CORT_INVALID_ARGUMENT, ".npy: structured dtypes are not supported");
@@ -196,7 +199,8 @@ static cort_status *parse_header(const char *text, size_t len, npy_header *h) {
         return cort_error(CORT_INVALID_ARGUMENT, ".npy: malformed header: needs descr, fortran_order and shape");
     if (h->fortran_order)
         return cort_error(CORT_INVALID_ARGUMENT,
-                          ".npy: fortran_order arrays are not supported (save a C-ordered array, e.g. np.ascontiguousarray)");
+                          ".npy: fortran_order arrays are not supported "
+                          "(save a C-ordered array, e.g. with np.ascontiguousarray)");
     return NULL;
 }
 
