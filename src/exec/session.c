@@ -171,14 +171,21 @@ static void keep_alias_sources_alive(cort_exec_graph *eg) {
     }
 }
 
+/* The step after which v's memory is freed; -1 when the frame keeps it to the end (inputs, constants,
+ * graph outputs and what views of them need). */
+static int release_step(const cort_exec_graph *eg, int v) {
+    if (eg->def_step[v] < 0 || (eg->graph->values[v].flags & CORT_VF_GRAPH_OUTPUT)) return -1;
+    int at = eg->last_step[v] >= 0 ? eg->last_step[v] : eg->def_step[v];
+    return at < eg->n_steps ? at : -1;
+}
+
 static cort_status *compute_release_lists(cort_session *s, cort_exec_graph *eg) {
     const cort_graph *g = eg->graph;
     int *count = calloc((size_t)eg->n_steps + 1, sizeof *count);
     if (!count) return cort_oom();
     for (int v = 0; v < g->n_values; v++) {
-        if (eg->def_step[v] < 0 || (g->values[v].flags & CORT_VF_GRAPH_OUTPUT)) continue;
-        int at = eg->last_step[v] >= 0 ? eg->last_step[v] : eg->def_step[v];
-        count[at]++;
+        int at = release_step(eg, v);
+        if (at >= 0) count[at]++;
     }
     for (int i = 0; i < eg->n_steps; i++) {
         eg->steps[i].release = cort_pool_calloc(&s->pool, (size_t)count[i] + 1, sizeof(int));
@@ -188,9 +195,8 @@ static cort_status *compute_release_lists(cort_session *s, cort_exec_graph *eg) 
         }
     }
     for (int v = 0; v < g->n_values; v++) {
-        if (eg->def_step[v] < 0 || (g->values[v].flags & CORT_VF_GRAPH_OUTPUT)) continue;
-        cort_step *st = &eg->steps[eg->last_step[v] >= 0 ? eg->last_step[v] : eg->def_step[v]];
-        st->release[st->n_release++] = v;
+        int at = release_step(eg, v);
+        if (at >= 0) eg->steps[at].release[eg->steps[at].n_release++] = v;
     }
     free(count);
     return NULL;
