@@ -46,6 +46,24 @@ void cort_sgemm_mt(const cort_threads *th, bool trans_a, bool trans_b, int64_t m
                    float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                    float *c, int64_t ldc, void *work);
 
+/* Constant A operands (convolution weights) can be packed once: cort_sgemm_pack_a fills
+ * cort_sgemm_packed_a_size(m, k) bytes with op(A) (m x k) in the micro-kernel's layout, and
+ * cort_sgemm_packed_mt computes C = packed A * op(B) + beta * C with it (alpha 1). */
+size_t cort_sgemm_packed_a_size(int64_t m, int64_t k);
+void cort_sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float *a, int64_t lda, float *packed);
+void cort_sgemm_packed_mt(const cort_threads *th, const float *packed_a, int64_t m, int64_t n, int64_t k,
+                          bool trans_b, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work);
+
+/* Likewise for a constant B (fully-connected weights): cort_sgemm_pack_b fills
+ * cort_sgemm_packed_b_size(k, n) bytes with op(B) (k x n), and cort_sgemm_packed_b_mt computes
+ * C = alpha * op(A) * packed B + beta * C, splitting rows across threads. Both packed forms take
+ * `work` of cort_sgemm_mt_work_size(m, n, k, threads) bytes. */
+size_t cort_sgemm_packed_b_size(int64_t k, int64_t n);
+void cort_sgemm_pack_b(bool trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *packed);
+void cort_sgemm_packed_b_mt(const cort_threads *th, bool trans_a, int64_t m, int64_t n, int64_t k, float alpha,
+                            const float *a, int64_t lda, const float *packed_b, float beta, float *c, int64_t ldc,
+                            void *work);
+
 /* Double-precision GEMM with the same conventions (a plain blocked loop; no workspace). */
 void cort_dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double *a,
                 int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);

@@ -250,6 +250,48 @@ static cort_status *conv_infer(cort_infer_ctx *ic) {
 
 /* ================================================================ float Conv */
 
+/* Weights packed at load for the GEMM micro-kernel when W is a float constant: one packed
+ * (out_ch / group) x (in_ch / group * kernel) matrix per group. */
+typedef struct conv_state {
+    int w_rank;
+    int64_t w_dims[MAXS + 2];
+    int64_t group;
+    size_t group_floats;
+    float *packed;
+} conv_state;
+
+static cort_status *conv_prepare(cort_prepare_ctx *pc) {
+    const conv_params *p = pc->params;
+    const cort_tensor *w = pc->n_in > 1 ? pc->in_const[1] : NULL;
+    if (!w || w->type != CORT_FLOAT || w->rank < 3 || w->rank > MAXS + 2 || w->dims[0] % p->group) return NULL;
+    int64_t mg = w->dims[0] / p->group, kdim = cort_tensor_count(w) / (w->dims[0] ? w->dims[0] : 1);
+    if (mg == 1 && w->dims[1] == 1) return NULL; /* depthwise: runs directly on W */
+    if (mg == 0 || kdim == 0) return NULL;
+    conv_state *st = cort_pool_alloc(pc->pool, sizeof *st);
+    size_t bytes = cort_sgemm_packed_a_size(mg, kdim);
+    if (!st || (size_t)p->group > SIZE_MAX / bytes) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
+    st->packed = cort_pool_alloc(pc->pool, bytes * (size_t)p->group);
+    if (!st->packed) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
+    st->w_rank = w->rank;
+    memcpy(st->w_dims, w->dims, sizeof(int64_t) * (size_t)w->rank);
+    st->group = p->group;
+    st->group_floats = bytes / sizeof(float);
+    const float *wd = w->data;
+    for (int64_t g = 0; g < p->group; g++)
+        cort_sgemm_pack_a(false, mg, kdim, wd + g * mg * kdim, kdim, st->packed + (size_t)g * st->group_floats);
+    *pc->state = st;
+    return NULL;
+}
+
+/* The packed weights from prepare, if they are for this W. */
+static const conv_state *packed_weights(const cort_kctx *ctx, const cort_tensor *w) {
+    const conv_state *st = ctx->state;
+    if (!st || w->type != CORT_FLOAT || st->w_rank != w->rank) return NULL;
+    for (int d = 0; d < w->rank; d++)
+        if (st->w_dims[d] != w->dims[d]) return NULL;
+    return st;
+}
+
 typedef struct conv_job {
     const conv_shape *s;
     const float *x, *w, *bias;
@@ -286,7 +328,7 @@ static void fill_bias_rows(float *y, const float *bias, int64_t rows, int64_t le
 
 /* Y[n] = W * im2col(X[n]) (+ bias) for every image and group. */
 static cort_status *conv_gemm(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w, const float *bias,
-                              float *y) {
+                              const conv_state *pre, float *y) {
     const cort_conv_geom *g = &s->geom;
     int64_t isize = cort_conv_in_size(g), osize = cort_conv_out_size(g), ksize = cort_conv_kernel_size(g);
     int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, kdim = cg * ksize;
@@ -307,21 +349,25 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_shape *s, const float *
                 src = col;
             }
             if (bias) fill_bias_rows(yg, bias + gi * mg, mg, osize);
-            cort_sgemm_mt(&th, false, false, mg, osize, kdim, 1.0f, w + gi * mg * kdim, kdim, src, osize,
-                          bias ? 1.0f : 0.0f, yg, osize, work);
+            if (pre)
+                cort_sgemm_packed_mt(&th, pre->packed + (size_t)gi * pre->group_floats, mg, osize, kdim, false, src,
+                                     osize, bias ? 1.0f : 0.0f, yg, osize, work);
+            else
+                cort_sgemm_mt(&th, false, false, mg, osize, kdim, 1.0f, w + gi * mg * kdim, kdim, src, osize,
+                              bias ? 1.0f : 0.0f, yg, osize, work);
         }
     }
     return NULL;
 }
 
 static cort_status *conv_f32(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w, const float *bias,
-                             float *y) {
+                             const conv_state *pre, float *y) {
     if (s->group == s->in_ch && s->group == s->out_ch) {
         conv_job job = {s, x, w, bias, y, NULL, 0};
         ctx->svc->parallel_for(ctx, s->batch * s->in_ch, 1, depthwise_channels, &job);
         return NULL;
     }
-    return conv_gemm(ctx, s, x, w, bias, y);
+    return conv_gemm(ctx, s, x, w, bias, pre, y);
 }
 
 static cort_status *conv_run(cort_kctx *ctx) {
@@ -349,7 +395,7 @@ static cort_status *conv_run(cort_kctx *ctx) {
             for (int64_t m = 0; m < s.out_ch; m++)
                 for (int64_t i = 0; i < osize; i++) yf[(n * s.out_ch + m) * osize + i] = bf ? bf[m] : 0;
     } else {
-        CORT_TRY(conv_f32(ctx, &s, xf, wf, bf, yf));
+        CORT_TRY(conv_f32(ctx, &s, xf, wf, bf, packed_weights(ctx, w), yf));
     }
     if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, yf, cort_tensor_count(y), y->data);
     return NULL;
@@ -545,7 +591,8 @@ static cort_status *qlinearconv_run(cort_kctx *ctx) {
 /* ================================================================ table */
 
 const cort_op_def cort_ops_conv[] = {
-    {"", "Conv", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(conv_params), conv_parse, conv_infer, NULL, conv_run, 0},
+    {"", "Conv", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(conv_params), conv_parse, conv_infer, conv_prepare,
+     conv_run, 0},
     {"", "ConvTranspose", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(conv_params), conv_parse, conv_infer, NULL,
      convtranspose_run, 0},
     {"", "ConvInteger", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, sizeof(conv_params), conv_parse,

@@ -83,6 +83,40 @@ static cort_dim *pool_dims(cort_pool *pool, int rank) {
     return cort_pool_calloc(pool, rank > 0 ? (size_t)rank : 1, sizeof(cort_dim));
 }
 
+/* ================================================================ constant B, packed at load */
+
+/* A float B operand known at load, packed for the SGEMM micro-kernel (op(B) is k x n). */
+typedef struct packed_b {
+    int64_t dims[2];
+    bool trans;
+    float *packed;
+} packed_b;
+
+static cort_status *pack_const_b(cort_prepare_ctx *pc, bool trans) {
+    const cort_tensor *b = pc->n_in > 1 ? pc->in_const[1] : NULL;
+    if (!b || b->type != CORT_FLOAT || b->rank != 2 || cort_tensor_count(b) <= 0) return NULL;
+    int64_t k = b->dims[trans ? 1 : 0], n = b->dims[trans ? 0 : 1];
+    packed_b *st = cort_pool_alloc(pc->pool, sizeof *st);
+    if (!st) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
+    st->packed = cort_pool_alloc(pc->pool, cort_sgemm_packed_b_size(k, n));
+    if (!st->packed) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing B");
+    st->dims[0] = b->dims[0];
+    st->dims[1] = b->dims[1];
+    st->trans = trans;
+    cort_sgemm_pack_b(trans, k, n, b->data, b->dims[1], st->packed);
+    *pc->state = st;
+    return NULL;
+}
+
+/* The packed form of B from prepare, if it is for this B. */
+static const float *packed_b_for(const cort_kctx *ctx, const cort_tensor *b, bool trans) {
+    const packed_b *st = ctx->state;
+    if (!st || b->type != CORT_FLOAT || b->rank != 2 || st->trans != trans || st->dims[0] != b->dims[0] ||
+        st->dims[1] != b->dims[1])
+        return NULL;
+    return st->packed;
+}
+
 /* ================================================================ Gemm */
 
 typedef struct gemm_params {
@@ -97,6 +131,11 @@ static cort_status *gemm_parse(cort_parse_ctx *pc) {
     p->trans_a = cort_attr_int(pc->node, "transA", 0) != 0;
     p->trans_b = cort_attr_int(pc->node, "transB", 0) != 0;
     return NULL;
+}
+
+static cort_status *gemm_prepare(cort_prepare_ctx *pc) {
+    const gemm_params *p = pc->params;
+    return pack_const_b(pc, p->trans_b);
 }
 
 static cort_status *gemm_infer(cort_infer_ctx *ic) {
@@ -163,8 +202,13 @@ static cort_status *gemm_f32(cort_kctx *ctx, const gemm_params *p, const cort_te
     cort_threads th = kctx_threads(ctx);
     void *work;
     CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(m, n, k, th.count), &work));
-    cort_sgemm_mt(&th, p->trans_a, p->trans_b, m, n, k, p->alpha, af, p->trans_a ? m : k, bf, p->trans_b ? k : n,
-                  with_c ? 1.0f : 0.0f, yf, n, work);
+    const float *pb = packed_b_for(ctx, b, p->trans_b);
+    if (pb)
+        cort_sgemm_packed_b_mt(&th, p->trans_a, m, n, k, p->alpha, af, p->trans_a ? m : k, pb, with_c ? 1.0f : 0.0f,
+                               yf, n, work);
+    else
+        cort_sgemm_mt(&th, p->trans_a, p->trans_b, m, n, k, p->alpha, af, p->trans_a ? m : k, bf,
+                      p->trans_b ? k : n, with_c ? 1.0f : 0.0f, yf, n, work);
     finish_f32(y, yf);
     return NULL;
 }
@@ -324,13 +368,17 @@ static void sgemm_batch_task(void *arg, int64_t begin, int64_t end) {
     }
 }
 
-static cort_status *matmul_f32(cort_kctx *ctx, const mm_shape *s, const float *a, const float *b, float *c) {
+static cort_status *matmul_f32(cort_kctx *ctx, const mm_shape *s, const float *a, const float *b,
+                               const float *packed, float *c) {
     cort_threads th = kctx_threads(ctx);
     void *work;
     if (s->b_shared || s->batch == 1) {
         int64_t rows = s->b_shared ? s->batch * s->m : s->m;
         CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(rows, s->n, s->k, th.count), &work));
-        cort_sgemm_mt(&th, false, false, rows, s->n, s->k, 1.0f, a, s->k, b, s->n, 0.0f, c, s->n, work);
+        if (packed && s->b_shared)
+            cort_sgemm_packed_b_mt(&th, false, rows, s->n, s->k, 1.0f, a, s->k, packed, 0.0f, c, s->n, work);
+        else
+            cort_sgemm_mt(&th, false, false, rows, s->n, s->k, 1.0f, a, s->k, b, s->n, 0.0f, c, s->n, work);
         return NULL;
     }
     if (s->batch >= th.count) { /* one thread per group of whole matrices */
@@ -377,6 +425,8 @@ static void matmul_ints(const mm_shape *s, const cort_tensor *a, const cort_tens
     }
 }
 
+static cort_status *matmul_prepare(cort_prepare_ctx *pc) { return pack_const_b(pc, false); }
+
 static cort_status *matmul_run(cort_kctx *ctx) {
     const cort_tensor *a, *b;
     CORT_TRY(need_input(ctx, 0, "A", &a));
@@ -397,7 +447,7 @@ static cort_status *matmul_run(cort_kctx *ctx) {
         CORT_TRY(as_f32(ctx, a, &af));
         CORT_TRY(as_f32(ctx, b, &bf));
         CORT_TRY(result_f32(ctx, y, &yf));
-        CORT_TRY(matmul_f32(ctx, &s, af, bf, yf));
+        CORT_TRY(matmul_f32(ctx, &s, af, bf, packed_b_for(ctx, b, false), yf));
         finish_f32(y, yf);
         return NULL;
     }
@@ -792,8 +842,9 @@ static cort_status *einsum_run(cort_kctx *ctx) {
 #define GEMM_TYPES (CORT_TS_FLOAT | CORT_T(CORT_INT32) | CORT_T(CORT_INT64) | CORT_T(CORT_UINT32) | CORT_T(CORT_UINT64))
 
 const cort_op_def cort_ops_gemm[] = {
-    {"", "Gemm", 1, CORT_OPSET_MAX, GEMM_TYPES, 0, sizeof(gemm_params), gemm_parse, gemm_infer, NULL, gemm_run, 0},
-    {"", "MatMul", 1, CORT_OPSET_MAX, GEMM_TYPES, 0, 0, NULL, matmul_infer, NULL, matmul_run, 0},
+    {"", "Gemm", 1, CORT_OPSET_MAX, GEMM_TYPES, 0, sizeof(gemm_params), gemm_parse, gemm_infer, gemm_prepare,
+     gemm_run, 0},
+    {"", "MatMul", 1, CORT_OPSET_MAX, GEMM_TYPES, 0, 0, NULL, matmul_infer, matmul_prepare, matmul_run, 0},
     {"", "MatMulInteger", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, 0, NULL, NULL, NULL,
      matmulinteger_run, 0},
     {"", "QLinearMatMul", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, 0, NULL, NULL, NULL,

@@ -33,7 +33,10 @@ static void serial_for(void *self, int64_t n, int64_t min_chunk, cort_task_fn fn
     for (int64_t i = 0; i < n; i++) fn(arg, i, i + 1);
 }
 
-static int compare_case(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, float beta, int threads) {
+enum { PLAIN, PACKED_A, PACKED_B };
+
+static int compare_case_mode(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, float beta, int threads,
+                             int mode) {
     int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
     int64_t arows = ta ? k : m, brows = tb ? n : k;
     float *a = malloc(sizeof(float) * (size_t)(arows * lda));
@@ -41,10 +44,12 @@ static int compare_case(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float
     float *c = malloc(sizeof(float) * (size_t)(m * ldc));
     float *ref = malloc(sizeof(float) * (size_t)(m * ldc));
     cort_threads th = {serial_for, NULL, threads};
-    size_t ws = threads > 1 ? cort_sgemm_mt_work_size(m, n, k, threads) : cort_sgemm_work_size(m, n, k);
+    size_t ws = threads > 1 || mode != PLAIN ? cort_sgemm_mt_work_size(m, n, k, threads) : cort_sgemm_work_size(m, n, k);
     void *work = malloc(ws);
+    float *packed = malloc(mode == PACKED_A ? cort_sgemm_packed_a_size(m, k) : cort_sgemm_packed_b_size(k, n));
     int bad = 0;
-    if (!a || !b || !c || !ref || !work) {
+    if (mode == PACKED_A && (ta || alpha != 1.0f)) bad = 1; /* packed A: untransposed, no alpha */
+    if (bad || !a || !b || !c || !ref || !work || !packed) {
         bad = 1;
         goto done;
     }
@@ -55,7 +60,13 @@ static int compare_case(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++) c[i * ldc + j] = NAN; /* beta 0 must not read C */
     naive(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, ref, ldc);
-    if (threads > 1)
+    if (mode == PACKED_A) {
+        cort_sgemm_pack_a(false, m, k, a, lda, packed);
+        cort_sgemm_packed_mt(&th, packed, m, n, k, tb, b, ldb, beta, c, ldc, work);
+    } else if (mode == PACKED_B) {
+        cort_sgemm_pack_b(tb, k, n, b, ldb, packed);
+        cort_sgemm_packed_b_mt(&th, ta, m, n, k, alpha, a, lda, packed, beta, c, ldc, work);
+    } else if (threads > 1)
         cort_sgemm_mt(&th, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
     else
         cort_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
@@ -76,7 +87,12 @@ done:
     free(c);
     free(ref);
     free(work);
+    free(packed);
     return bad;
+}
+
+static int compare_case(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, float beta, int threads) {
+    return compare_case_mode(ta, tb, m, n, k, alpha, beta, threads, PLAIN);
 }
 
 static void test_random_sizes(void) {
@@ -101,6 +117,17 @@ static void test_threaded_split(void) {
     CHECK(compare_case(false, true, 67, 301, 33, -1.0f, 1.0f, 8) == 0);
 }
 
+static void test_packed_operands(void) {
+    for (int t = 0; t < 60; t++) {
+        int64_t m = rnd_size(70), n = rnd_size(70), k = rnd_size(300);
+        CHECK(compare_case_mode(false, t & 1, m, n, k, 1.0f, (t & 2) ? 1.0f : 0.0f, 1 + t % 3, PACKED_A) == 0);
+        CHECK(compare_case_mode(t & 1, (t >> 1) & 1, m, n, k, 0.5f, (t & 4) ? 0.5f : 0.0f, 1 + t % 3, PACKED_B) == 0);
+    }
+    /* more than one NC block of columns and KC block of depth */
+    CHECK(compare_case_mode(false, true, 13, 2100, 300, 1.0f, 0.0f, 2, PACKED_B) == 0);
+    CHECK(compare_case_mode(false, false, 130, 70, 600, 1.0f, 1.0f, 3, PACKED_A) == 0);
+}
+
 static void test_degenerate(void) {
     float c[4] = {1, 2, 3, 4};
     char work[256];
@@ -122,6 +149,7 @@ int main(void) {
     test_random_sizes();
     test_block_edges();
     test_threaded_split();
+    test_packed_operands();
     test_degenerate();
     test_dgemm();
     return check_report("test_gemm_kernel");

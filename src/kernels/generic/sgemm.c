@@ -160,8 +160,22 @@ static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc) {
         for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
 }
 
-void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
+/* Where the packed A panels come from: packed on the fly into `work`, or a whole matrix packed
+ * beforehand by cort_sgemm_pack_a (rows_total rounded up to MR, row0 the first row this call uses). */
+typedef struct a_panels {
+    const float *packed;
+    int64_t rows_total, row0;
+} a_panels;
+
+/* A whole B packed beforehand by cort_sgemm_pack_b: the NR-column panels of block (jc, pc) start at
+ * packed + jc * k + pc * round_up(nc, NR). */
+static const float *packed_b_block(const float *packed, int64_t k, int64_t jc, int64_t nc, int64_t pc) {
+    return packed + jc * k + pc * round_up(nc, NR);
+}
+
+static void sgemm_core(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                       int64_t lda, const a_panels *pre, const float *b, int64_t ldb, const float *packed_b,
+                       float beta, float *c, int64_t ldc, void *work) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0) {
         scale_c(m, n, beta, c, ldc);
@@ -176,19 +190,54 @@ void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
         for (int64_t pc = 0; pc < k; pc += KC) {
             int64_t kc = min64(KC, k - pc);
             float beta_here = pc == 0 ? beta : 1.0f;
-            pack_b(trans_b, b, ldb, pc, kc, jc, nc, bp);
+            const float *bpanel = bp;
+            if (packed_b) bpanel = packed_b_block(packed_b, k, jc, nc, pc);
+            else pack_b(trans_b, b, ldb, pc, kc, jc, nc, bp);
             for (int64_t ic = 0; ic < m; ic += MC) {
                 int64_t mc = min64(MC, m - ic);
-                pack_a(trans_a, a, lda, ic, mc, pc, kc, alpha, ap);
-                block(mc, nc, kc, ap, bp, c + ic * ldc + jc, ldc, beta_here);
+                const float *panel = ap;
+                if (pre) panel = pre->packed + pc * pre->rows_total + (pre->row0 + ic) * kc;
+                else pack_a(trans_a, a, lda, ic, mc, pc, kc, alpha, ap);
+                block(mc, nc, kc, panel, bpanel, c + ic * ldc + jc, ldc, beta_here);
             }
         }
+    }
+}
+
+void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
+    sgemm_core(trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, NULL, beta, c, ldc, work);
+}
+
+size_t cort_sgemm_packed_a_size(int64_t m, int64_t k) {
+    if (m <= 0 || k <= 0) return sizeof(float);
+    return (size_t)(round_up(m, MR) * k) * sizeof(float);
+}
+
+void cort_sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float *a, int64_t lda, float *packed) {
+    int64_t rows = round_up(m, MR);
+    for (int64_t pc = 0; pc < k; pc += KC) {
+        int64_t kc = min64(KC, k - pc);
+        pack_a(trans_a, a, lda, 0, m, pc, kc, 1.0f, packed + pc * rows);
+    }
+}
+size_t cort_sgemm_packed_b_size(int64_t k, int64_t n) {
+    if (n <= 0 || k <= 0) return sizeof(float);
+    return (size_t)(round_up(n, NR) * k) * sizeof(float);
+}
+
+void cort_sgemm_pack_b(bool trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *packed) {
+    for (int64_t jc = 0; jc < n; jc += NC) {
+        int64_t nc = min64(NC, n - jc);
+        for (int64_t pc = 0; pc < k; pc += KC)
+            pack_b(trans_b, b, ldb, pc, min64(KC, k - pc), jc, nc, (float *)packed_b_block(packed, k, jc, nc, pc));
     }
 }
 
 /* ------------------------------------------------------------------ threaded */
 
 typedef struct sgemm_split {
+    const float *packed_a, *packed_b; /* or NULL */
     bool trans_a, trans_b, split_rows;
     int64_t m, n, k, chunk, lda, ldb, ldc;
     float alpha, beta;
@@ -198,8 +247,10 @@ typedef struct sgemm_split {
     size_t work_each;
 } sgemm_split;
 
-static int sgemm_tasks(int64_t m, int64_t n, int64_t k, int threads, bool *split_rows, int64_t *chunk) {
-    *split_rows = m >= n;
+/* How to split: along rows when `rows_only` (a packed B serves every row block) or when m >= n. */
+static int sgemm_tasks(int64_t m, int64_t n, int64_t k, int threads, bool rows_only, bool *split_rows,
+                       int64_t *chunk) {
+    *split_rows = rows_only || m >= n;
     int64_t len = *split_rows ? m : n, unit = *split_rows ? MR : NR;
     /* below ~64k multiply-adds per thread the fork costs more than it saves */
     double by_work = (double)m * (double)n * (double)(k > 0 ? k : 1) / 65536.0;
@@ -211,12 +262,17 @@ static int sgemm_tasks(int64_t m, int64_t n, int64_t k, int threads, bool *split
     return (int)((len + *chunk - 1) / *chunk);
 }
 
-size_t cort_sgemm_mt_work_size(int64_t m, int64_t n, int64_t k, int threads) {
+static size_t split_work_size(int64_t m, int64_t n, int64_t k, int threads, bool rows_only) {
     bool rows;
     int64_t chunk;
-    int tasks = sgemm_tasks(m, n, k, threads, &rows, &chunk);
+    int tasks = sgemm_tasks(m, n, k, threads, rows_only, &rows, &chunk);
     size_t each = rows ? cort_sgemm_work_size(chunk, n, k) : cort_sgemm_work_size(m, chunk, k);
     return each * (size_t)tasks;
+}
+
+size_t cort_sgemm_mt_work_size(int64_t m, int64_t n, int64_t k, int threads) {
+    size_t any = split_work_size(m, n, k, threads, false), rows = split_work_size(m, n, k, threads, true);
+    return any > rows ? any : rows;
 }
 
 static void sgemm_task(void *arg, int64_t begin, int64_t end) {
@@ -224,31 +280,53 @@ static void sgemm_task(void *arg, int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
         void *work = s->work + (size_t)t * s->work_each;
         int64_t lo = t * s->chunk;
+        a_panels pre = {s->packed_a, round_up(s->m, MR), 0};
         if (s->split_rows) {
             int64_t rows = min64(s->chunk, s->m - lo);
-            const float *a = s->trans_a ? s->a + lo : s->a + lo * s->lda;
-            cort_sgemm(s->trans_a, s->trans_b, rows, s->n, s->k, s->alpha, a, s->lda, s->b, s->ldb, s->beta,
-                       s->c + lo * s->ldc, s->ldc, work);
+            const float *a = s->a ? (s->trans_a ? s->a + lo : s->a + lo * s->lda) : NULL;
+            pre.row0 = lo;
+            sgemm_core(s->trans_a, s->trans_b, rows, s->n, s->k, s->alpha, a, s->lda, s->packed_a ? &pre : NULL,
+                       s->b, s->ldb, s->packed_b, s->beta, s->c + lo * s->ldc, s->ldc, work);
         } else {
             int64_t cols = min64(s->chunk, s->n - lo);
             const float *b = s->trans_b ? s->b + lo * s->ldb : s->b + lo;
-            cort_sgemm(s->trans_a, s->trans_b, s->m, cols, s->k, s->alpha, s->a, s->lda, b, s->ldb, s->beta,
-                       s->c + lo, s->ldc, work);
+            sgemm_core(s->trans_a, s->trans_b, s->m, cols, s->k, s->alpha, s->a, s->lda, s->packed_a ? &pre : NULL,
+                       b, s->ldb, NULL, s->beta, s->c + lo, s->ldc, work);
         }
     }
+}
+
+static void sgemm_split_run(const cort_threads *th, sgemm_split *s, void *work) {
+    int tasks = sgemm_tasks(s->m, s->n, s->k, th ? th->count : 1, s->packed_b != NULL, &s->split_rows, &s->chunk);
+    s->work_each = s->split_rows ? cort_sgemm_work_size(s->chunk, s->n, s->k)
+                                 : cort_sgemm_work_size(s->m, s->chunk, s->k);
+    s->work = work;
+    if (tasks <= 1 || !th) {
+        s->chunk = s->split_rows ? s->m : s->n;
+        sgemm_task(s, 0, 1);
+        return;
+    }
+    th->parallel_for(th->self, tasks, 1, sgemm_task, s);
 }
 
 void cort_sgemm_mt(const cort_threads *th, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                    float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                    float *c, int64_t ldc, void *work) {
-    sgemm_split s = {trans_a, trans_b, false, m, n, k, 0, lda, ldb, ldc, alpha, beta, a, b, c, work, 0};
-    int tasks = sgemm_tasks(m, n, k, th ? th->count : 1, &s.split_rows, &s.chunk);
-    s.work_each = s.split_rows ? cort_sgemm_work_size(s.chunk, n, k) : cort_sgemm_work_size(m, s.chunk, k);
-    if (tasks <= 1 || !th) {
-        cort_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
-        return;
-    }
-    th->parallel_for(th->self, tasks, 1, sgemm_task, &s);
+    sgemm_split s = {NULL, NULL, trans_a, trans_b, false, m, n, k, 0, lda, ldb, ldc, alpha, beta, a, b, c, NULL, 0};
+    sgemm_split_run(th, &s, work);
+}
+
+void cort_sgemm_packed_b_mt(const cort_threads *th, bool trans_a, int64_t m, int64_t n, int64_t k, float alpha,
+                            const float *a, int64_t lda, const float *packed_b, float beta, float *c, int64_t ldc,
+                            void *work) {
+    sgemm_split s = {NULL, packed_b, trans_a, false, false, m, n, k, 0, lda, 0, ldc, alpha, beta, a, NULL, c, NULL, 0};
+    sgemm_split_run(th, &s, work);
+}
+
+void cort_sgemm_packed_mt(const cort_threads *th, const float *packed_a, int64_t m, int64_t n, int64_t k,
+                          bool trans_b, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
+    sgemm_split s = {packed_a, NULL, false, trans_b, false, m, n, k, 0, 0, ldb, ldc, 1.0f, beta, NULL, b, c, NULL, 0};
+    sgemm_split_run(th, &s, work);
 }
 
 /* ------------------------------------------------------------------ double */
