@@ -424,20 +424,89 @@ static cort_status *run_optional_get_element(cort_kctx *ctx) {
     return emit_value(ctx, 0, v);
 }
 
-#define SEQ_ROW(name, since, params, parse, run) {"", name, since, CORT_OPSET_MAX, CORT_TS_ANY, 0, params, parse, NULL, NULL, run, 0}
+
+/* ------------------------------------------------------------------ type inference */
+
+static const cort_type *infer_in(const cort_infer_ctx *ic, int i) { return i < ic->n_in ? ic->in[i] : NULL; }
+
+static void set_tensor_out(cort_infer_ctx *ic, int i, int32_t elem, int rank) {
+    if (i < ic->n_out) cort_type_set_tensor(&ic->out[i], elem, rank, NULL);
+}
+
+/* Output i becomes a sequence (or optional) of tensors of elem, rank unknown. */
+static cort_status *set_wrapped_out(cort_infer_ctx *ic, int i, cort_type_kind kind, int32_t elem) {
+    if (i >= ic->n_out) return NULL;
+    cort_type *inner = cort_pool_calloc(ic->pool, 1, sizeof *inner);
+    if (!inner) return cort_oom();
+    cort_type_set_tensor(inner, elem, -1, NULL);
+    ic->out[i].kind = kind;
+    ic->out[i].inner = inner;
+    return NULL;
+}
+
+/* Element type of the tensors a sequence (or optional) type holds, 0 if unknown. */
+static int32_t inner_elem(const cort_type *t) {
+    if (!t) return 0;
+    if (t->kind == CORT_TYPE_TENSOR) return t->elem;
+    return t->inner ? inner_elem(t->inner) : 0;
+}
+
+static cort_status *infer_scalar_int64(cort_infer_ctx *ic) {
+    set_tensor_out(ic, 0, CORT_INT64, 0);
+    return NULL;
+}
+
+static cort_status *infer_scalar_bool(cort_infer_ctx *ic) {
+    set_tensor_out(ic, 0, CORT_BOOL, 0);
+    return NULL;
+}
+
+static cort_status *infer_sequence_empty(cort_infer_ctx *ic) {
+    const dtype_params *p = ic->params;
+    return set_wrapped_out(ic, 0, CORT_TYPE_SEQUENCE, p->dtype);
+}
+
+/* A sequence of the first input's element type (SequenceConstruct, SplitToSequence). */
+static cort_status *infer_sequence_of_input(cort_infer_ctx *ic) {
+    int32_t elem = inner_elem(infer_in(ic, 0));
+    return elem ? set_wrapped_out(ic, 0, CORT_TYPE_SEQUENCE, elem) : NULL;
+}
+
+/* The same sequence type as input 0 (SequenceInsert, SequenceErase). */
+static cort_status *infer_same_sequence(cort_infer_ctx *ic) {
+    const cort_type *t = infer_in(ic, 0);
+    if (!t || t->kind != CORT_TYPE_SEQUENCE) return NULL;
+    return cort_type_copy(ic->pool, &ic->out[0], t);
+}
+
+/* A tensor of the element type the input sequence or optional holds (SequenceAt,
+ * ConcatFromSequence, OptionalGetElement of a tensor). */
+static cort_status *infer_element_tensor(cort_infer_ctx *ic) {
+    const cort_type *t = infer_in(ic, 0);
+    if (t && t->kind == CORT_TYPE_OPTIONAL && t->inner && t->inner->kind != CORT_TYPE_TENSOR)
+        return cort_type_copy(ic->pool, &ic->out[0], t->inner); /* an optional sequence */
+    int32_t elem = inner_elem(t);
+    if (elem) set_tensor_out(ic, 0, elem, -1);
+    return NULL;
+}
+
+#define SEQ_ROW(name, since, params, parse, infer, run) \
+    {"", name, since, CORT_OPSET_MAX, CORT_TS_ANY, 0, params, parse, infer, NULL, run, 0}
 
 const cort_op_def cort_ops_sequence[] = {
-    SEQ_ROW("SequenceEmpty", 11, sizeof(dtype_params), parse_sequence_empty, run_sequence_empty),
-    SEQ_ROW("SequenceConstruct", 11, 0, NULL, run_sequence_construct),
-    SEQ_ROW("SequenceAt", 11, 0, NULL, run_sequence_at),
-    SEQ_ROW("SequenceInsert", 11, 0, NULL, run_sequence_insert),
-    SEQ_ROW("SequenceErase", 11, 0, NULL, run_sequence_erase),
-    SEQ_ROW("SequenceLength", 11, 0, NULL, run_sequence_length),
-    SEQ_ROW("SplitToSequence", 11, sizeof(split_params), parse_split_to_sequence, run_split_to_sequence),
-    SEQ_ROW("ConcatFromSequence", 11, sizeof(concat_params), parse_concat_from_sequence, run_concat_from_sequence),
-    SEQ_ROW("SequenceMap", 17, sizeof(map_params), parse_sequence_map, run_sequence_map),
-    SEQ_ROW("Optional", 15, 0, NULL, run_optional),
-    SEQ_ROW("OptionalHasElement", 15, 0, NULL, run_optional_has_element),
-    SEQ_ROW("OptionalGetElement", 15, 0, NULL, run_optional_get_element),
+    SEQ_ROW("SequenceEmpty", 11, sizeof(dtype_params), parse_sequence_empty, infer_sequence_empty, run_sequence_empty),
+    SEQ_ROW("SequenceConstruct", 11, 0, NULL, infer_sequence_of_input, run_sequence_construct),
+    SEQ_ROW("SequenceAt", 11, 0, NULL, infer_element_tensor, run_sequence_at),
+    SEQ_ROW("SequenceInsert", 11, 0, NULL, infer_same_sequence, run_sequence_insert),
+    SEQ_ROW("SequenceErase", 11, 0, NULL, infer_same_sequence, run_sequence_erase),
+    SEQ_ROW("SequenceLength", 11, 0, NULL, infer_scalar_int64, run_sequence_length),
+    SEQ_ROW("SplitToSequence", 11, sizeof(split_params), parse_split_to_sequence, infer_sequence_of_input,
+            run_split_to_sequence),
+    SEQ_ROW("ConcatFromSequence", 11, sizeof(concat_params), parse_concat_from_sequence, infer_element_tensor,
+            run_concat_from_sequence),
+    SEQ_ROW("SequenceMap", 17, sizeof(map_params), parse_sequence_map, NULL, run_sequence_map),
+    SEQ_ROW("Optional", 15, 0, NULL, NULL, run_optional),
+    SEQ_ROW("OptionalHasElement", 15, 0, NULL, infer_scalar_bool, run_optional_has_element),
+    SEQ_ROW("OptionalGetElement", 15, 0, NULL, infer_element_tensor, run_optional_get_element),
     {0},
 };
