@@ -194,6 +194,25 @@ static cort_status *gather_nd_run(cort_kctx *ctx) {
     return NULL;
 }
 
+static cort_status *gather_nd_infer(cort_infer_ctx *ic) {
+    cort_status *st;
+    const cort_type *data = cort_infer_ranked(ic, 0), *indices = cort_infer_ranked(ic, 1);
+    int64_t b = cort_attr_int(ic->node, "batch_dims", 0);
+    if (!data || !indices || indices->rank < 1 || b < 0 || b >= data->rank || b >= indices->rank)
+        return elem_of_input0(ic);
+    int r = data->rank, q = indices->rank;
+    int64_t k = indices->dims[q - 1].value;
+    if (k < 1 || k > r - b) return elem_of_input0(ic);
+    int rank = q - 1 + r - (int)(b + k);
+    cort_dim *dims = cort_infer_out(ic, 0, data->elem, rank, &st);
+    if (!dims) return st;
+    memcpy(dims, indices->dims, (size_t)(q - 1) * sizeof *dims);
+    memcpy(dims + q - 1, data->dims + b + k, (size_t)(r - b - k) * sizeof *dims);
+    return NULL;
+}
+
+static cort_status *like_input0_infer(cort_infer_ctx *ic) { return cort_infer_like_input(ic, 0, 0); }
+
 /* ================================================================ reductions of the scatters */
 typedef enum reduction { RED_NONE, RED_ADD, RED_MUL, RED_MAX, RED_MIN } reduction;
 
@@ -417,12 +436,12 @@ static cort_status *one_hot_infer(cort_infer_ctx *ic) {
 const cort_op_def cort_ops_gather[] = {
     {"", "Gather", 1, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_infer, NULL, gather_run, 0},
     {"", "GatherElements", 11, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_elements_infer, NULL, gather_elements_run, 0},
-    {"", "GatherND", 11, CORT_OPSET_MAX, ALL, 0, 0, NULL, elem_of_input0, NULL, gather_nd_run, 0},
-    {"", "Scatter", 9, 12, ALL, 0, sizeof(scatter_params), scatter_parse, elem_of_input0, NULL, scatter_elements_run,
+    {"", "GatherND", 11, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_nd_infer, NULL, gather_nd_run, 0},
+    {"", "Scatter", 9, 12, ALL, 0, sizeof(scatter_params), scatter_parse, like_input0_infer, NULL, scatter_elements_run,
      CORT_OP_INPLACE_INPUT0},
-    {"", "ScatterElements", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, elem_of_input0, NULL,
+    {"", "ScatterElements", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, like_input0_infer, NULL,
      scatter_elements_run, CORT_OP_INPLACE_INPUT0},
-    {"", "ScatterND", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, elem_of_input0, NULL, scatter_nd_run,
+    {"", "ScatterND", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, like_input0_infer, NULL, scatter_nd_run,
      CORT_OP_INPLACE_INPUT0},
     {"", "OneHot", 9, CORT_OPSET_MAX, CORT_TS_NUM, 0, 0, NULL, one_hot_infer, NULL, one_hot_run, 0},
     {0},

@@ -297,16 +297,17 @@ const cort_type *cort_infer_ranked(const cort_infer_ctx *ic, int index) {
     return t;
 }
 
-bool cort_sort_unique_axes(int *axes, int n) {
-    for (int i = 1; i < n; i++) { /* insertion sort: n <= CORT_MAX_RANK */
-        int a = axes[i], j = i;
-        while (j > 0 && axes[j - 1] > a) {
-            axes[j] = axes[j - 1];
-            j--;
-        }
-        axes[j] = a;
-    }
-    for (int i = 1; i < n; i++)
-        if (axes[i] == axes[i - 1]) return false;
-    return true;
+cort_status *cort_infer_like_input(cort_infer_ctx *ic, int out, int in) {
+    cort_status *st;
+    const cort_type *x = cort_infer_ranked(ic, in);
+    cort_dim *dims = cort_infer_out(ic, out, cort_infer_elem(ic, in), x ? x->rank : -1, &st);
+    if (!st && x && dims) memcpy(dims, x->dims, (size_t)x->rank * sizeof *dims);
+    return st;
+}
+
+bool cort_infer_const_ints(const cort_infer_ctx *ic, int index, int64_t *vals, int max, int *n, bool *present) {
+    *n = 0;
+    *present = index < ic->n_in && ic->in[index];
+    if (!*present) return true;
+    return cort_const_ints(ic->in_const[index], vals, max, n);
 }

@@ -53,7 +53,12 @@ int32_t cort_infer_elem(const cort_infer_ctx *ic, int index);
 /* The input type when it is a tensor of known rank, else NULL. */
 const cort_type *cort_infer_ranked(const cort_infer_ctx *ic, int index);
 
-/* Sorts normalised axes and rejects duplicates; false on a duplicate. */
-bool cort_sort_unique_axes(int *axes, int n);
+/* Output `out` gets input `in`'s tensor type, dims included (unknown when the input is not ranked). */
+cort_status *cort_infer_like_input(cort_infer_ctx *ic, int out, int in);
+
+/* Reads constant input `index` as integers; *present false when the input is omitted. False when it is
+ * given but not a constant integer list of at most `max` values. */
+bool cort_infer_const_ints(const cort_infer_ctx *ic, int index, int64_t *vals, int max, int *n, bool *present);
+
 
 #endif

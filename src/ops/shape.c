@@ -432,6 +432,27 @@ static cort_status *expand_run(cort_kctx *ctx) {
     return cort_view_copy(ctx, y->data, x->data, x->type, &v);
 }
 
+static cort_status *expand_infer(cort_infer_ctx *ic) {
+    cort_status *st;
+    const cort_type *x = cort_infer_ranked(ic, 0);
+    int64_t shape[CORT_MAX_RANK];
+    int n;
+    bool present;
+    if (!x || !cort_infer_const_ints(ic, 1, shape, CORT_MAX_RANK, &n, &present) || !present)
+        return same_elem_infer(ic);
+    int rank = n > x->rank ? n : x->rank;
+    cort_dim *dims = cort_infer_out(ic, 0, x->elem, rank, &st);
+    for (int i = 0; dims && i < rank; i++) {
+        int xi = i - (rank - x->rank), si = i - (rank - n);
+        const cort_dim *xd = xi >= 0 ? &x->dims[xi] : NULL;
+        int64_t sd = si >= 0 ? shape[si] : 1;
+        if (!xd) dims[i].value = sd;
+        else if (sd == 1 || sd == xd->value) dims[i] = *xd;
+        else if (xd->value == 1) dims[i].value = sd; /* else unknown: an unknown dim broadcasts either way */
+    }
+    return st;
+}
+
 /* ================================================================ Transpose */
 typedef struct transpose_params {
     int n_perm; /* 0: reverse the dims */
@@ -571,6 +592,28 @@ static cort_status *space_to_depth_run(cort_kctx *ctx) {
     return block_move(ctx, x, src6, perm, out);
 }
 
+static cort_status *block_infer(cort_infer_ctx *ic) {
+    cort_status *st;
+    const block_params *p = ic->params;
+    const cort_type *x = cort_infer_ranked(ic, 0);
+    if (!x || x->rank != 4) return same_elem_infer(ic);
+    cort_dim *dims = cort_infer_out(ic, 0, x->elem, 4, &st);
+    if (!dims) return st;
+    int64_t b = p->blocksize, c = x->dims[1].value, h = x->dims[2].value, w = x->dims[3].value;
+    bool to_space = !strcmp(ic->node->op_type, "DepthToSpace");
+    dims[0] = x->dims[0];
+    if (to_space) {
+        if (c >= 0 && c % (b * b) == 0) dims[1].value = c / (b * b);
+        if (h >= 0) dims[2].value = h * b;
+        if (w >= 0) dims[3].value = w * b;
+    } else {
+        if (c >= 0) dims[1].value = c * b * b;
+        if (h >= 0 && h % b == 0) dims[2].value = h / b;
+        if (w >= 0 && w % b == 0) dims[3].value = w / b;
+    }
+    return NULL;
+}
+
 /* ================================================================ table */
 #define ALL CORT_TS_ALL
 
@@ -589,12 +632,12 @@ const cort_op_def cort_ops_shape[] = {
      unsqueeze_run, VIEW},
     {"", "Shape", 1, CORT_OPSET_MAX, CORT_TS_ANY, 0, 0, NULL, shape_infer, NULL, shape_run, 0},
     {"", "Size", 1, CORT_OPSET_MAX, CORT_TS_ANY, 0, 0, NULL, size_infer, NULL, size_run, 0},
-    {"", "Expand", 8, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, expand_run, 0},
+    {"", "Expand", 8, CORT_OPSET_MAX, ALL, 0, 0, NULL, expand_infer, NULL, expand_run, 0},
     {"", "Transpose", 1, CORT_OPSET_MAX, ALL, 0, sizeof(transpose_params), transpose_parse, transpose_infer, NULL,
      transpose_run, 0},
-    {"", "DepthToSpace", 1, CORT_OPSET_MAX, ALL, 0, sizeof(block_params), block_parse, same_elem_infer, NULL,
+    {"", "DepthToSpace", 1, CORT_OPSET_MAX, ALL, 0, sizeof(block_params), block_parse, block_infer, NULL,
      depth_to_space_run, 0},
-    {"", "SpaceToDepth", 1, CORT_OPSET_MAX, ALL, 0, sizeof(block_params), block_parse, same_elem_infer, NULL,
+    {"", "SpaceToDepth", 1, CORT_OPSET_MAX, ALL, 0, sizeof(block_params), block_parse, block_infer, NULL,
      space_to_depth_run, 0},
     {0},
 };

@@ -93,6 +93,12 @@ static cort_status *slice_read_spec(const cort_kctx *ctx, slice_spec *s) {
     return NULL;
 }
 
+/* A step longer than the dim takes at most one element: bounding it keeps step * stride from overflowing. */
+static int64_t bounded_step(int64_t step, int64_t dim) {
+    int64_t bound = dim + 1;
+    return step > bound ? bound : step < -bound ? -bound : step;
+}
+
 /* Clamps a slice of a dim of size `dim` as ONNX does; returns the element count, sets *first. */
 static int64_t slice_count(int64_t start, int64_t end, int64_t step, int64_t dim, int64_t *first) {
     *first = 0;
@@ -132,9 +138,7 @@ static cort_status *slice_run(cort_kctx *ctx) {
         sliced[a] = true;
         int64_t st = s.n_steps >= 0 ? s.steps[k] : 1;
         if (st == 0) return cort_kerr(ctx, "step for axis %lld is 0", (long long)axis);
-        /* a step longer than the dim takes at most one element: bound it so nothing overflows */
-        int64_t bound = x->dims[a] + 1;
-        step[a] = st > bound ? bound : st < -bound ? -bound : st;
+        step[a] = bounded_step(st, x->dims[a]);
         start[a] = s.starts[k];
         end[a] = s.ends[k];
     }
@@ -151,12 +155,63 @@ static cort_status *slice_run(cort_kctx *ctx) {
     return cort_view_copy(ctx, y->data, x->data, x->type, &v);
 }
 
+/* Element type of input 0 for every output, shapes unknown. */
 static cort_status *same_elem_infer(cort_infer_ctx *ic) {
     cort_status *st = NULL;
     int32_t elem = cort_infer_elem(ic, 0);
     for (int i = 0; i < ic->n_out && !st; i++) cort_infer_out(ic, i, elem, -1, &st);
     return st;
 }
+
+/* The slice spec when every part of it is known at load. */
+static bool slice_const_spec(const cort_infer_ctx *ic, slice_spec *s) {
+    int n_ends;
+    bool present;
+    if (ic->node->opset < 10) {
+        const slice_params *p = ic->params;
+        s->n = p->n_starts;
+        n_ends = p->n_ends;
+        s->n_axes = p->n_axes;
+        s->n_steps = -1;
+        memcpy(s->starts, p->starts, sizeof s->starts);
+        memcpy(s->ends, p->ends, sizeof s->ends);
+        memcpy(s->axes, p->axes, sizeof s->axes);
+    } else {
+        if (!cort_infer_const_ints(ic, 1, s->starts, CORT_MAX_RANK, &s->n, &present) || !present) return false;
+        if (!cort_infer_const_ints(ic, 2, s->ends, CORT_MAX_RANK, &n_ends, &present) || !present) return false;
+        if (!cort_infer_const_ints(ic, 3, s->axes, CORT_MAX_RANK, &s->n_axes, &present)) return false;
+        if (!present) s->n_axes = -1;
+        if (!cort_infer_const_ints(ic, 4, s->steps, CORT_MAX_RANK, &s->n_steps, &present)) return false;
+        if (!present) s->n_steps = -1;
+    }
+    return n_ends == s->n && (s->n_axes < 0 || s->n_axes == s->n) && (s->n_steps < 0 || s->n_steps == s->n);
+}
+
+static cort_status *slice_infer(cort_infer_ctx *ic) {
+    cort_status *st;
+    const cort_type *x = cort_infer_ranked(ic, 0);
+    slice_spec s;
+    if (!x || !slice_const_spec(ic, &s)) return same_elem_infer(ic);
+    cort_dim dims[CORT_MAX_RANK];
+    bool sliced[CORT_MAX_RANK] = {false};
+    memcpy(dims, x->dims, (size_t)x->rank * sizeof *dims);
+    for (int k = 0; k < s.n; k++) {
+        int a;
+        int64_t step = s.n_steps >= 0 ? s.steps[k] : 1, first;
+        if (!cort_norm_axis(s.n_axes >= 0 ? s.axes[k] : k, x->rank, &a) || sliced[a] || step == 0)
+            return same_elem_infer(ic); /* the run reports it */
+        sliced[a] = true;
+        int64_t dim = x->dims[a].value;
+        dims[a].symbol = NULL;
+        dims[a].value = dim < 0 ? -1 : slice_count(s.starts[k], s.ends[k], bounded_step(step, dim), dim, &first);
+    }
+    cort_dim *out = cort_infer_out(ic, 0, x->elem, x->rank, &st);
+    if (out) memcpy(out, dims, (size_t)x->rank * sizeof *dims);
+    return st;
+}
+
+
+static cort_status *like_input0_infer(cort_infer_ctx *ic) { return cort_infer_like_input(ic, 0, 0); }
 
 /* ================================================================ Concat */
 static int64_t concat_axis_attr(const cort_node *node) {
@@ -327,6 +382,37 @@ static cort_status *split_run(cort_kctx *ctx) {
     return NULL;
 }
 
+static cort_status *split_infer(cort_infer_ctx *ic) {
+    const split_params *p = ic->params;
+    const cort_type *x = cort_infer_ranked(ic, 0);
+    int a, n_out = ic->n_out;
+    if (!x || n_out < 1 || !cort_norm_axis(p->axis, x->rank, &a)) return same_elem_infer(ic);
+    int64_t *sizes = cort_pool_calloc(ic->pool, (size_t)n_out, sizeof *sizes);
+    if (!sizes) return cort_oom();
+    int64_t dim = x->dims[a].value;
+    int n = n_out;
+    bool present;
+    if (p->n_split >= 0) {
+        memcpy(sizes, p->split, (size_t)n_out * sizeof *sizes);
+    } else if (!cort_infer_const_ints(ic, 1, sizes, n_out, &n, &present)) {
+        for (int i = 0; i < n_out; i++) sizes[i] = -1;
+    } else if (!present) {
+        for (int i = 0; i < n_out; i++) sizes[i] = dim >= 0 && dim % n_out == 0 ? dim / n_out : -1;
+    } else if (n != n_out) {
+        for (int i = 0; i < n_out; i++) sizes[i] = -1;
+    }
+    for (int i = 0; i < n_out; i++) {
+        cort_status *st;
+        cort_dim *dims = cort_infer_out(ic, i, x->elem, x->rank, &st);
+        if (st) return st;
+        if (!dims) continue;
+        memcpy(dims, x->dims, (size_t)x->rank * sizeof *dims);
+        dims[a].value = sizes[i] >= 0 ? sizes[i] : -1;
+        dims[a].symbol = NULL;
+    }
+    return NULL;
+}
+
 /* ================================================================ Tile */
 static cort_status *tile_repeats(const cort_kctx *ctx, const cort_tensor *x, int64_t *reps) {
     const cort_tensor *t;
@@ -372,6 +458,25 @@ static cort_status *tile_run(cort_kctx *ctx) {
         v.strides[2 * i + 1] = xs[i];
     }
     return cort_view_copy(ctx, y->data, x->data, x->type, &v);
+}
+
+static cort_status *tile_infer(cort_infer_ctx *ic) {
+    cort_status *st;
+    const cort_type *x = cort_infer_ranked(ic, 0);
+    int64_t reps[CORT_MAX_RANK];
+    int n;
+    bool present;
+    if (!x || ic->node->opset < 6 || !cort_infer_const_ints(ic, 1, reps, CORT_MAX_RANK, &n, &present) || !present ||
+        n != x->rank)
+        return same_elem_infer(ic);
+    cort_dim *dims = cort_infer_out(ic, 0, x->elem, x->rank, &st);
+    for (int i = 0; dims && i < x->rank; i++) {
+        int64_t d = x->dims[i].value;
+        if (reps[i] == 1) dims[i] = x->dims[i];
+        else if (reps[i] == 0) dims[i].value = 0;
+        else if (d >= 0 && reps[i] > 0 && (d == 0 || reps[i] <= CORT_MAX_ELEMENTS / d)) dims[i].value = d * reps[i];
+    }
+    return st;
 }
 
 /* ================================================================ Pad */
@@ -538,6 +643,27 @@ static cort_status *pad_run(cort_kctx *ctx) {
     return pad_fill(&job);
 }
 
+static cort_status *pad_infer(cort_infer_ctx *ic) {
+    cort_status *st;
+    const pad_params *p = ic->params;
+    const cort_type *x = cort_infer_ranked(ic, 0);
+    int64_t pads[2 * CORT_MAX_RANK];
+    int n = p->n_pads;
+    bool present = true;
+    if (ic->node->opset < 11) memcpy(pads, p->pads, sizeof pads);
+    else if (!cort_infer_const_ints(ic, 1, pads, 2 * CORT_MAX_RANK, &n, &present)) present = false;
+    if (!x || !present || n != 2 * x->rank) return same_elem_infer(ic);
+    cort_dim *dims = cort_infer_out(ic, 0, x->elem, x->rank, &st);
+    for (int i = 0; dims && i < x->rank; i++) {
+        int64_t d = x->dims[i].value, b = pads[i], e = pads[i + x->rank];
+        if (b == 0 && e == 0) dims[i] = x->dims[i];
+        else if (d >= 0 && b > -CORT_MAX_ELEMENTS && b < CORT_MAX_ELEMENTS && e > -CORT_MAX_ELEMENTS &&
+                 e < CORT_MAX_ELEMENTS && d + b + e >= 0)
+            dims[i].value = d + b + e;
+    }
+    return st;
+}
+
 /* ================================================================ ReverseSequence */
 static cort_status *reverse_sequence_run(cort_kctx *ctx) {
     const cort_tensor *x, *lens;
@@ -657,18 +783,18 @@ static cort_status *trilu_run(cort_kctx *ctx) {
 #define ALL CORT_TS_ALL
 
 const cort_op_def cort_ops_slice[] = {
-    {"", "Slice", 1, 9, ALL, 0, sizeof(slice_params), slice_parse, same_elem_infer, NULL, slice_run, 0},
-    {"", "Slice", 10, CORT_OPSET_MAX, ALL, 0, sizeof(slice_params), slice_parse, same_elem_infer, NULL, slice_run, 0},
+    {"", "Slice", 1, 9, ALL, 0, sizeof(slice_params), slice_parse, slice_infer, NULL, slice_run, 0},
+    {"", "Slice", 10, CORT_OPSET_MAX, ALL, 0, sizeof(slice_params), slice_parse, slice_infer, NULL, slice_run, 0},
     {"", "Concat", 1, CORT_OPSET_MAX, ALL, 0, 0, concat_parse, concat_infer, NULL, concat_run, 0},
-    {"", "Split", 1, 12, ALL, 0, sizeof(split_params), split_parse, same_elem_infer, NULL, split_run, 0},
-    {"", "Split", 13, 17, ALL, 0, sizeof(split_params), split_parse, same_elem_infer, NULL, split_run, 0},
+    {"", "Split", 1, 12, ALL, 0, sizeof(split_params), split_parse, split_infer, NULL, split_run, 0},
+    {"", "Split", 13, 17, ALL, 0, sizeof(split_params), split_parse, split_infer, NULL, split_run, 0},
     {"", "Tile", 1, 5, ALL, 0, 0, NULL, same_elem_infer, NULL, tile_run, 0},
-    {"", "Tile", 6, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, tile_run, 0},
-    {"", "Pad", 1, 1, ALL, 0, sizeof(pad_params), pad_parse, same_elem_infer, NULL, pad_run, 0},
-    {"", "Pad", 2, 10, ALL, 0, sizeof(pad_params), pad_parse, same_elem_infer, NULL, pad_run, 0},
-    {"", "Pad", 11, 17, ALL, 0, sizeof(pad_params), pad_parse, same_elem_infer, NULL, pad_run, 0},
-    {"", "ReverseSequence", 10, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, reverse_sequence_run, 0},
+    {"", "Tile", 6, CORT_OPSET_MAX, ALL, 0, 0, NULL, tile_infer, NULL, tile_run, 0},
+    {"", "Pad", 1, 1, ALL, 0, sizeof(pad_params), pad_parse, pad_infer, NULL, pad_run, 0},
+    {"", "Pad", 2, 10, ALL, 0, sizeof(pad_params), pad_parse, pad_infer, NULL, pad_run, 0},
+    {"", "Pad", 11, 17, ALL, 0, sizeof(pad_params), pad_parse, pad_infer, NULL, pad_run, 0},
+    {"", "ReverseSequence", 10, CORT_OPSET_MAX, ALL, 0, 0, NULL, like_input0_infer, NULL, reverse_sequence_run, 0},
     {"", "Compress", 9, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, compress_run, 0},
-    {"", "Trilu", 14, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, trilu_run, CORT_OP_INPLACE_INPUT0},
+    {"", "Trilu", 14, CORT_OPSET_MAX, ALL, 0, 0, NULL, like_input0_infer, NULL, trilu_run, CORT_OP_INPLACE_INPUT0},
     {0},
 };

@@ -261,6 +261,94 @@ static void test_infer_reshape_and_transpose(void) {
     cort_pool_release(&pool);
 }
 
+/* A known-shape tensor type (dims from the pool). */
+static cort_type tensor_type(cort_pool *pool, int32_t elem, int rank, const int64_t *dims) {
+    cort_dim *d = rank ? cort_pool_calloc(pool, (size_t)rank, sizeof *d) : NULL;
+    for (int i = 0; i < rank; i++) d[i].value = dims[i];
+    cort_type t = {CORT_TYPE_TENSOR, elem, rank, d, NULL};
+    return t;
+}
+
+static void test_infer_with_constants(void) {
+    cort_pool pool;
+    cort_pool_init(&pool);
+    h_node h;
+    cort_type out[3];
+    int64_t one = 1, two = 2;
+    cort_type x = tensor_type(&pool, CORT_FLOAT, 2, (int64_t[]){4, 6});
+    cort_type ints = tensor_type(&pool, CORT_INT64, 1, &one);
+
+    /* Slice [1:INT64_MAX:2] on axis 1 */
+    cort_value s = h_i64(1, &one, (int64_t[]){1}), e = h_i64(1, &one, (int64_t[]){INT64_MAX});
+    cort_value a = h_i64(1, &one, (int64_t[]){-1}), st = h_i64(1, &one, (int64_t[]){2});
+    const cort_type *in5[5] = {&x, &ints, &ints, &ints, &ints};
+    const cort_tensor *c5[5] = {NULL, &s.t, &e.t, &a.t, &st.t};
+    h_init(&h, "Slice", 13, 5, 1);
+    CHECK_OK(h_infer(&h, in5, c5, out, &pool));
+    CHECK(h_type_is(&out[0], CORT_FLOAT, 2, (int64_t[]){4, 3}));
+    c5[4] = NULL; /* steps not constant: shape unknown */
+    CHECK_OK(h_infer(&h, in5, c5, out, &pool));
+    CHECK(out[0].elem == CORT_FLOAT && out[0].rank == -1);
+
+    /* Split-13 with constant sizes, Split-11 equal parts */
+    cort_value sizes = h_i64(1, &two, (int64_t[]){1, 3});
+    const cort_type *in2[2] = {&x, &ints};
+    const cort_tensor *c2[2] = {NULL, &sizes.t};
+    h_init(&h, "Split", 13, 2, 2);
+    h_attr_int(&h, "axis", 0);
+    CHECK_OK(h_infer(&h, in2, c2, out, &pool));
+    CHECK(h_type_is(&out[0], CORT_FLOAT, 2, (int64_t[]){1, 6}) && h_type_is(&out[1], CORT_FLOAT, 2, (int64_t[]){3, 6}));
+    h_init(&h, "Split", 11, 1, 3);
+    h_attr_int(&h, "axis", 1);
+    CHECK_OK(h_infer(&h, in2, c2, out, &pool));
+    CHECK(h_type_is(&out[2], CORT_FLOAT, 2, (int64_t[]){4, 2}));
+
+    /* Expand [4,6] to [3,1,6], Pad by [1,0,0,2], Tile by [2,1] */
+    cort_value shape = h_i64(1, (int64_t[]){3}, (int64_t[]){3, 1, 6});
+    c2[1] = &shape.t;
+    h_init(&h, "Expand", 13, 2, 1);
+    CHECK_OK(h_infer(&h, in2, c2, out, &pool));
+    CHECK(h_type_is(&out[0], CORT_FLOAT, 3, (int64_t[]){3, 4, 6}));
+    cort_value pads = h_i64(1, (int64_t[]){4}, (int64_t[]){1, 0, 0, 2});
+    c2[1] = &pads.t;
+    h_init(&h, "Pad", 13, 2, 1);
+    CHECK_OK(h_infer(&h, in2, c2, out, &pool));
+    CHECK(h_type_is(&out[0], CORT_FLOAT, 2, (int64_t[]){5, 8}));
+    cort_value reps = h_i64(1, &two, (int64_t[]){2, 1});
+    c2[1] = &reps.t;
+    h_init(&h, "Tile", 13, 2, 1);
+    CHECK_OK(h_infer(&h, in2, c2, out, &pool));
+    CHECK(h_type_is(&out[0], CORT_FLOAT, 2, (int64_t[]){8, 6}));
+
+    /* Gather of int64 indices [2,3] on axis 1; Concat along axis 0; Unsqueeze-13 with constant axes */
+    cort_type idx = tensor_type(&pool, CORT_INT64, 2, (int64_t[]){2, 3});
+    const cort_tensor *none2[2] = {NULL, NULL};
+    in2[1] = &idx;
+    h_init(&h, "Gather", 13, 2, 1);
+    h_attr_int(&h, "axis", 1);
+    CHECK_OK(h_infer(&h, in2, none2, out, &pool));
+    CHECK(h_type_is(&out[0], CORT_FLOAT, 3, (int64_t[]){4, 2, 3}));
+    cort_type y = tensor_type(&pool, CORT_FLOAT, 2, (int64_t[]){5, 6});
+    in2[1] = &y;
+    h_init(&h, "Concat", 13, 2, 1);
+    h_attr_int(&h, "axis", 0);
+    CHECK_OK(h_infer(&h, in2, none2, out, &pool));
+    CHECK(h_type_is(&out[0], CORT_FLOAT, 2, (int64_t[]){9, 6}));
+    cort_value axes = h_i64(1, &two, (int64_t[]){0, -1});
+    in2[1] = &ints;
+    c2[1] = &axes.t;
+    h_init(&h, "Unsqueeze", 13, 2, 1);
+    CHECK_OK(h_infer(&h, in2, c2, out, &pool));
+    CHECK(h_type_is(&out[0], CORT_FLOAT, 4, (int64_t[]){1, 4, 6, 1}));
+    h_init(&h, "Squeeze", 13, 1, 1); /* no axes, all dims known and none is 1 */
+    CHECK_OK(h_infer(&h, in2, c2, out, &pool));
+    CHECK(h_type_is(&out[0], CORT_FLOAT, 2, (int64_t[]){4, 6}));
+
+    cort_value *vals[] = {&s, &e, &a, &st, &sizes, &shape, &pads, &reps, &axes};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) cort_value_clear(vals[i]);
+    cort_pool_release(&pool);
+}
+
 int main(void) {
     test_reshape_zero_and_minus_one();
     test_reshape_opset1_attribute();
@@ -270,5 +358,6 @@ int main(void) {
     test_transpose_perm_and_empty();
     test_expand_and_depth_to_space();
     test_infer_reshape_and_transpose();
+    test_infer_with_constants();
     return check_report("test_shape_ops");
 }

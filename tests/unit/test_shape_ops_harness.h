@@ -147,6 +147,34 @@ static inline cort_status *h_run(h_node *h, cort_value **inputs, cort_value *out
     return st;
 }
 
+/* Parses the node and runs its infer with the given input types and constants (NULL: not constant);
+ * out[] receives the output types, their dims from `pool`. */
+static inline cort_status *h_infer(h_node *h, const cort_type *const *in, const cort_tensor *const *consts,
+                                   cort_type *out, cort_pool *pool) {
+    const char *why = "";
+    int32_t elem = in[0] && in[0]->kind == CORT_TYPE_TENSOR ? in[0]->elem : 0;
+    const cort_op_def *def = cort_registry_find("", h->node.op_type, h->node.opset, elem, &why);
+    if (!def) return cort_error(CORT_NOT_IMPLEMENTED, "%s: %s", h->node.op_type, why);
+    if (!def->infer) return cort_error(CORT_NOT_IMPLEMENTED, "%s has no infer", h->node.op_type);
+    void *params = def->params_size ? cort_pool_alloc(pool, def->params_size) : NULL;
+    cort_parse_ctx pc = {&h->node, NULL, params, pool};
+    CORT_TRY(def->parse ? def->parse(&pc) : NULL);
+    for (int i = 0; i < h->node.n_outputs; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].rank = -1;
+    }
+    cort_infer_ctx ic = {&h->node, params, h->node.n_inputs, h->node.n_outputs, in, consts, out, pool};
+    return def->infer(&ic);
+}
+
+/* True when t is a tensor of `rank` whose dims have these values (-1: unknown). */
+static inline bool h_type_is(const cort_type *t, int32_t elem, int rank, const int64_t *dims) {
+    if (t->kind != CORT_TYPE_TENSOR || t->elem != elem || t->rank != rank) return false;
+    for (int i = 0; i < rank; i++)
+        if ((dims[i] < 0 ? -1 : dims[i]) != (t->dims[i].value < 0 ? -1 : t->dims[i].value)) return false;
+    return true;
+}
+
 /* Runs expecting success; on failure reports and returns false. */
 static inline bool h_ok(h_node *h, cort_value **inputs, cort_value *outs) {
     cort_status *st = h_run(h, inputs, outs);
