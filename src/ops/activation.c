@@ -175,7 +175,9 @@ static cort_status *infer_same(cort_infer_ctx *ic) {
 #define FLT CORT_TS_FLOAT
 #define MAX CORT_OPSET_MAX
 #define SZ sizeof(cort_ew_params)
-#define ROW(name, since, types, parse, fn) {"", name, since, MAX, types, 0, SZ, parse, infer_same, NULL, fn, 0}
+/* Maps read element i before writing it, so output 0 may share input 0's buffer. */
+#define INPLACE CORT_OP_INPLACE_INPUT0
+#define ROW(name, since, types, parse, fn) {"", name, since, MAX, types, 0, SZ, parse, infer_same, NULL, fn, INPLACE}
 
 const cort_op_def cort_ops_activation[] = {
     ROW("Relu", 1, FLT | CORT_TS_SINT, NULL, run_relu),
@@ -190,7 +192,7 @@ const cort_op_def cort_ops_activation[] = {
     ROW("Softsign", 1, FLT, NULL, run_softsign),
     ROW("Tanh", 1, FLT, NULL, run_tanh_op),
     ROW("ThresholdedRelu", 10, FLT, parse_thresholded_relu, run_thresholded_relu),
-    {"", "Clip", 1, 10, FLT, 0, SZ, parse_clip_attrs, infer_same, NULL, run_clip, 0},
-    {"", "Clip", 11, MAX, CORT_TS_NUM, 0, SZ, parse_clip_inputs, infer_same, NULL, run_clip, 0},
+    {"", "Clip", 1, 10, FLT, 0, SZ, parse_clip_attrs, infer_same, NULL, run_clip, INPLACE},
+    {"", "Clip", 11, MAX, CORT_TS_NUM, 0, SZ, parse_clip_inputs, infer_same, NULL, run_clip, INPLACE},
     {0},
 };

@@ -375,7 +375,7 @@ static cort_status *run_variadic(cort_kctx *ctx, const cort_ew_binary_fn *table,
     const cort_tensor *first = cort_in(ctx, 0);
     if (ctx->n_in == 1) {
         /* max(x) = x: combining x with itself gives x for every op here but Sum, so copy. */
-        if (cort_tensor_count(y) > 0) memcpy(y->data, first->data, cort_tensor_nbytes(first));
+        if (cort_tensor_count(y) > 0 && y->data != first->data) memcpy(y->data, first->data, cort_tensor_nbytes(first));
     } else {
         CORT_TRY(apply_binary(ctx, fn, whole(first), whole(cort_in(ctx, 1)), y));
         for (int i = 2; i < ctx->n_in; i++) CORT_TRY(apply_binary(ctx, fn, whole(y), whole(cort_in(ctx, i)), y));
@@ -528,8 +528,16 @@ static cort_status *infer_first(cort_infer_ctx *ic) {
 #define FLT CORT_TS_FLOAT
 #define SZ sizeof(binary_params)
 #define CMP_TYPES (CORT_TS_NUM | CORT_T(CORT_BOOL))
+/* The row functions read a[i] before writing y[i], so output 0 may share input 0's buffer (the
+ * planner only does so when they have the same size, i.e. input 0 is not broadcast). */
+#define INPLACE CORT_OP_INPLACE_INPUT0
 /* Ops that had the legacy broadcast attributes before opset 7 get two rows sharing the kernel. */
 #define LEGACY_ROWS(name, since, types, infer, fn)                                   \
+    {"", name, since, 6, types, 0, SZ, parse_binary, infer, NULL, fn, INPLACE},      \
+    {"", name, 7, MAX, types, 0, SZ, parse_binary, infer, NULL, fn, INPLACE}
+/* Comparisons write bool from wider inputs: a broadcast input 0 can have the output's byte size, so
+ * they never run in place. */
+#define COMPARE_ROWS(name, since, types, infer, fn)                                  \
     {"", name, since, 6, types, 0, SZ, parse_binary, infer, NULL, fn, 0},            \
     {"", name, 7, MAX, types, 0, SZ, parse_binary, infer, NULL, fn, 0}
 
@@ -542,19 +550,19 @@ const cort_op_def cort_ops_binary[] = {
     LEGACY_ROWS("And", 1, CORT_T(CORT_BOOL), infer_compare, run_and),
     LEGACY_ROWS("Or", 1, CORT_T(CORT_BOOL), infer_compare, run_or),
     LEGACY_ROWS("Xor", 1, CORT_T(CORT_BOOL), infer_compare, run_xor),
-    LEGACY_ROWS("Equal", 1, CORT_TS_ALL, infer_compare, run_equal),
-    LEGACY_ROWS("Less", 1, CMP_TYPES, infer_compare, run_less),
-    LEGACY_ROWS("Greater", 1, CMP_TYPES, infer_compare, run_greater),
+    COMPARE_ROWS("Equal", 1, CORT_TS_ALL, infer_compare, run_equal),
+    COMPARE_ROWS("Less", 1, CMP_TYPES, infer_compare, run_less),
+    COMPARE_ROWS("Greater", 1, CMP_TYPES, infer_compare, run_greater),
     {"", "LessOrEqual", 12, MAX, CMP_TYPES, 0, SZ, parse_binary, infer_compare, NULL, run_less_equal, 0},
     {"", "GreaterOrEqual", 12, MAX, CMP_TYPES, 0, SZ, parse_binary, infer_compare, NULL, run_greater_equal, 0},
-    {"", "Mod", 10, MAX, NUM, 0, SZ, parse_mod, infer_arith, NULL, run_mod, 0},
-    {"", "BitShift", 11, MAX, CORT_TS_UINT, 0, SZ, parse_bitshift, infer_arith, NULL, run_bitshift, 0},
-    {"", "Max", 1, MAX, NUM, 0, SZ, NULL, infer_arith, NULL, run_max, 0},
-    {"", "Min", 1, MAX, NUM, 0, SZ, NULL, infer_arith, NULL, run_min, 0},
-    {"", "Sum", 1, MAX, NUM, 0, SZ, NULL, infer_arith, NULL, run_sum, 0},
-    {"", "Mean", 1, MAX, FLT, 0, SZ, NULL, infer_arith, NULL, run_mean, 0},
+    {"", "Mod", 10, MAX, NUM, 0, SZ, parse_mod, infer_arith, NULL, run_mod, INPLACE},
+    {"", "BitShift", 11, MAX, CORT_TS_UINT, 0, SZ, parse_bitshift, infer_arith, NULL, run_bitshift, INPLACE},
+    {"", "Max", 1, MAX, NUM, 0, SZ, NULL, infer_arith, NULL, run_max, INPLACE},
+    {"", "Min", 1, MAX, NUM, 0, SZ, NULL, infer_arith, NULL, run_min, INPLACE},
+    {"", "Sum", 1, MAX, NUM, 0, SZ, NULL, infer_arith, NULL, run_sum, INPLACE},
+    {"", "Mean", 1, MAX, FLT, 0, SZ, NULL, infer_arith, NULL, run_mean, INPLACE},
     {"", "Where", 9, MAX, CORT_TS_ANY, 0, SZ, NULL, infer_where, NULL, run_where, 0},
-    {"", "PRelu", 1, 6, NUM, 0, SZ, parse_prelu, infer_first, NULL, run_prelu, 0},
-    {"", "PRelu", 7, MAX, NUM, 0, SZ, parse_prelu, infer_first, NULL, run_prelu, 0},
+    {"", "PRelu", 1, 6, NUM, 0, SZ, parse_prelu, infer_first, NULL, run_prelu, INPLACE},
+    {"", "PRelu", 7, MAX, NUM, 0, SZ, parse_prelu, infer_first, NULL, run_prelu, INPLACE},
     {0},
 };

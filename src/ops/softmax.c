@@ -110,9 +110,11 @@ static cort_status *infer_same(cort_infer_ctx *ic) {
     return cort_type_copy(ic->pool, &ic->out[0], ic->in[0]);
 }
 
+/* A line is read fully before it is written, so output 0 may share input 0's buffer. */
+#define INPLACE CORT_OP_INPLACE_INPUT0
 #define ROWS(name, fn)                                                                                       \
-    {"", name, 1, 12, CORT_TS_FLOAT, 0, sizeof(softmax_params), parse_softmax, infer_same, NULL, fn, 0},     \
-    {"", name, 13, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(softmax_params), parse_softmax, infer_same, NULL, fn, 0}
+    {"", name, 1, 12, CORT_TS_FLOAT, 0, sizeof(softmax_params), parse_softmax, infer_same, NULL, fn, INPLACE},     \
+    {"", name, 13, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(softmax_params), parse_softmax, infer_same, NULL, fn, INPLACE}
 
 const cort_op_def cort_ops_softmax[] = {
     ROWS("Softmax", run_softmax),

@@ -189,10 +189,17 @@ static cort_status *copy_tensor_to_output(cort_kctx *ctx, int index, const cort_
     return NULL;
 }
 
+/* Output 0 as a view of input 0 where the executor offers views (not for strings), else a copy. */
+static cort_status *pass_through(cort_kctx *ctx, const cort_tensor *x) {
+    if (x->type != CORT_STRING && ctx->svc->alias_output)
+        return ctx->svc->alias_output(ctx, 0, 0, x->rank, x->dims);
+    return copy_tensor_to_output(ctx, 0, x);
+}
+
 static cort_status *run_identity(cort_kctx *ctx) {
     const cort_value *v = cort_in_value(ctx, 0);
     if (!v) return cort_kerr(ctx, "input is missing");
-    if (v->kind == CORT_VALUE_TENSOR) return copy_tensor_to_output(ctx, 0, &v->t);
+    if (v->kind == CORT_VALUE_TENSOR) return pass_through(ctx, &v->t);
     return ctx->svc->set_output_value(ctx, 0, v);
 }
 
@@ -236,7 +243,7 @@ static cort_status *run_dropout(cort_kctx *ctx) {
             return cort_kerr(ctx, "training_mode must be a boolean scalar");
         if (cort_get_i64(training_t, 0) && ratio != 0) return cort_kerr(ctx, "training mode is not supported");
     }
-    CORT_TRY(copy_tensor_to_output(ctx, 0, x));
+    CORT_TRY(pass_through(ctx, x));
     if (ctx->n_out > 1 && cort_out_wanted(ctx, 1)) {
         int32_t mask_type = p->mask_is_bool ? CORT_BOOL : x->type;
         cort_tensor *mask;
@@ -252,7 +259,9 @@ static cort_status *run_dropout(cort_kctx *ctx) {
 #define NUM CORT_TS_NUM
 #define SZ sizeof(cort_ew_params)
 #define MAX CORT_OPSET_MAX
-#define ROW(name, since, types, fn) {"", name, since, MAX, types, 0, SZ, NULL, infer_same, NULL, fn, 0}
+/* Maps read element i before writing it, so output 0 may share input 0's buffer. */
+#define INPLACE CORT_OP_INPLACE_INPUT0
+#define ROW(name, since, types, fn) {"", name, since, MAX, types, 0, SZ, NULL, infer_same, NULL, fn, INPLACE}
 
 const cort_op_def cort_ops_unary[] = {
     ROW("Abs", 1, NUM, run_abs_op),
@@ -280,8 +289,9 @@ const cort_op_def cort_ops_unary[] = {
     ROW("Not", 1, CORT_T(CORT_BOOL), run_not),
     {"", "IsNaN", 9, MAX, FLT, 0, SZ, NULL, infer_bool, NULL, run_isnan, 0},
     {"", "IsInf", 10, MAX, FLT, 0, SZ, parse_isinf, infer_bool, NULL, run_isinf, 0},
-    {"", "Shrink", 9, MAX, NUM, 0, SZ, parse_shrink, infer_same, NULL, run_shrink_op, 0},
-    {"", "Identity", 1, MAX, CORT_TS_ANY, 0, 0, NULL, infer_same, NULL, run_identity, 0},
-    {"", "Dropout", 1, MAX, FLT, 0, sizeof(dropout_params), parse_dropout, infer_dropout, NULL, run_dropout, 0},
+    {"", "Shrink", 9, MAX, NUM, 0, SZ, parse_shrink, infer_same, NULL, run_shrink_op, INPLACE},
+    {"", "Identity", 1, MAX, CORT_TS_ANY, 0, 0, NULL, infer_same, NULL, run_identity, CORT_OP_ALIAS_INPUT0},
+    {"", "Dropout", 1, MAX, FLT, 0, sizeof(dropout_params), parse_dropout, infer_dropout, NULL, run_dropout,
+     CORT_OP_ALIAS_INPUT0},
     {0},
 };
