@@ -327,14 +327,79 @@ static cort_status *run_mel(cort_kctx *ctx) {
     return NULL;
 }
 
-#define SIGNAL_ROW(name, types, params, parse, run) {"", name, 17, CORT_OPSET_MAX, types, 0, sizeof(params), parse, NULL, NULL, run, 0}
+/* ------------------------------------------------------------------ type inference */
+
+/* Output 0 becomes a tensor of elem and rank with every dimension unknown; returns its dims. */
+static cort_dim *infer_tensor_out(cort_infer_ctx *ic, int32_t elem, int rank) {
+    cort_dim *dims = cort_pool_calloc(ic->pool, (size_t)(rank > 0 ? rank : 1), sizeof *dims);
+    if (!dims) return NULL;
+    for (int d = 0; d < rank; d++) dims[d].value = -1;
+    cort_type_set_tensor(&ic->out[0], elem, rank, dims);
+    return dims;
+}
+
+/* The value of a constant integer scalar input, or -1 when unknown at load. */
+static int64_t const_int(const cort_infer_ctx *ic, int i) {
+    const cort_tensor *t = i < ic->n_in ? ic->in_const[i] : NULL;
+    if (!t || (t->type != CORT_INT32 && t->type != CORT_INT64) || cort_tensor_count(t) != 1) return -1;
+    return cort_get_i64(t, 0);
+}
+
+static cort_status *infer_dft(cort_infer_ctx *ic) {
+    const dft_params *p = ic->params;
+    const cort_type *x = ic->in[0];
+    if (!x || x->kind != CORT_TYPE_TENSOR || x->rank < 2 || !x->elem) return NULL;
+    cort_dim *dims = infer_tensor_out(ic, x->elem, x->rank);
+    if (!dims) return cort_oom();
+    int axis = (int)(p->axis < 0 ? p->axis + x->rank : p->axis);
+    if (axis < 0 || axis > x->rank - 2) return NULL; /* reported at run */
+    for (int d = 0; d < x->rank - 1; d++)
+        if (d != axis) dims[d] = x->dims[d];
+    dims[x->rank - 1].value = 2;
+    int64_t n = ic->n_in > 1 && ic->in[1] ? const_int(ic, 1) : x->dims[axis].value;
+    if (n > 0) dims[axis].value = p->onesided ? n / 2 + 1 : n;
+    return NULL;
+}
+
+static cort_status *infer_stft(cort_infer_ctx *ic) {
+    const cort_type *x = ic->in[0];
+    if (!x || x->kind != CORT_TYPE_TENSOR || x->rank != 3 || !x->elem) return NULL;
+    cort_dim *dims = infer_tensor_out(ic, x->elem, 4);
+    if (!dims) return cort_oom();
+    dims[0] = x->dims[0];
+    dims[3].value = 2;
+    return NULL;
+}
+
+static cort_status *infer_window(cort_infer_ctx *ic) {
+    const window_params *p = ic->params;
+    cort_dim *dims = infer_tensor_out(ic, p->out_type, 1);
+    if (!dims) return cort_oom();
+    dims[0].value = const_int(ic, 0);
+    return NULL;
+}
+
+static cort_status *infer_mel(cort_infer_ctx *ic) {
+    const mel_params *p = ic->params;
+    cort_dim *dims = infer_tensor_out(ic, p->out_type, 2);
+    if (!dims) return cort_oom();
+    int64_t dft_len = const_int(ic, 1);
+    dims[0].value = dft_len > 0 ? dft_len / 2 + 1 : -1;
+    dims[1].value = const_int(ic, 0);
+    return NULL;
+}
+
+#define SIGNAL_ROW(name, types, params, parse, infer, run) \
+    {"", name, 17, CORT_OPSET_MAX, types, 0, sizeof(params), parse, infer, NULL, run, 0}
+
+#define SIGNAL_INT_TYPES (CORT_T(CORT_INT32) | CORT_T(CORT_INT64))
 
 const cort_op_def cort_ops_signal[] = {
-    SIGNAL_ROW("DFT", CORT_TS_FLOAT, dft_params, parse_dft, run_dft),
-    SIGNAL_ROW("STFT", CORT_TS_FLOAT, stft_params, parse_stft, run_stft),
-    SIGNAL_ROW("HannWindow", CORT_T(CORT_INT32) | CORT_T(CORT_INT64), window_params, parse_window, run_hann),
-    SIGNAL_ROW("HammingWindow", CORT_T(CORT_INT32) | CORT_T(CORT_INT64), window_params, parse_window, run_hamming),
-    SIGNAL_ROW("BlackmanWindow", CORT_T(CORT_INT32) | CORT_T(CORT_INT64), window_params, parse_window, run_blackman),
-    SIGNAL_ROW("MelWeightMatrix", CORT_T(CORT_INT32) | CORT_T(CORT_INT64), mel_params, parse_mel, run_mel),
+    SIGNAL_ROW("DFT", CORT_TS_FLOAT, dft_params, parse_dft, infer_dft, run_dft),
+    SIGNAL_ROW("STFT", CORT_TS_FLOAT, stft_params, parse_stft, infer_stft, run_stft),
+    SIGNAL_ROW("HannWindow", SIGNAL_INT_TYPES, window_params, parse_window, infer_window, run_hann),
+    SIGNAL_ROW("HammingWindow", SIGNAL_INT_TYPES, window_params, parse_window, infer_window, run_hamming),
+    SIGNAL_ROW("BlackmanWindow", SIGNAL_INT_TYPES, window_params, parse_window, infer_window, run_blackman),
+    SIGNAL_ROW("MelWeightMatrix", SIGNAL_INT_TYPES, mel_params, parse_mel, infer_mel, run_mel),
     {0},
 };
