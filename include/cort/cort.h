@@ -132,6 +132,13 @@ CORT_API cort_status *cort_session_options_set_opt_level(cort_session_options *o
 /** Minimum severity of messages the session logs. */
 CORT_API cort_status *cort_session_options_set_log_level(cort_session_options *opts, cort_log_level level);
 
+/**
+ * Records the start and duration of every node of every run (like ONNX Runtime's profiler).
+ * cort_session_end_profiling() then writes them as a Chrome trace ("chrome://tracing", Perfetto) to
+ * "<file_prefix>_<timestamp>.json". NULL or "" turns profiling off.
+ */
+CORT_API cort_status *cort_session_options_enable_profiling(cort_session_options *opts, const char *file_prefix);
+
 /* ------------------------------------------------------------------ session */
 
 typedef struct cort_session cort_session;
@@ -193,6 +200,25 @@ CORT_API cort_status *cort_session_model_meta(const cort_session *session, cort_
 
 /** Bytes of the largest intermediate arena planned so far (0 before the first run). */
 CORT_API size_t cort_session_arena_bytes(const cort_session *session);
+
+/** Time spent in one node over the runs profiled so far. */
+typedef struct cort_node_profile {
+    const char *name;     /**< node name (owned by the session) */
+    const char *op_type;
+    double total_ms;      /**< summed over every run */
+    int64_t calls;
+} cort_node_profile;
+
+/**
+ * Per-node totals of the runs profiled so far, one entry per node of the main graph in execution order.
+ * `*nodes` is malloc'ed; free it with free(). Fails unless profiling was enabled.
+ */
+CORT_API cort_status *cort_session_profile_nodes(cort_session *session, cort_node_profile **nodes, size_t *n);
+/**
+ * Writes the trace of the runs profiled so far and stops profiling. `*path` (owned by the session, valid
+ * until it is freed) receives the file written.
+ */
+CORT_API cort_status *cort_session_end_profiling(cort_session *session, const char **path);
 
 /* ------------------------------------------------------------------- values */
 

@@ -42,7 +42,19 @@ CORT_API cort_status *cort_session_options_create(cort_session_options **out) {
     return NULL;
 }
 
-CORT_API void cort_session_options_free(cort_session_options *opts) { free(opts); }
+CORT_API void cort_session_options_free(cort_session_options *opts) {
+    if (opts) free(opts->profile_prefix);
+    free(opts);
+}
+
+CORT_API cort_status *cort_session_options_enable_profiling(cort_session_options *opts, const char *file_prefix) {
+    REQUIRE(opts, "options are NULL");
+    free(opts->profile_prefix);
+    opts->profile_prefix = NULL;
+    if (!file_prefix || !*file_prefix) return NULL;
+    opts->profile_prefix = strdup(file_prefix);
+    return opts->profile_prefix ? NULL : cort_oom();
+}
 
 CORT_API cort_status *cort_session_options_set_threads(cort_session_options *opts, int threads) {
     REQUIRE(opts, "options are NULL");
@@ -140,6 +152,16 @@ CORT_API size_t cort_session_arena_bytes(const cort_session *session) {
     size_t bytes = s->max_arena;
     pthread_mutex_unlock(&s->lock);
     return bytes;
+}
+
+CORT_API cort_status *cort_session_profile_nodes(cort_session *session, cort_node_profile **nodes, size_t *n) {
+    REQUIRE(session && nodes && n, "session, nodes or n is NULL");
+    return cort_profiler_nodes(session, nodes, n);
+}
+
+CORT_API cort_status *cort_session_end_profiling(cort_session *session, const char **path) {
+    REQUIRE(session && path, "session or path is NULL");
+    return cort_profiler_write(session, path);
 }
 
 /* ---------------------------------------------------------------- values */

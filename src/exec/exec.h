@@ -60,6 +60,24 @@ typedef struct cort_io_entry {
     const char **dim_names;
 } cort_io_entry;
 
+/* One node execution, as the profiler records it. */
+typedef struct cort_trace_event {
+    int step;
+    int tid;
+    double start_us, dur_us;
+} cort_trace_event;
+
+typedef struct cort_profiler {
+    bool on;
+    char *file_prefix;
+    char *path;              /* the file end_profiling wrote */
+    double origin_us;        /* session creation: trace timestamps are relative to it */
+    cort_trace_event *events;
+    size_t n_events, cap_events;
+    double *step_total_ms;   /* per main-graph step */
+    int64_t *step_calls;
+} cort_profiler;
+
 struct cort_session {
     cort_model *model;
     cort_exec_graph *main;
@@ -76,9 +94,12 @@ struct cort_session {
     unsigned long plan_clock;
     size_t max_arena;
     cort_run_ctx *idle; /* run contexts kept for reuse (a stack) */
+    cort_profiler prof; /* under `lock` */
+    int n_run_ctx;
 };
 
 struct cort_session_options {
+    char *profile_prefix;
     int threads;
     int opt_level;
     int log_level;
@@ -92,6 +113,15 @@ struct cort_run_options {
 /* Takes ownership of `model` (freed on failure too). */
 cort_status *cort_session_prepare(cort_model *model, const cort_session_options *opts, cort_session **out);
 void cort_session_release(cort_session *s);
+/* Microseconds from a monotonic clock. */
+double cort_now_us(void);
+
+/* src/exec/profile.c */
+cort_status *cort_profiler_init(cort_profiler *p, const char *prefix, int n_steps);
+void cort_profiler_free(cort_profiler *p);
+void cort_profiler_record(cort_session *s, const cort_trace_event *events, size_t n);
+cort_status *cort_profiler_nodes(cort_session *s, cort_node_profile **out, size_t *n);
+cort_status *cort_profiler_write(cort_session *s, const char **path);
 
 /* src/exec/run.c */
 cort_status *cort_session_execute(cort_session *s, const cort_run_options *ro, const char *const *input_names,

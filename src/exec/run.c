@@ -30,6 +30,10 @@ struct cort_run_ctx {
     size_t *seen_sizes;                /* bytes each planned value needed in this run */
     bool plan_broken;                  /* a value was not eligible for the arena this run */
     cort_value **bound;                /* caller-provided output tensors, per top-graph value */
+    int id;                            /* trace thread id */
+    bool profiling;                    /* this run records per-node times */
+    cort_trace_event *events;          /* one per main-graph step */
+    size_t n_events;
 };
 
 typedef struct scratch_block {
@@ -333,7 +337,9 @@ static cort_status *run_frame(frame *f) {
             .step = st,
         };
         x.k.exec = &x;
+        double t0 = f->top && f->rc->profiling ? cort_now_us() : 0;
         cort_status *status = st->def->run(&x.k);
+        if (t0 > 0) f->rc->events[f->rc->n_events++] = (cort_trace_event){i, f->rc->id, t0, cort_now_us() - t0};
         if (!status) status = check_outputs_written(&x);
         finish_step(&x);
         if (status) return status;
@@ -351,6 +357,7 @@ void cort_run_ctx_free(cort_run_ctx *rc) {
     free(rc->plan_sizes);
     free(rc->seen_sizes);
     free(rc->bound);
+    free(rc->events);
     free(rc);
 }
 
@@ -366,7 +373,9 @@ static cort_status *run_ctx_new(cort_session *s, cort_run_ctx **out) {
     rc->plan_sizes = malloc(nv * sizeof(size_t));
     rc->seen_sizes = malloc(nv * sizeof(size_t));
     rc->bound = calloc(nv, sizeof *rc->bound);
-    if (!st && (!rc->plan_offsets || !rc->plan_sizes || !rc->seen_sizes || !rc->bound)) st = cort_oom();
+    rc->events = calloc((size_t)s->main->n_steps + 1, sizeof *rc->events);
+    if (!st && (!rc->plan_offsets || !rc->plan_sizes || !rc->seen_sizes || !rc->bound || !rc->events))
+        st = cort_oom();
     if (st) {
         cort_run_ctx_free(rc);
         return st;
@@ -379,15 +388,19 @@ static cort_status *acquire_ctx(cort_session *s, cort_run_ctx **out) {
     pthread_mutex_lock(&s->lock);
     cort_run_ctx *rc = s->idle;
     if (rc) s->idle = rc->next_idle;
+    bool profiling = s->prof.on;
+    int id = ++s->n_run_ctx;
     pthread_mutex_unlock(&s->lock);
-    if (rc) {
-        *out = rc;
-        return NULL;
-    }
-    return run_ctx_new(s, out);
+    if (!rc) CORT_TRY(run_ctx_new(s, &rc));
+    if (!rc->id) rc->id = id;
+    rc->profiling = profiling;
+    rc->n_events = 0;
+    *out = rc;
+    return NULL;
 }
 
 static void release_ctx(cort_session *s, cort_run_ctx *rc) {
+    if (rc->profiling && rc->n_events) cort_profiler_record(s, rc->events, rc->n_events);
     frame_clear_values(&rc->top);
     memset(rc->bound, 0, ((size_t)s->main->graph->n_values + 1) * sizeof *rc->bound);
     pthread_mutex_lock(&s->lock);

@@ -303,6 +303,7 @@ cort_status *cort_session_prepare(cort_model *model, const cort_session_options 
     cort_status *st = build_exec_graph(s, model->graph, NULL, &s->main, &escaping);
     free(escaping.items);
     if (!st) st = describe_io(s);
+    if (!st) st = cort_profiler_init(&s->prof, opts ? opts->profile_prefix : NULL, s->main->n_steps);
     if (!st) st = cort_threadpool_create(s->threads, &s->threadpool);
     if (st) {
         cort_session_release(s);
@@ -325,6 +326,7 @@ void cort_session_release(cort_session *s) {
         free(s->plans[i].sizes);
     }
     cort_threadpool_free(s->threadpool);
+    cort_profiler_free(&s->prof);
     pthread_mutex_destroy(&s->lock);
     cort_pool_release(&s->pool);
     cort_model_free(s->model);

@@ -158,7 +158,46 @@ static void check_concurrent_runs(cort_session *s) {
     }
 }
 
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = calloc(1, 1 << 16);
+    if (buf) fread(buf, 1, (1 << 16) - 1, f);
+    fclose(f);
+    return buf;
+}
+
+static void check_profiling(void) {
+    cort_session_options *opts = NULL;
+    CHECK_OK(cort_session_options_create(&opts));
+    CHECK_OK(cort_session_options_enable_profiling(opts, "/tmp/cort_test_session_profile"));
+    cort_session *s = NULL;
+    CHECK_OK(cort_session_prepare(make_model(), opts, &s));
+    cort_session_options_free(opts);
+    if (!s) return;
+    float x[2 * COLS] = {1, 2, 3, 4, 5, 6}, z[2 * COLS];
+    CHECK(run_once(s, x, 2, z) && run_once(s, x, 2, z));
+    cort_node_profile *nodes = NULL;
+    size_t n = 0;
+    CHECK_OK(cort_session_profile_nodes(s, &nodes, &n));
+    CHECK(n == 3);
+    for (size_t i = 0; i < n && nodes; i++) CHECK(nodes[i].calls == 2 && nodes[i].total_ms >= 0);
+    CHECK(nodes && !strcmp(nodes[1].op_type, "Relu") && !strcmp(nodes[1].name, "relu"));
+    free(nodes);
+    const char *path = NULL;
+    CHECK_OK(cort_session_end_profiling(s, &path));
+    char *trace = path ? read_file(path) : NULL;
+    CHECK(trace && trace[0] == '[' && strstr(trace, "\"name\":\"relu\"") && strstr(trace, "\"op_name\":\"Transpose\""));
+    int events = 0;
+    for (const char *p = trace; p && (p = strstr(p, "\"ph\":\"X\"")); p++) events++;
+    CHECK(events == 6);
+    free(trace);
+    if (path) remove(path);
+    cort_session_free(s);
+}
+
 int main(void) {
+    check_profiling();
     for (int threads = 1; threads <= 2; threads++) {
         cort_model *m = make_model();
         CHECK(m != NULL);
