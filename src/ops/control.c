@@ -603,13 +603,58 @@ static cort_status *run_scan8(cort_kctx *ctx) {
     return st;
 }
 
-#define CONTROL_ROW(name, since, until, params, parse, run) \
-    {"", name, since, until, CORT_TS_ANY, 0, sizeof(params), parse, NULL, NULL, run, 0}
+/* ------------------------------------------------------------------ type inference
+ * Element types only: shapes may change between iterations and branches. */
+
+/* Output i takes the kind and element type of src (tensor rank left unknown). */
+static cort_status *infer_like(cort_infer_ctx *ic, int i, const cort_type *src) {
+    if (i >= ic->n_out || !src) return NULL;
+    if (src->kind == CORT_TYPE_TENSOR && src->elem) cort_type_set_tensor(&ic->out[i], src->elem, -1, NULL);
+    else if (src->kind == CORT_TYPE_SEQUENCE || src->kind == CORT_TYPE_OPTIONAL)
+        return cort_type_copy(ic->pool, &ic->out[i], src);
+    return NULL;
+}
+
+static const cort_type *graph_output_type(const cort_graph *g, int k) {
+    return k < g->n_outputs ? &g->values[g->outputs[k]].type : NULL;
+}
+
+static cort_status *infer_if(cort_infer_ctx *ic) {
+    const if_params *p = ic->params;
+    for (int i = 0; i < ic->n_out; i++) {
+        const cort_type *a = graph_output_type(p->then_branch, i), *b = graph_output_type(p->else_branch, i);
+        if (a && b && a->kind == CORT_TYPE_TENSOR && b->kind == CORT_TYPE_TENSOR && a->elem == b->elem)
+            CORT_TRY(infer_like(ic, i, a));
+    }
+    return NULL;
+}
+
+static cort_status *infer_loop(cort_infer_ctx *ic) {
+    const loop_params *p = ic->params;
+    for (int i = 0; i < p->n_carried; i++) CORT_TRY(infer_like(ic, i, graph_output_type(p->body, 1 + i)));
+    for (int k = 0; k < p->n_scan; k++) {
+        const cort_type *t = graph_output_type(p->body, 1 + p->n_carried + k);
+        if (t && t->kind == CORT_TYPE_TENSOR && t->elem) cort_type_set_tensor(&ic->out[p->n_carried + k], t->elem, -1, NULL);
+    }
+    return NULL;
+}
+
+static cort_status *infer_scan(cort_infer_ctx *ic) {
+    const scan_params *p = ic->params;
+    for (int i = 0; i < p->n_state + p->n_out; i++) {
+        const cort_type *t = graph_output_type(p->body, i);
+        if (t && t->kind == CORT_TYPE_TENSOR && t->elem) cort_type_set_tensor(&ic->out[i], t->elem, -1, NULL);
+    }
+    return NULL;
+}
+
+#define CONTROL_ROW(name, since, until, params, parse, infer, run) \
+    {"", name, since, until, CORT_TS_ANY, 0, sizeof(params), parse, infer, NULL, run, 0}
 
 const cort_op_def cort_ops_control[] = {
-    CONTROL_ROW("If", 1, CORT_OPSET_MAX, if_params, parse_if, run_if),
-    CONTROL_ROW("Loop", 1, CORT_OPSET_MAX, loop_params, parse_loop, run_loop),
-    CONTROL_ROW("Scan", 8, 8, scan_params, parse_scan8, run_scan8),
-    CONTROL_ROW("Scan", 9, CORT_OPSET_MAX, scan_params, parse_scan9, run_scan9),
+    CONTROL_ROW("If", 1, CORT_OPSET_MAX, if_params, parse_if, infer_if, run_if),
+    CONTROL_ROW("Loop", 1, CORT_OPSET_MAX, loop_params, parse_loop, infer_loop, run_loop),
+    CONTROL_ROW("Scan", 8, 8, scan_params, parse_scan8, infer_scan, run_scan8),
+    CONTROL_ROW("Scan", 9, CORT_OPSET_MAX, scan_params, parse_scan9, infer_scan, run_scan9),
     {0},
 };
