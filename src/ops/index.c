@@ -80,7 +80,7 @@ static int topk_order(const void *ctx, int64_t a, int64_t b) {
  * behind every element at least as good, so ties keep index order. Cheap when k is small. */
 static void topk_select(const topk_slice *s, int64_t n, int64_t k, int64_t *best) {
     int64_t count = 0;
-    for (int64_t j = 0; j < n; j++) {
+    for (int64_t j = 0; j < n && k > 0; j++) {
         if (count == k && topk_order(s, j, best[k - 1]) >= 0) continue;
         int64_t pos = count < k ? count++ : k - 1;
         while (pos > 0 && topk_order(s, j, best[pos - 1]) < 0) {
@@ -606,7 +606,7 @@ typedef struct bilinear_taps {
 
 static bilinear_taps roi_sample_taps(double y, double x, int64_t h, int64_t w) {
     bilinear_taps t = {{0, 0, 0, 0}, {0, 0, 0, 0}};
-    if (y < -1.0 || y > (double)h || x < -1.0 || x > (double)w) return t;
+    if (!(y >= -1.0 && y <= (double)h && x >= -1.0 && x <= (double)w)) return t; /* also NaN */
     if (y <= 0) y = 0;
     if (x <= 0) x = 0;
     int64_t y0 = (int64_t)y, x0 = (int64_t)x, y1, x1;
@@ -642,6 +642,8 @@ static cort_status *roi_align_run(cort_kctx *ctx) {
         double ex = cort_get_f64(rois, r * 4 + 2) * p->spatial_scale - offset;
         double ey = cort_get_f64(rois, r * 4 + 3) * p->spatial_scale - offset;
         double rw = ex - sx, rh = ey - sy;
+        if (!isfinite(rw) || !isfinite(rh) || fabs(sx) > 1e15 || fabs(sy) > 1e15)
+            return cort_kerr(ctx, "roi %lld has non-finite or out-of-range coordinates", (long long)r);
         if (!p->half_pixel) rw = fmax(rw, 1.0), rh = fmax(rh, 1.0);
         double bin_h = rh / (double)p->out_h, bin_w = rw / (double)p->out_w;
         int64_t grid_h = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)ceil(rh / (double)p->out_h);

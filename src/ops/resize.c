@@ -244,7 +244,9 @@ static axis_taps taps_for(const resize_params *p, const resize_geometry *g, int 
         return t;
     }
     double x = source_coord(p, g, d, o);
-    if (p->coord == CT_TF_CROP_AND_RESIZE && (x < 0 || x > (double)(in - 1))) return t;
+    if (p->coord == CT_TF_CROP_AND_RESIZE && !(x >= 0 && x <= (double)(in - 1))) return t;
+    /* every mode clamps to the edges anyway; bounding x first keeps the integer casts defined */
+    x = isnan(x) ? 0 : fmin(fmax(x, -4.0), (double)in + 4.0);
     if (p->mode == MODE_NEAREST) {
         add_tap(&t, clamp_index(nearest_index(p->nearest, x, g->scale[d] < 1), in), 1.0);
     } else if (p->mode == MODE_LINEAR) {
@@ -276,74 +278,201 @@ static axis_taps taps_for(const resize_params *p, const resize_geometry *g, int 
 
 /* ---------------------------------------------------------------- the resampling walk */
 
-static cort_status *copy_string_elem(const cort_kctx *ctx, cort_tensor *y, int64_t dst, const cort_tensor *x,
-                                     int64_t src) {
-    const char *s = ((char *const *)x->data)[src];
+/* Work shared by the threads: the leading axes that are not resized (N and C of an image) form
+ * independent planes, each resampled over the remaining axes [first, rank). */
+typedef struct resample_job {
+    const cort_tensor *x;
+    cort_tensor *y;
+    double extrapolation;
+    bool exact_copy; /* nearest: copy elements bit for bit */
+    bool oom;        /* a string copy failed (strings run on one thread) */
+    int first, rank;
+    const int64_t *out;
+    axis_taps *taps[CORT_MAX_RANK]; /* `at` holds element offsets: index * input stride */
+    int64_t in_plane, out_plane;
+    bool fast_2d;        /* resample_plane_2d_f32 applies */
+    struct column_taps { int k; int64_t *off; float *w; } cols;
+} resample_job;
+
+static bool axis_is_identity(const axis_taps *t, int64_t n, int64_t in) {
+    if (n != in) return false;
+    for (int64_t o = 0; o < n; o++)
+        if (t[o].n != 1 || t[o].at[0] != o || t[o].w[0] != 1.0) return false;
+    return true;
+}
+
+/* Weighted sum over every combination of the axes' taps (cur[first..rank)). */
+static double weighted_sum(const resample_job *j, int64_t base, const axis_taps *const *cur) {
+    int t[CORT_MAX_RANK] = {0};
+    double acc = 0;
+    for (;;) {
+        int64_t src = base;
+        double w = 1;
+        for (int d = j->first; d < j->rank; d++) {
+            src += cur[d]->at[t[d]];
+            w *= cur[d]->w[t[d]];
+        }
+        acc += w * (j->x->type == CORT_FLOAT ? ((const float *)j->x->data)[src] : cort_get_f64(j->x, src));
+        int d = j->rank - 1;
+        while (d >= j->first && ++t[d] == cur[d]->n) t[d--] = 0;
+        if (d < j->first) return acc;
+    }
+}
+
+static char *dup_string(const char *s) {
     size_t len = s ? strlen(s) : 0;
     char *c = malloc(len + 1);
-    if (!c) return cort_kerr(ctx, "out of memory copying strings");
+    if (!c) return NULL;
     if (len) memcpy(c, s, len);
     c[len] = 0;
-    ((char **)y->data)[dst] = c;
-    return NULL;
+    return c;
+}
+
+/* Any rank and type, one output element at a time. */
+static void resample_plane_generic(resample_job *j, int64_t plane) {
+    const cort_tensor *x = j->x;
+    cort_tensor *y = j->y;
+    size_t es = cort_elem_size(x->type);
+    int64_t in_base = plane * j->in_plane, out_base = plane * j->out_plane;
+    int64_t idx[CORT_MAX_RANK] = {0};
+    for (int64_t i = out_base; i < out_base + j->out_plane; i++) {
+        const axis_taps *cur[CORT_MAX_RANK];
+        bool outside = false;
+        for (int d = j->first; d < j->rank; d++) {
+            cur[d] = &j->taps[d][idx[d]];
+            outside |= cur[d]->n == 0;
+        }
+        int64_t src = in_base;
+        if (!outside)
+            for (int d = j->first; d < j->rank; d++) src += cur[d]->at[0];
+        if (x->type == CORT_STRING) {
+            char *c = dup_string(outside ? "" : ((char *const *)x->data)[src]);
+            ((char **)y->data)[i] = c;
+            j->oom |= c == NULL;
+        } else if (outside) {
+            cort_set_f64(y, i, j->extrapolation);
+        } else if (j->exact_copy) {
+            memcpy((char *)y->data + (size_t)i * es, (const char *)x->data + (size_t)src * es, es);
+        } else {
+            cort_set_f64(y, i, weighted_sum(j, in_base, cur));
+        }
+        for (int d = j->rank - 1; d >= j->first; d--) {
+            if (++idx[d] < j->out[d]) break;
+            idx[d] = 0;
+        }
+    }
+}
+
+/* Columns of the 2-D float path in a flat layout: k taps per output column (padded with zero
+ * weights), so the inner loops have a fixed trip count. */
+typedef struct column_taps column_taps;
+
+/* yr (+)= wr * (sum over the k column taps of row r). */
+static void blend_row(float *yr, const float *r, float wr, const column_taps *c, int64_t ow, bool first) {
+    const int64_t *off = c->off;
+    const float *w = c->w;
+    switch (c->k) {
+    case 1:
+        for (int64_t b = 0; b < ow; b++) {
+            float v = wr * w[b] * r[off[b]];
+            yr[b] = first ? v : yr[b] + v;
+        }
+        break;
+    case 2:
+        for (int64_t b = 0; b < ow; b++) {
+            float v = wr * (w[2 * b] * r[off[2 * b]] + w[2 * b + 1] * r[off[2 * b + 1]]);
+            yr[b] = first ? v : yr[b] + v;
+        }
+        break;
+    default:
+        for (int64_t b = 0; b < ow; b++) {
+            float v = 0;
+            for (int t = 0; t < c->k; t++) v += w[b * c->k + t] * r[off[b * c->k + t]];
+            yr[b] = first ? wr * v : yr[b] + wr * v;
+        }
+    }
+}
+
+/* The common image case: float, two resized axes (H, W), nothing extrapolated. Nearest copies. */
+static void resample_plane_2d_f32(const resample_job *j, int64_t plane) {
+    const float *x = (const float *)j->x->data + plane * j->in_plane;
+    float *y = (float *)j->y->data + plane * j->out_plane;
+    const axis_taps *rows = j->taps[j->rank - 2];
+    int64_t oh = j->out[j->rank - 2], ow = j->out[j->rank - 1];
+    for (int64_t a = 0; a < oh; a++) {
+        const axis_taps *th = &rows[a];
+        float *yr = y + a * ow;
+        if (j->exact_copy) {
+            const float *row = x + th->at[0];
+            for (int64_t b = 0; b < ow; b++) yr[b] = row[j->cols.off[b]];
+            continue;
+        }
+        for (int i = 0; i < th->n; i++) blend_row(yr, x + th->at[i], (float)th->w[i], &j->cols, ow, i == 0);
+    }
+}
+
+/* Flattens the last axis's taps for resample_plane_2d_f32; false when it does not apply. */
+static bool prepare_2d_f32(cort_kctx *ctx, resample_job *j) {
+    if (j->x->type != CORT_FLOAT || j->rank - j->first != 2) return false;
+    int d = j->rank - 1, k = 1;
+    int64_t ow = j->out[d];
+    for (int a = j->rank - 2; a <= d; a++)
+        for (int64_t o = 0; o < j->out[a]; o++) {
+            if (j->taps[a][o].n == 0) return false; /* extrapolated elements take the generic path */
+            if (a == d && j->taps[a][o].n > k) k = j->taps[a][o].n;
+        }
+    j->cols.k = k;
+    j->cols.off = ctx->svc->scratch(ctx, (size_t)(ow * k + 1) * sizeof(int64_t));
+    j->cols.w = ctx->svc->scratch(ctx, (size_t)(ow * k + 1) * sizeof(float));
+    if (!j->cols.off || !j->cols.w) return false;
+    for (int64_t b = 0; b < ow; b++) {
+        const axis_taps *t = &j->taps[d][b];
+        for (int i = 0; i < k; i++) {
+            j->cols.off[b * k + i] = t->at[i < t->n ? i : 0];
+            j->cols.w[b * k + i] = i < t->n ? (float)t->w[i] : 0.0f;
+        }
+    }
+    return true;
+}
+
+static void resample_planes(void *arg, int64_t begin, int64_t end) {
+    resample_job *j = arg;
+    for (int64_t plane = begin; plane < end; plane++) {
+        if (j->fast_2d) resample_plane_2d_f32(j, plane);
+        else resample_plane_generic(j, plane);
+    }
 }
 
 static cort_status *resample(cort_kctx *ctx, const resize_params *p, const resize_geometry *g,
                              const cort_tensor *x, cort_tensor *y) {
-    int r = g->rank;
-    axis_taps *taps[CORT_MAX_RANK];
-    int64_t in_stride[CORT_MAX_RANK];
-    int64_t stride = 1;
-    for (int d = r - 1; d >= 0; d--) {
+    resample_job j = {.x = x, .y = y, .extrapolation = p->extrapolation, .exact_copy = p->mode == MODE_NEAREST,
+                      .rank = g->rank, .out = g->out, .in_plane = 1, .out_plane = 1};
+    int64_t in_stride[CORT_MAX_RANK], stride = 1;
+    for (int d = g->rank - 1; d >= 0; d--) {
         in_stride[d] = stride;
         stride *= g->in[d];
-        taps[d] = ctx->svc->scratch(ctx, (size_t)(g->out[d] + 1) * sizeof(axis_taps));
-        if (!taps[d]) return cort_kerr(ctx, "out of scratch memory");
-        for (int64_t o = 0; o < g->out[d]; o++) taps[d][o] = taps_for(p, g, d, o);
     }
-    int64_t n = cort_tensor_count(y);
-    bool exact_copy = p->mode == MODE_NEAREST;
-    size_t es = cort_elem_size(x->type);
-    if (x->type == CORT_STRING) memset(y->data, 0, (size_t)n * es);
-    int64_t idx[CORT_MAX_RANK] = {0};
-    for (int64_t i = 0; i < n; i++) {
-        const axis_taps *cur[CORT_MAX_RANK];
-        bool outside = false;
-        for (int d = 0; d < r; d++) {
-            cur[d] = &taps[d][idx[d]];
-            outside |= cur[d]->n == 0;
-        }
-        if (outside) {
-            if (x->type == CORT_STRING) CORT_TRY(copy_string_elem(ctx, y, i, x, 0));
-            else cort_set_f64(y, i, p->extrapolation);
-        } else if (exact_copy) {
-            int64_t src = 0;
-            for (int d = 0; d < r; d++) src += cur[d]->at[0] * in_stride[d];
-            if (x->type == CORT_STRING) CORT_TRY(copy_string_elem(ctx, y, i, x, src));
-            else memcpy((char *)y->data + (size_t)i * es, (const char *)x->data + (size_t)src * es, es);
-        } else {
-            /* sum over every combination of the axes' taps */
-            int t[CORT_MAX_RANK] = {0};
-            double acc = 0;
-            for (;;) {
-                int64_t src = 0;
-                double w = 1;
-                for (int d = 0; d < r; d++) {
-                    src += cur[d]->at[t[d]] * in_stride[d];
-                    w *= cur[d]->w[t[d]];
-                }
-                acc += w * cort_get_f64(x, src);
-                int d = r - 1;
-                while (d >= 0 && ++t[d] == cur[d]->n) t[d--] = 0;
-                if (d < 0) break;
-            }
-            cort_set_f64(y, i, acc);
-        }
-        for (int d = r - 1; d >= 0; d--) {
-            if (++idx[d] < g->out[d]) break;
-            idx[d] = 0;
-        }
+    bool leading = true;
+    for (int d = 0; d < g->rank; d++) {
+        j.taps[d] = ctx->svc->scratch(ctx, (size_t)(g->out[d] + 1) * sizeof(axis_taps));
+        if (!j.taps[d]) return cort_kerr(ctx, "out of scratch memory");
+        for (int64_t o = 0; o < g->out[d]; o++) j.taps[d][o] = taps_for(p, g, d, o);
+        leading = leading && axis_is_identity(j.taps[d], g->out[d], g->in[d]);
+        if (leading) j.first = d + 1;
+        for (int64_t o = 0; o < g->out[d]; o++)
+            for (int t = 0; t < j.taps[d][o].n; t++) j.taps[d][o].at[t] *= in_stride[d];
     }
+    int64_t planes = 1;
+    for (int d = 0; d < j.first; d++) planes *= g->out[d];
+    for (int d = j.first; d < g->rank; d++) j.in_plane *= g->in[d], j.out_plane *= g->out[d];
+    if (cort_tensor_count(y) == 0) return NULL;
+    j.fast_2d = prepare_2d_f32(ctx, &j);
+    if (x->type == CORT_STRING) {
+        memset(y->data, 0, cort_tensor_nbytes(y)); /* the executor frees what was set even on error */
+        resample_planes(&j, 0, planes);
+        return j.oom ? cort_kerr(ctx, "out of memory copying strings") : NULL;
+    }
+    ctx->svc->parallel_for(ctx, planes, 1, resample_planes, &j);
     return NULL;
 }
 
@@ -441,6 +570,12 @@ static double pad_coord(const grid_params *p, double x, int64_t size) {
     return x;
 }
 
+/* Bounds a sampling coordinate to just outside [0, size) so later integer casts stay defined (NaN
+ * and far-away points read as padding). */
+static double bound_coord(double v, int64_t size) {
+    return isnan(v) ? -8.0 : fmin(fmax(v, -8.0), (double)size + 8.0);
+}
+
 static double pixel(const cort_tensor *x, int64_t plane, int64_t h, int64_t w, int64_t yy, int64_t xx) {
     if (yy < 0 || yy >= h || xx < 0 || xx >= w) return 0;
     return cort_get_f64(x, plane + yy * w + xx);
@@ -460,9 +595,9 @@ static double sample_bicubic(const grid_params *p, const cort_tensor *x, int64_t
     cubic_coeffs(yy - fy, -0.75, cy);
     cubic_coeffs(xx - fx, -0.75, cx);
     for (int i = 0; i < 4; i++) {
-        double py = pad_coord(p, fy - 1 + i, h);
+        double py = bound_coord(pad_coord(p, fy - 1 + i, h), h);
         for (int j = 0; j < 4; j++) {
-            double px = pad_coord(p, fx - 1 + j, w);
+            double px = bound_coord(pad_coord(p, fx - 1 + j, w), w);
             acc += cy[i] * cx[j] * pixel(x, plane, h, w, (int64_t)floor(py), (int64_t)floor(px));
         }
     }
@@ -487,9 +622,9 @@ static cort_status *grid_sample_run(cort_kctx *ctx) {
             int64_t g = (b * oh * ow + i) * 2;
             double xx = unnormalize(cort_get_f64(grid, g), w, p->align_corners);
             double yy = unnormalize(cort_get_f64(grid, g + 1), h, p->align_corners);
-            if (p->mode != MODE_CUBIC) {
-                xx = pad_coord(p, xx, w);
-                yy = pad_coord(p, yy, h);
+            if (p->mode != MODE_CUBIC) { /* bicubic pads each of its taps instead */
+                xx = bound_coord(pad_coord(p, xx, w), w);
+                yy = bound_coord(pad_coord(p, yy, h), h);
             }
             for (int64_t ch = 0; ch < c; ch++) {
                 int64_t plane = (b * c + ch) * h * w;

@@ -58,6 +58,31 @@ static void test_topk_ties(void) {
     cort_value_clear(&xi);
 }
 
+/* Large k takes the merge-sort path; it must order ties the same way as the selection path. */
+static void test_topk_large_k(void) {
+    enum { N = 200 };
+    float v[N];
+    for (int i = 0; i < N; i++) v[i] = (float)(i % 10); /* each value 20 times */
+    int64_t n = N, one = 1, k = 100;
+    cort_value x = h_f32(1, &n, v), kv = h_i64(1, &one, &k), out[2];
+    cort_value *in[2] = {&x, &kv};
+    h_node h;
+    h_init(&h, "TopK", 11, 2, 2);
+    if (h_ok(&h, in, out)) {
+        const float *val = out[0].t.data;
+        const int64_t *idx = out[1].t.data;
+        bool ok = true;
+        for (int j = 0; j < 100; j++) {
+            /* the top 100 are the 9s, 8s, 7s, 6s, 5s, each group in increasing index order */
+            ok &= val[j] == (float)(9 - j / 20) && idx[j] == (9 - j / 20) + 10 * (j % 20);
+        }
+        CHECK(ok);
+    }
+    h_clear(out, 2);
+    cort_value_clear(&x);
+    cort_value_clear(&kv);
+}
+
 static void test_nonzero(void) {
     h_node h;
     cort_value out[1];
@@ -202,6 +227,7 @@ static void test_roi_align(void) {
 
 int main(void) {
     test_topk_ties();
+    test_topk_large_k();
     test_nonzero();
     test_unique();
     test_cumsum();

@@ -239,7 +239,41 @@ static void test_grid_sample(void) {
     cort_value_clear(&grid);
 }
 
+/* Non-finite coordinates must not reach an integer cast: they read as padding / extrapolation. */
+static void test_non_finite_coordinates(void) {
+    int64_t xd[4] = {1, 1, 2, 2}, gd[4] = {1, 1, 2, 2};
+    cort_value x = h_f32(4, xd, (float[]){1, 2, 3, 4});
+    cort_value grid = h_f32(4, gd, (float[]){NAN, 0, 1e30f, -1e30f}), out[1];
+    cort_value *in[2] = {&x, &grid};
+    const char *modes[3] = {"nearest", "bilinear", "bicubic"};
+    for (int m = 0; m < 3; m++) {
+        h_node h;
+        h_init(&h, "GridSample", 16, 2, 1);
+        h_attr_str(&h, "mode", modes[m]);
+        if (h_ok(&h, in, out)) CHECK(h_shape_is(&out[0], 4, (int64_t[]){1, 1, 1, 2}));
+        h_clear(out, 1);
+    }
+    cort_value_clear(&grid);
+    cort_value_clear(&x);
+
+    int64_t three = 3, two = 2, one = 1, size = 2;
+    cort_value xs = h_f32(1, &three, (float[]){0, 10, 20});
+    cort_value roi = h_f32(1, &two, (float[]){NAN, INFINITY});
+    cort_value sizes = h_i64(1, &one, &size);
+    cort_value *rin[4] = {&xs, &roi, NULL, &sizes};
+    h_node h;
+    h_init(&h, "Resize", 13, 4, 1);
+    h_attr_str(&h, "coordinate_transformation_mode", "tf_crop_and_resize");
+    h_attr_float(&h, "extrapolation_value", -1);
+    if (h_ok(&h, rin, out)) CHECK(f32_near(&out[0], (float[]){-1, -1}, 2, 0));
+    h_clear(out, 1);
+    cort_value_clear(&xs);
+    cort_value_clear(&roi);
+    cort_value_clear(&sizes);
+}
+
 int main(void) {
+    test_non_finite_coordinates();
     test_linear_coordinate_modes();
     test_nearest_modes();
     test_tf_crop_and_resize();
