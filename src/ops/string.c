@@ -394,10 +394,31 @@ static cort_status *run_tfidf(cort_kctx *ctx) {
     return NULL;
 }
 
+/* ------------------------------------------------------------------ type inference */
+
+/* Output 0: a tensor of elem with X's rank, X's leading dim kept and the last one `last` (-1 unknown). */
+static cort_status *infer_rows_out(cort_infer_ctx *ic, int32_t elem, int64_t last) {
+    const cort_type *x = ic->in[0];
+    if (!x || x->kind != CORT_TYPE_TENSOR || (x->rank != 1 && x->rank != 2)) return NULL;
+    cort_dim *dims = cort_pool_calloc(ic->pool, 2, sizeof *dims);
+    if (!dims) return cort_oom();
+    if (x->rank == 2) dims[0] = x->dims[0];
+    dims[x->rank - 1].value = last;
+    cort_type_set_tensor(&ic->out[0], elem, x->rank, dims);
+    return NULL;
+}
+
+static cort_status *infer_string_normalizer(cort_infer_ctx *ic) { return infer_rows_out(ic, CORT_STRING, -1); }
+
+static cort_status *infer_tfidf(cort_infer_ctx *ic) {
+    const tfidf_params *p = ic->params;
+    return infer_rows_out(ic, CORT_FLOAT, p->out_size);
+}
+
 const cort_op_def cort_ops_string[] = {
     {"", "StringNormalizer", 10, CORT_OPSET_MAX, CORT_T(CORT_STRING), 0, sizeof(normalizer_params),
-     parse_string_normalizer, NULL, NULL, run_string_normalizer, 0},
+     parse_string_normalizer, infer_string_normalizer, NULL, run_string_normalizer, 0},
     {"", "TfIdfVectorizer", 9, CORT_OPSET_MAX, CORT_T(CORT_STRING) | CORT_T(CORT_INT32) | CORT_T(CORT_INT64), 0,
-     sizeof(tfidf_params), parse_tfidf, NULL, NULL, run_tfidf, 0},
+     sizeof(tfidf_params), parse_tfidf, infer_tfidf, NULL, run_tfidf, 0},
     {0},
 };
