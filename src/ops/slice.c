@@ -636,7 +636,7 @@ static cort_status *pad_run(cort_kctx *ctx) {
     pad_job job = {x, y, map, value, 0, 0};
     if (r > 0) { /* the interior of the last axis: output coordinates that read the input in order */
         int64_t begin = pads[r - 1], len = x->dims[r - 1];
-        job.lo = begin < 0 ? 0 : begin;
+        job.lo = begin < 0 ? 0 : begin < dims[r - 1] ? begin : dims[r - 1];
         job.hi = begin + len < dims[r - 1] ? begin + len : dims[r - 1];
         if (job.hi < job.lo) job.hi = job.lo;
     }

@@ -104,11 +104,11 @@ static inline cort_value h_tensor(int32_t type, int rank, const int64_t *dims, c
         cort_status_free(st);
         abort();
     }
-    if (type == CORT_STRING) {
+    if (type == CORT_STRING && data) {
         const char *const *s = data;
         for (int64_t i = 0; i < cort_tensor_count(&v.t); i++)
             if (s[i]) cort_status_free(cort_value_set_string(&v, i, s[i], strlen(s[i])));
-    } else if (data) {
+    } else if (data && type != CORT_STRING) {
         memcpy(v.t.data, data, cort_tensor_nbytes(&v.t));
     }
     return v;
