@@ -319,6 +319,27 @@ static double weighted_sum(const resample_job *j, int64_t base, const axis_taps 
     }
 }
 
+/* Interpolated values written to an integer type saturate at the type's range (cubic weights can
+ * overshoot: -3 must not wrap to 253 in uint8) and truncate like a C cast, as ONNX Runtime does. */
+static void store_interpolated(cort_tensor *y, int64_t i, double v) {
+    double lo, hi;
+    switch (y->type) {
+    case CORT_INT8: lo = INT8_MIN, hi = INT8_MAX; break;
+    case CORT_UINT8: lo = 0, hi = UINT8_MAX; break;
+    case CORT_INT16: lo = INT16_MIN, hi = INT16_MAX; break;
+    case CORT_UINT16: lo = 0, hi = UINT16_MAX; break;
+    case CORT_INT32: lo = INT32_MIN, hi = INT32_MAX; break;
+    case CORT_UINT32: lo = 0, hi = UINT32_MAX; break;
+    case CORT_INT64: lo = -9.2e18, hi = 9.2e18; break;
+    case CORT_UINT64: lo = 0, hi = 1.8e19; break;
+    default: cort_set_f64(y, i, v); return;
+    }
+    if (isnan(v)) v = 0;
+    v = fmin(fmax(v, lo), hi);
+    if (y->type == CORT_UINT64) ((uint64_t *)y->data)[i] = (uint64_t)v;
+    else cort_set_i64(y, i, (int64_t)v);
+}
+
 static char *dup_string(const char *s) {
     size_t len = s ? strlen(s) : 0;
     char *c = malloc(len + 1);
@@ -350,11 +371,11 @@ static void resample_plane_generic(resample_job *j, int64_t plane) {
             ((char **)y->data)[i] = c;
             j->oom |= c == NULL;
         } else if (outside) {
-            cort_set_f64(y, i, j->extrapolation);
+            store_interpolated(y, i, j->extrapolation);
         } else if (j->exact_copy) {
             memcpy((char *)y->data + (size_t)i * es, (const char *)x->data + (size_t)src * es, es);
         } else {
-            cort_set_f64(y, i, weighted_sum(j, in_base, cur));
+            store_interpolated(y, i, weighted_sum(j, in_base, cur));
         }
         for (int d = j->rank - 1; d >= j->first; d--) {
             if (++idx[d] < j->out[d]) break;

@@ -272,7 +272,28 @@ static void test_non_finite_coordinates(void) {
     cort_value_clear(&sizes);
 }
 
+/* Cubic overshoot on uint8 saturates instead of wrapping. */
+static void test_integer_saturation(void) {
+    int64_t four = 4, one = 1, size = 8;
+    cort_value x = h_tensor(CORT_UINT8, 1, &four, (uint8_t[]){0, 0, 255, 255});
+    cort_value sizes = h_i64(1, &one, &size), out[1];
+    cort_value *in[4] = {&x, NULL, NULL, &sizes};
+    h_node h;
+    h_init(&h, "Resize", 13, 4, 1);
+    h_attr_str(&h, "mode", "cubic");
+    if (h_ok(&h, in, out)) {
+        const uint8_t *y = out[0].t.data;
+        /* around the step the cubic undershoots below 0 and overshoots above 255 */
+        CHECK(y[2] == 0 && y[5] == 255);
+        CHECK(y[3] > 0 && y[3] < 128 && y[4] > 128 && y[4] < 255);
+    }
+    h_clear(out, 1);
+    cort_value_clear(&x);
+    cort_value_clear(&sizes);
+}
+
 int main(void) {
+    test_integer_saturation();
     test_non_finite_coordinates();
     test_linear_coordinate_modes();
     test_nearest_modes();
