@@ -14,20 +14,20 @@
     static const cort_ew_unary_fn op##_table[CORT_EW_NTYPES] = {                                          \
         [CORT_FLOAT] = op##_f32, [CORT_DOUBLE] = op##_f64, [CORT_FLOAT16] = op##_f32, [CORT_BFLOAT16] = op##_f32};
 
-/* Coefficients are read through p inside the loop; the compiler hoists them (p does not alias y). */
-ACT_FLOATS(leaky_relu, v < 0 ? v * (float)p->alpha : v)
-ACT_FLOATS(elu, v < 0 ? (float)p->alpha * (exp(v) - 1) : v)
-ACT_FLOATS(selu, v <= 0 ? (float)p->gamma * ((float)p->alpha * exp(v) - (float)p->alpha) : (float)p->gamma * v)
-ACT_FLOATS(celu, v < 0 ? (float)p->alpha * (exp(v / (float)p->alpha) - 1) : v)
+/* Coefficients come from the local copy `p` that each loop makes of its parameters. */
+ACT_FLOATS(leaky_relu, v * (v < 0 ? (float)p.alpha : 1)) /* selects the factor: no branch in the loop */
+ACT_FLOATS(elu, v < 0 ? (float)p.alpha * (exp(v) - 1) : v)
+ACT_FLOATS(selu, v <= 0 ? (float)p.gamma * ((float)p.alpha * exp(v) - (float)p.alpha) : (float)p.gamma * v)
+ACT_FLOATS(celu, v < 0 ? (float)p.alpha * (exp(v / (float)p.alpha) - 1) : v)
 /* Both branches avoid exp overflow for large |v|. */
 ACT_FLOATS(sigmoid, v >= 0 ? 1 / (1 + exp(-v)) : exp(v) / (1 + exp(v)))
 #define CLAMP01(t) ((t) < 0 ? 0 : (t) > 1 ? 1 : (t))
-ACT_FLOATS(hard_sigmoid, CLAMP01((float)p->alpha * v + (float)p->beta))
+ACT_FLOATS(hard_sigmoid, CLAMP01((float)p.alpha * v + (float)p.beta))
 ACT_FLOATS(hard_swish, v * CLAMP01(v * (1.0f / 6) + 0.5f))
 ACT_FLOATS(softplus, v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)))
 ACT_FLOATS(softsign, v / (1 + fabs(v)))
 ACT_FLOATS(tanh_op, tanh(v))
-ACT_FLOATS(thresholded_relu, v > (float)p->alpha ? v : 0)
+ACT_FLOATS(thresholded_relu, v > (float)p.alpha ? v : 0)
 
 /* Relu takes signed integers too since opset 14. NaN passes through. */
 CORT_EW_UNARY(relu_f32, float, float, v < 0 ? 0 : v)
@@ -44,16 +44,16 @@ static const cort_ew_unary_fn relu_table[CORT_EW_NTYPES] = {
 #define CLIP(T, LO, HI) ((v < (T)(LO) ? (T)(LO) : v) > (T)(HI) ? (T)(HI) : (v < (T)(LO) ? (T)(LO) : v))
 /* Integer bounds are int64/uint64 and may lie outside T's range: compare in the wide type. */
 #define CLIP_INT(LO, HI) ((v < (LO) ? (LO) : v) > (HI) ? (HI) : (v < (LO) ? (LO) : v))
-CORT_EW_UNARY(clip_f32, float, float, CLIP(float, p->lo, p->hi))
-CORT_EW_UNARY(clip_f64, double, double, CLIP(double, p->lo, p->hi))
-CORT_EW_UNARY(clip_i8, int8_t, int8_t, CLIP_INT(p->ilo, p->ihi))
-CORT_EW_UNARY(clip_i16, int16_t, int16_t, CLIP_INT(p->ilo, p->ihi))
-CORT_EW_UNARY(clip_i32, int32_t, int32_t, CLIP_INT(p->ilo, p->ihi))
-CORT_EW_UNARY(clip_i64, int64_t, int64_t, CLIP_INT(p->ilo, p->ihi))
-CORT_EW_UNARY(clip_u8, uint8_t, uint8_t, CLIP_INT(p->ulo, p->uhi))
-CORT_EW_UNARY(clip_u16, uint16_t, uint16_t, CLIP_INT(p->ulo, p->uhi))
-CORT_EW_UNARY(clip_u32, uint32_t, uint32_t, CLIP_INT(p->ulo, p->uhi))
-CORT_EW_UNARY(clip_u64, uint64_t, uint64_t, CLIP_INT(p->ulo, p->uhi))
+CORT_EW_UNARY(clip_f32, float, float, CLIP(float, p.lo, p.hi))
+CORT_EW_UNARY(clip_f64, double, double, CLIP(double, p.lo, p.hi))
+CORT_EW_UNARY(clip_i8, int8_t, int8_t, CLIP_INT(p.ilo, p.ihi))
+CORT_EW_UNARY(clip_i16, int16_t, int16_t, CLIP_INT(p.ilo, p.ihi))
+CORT_EW_UNARY(clip_i32, int32_t, int32_t, CLIP_INT(p.ilo, p.ihi))
+CORT_EW_UNARY(clip_i64, int64_t, int64_t, CLIP_INT(p.ilo, p.ihi))
+CORT_EW_UNARY(clip_u8, uint8_t, uint8_t, CLIP_INT(p.ulo, p.uhi))
+CORT_EW_UNARY(clip_u16, uint16_t, uint16_t, CLIP_INT(p.ulo, p.uhi))
+CORT_EW_UNARY(clip_u32, uint32_t, uint32_t, CLIP_INT(p.ulo, p.uhi))
+CORT_EW_UNARY(clip_u64, uint64_t, uint64_t, CLIP_INT(p.ulo, p.uhi))
 static const cort_ew_unary_fn clip_table[CORT_EW_NTYPES] = {
     [CORT_FLOAT] = clip_f32, [CORT_DOUBLE] = clip_f64, [CORT_FLOAT16] = clip_f32, [CORT_BFLOAT16] = clip_f32,
     [CORT_INT8] = clip_i8, [CORT_INT16] = clip_i16, [CORT_INT32] = clip_i32, [CORT_INT64] = clip_i64,

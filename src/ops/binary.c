@@ -46,7 +46,7 @@ NUM_OP(mul, SAME, x * z, WRAP(*), WRAP(*))
 NUM_OP(div, SAME, x / z, z == -1 ? 0u - (uint64_t)x : (uint64_t)(x / z), x / z)
 NUM_OP(max, SAME, (x > z || x != x) ? x : z, x > z ? x : z, x > z ? x : z) /* NaN wins */
 NUM_OP(min, SAME, (x < z || x != x) ? x : z, x < z ? x : z, x < z ? x : z)
-NUM_OP(prelu, SAME, x < 0 ? x * z : x, x < 0 ? WRAP(*) : (uint64_t)x, x)
+NUM_OP(prelu, SAME, x * (x < 0 ? z : 1), x < 0 ? WRAP(*) : (uint64_t)x, x)
 
 /* Mod with fmod=1 truncates like C; with fmod=0 the result takes the divisor's sign (integers only). */
 static inline int64_t floor_mod(int64_t x, int64_t z) {

@@ -81,8 +81,8 @@ static const cort_ew_unary_fn isnan_table[CORT_EW_NTYPES] = {
     [CORT_FLOAT] = isnan_f32, [CORT_DOUBLE] = isnan_f64, [CORT_FLOAT16] = isnan_f32, [CORT_BFLOAT16] = isnan_f32};
 
 /* IsInf: alpha != 0 detects +inf, beta != 0 detects -inf. */
-CORT_EW_UNARY(isinf_f32, float, uint8_t, isinf(v) && (v > 0 ? p->alpha != 0 : p->beta != 0))
-CORT_EW_UNARY(isinf_f64, double, uint8_t, isinf(v) && (v > 0 ? p->alpha != 0 : p->beta != 0))
+CORT_EW_UNARY(isinf_f32, float, uint8_t, isinf(v) && (v > 0 ? p.alpha != 0 : p.beta != 0))
+CORT_EW_UNARY(isinf_f64, double, uint8_t, isinf(v) && (v > 0 ? p.alpha != 0 : p.beta != 0))
 static const cort_ew_unary_fn isinf_table[CORT_EW_NTYPES] = {
     [CORT_FLOAT] = isinf_f32, [CORT_DOUBLE] = isinf_f64, [CORT_FLOAT16] = isinf_f32, [CORT_BFLOAT16] = isinf_f32};
 
@@ -90,7 +90,7 @@ CORT_EW_UNARY(not_bool, uint8_t, uint8_t, !v)
 static const cort_ew_unary_fn not_table[CORT_EW_NTYPES] = {[CORT_BOOL] = not_bool};
 
 /* Shrink: alpha = lambd, beta = bias; integers compute in double and truncate. */
-#define SHRINK_EXPR (v < -p->alpha ? (double)v + p->beta : v > p->alpha ? (double)v - p->beta : 0.0)
+#define SHRINK_EXPR (v < -p.alpha ? (double)v + p.beta : v > p.alpha ? (double)v - p.beta : 0.0)
 UNARY_FLOATS(shrink_op, SHRINK_EXPR)
 UNARY_SINTS(shrink_op, SHRINK_EXPR)
 UNARY_UINTS(shrink_op, SHRINK_EXPR)

@@ -24,13 +24,15 @@ static inline bool cort_ew_is_half(int32_t type) { return type == CORT_FLOAT16 |
 /* ------------------------------------------------------------------ unary maps */
 typedef void (*cort_ew_unary_fn)(const void *x, void *y, int64_t n, const cort_ew_params *p);
 
-/* y[i] = EXPR for i < n, with the input element in `v` and the parameters in `p`. x may equal y (ops
+/* y[i] = EXPR for i < n, with the input element in `v` and the parameters in the struct `p`. x may equal y (ops
  * run in place), so the pointers are not restrict-qualified; compilers still vectorise behind a
  * run-time overlap check. */
 #define CORT_EW_UNARY(name, TX, TY, EXPR)                                                   \
-    static void name(const void *px_, void *py_, int64_t n_, const cort_ew_params *p) {     \
+    static void name(const void *px_, void *py_, int64_t n_, const cort_ew_params *pp_) {   \
         const TX *x_ = px_;                                                                 \
         TY *y_ = py_;                                                                       \
+        /* a local copy: stores through y_ cannot change it, so coefficients stay in registers */ \
+        const cort_ew_params p = pp_ ? *pp_ : (cort_ew_params){0};                          \
         (void)p;                                                                            \
         for (int64_t i_ = 0; i_ < n_; i_++) {                                               \
             TX v = x_[i_];                                                                  \
