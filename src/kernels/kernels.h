@@ -96,7 +96,11 @@ void cort_im2col(const cort_conv_geom *g, const float *x, int64_t row_begin, int
  * one channel must not be split between concurrent calls. */
 void cort_col2im_add(const cort_conv_geom *g, const float *col, int64_t row_begin, int64_t row_end, float *y);
 
-/* Direct convolution of one channel with one filter (depthwise): y[out_size] = bias + sum x * w. */
-void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y);
+/* Direct convolution of one channel with one filter (depthwise): y[out_size] = bias + sum x * w.
+ * `work` (cort_conv_direct_work_size(g) bytes; the size may be 0) enables the faster 2-D path; NULL
+ * selects a path without scratch. */
+size_t cort_conv_direct_work_size(const cort_conv_geom *g);
+void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
+                              void *work);
 
 #endif

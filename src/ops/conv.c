@@ -304,15 +304,46 @@ static void im2col_rows(void *arg, int64_t begin, int64_t end) {
     cort_im2col(&j->s->geom, j->x, begin, end, j->col);
 }
 
-static void depthwise_channels(void *arg, int64_t begin, int64_t end) {
-    const conv_job *j = arg;
+/* Depthwise work is split into `tasks` contiguous runs of (image, channel) planes, each with its own
+ * scratch for the direct kernel. */
+typedef struct depthwise_job {
+    const conv_shape *s;
+    const float *x, *w, *bias;
+    float *y;
+    char *work;
+    size_t work_each;
+    int64_t planes, per_task;
+} depthwise_job;
+
+static void depthwise_tasks(void *arg, int64_t begin, int64_t end) {
+    const depthwise_job *j = arg;
     int64_t isize = cort_conv_in_size(&j->s->geom), osize = cort_conv_out_size(&j->s->geom);
     int64_t ksize = cort_conv_kernel_size(&j->s->geom), ch = j->s->in_ch;
-    for (int64_t i = begin; i < end; i++) {
-        int64_t c = i % ch;
-        cort_conv_direct_channel(&j->s->geom, j->x + i * isize, j->w + c * ksize, j->bias ? j->bias[c] : 0.0f,
-                                 j->y + i * osize);
+    for (int64_t t = begin; t < end; t++) {
+        void *work = j->work_each ? j->work + (size_t)t * j->work_each : NULL;
+        int64_t hi = (t + 1) * j->per_task < j->planes ? (t + 1) * j->per_task : j->planes;
+        for (int64_t i = t * j->per_task; i < hi; i++) {
+            int64_t c = i % ch;
+            cort_conv_direct_channel(&j->s->geom, j->x + i * isize, j->w + c * ksize, j->bias ? j->bias[c] : 0.0f,
+                                     j->y + i * osize, work);
+        }
     }
+}
+
+static cort_status *conv_depthwise(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w,
+                                   const float *bias, float *y) {
+    depthwise_job j = {s, x, w, bias, y, NULL, cort_conv_direct_work_size(&s->geom), s->batch * s->in_ch, 0};
+    int64_t tasks = ctx->threads > 1 ? ctx->threads : 1;
+    if (tasks > j.planes) tasks = j.planes;
+    j.per_task = (j.planes + tasks - 1) / tasks;
+    tasks = (j.planes + j.per_task - 1) / j.per_task;
+    if (j.work_each) {
+        void *work;
+        CORT_TRY(scratch_bytes(ctx, j.work_each * (size_t)tasks, &work));
+        j.work = work;
+    }
+    ctx->svc->parallel_for(ctx, tasks, 1, depthwise_tasks, &j);
+    return NULL;
 }
 
 static bool is_pointwise(const cort_conv_geom *g) {
@@ -362,11 +393,7 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_shape *s, const float *
 
 static cort_status *conv_f32(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w, const float *bias,
                              const conv_state *pre, float *y) {
-    if (s->group == s->in_ch && s->group == s->out_ch) {
-        conv_job job = {s, x, w, bias, y, NULL, 0};
-        ctx->svc->parallel_for(ctx, s->batch * s->in_ch, 1, depthwise_channels, &job);
-        return NULL;
-    }
+    if (s->group == s->in_ch && s->group == s->out_ch) return conv_depthwise(ctx, s, x, w, bias, y);
     return conv_gemm(ctx, s, x, w, bias, pre, y);
 }
 

@@ -299,6 +299,68 @@ static float reduce_window(const pool_job *j, const float *x, const window *w, i
     return (float)pow(sum, 1.0 / j->p->p);
 }
 
+/* Window bounds along one dim: in-image k in [lo, hi), padded extent k < pad_hi. */
+static inline void dim_range(int64_t st, int64_t in, int64_t pad_end, int64_t k, int64_t dil, int64_t *lo, int64_t *hi,
+                             int64_t *pad_hi) {
+    if (st >= 0 && st + (k - 1) * dil < in) { /* interior: the whole window */
+        *lo = 0;
+        *hi = *pad_hi = k;
+        return;
+    }
+    *lo = st >= 0 ? 0 : (-st + dil - 1) / dil;
+    *hi = in - st <= 0 ? 0 : (in - st + dil - 1) / dil;
+    *pad_hi = in + pad_end - st <= 0 ? 0 : (in + pad_end - st + dil - 1) / dil;
+    if (*hi > k) *hi = k;
+    if (*pad_hi > k) *pad_hi = k;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* The common 2-D case without the general odometer. */
+static void pool_plane_2d(const pool_job *j, const float *x, float *y, int64_t *ind, int64_t base) {
+    const cort_conv_geom *g = &j->s->geom;
+    const pool_params *p = j->p;
+    int64_t h = g->in[0], w = g->in[1], oh = g->out[0], ow = g->out[1];
+    for (int64_t i = 0; i < oh; i++) {
+        int64_t hs = i * g->stride[0] - g->pad_begin[0], hlo, hhi, hpad;
+        dim_range(hs, h, j->s->pad_end[0], g->kernel[0], g->dilation[0], &hlo, &hhi, &hpad);
+        for (int64_t jj = 0; jj < ow; jj++) {
+            int64_t ws = jj * g->stride[1] - g->pad_begin[1], wlo, whi, wpad;
+            dim_range(ws, w, j->s->pad_end[1], g->kernel[1], g->dilation[1], &wlo, &whi, &wpad);
+            float best = -INFINITY;
+            int64_t at = -1;
+            double sum = 0;
+            for (int64_t kh = hlo; kh < hhi; kh++) {
+                int64_t r = hs + kh * g->dilation[0];
+                const float *row = x + r * w;
+                for (int64_t kw = wlo; kw < whi; kw++) {
+                    int64_t c = ws + kw * g->dilation[1];
+                    float v = row[c];
+                    if (p->kind == POOL_MAX) {
+                        if (v > best || at < 0) {
+                            best = v;
+                            at = p->col_major ? c * h + r : r * w + c;
+                        }
+                    } else if (p->kind == POOL_AVG) {
+                        sum += v;
+                    } else {
+                        sum += pow(fabs((double)v), p->p);
+                    }
+                }
+            }
+            int64_t o = i * ow + jj, valid = (hhi - hlo) * (whi - wlo);
+            if (p->kind == POOL_MAX) {
+                y[o] = best;
+                if (ind) ind[o] = at < 0 ? -1 : base + at;
+            } else if (p->kind == POOL_AVG) {
+                int64_t count = p->count_include_pad ? hpad * wpad : valid;
+                y[o] = count > 0 ? (float)(sum / (double)count) : 0.0f;
+            } else {
+                y[o] = valid > 0 ? (float)pow(sum, 1.0 / p->p) : 0.0f;
+            }
+        }
+    }
+}
+
 static void pool_planes(void *arg, int64_t begin, int64_t end) {
     const pool_job *j = arg;
     const cort_conv_geom *g = &j->s->geom;
@@ -306,6 +368,11 @@ static void pool_planes(void *arg, int64_t begin, int64_t end) {
     int64_t oc[MAXS];
     window w;
     for (int64_t plane = begin; plane < end; plane++) {
+        if (g->spatial == 2) {
+            pool_plane_2d(j, j->x + plane * isize, j->y + plane * osize,
+                          j->indices ? j->indices + plane * osize : NULL, plane * isize);
+            continue;
+        }
         const float *x = j->x + plane * isize;
         float *y = j->y + plane * osize;
         for (int d = 0; d < g->spatial; d++) oc[d] = 0;

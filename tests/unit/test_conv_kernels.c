@@ -98,14 +98,49 @@ static void test_im2col_gemm(void) {
         cort_sgemm(false, false, m_out, osize, kdim, 1.0f, w, kdim, col, osize, 0.0f, y, osize, work);
         naive_conv(&g, c_in, m_out, x, w, ref);
         CHECK(close_all(y, ref, m_out * osize, 1e-4f * (float)(kdim + 1)));
-        if (c_in == 1 && m_out >= 1) { /* depthwise: one channel, one filter */
-            cort_conv_direct_channel(&g, x, w, 0.5f, y);
+        if (c_in == 1 && m_out >= 1) { /* depthwise: one channel, one filter, with and without scratch */
             for (int64_t o = 0; o < osize; o++) ref[o] += 0.5f;
+            cort_conv_direct_channel(&g, x, w, 0.5f, y, NULL);
             CHECK(close_all(y, ref, osize, 1e-4f * (float)(ksize + 1)));
+            size_t ws = cort_conv_direct_work_size(&g);
+            void *dw_work = ws ? malloc(ws) : NULL;
+            cort_conv_direct_channel(&g, x, w, 0.5f, y, dw_work);
+            CHECK(close_all(y, ref, osize, 1e-4f * (float)(ksize + 1)));
+            free(dw_work);
         }
         free(x);
         free(w);
         free(col);
+        free(y);
+        free(ref);
+        free(work);
+    }
+}
+
+/* The padded flat-grid depthwise path (2-D, equal strides) against the naive convolution. */
+static void test_depthwise_flat(void) {
+    int done = 0;
+    while (done < 150) {
+        cort_conv_geom g;
+        random_geom(&g);
+        if (g.spatial != 2 || g.stride[0] != g.stride[1]) continue;
+        done++;
+        int64_t isize = cort_conv_in_size(&g), osize = cort_conv_out_size(&g), ksize = cort_conv_kernel_size(&g);
+        float *x = malloc(sizeof(float) * (size_t)isize), *w = malloc(sizeof(float) * (size_t)ksize);
+        float *y = malloc(sizeof(float) * (size_t)osize), *ref = malloc(sizeof(float) * (size_t)osize);
+        void *work = malloc(cort_conv_direct_work_size(&g));
+        if (!x || !w || !y || !ref || !work) {
+            CHECK(!"out of memory");
+            return;
+        }
+        for (int64_t i = 0; i < isize; i++) x[i] = rnd_f();
+        for (int64_t i = 0; i < ksize; i++) w[i] = rnd_f();
+        naive_conv(&g, 1, 1, x, w, ref);
+        for (int64_t o = 0; o < osize; o++) ref[o] -= 1.0f;
+        cort_conv_direct_channel(&g, x, w, -1.0f, y, work);
+        CHECK(close_all(y, ref, osize, 1e-4f * (float)(ksize + 1)));
+        free(x);
+        free(w);
         free(y);
         free(ref);
         free(work);
@@ -144,12 +179,13 @@ static void test_known_values(void) {
     /* 1-D: x = [1 2 3 4], k = 2, stride 2, pad 1 -> windows [0 1], [2 3], [4 0] */
     cort_conv_geom g = {1, {4}, {3}, {2}, {2}, {1}, {1}};
     float x[4] = {1, 2, 3, 4}, w[2] = {10, 1}, y[3];
-    cort_conv_direct_channel(&g, x, w, 0.0f, y);
+    cort_conv_direct_channel(&g, x, w, 0.0f, y, NULL);
     CHECK(y[0] == 1 && y[1] == 23 && y[2] == 40);
 }
 
 int main(void) {
     test_im2col_gemm();
+    test_depthwise_flat();
     test_col2im_adjoint();
     test_known_values();
     return check_report("test_conv_kernels");

@@ -5,6 +5,13 @@
 
 #include "kernels/kernels.h"
 
+/* Hot loops get an AVX2 clone picked at load by the dynamic linker (ifunc), where that exists. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__linux__)
+#define CORT_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CORT_SIMD_CLONES
+#endif
+
 static int64_t product(const int64_t *v, int n) {
     int64_t p = 1;
     for (int i = 0; i < n; i++) p *= v[i];
@@ -104,7 +111,97 @@ void cort_col2im_add(const cort_conv_geom *g, const float *col, int64_t row_begi
     }
 }
 
-void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y) {
+enum { DW_MAX_KW = 16 };
+
+/* 2-D depthwise: each output row accumulates kernel_h * kernel_w shifted input rows; the in-image
+ * span of each kernel column is computed once. */
+CORT_SIMD_CLONES static void direct_channel_2d(const cort_conv_geom *g, const float *restrict x,
+                                               const float *restrict w, float bias, float *restrict y) {
+    int64_t h = g->in[0], width = g->in[1], oh = g->out[0], ow = g->out[1], kh = g->kernel[0], kw = g->kernel[1];
+    row_span spans[DW_MAX_KW];
+    for (int64_t j = 0; j < kw; j++) spans[j] = last_dim_span(g, j);
+    for (int64_t i = 0; i < oh; i++) {
+        float *yr = y + i * ow;
+        for (int64_t o = 0; o < ow; o++) yr[o] = bias;
+        for (int64_t r = 0; r < kh; r++) {
+            int64_t ih = i * g->stride[0] - g->pad_begin[0] + r * g->dilation[0];
+            if (ih < 0 || ih >= h) continue;
+            const float *xr = x + ih * width;
+            for (int64_t j = 0; j < kw; j++) {
+                float wk = w[r * kw + j];
+                row_span s = spans[j];
+                const float *xs = xr + s.start;
+                if (s.stride == 1) {
+                    for (int64_t o = s.lo; o < s.hi; o++) yr[o] += wk * xs[o];
+                } else if (s.stride == 2) {
+                    for (int64_t o = s.lo; o < s.hi; o++) yr[o] += wk * xs[2 * o];
+                } else {
+                    for (int64_t o = s.lo; o < s.hi; o++) yr[o] += wk * xs[o * s.stride];
+                }
+            }
+        }
+    }
+}
+
+/* With equal strides in both dims, the zero-padded image (width wp) read on an output grid of width
+ * wp makes each kernel tap one long contiguous loop: grid point j reads padded[stride * j + tap offset].
+ * Grid columns past the real output width are computed and dropped; that beats starting a short loop
+ * per output row and tap on small planes. */
+static bool flat_ok(const cort_conv_geom *g) { return g->spatial == 2 && g->stride[0] == g->stride[1]; }
+
+static void flat_dims(const cort_conv_geom *g, int64_t *hp, int64_t *wp) {
+    int64_t s = g->stride[0];
+    *wp = (g->out[1] - 1) * s + (g->kernel[1] - 1) * g->dilation[1] + 1;
+    *hp = s * g->out[0] + (g->kernel[0] - 1) * g->dilation[0] + 1;
+    if (*wp < g->pad_begin[1] + g->in[1]) *wp = g->pad_begin[1] + g->in[1];
+    if (*hp < g->pad_begin[0] + g->in[0]) *hp = g->pad_begin[0] + g->in[0];
+}
+
+size_t cort_conv_direct_work_size(const cort_conv_geom *g) {
+    if (!flat_ok(g)) return 0;
+    int64_t hp, wp;
+    flat_dims(g, &hp, &wp);
+    return (size_t)(hp * wp + g->out[0] * wp + 16) * sizeof(float);
+}
+
+CORT_SIMD_CLONES static void direct_channel_flat(const cort_conv_geom *g, const float *restrict x,
+                                                 const float *restrict w, float bias, float *restrict y,
+                                                 float *restrict work) {
+    int64_t hp, wp, s = g->stride[0];
+    flat_dims(g, &hp, &wp);
+    float *restrict pad = work, *restrict grid = work + hp * wp;
+    int64_t h = g->in[0], width = g->in[1], oh = g->out[0], ow = g->out[1];
+    memset(pad, 0, sizeof(float) * (size_t)(hp * wp));
+    for (int64_t r = 0; r < h; r++)
+        memcpy(pad + (r + g->pad_begin[0]) * wp + g->pad_begin[1], x + r * width, sizeof(float) * (size_t)width);
+    /* the last grid row stops at the output width so every read stays inside the padded image */
+    int64_t n = (oh - 1) * wp + ow;
+    for (int64_t j = 0; j < n; j++) grid[j] = bias;
+    for (int64_t r = 0; r < g->kernel[0]; r++)
+        for (int64_t c = 0; c < g->kernel[1]; c++) {
+            float wk = w[r * g->kernel[1] + c];
+            const float *src = pad + r * g->dilation[0] * wp + c * g->dilation[1];
+            if (s == 1) {
+                for (int64_t j = 0; j < n; j++) grid[j] += wk * src[j];
+            } else if (s == 2) {
+                for (int64_t j = 0; j < n; j++) grid[j] += wk * src[2 * j];
+            } else {
+                for (int64_t j = 0; j < n; j++) grid[j] += wk * src[s * j];
+            }
+        }
+    for (int64_t i = 0; i < oh; i++) memcpy(y + i * ow, grid + i * wp, sizeof(float) * (size_t)ow);
+}
+
+void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
+                              void *work) {
+    if (work && flat_ok(g)) {
+        direct_channel_flat(g, x, w, bias, y, work);
+        return;
+    }
+    if (g->spatial == 2 && g->kernel[1] <= DW_MAX_KW) {
+        direct_channel_2d(g, x, w, bias, y);
+        return;
+    }
     int last = g->spatial - 1;
     int64_t ksize = cort_conv_kernel_size(g), osize = cort_conv_out_size(g);
     int64_t width = g->out[last], lead_rows = osize / (width ? width : 1);
