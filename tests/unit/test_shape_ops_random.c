@@ -255,7 +255,7 @@ static void random_tile_and_expand(void) {
 
     /* Expand to a shape that broadcasts every unit dim (and may add leading dims) */
     int lead = (int)rnd(3);
-    int64_t shape[CORT_MAX_RANK];
+    int64_t shape[CORT_MAX_RANK] = {0};
     for (int i = 0; i < lead; i++) shape[i] = 1 + rnd(3);
     for (int i = 0; i < rank; i++) shape[lead + i] = dims[i] == 1 ? rnd(4) : rnd(2) ? 1 : dims[i];
     int64_t ns = lead + rank;
