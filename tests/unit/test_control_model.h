@@ -73,7 +73,8 @@ static inline cort_session *open_session(cort_model *m) {
     return s;
 }
 
-/* An input of a run: a view of caller data (float unless `type` says otherwise). */
+/* An input of a run: a view of caller data (float unless `type` says otherwise; for CORT_STRING,
+ * `data` is an array of C strings, copied). */
 typedef struct io {
     const char *name;
     int rank;
@@ -81,6 +82,18 @@ typedef struct io {
     const void *data;
     int32_t type;
 } io;
+
+static inline cort_status *make_input(const io *in, cort_value **out) {
+    int32_t type = in->type ? in->type : CORT_FLOAT;
+    int64_t count = cort_shape_count(in->dims, in->rank);
+    if (type != CORT_STRING)
+        return cort_tensor_create_view((cort_elem_type)type, in->dims, (size_t)in->rank, (void *)in->data,
+                                       (size_t)count * cort_elem_size(type), out);
+    CORT_TRY(cort_tensor_create(CORT_STRING, in->dims, (size_t)in->rank, out));
+    const char *const *strs = in->data;
+    for (int64_t i = 0; i < count; i++) CORT_TRY(cort_tensor_set_string(*out, i, strs[i], strlen(strs[i])));
+    return NULL;
+}
 
 /* Runs the session on `ins` and returns the named outputs (the caller frees them). */
 static inline cort_status *run(cort_session *s, const io *ins, int n_in, const char *const *out_names, int n_out,
@@ -90,10 +103,7 @@ static inline cort_status *run(cort_session *s, const io *ins, int n_in, const c
     cort_status *st = NULL;
     for (int i = 0; i < n_in && !st; i++) {
         names[i] = ins[i].name;
-        int32_t type = ins[i].type ? ins[i].type : CORT_FLOAT;
-        int64_t count = cort_shape_count(ins[i].dims, ins[i].rank);
-        st = cort_tensor_create_view((cort_elem_type)type, ins[i].dims, (size_t)ins[i].rank, (void *)ins[i].data,
-                                     (size_t)count * cort_elem_size(type), &vals[i]);
+        st = make_input(&ins[i], &vals[i]);
     }
     if (!st) st = cort_session_run(s, NULL, names, (const cort_value *const *)vals, (size_t)n_in, out_names,
                                    (size_t)n_out, outs);
