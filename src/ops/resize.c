@@ -179,17 +179,20 @@ static cort_status *resize_geometry_init(const cort_kctx *ctx, const resize_para
 /* ---------------------------------------------------------------- per-axis taps */
 
 /* The input coordinate that output coordinate `o` of axis d maps to. */
+/* The input coordinate that output coordinate `o` of axis d maps to. Computed in float, as ONNX
+ * Runtime does: nearest modes round exactly at .5 boundaries, and double arithmetic would land on
+ * the other side of some of them (1.5 / 0.6f is 2.5 in float but 2.4999999 in double). */
 static double source_coord(const resize_params *p, const resize_geometry *g, int d, int64_t o) {
-    double x = (double)o, s = g->scale[d], in = (double)g->in[d], out = g->resized_len[d];
+    float x = (float)o, s = (float)g->scale[d], in = (float)g->in[d], out = (float)g->resized_len[d];
     switch (p->coord) {
-    case CT_HALF_PIXEL: return (x + 0.5) / s - 0.5;
-    case CT_PYTORCH_HALF_PIXEL: return out > 1 ? (x + 0.5) / s - 0.5 : 0;
+    case CT_HALF_PIXEL: return (x + 0.5f) / s - 0.5f;
+    case CT_PYTORCH_HALF_PIXEL: return out > 1 ? (x + 0.5f) / s - 0.5f : 0;
     case CT_ALIGN_CORNERS: return out > 1 ? x * (in - 1) / (out - 1) : 0;
     case CT_ASYMMETRIC: return x / s;
-    case CT_TF_HALF_PIXEL_FOR_NN: return (x + 0.5) / s;
+    case CT_TF_HALF_PIXEL_FOR_NN: return (x + 0.5f) / s;
     case CT_TF_CROP_AND_RESIZE: {
-        double a = g->roi_start[d], b = g->roi_end[d];
-        return out > 1 ? a * (in - 1) + x * (b - a) * (in - 1) / (out - 1) : 0.5 * (a + b) * (in - 1);
+        float a = (float)g->roi_start[d], b = (float)g->roi_end[d];
+        return out > 1 ? a * (in - 1) + x * (b - a) * (in - 1) / (out - 1) : 0.5f * (a + b) * (in - 1);
     }
     }
     return x;
