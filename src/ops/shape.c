@@ -4,8 +4,10 @@
 
 #include "ops/movement.h"
 
-/* Output 0 holds a copy of input 0's elements under a new shape. */
+/* Output 0 holds input 0's elements under a new shape: a view of the input where the executor offers
+ * one (these rows carry CORT_OP_ALIAS_INPUT0), else a copy. */
 static cort_status *copy_as_shape(cort_kctx *ctx, const cort_tensor *x, int rank, const int64_t *dims) {
+    if (x->type != CORT_STRING && ctx->svc->alias_output) return ctx->svc->alias_output(ctx, 0, 0, rank, dims);
     cort_tensor *y;
     CORT_TRY(cort_move_out(ctx, 0, x->type, rank, dims, &y));
     return cort_copy_elems(y->data, 0, x->data, 0, cort_tensor_count(x), x->type);
@@ -617,7 +619,7 @@ static cort_status *block_infer(cort_infer_ctx *ic) {
 /* ================================================================ table */
 #define ALL CORT_TS_ALL
 
-#define VIEW 0 /* CORT_OP_ALIAS_INPUT0 once views of graph outputs are safe (see the shape report) */
+#define VIEW CORT_OP_ALIAS_INPUT0
 
 const cort_op_def cort_ops_shape[] = {
     {"", "Reshape", 1, 4, ALL, 0, sizeof(reshape_params), reshape_parse, reshape_infer, NULL, reshape_run, VIEW},
