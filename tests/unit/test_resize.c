@@ -272,6 +272,24 @@ static void test_non_finite_coordinates(void) {
     cort_value_clear(&sizes);
 }
 
+/* Coordinates are computed in float like ONNX Runtime: with scale 0.6f, output 1 maps to
+ * 1.5f / 0.6f - 0.5f = 2.0 exactly (in double it is 1.9999999, which floors to 1). */
+static void test_float_coordinates(void) {
+    int64_t five = 5, one = 1;
+    cort_value x = h_f32(1, &five, (float[]){0, 1, 2, 3, 4});
+    cort_value scales = h_f32(1, &one, (float[]){0.6f}), out[1];
+    cort_value *in[4] = {&x, NULL, &scales, NULL};
+    h_node h;
+    h_init(&h, "Resize", 13, 4, 1);
+    h_attr_str(&h, "coordinate_transformation_mode", "pytorch_half_pixel");
+    h_attr_str(&h, "nearest_mode", "floor");
+    /* floor(5 * 0.6f) = 3 outputs at 0.333, 2.0, 3.667 */
+    if (h_ok(&h, in, out)) CHECK(f32_near(&out[0], (float[]){0, 2, 3}, 3, 0));
+    h_clear(out, 1);
+    cort_value_clear(&x);
+    cort_value_clear(&scales);
+}
+
 /* Cubic overshoot on uint8 saturates instead of wrapping. */
 static void test_integer_saturation(void) {
     int64_t four = 4, one = 1, size = 8;
@@ -293,6 +311,7 @@ static void test_integer_saturation(void) {
 }
 
 int main(void) {
+    test_float_coordinates();
     test_integer_saturation();
     test_non_finite_coordinates();
     test_linear_coordinate_modes();
