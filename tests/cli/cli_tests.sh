@@ -170,6 +170,33 @@ assert a.shape == (3, 4, 5) and a.dtype == np.float32 and (a >= 0).all(), (a.sha
     expect_exit 0 "$CORT" run "$NODE/test_abs/model.onnx" --seed 7
     cmp -s "$TMP/out" "$TMP/first" || fail "same seed, different outputs"
     ;;
+run_sequences)
+    # sequence and optional outputs written as SequenceProto / OptionalProto read back in `cort check`
+    need_data test_sequence_insert_at_back test_identity_opt
+    for spec in "test_sequence_insert_at_back sequence tensor" "test_identity_opt opt_in"; do
+        set -- $spec
+        t=$1
+        shift
+        mkdir -p "$TMP/$t/test_data_set_0"
+        cp "$NODE/$t/model.onnx" "$TMP/$t/"
+        cp "$NODE/$t"/test_data_set_0/input_*.pb "$TMP/$t/test_data_set_0/"
+        k=0
+        inputs=""
+        for name in "$@"; do
+            inputs="$inputs --input $name=$NODE/$t/test_data_set_0/input_$k.pb"
+            k=$((k + 1))
+        done
+        # shellcheck disable=SC2086
+        expect_exit 0 "$CORT" run "$NODE/$t/model.onnx" $inputs --outdir "$TMP/$t/test_data_set_0"
+        expect_grep "^output 0 '[a-z_]*': seq(" "$TMP/out"
+        expect_exit 0 "$CORT" check "$TMP/$t"
+        expect_stdout "PASS"
+    done
+    # .npy holds tensors only
+    expect_exit 1 "$CORT" run "$NODE/test_identity_opt/model.onnx" \
+        --input "opt_in=$NODE/test_identity_opt/test_data_set_0/input_0.pb" --outdir "$TMP/npy" --format npy
+    expect_grep "not a tensor" "$TMP/err"
+    ;;
 info)
     need_data test_abs
     expect_exit 0 "$CORT" info "$NODE/test_abs/model.onnx"

@@ -115,6 +115,14 @@ const char *cli_format_io_type(const cort_io_info *info, char *buf, size_t size)
 /* A readable pointer to a value's element buffer. */
 const void *cli_tensor_bytes(const cort_value *tensor);
 
+/* ---- values as protobuf (cli_value_pb.c) */
+
+/* Serializes an output value as the ONNX backend tests store it: a TensorProto, a SequenceProto, or
+ * an OptionalProto when the output is declared optional (`declared_kind` as in cort_io_info).
+ * *out is malloc'ed. */
+cort_status *cli_value_to_pb(const cort_value *value, int declared_kind, const char *name, void **out,
+                             size_t *out_size);
+
 /* ---- output summaries (cli_summary.c) */
 
 /* One line: index, name, type, shape, min/max/mean, first values, argmax for [1,N] outputs. */

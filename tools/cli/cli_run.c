@@ -70,29 +70,32 @@ static cort_status *write_bytes(const char *path, const void *data, size_t size)
     return NULL;
 }
 
-static cort_status *write_output(const cort_value *v, const char *name, const char *dir, size_t k, int npy) {
+static cort_status *write_output(cort_session *session, const cort_value *v, const char *dir, size_t k, int npy) {
     char path[4096];
+    cort_io_info info;
+    CORT_TRY(cort_session_output_info(session, k, &info));
     CORT_TRY(cli_format_path(path, sizeof path, "%s/output_%zu.%s", dir, k, npy ? "npy" : "pb"));
-    if (cort_value_kind(v) != 1)
-        return cort_error(CORT_NOT_IMPLEMENTED, "output %zu '%s' is not a tensor; only tensors can be written", k,
-                          name);
+    if (npy && cort_value_kind(v) != 1)
+        return cort_error(CORT_NOT_IMPLEMENTED, "output %zu '%s' is not a tensor; write it with --format pb", k,
+                          info.name);
     if (npy) return cort_npy_write_file(v, path);
     void *buf = NULL;
     size_t size = 0;
-    CORT_TRY(cort_tensor_to_pb(v, name, &buf, &size));
+    cort_status *encoded = cli_value_to_pb(v, info.kind, info.name, &buf, &size);
+    if (encoded) return cort_error_wrap(encoded, "output %zu '%s': ", k, info.name);
     cort_status *st = write_bytes(path, buf, size);
     free(buf);
     return st;
 }
 
 /* Prints and writes every output; returns the exit code. */
-static int report_outputs(const cli_command *self, const run_args *a, const char *const *names, cort_value **outs,
-                          size_t n) {
+static int report_outputs(const cli_command *self, const run_args *a, cort_session *session,
+                          const char *const *names, cort_value **outs, size_t n) {
     int rc = CLI_EXIT_OK;
     for (size_t k = 0; k < n; k++) {
         cli_print_summary(stdout, k, names[k], outs[k]);
         if (!a->outdir) continue;
-        cort_status *st = write_output(outs[k], names[k], a->outdir, k, a->npy);
+        cort_status *st = write_output(session, outs[k], a->outdir, k, a->npy);
         if (st) rc = cli_fail_status(self, st, NULL);
     }
     return rc;
@@ -123,7 +126,7 @@ static int run_model(const cli_command *self, const run_args *a) {
     if (rc == CLI_EXIT_OK) {
         st = cort_session_run(session, NULL, feed.names, (const cort_value *const *)feed.values, feed.n, names, n,
                               outs);
-        rc = st ? cli_fail_status(self, st, "run") : report_outputs(self, a, names, outs, n);
+        rc = st ? cli_fail_status(self, st, "run") : report_outputs(self, a, session, names, outs, n);
     }
     for (size_t k = 0; outs && k < n; k++) cort_value_free(outs[k]);
     free(outs);
