@@ -192,7 +192,8 @@ static cort_status *parse_loop(cort_parse_ctx *pc) {
     loop_params *p = pc->params;
     const cort_node *node = pc->node;
     CORT_TRY(body_attr(node, "body", &p->body));
-    if (node->n_inputs < 2) return cort_node_error(node, CORT_INVALID_GRAPH, "needs inputs M and cond (possibly empty)");
+    if (node->n_inputs < 2)
+        return cort_node_error(node, CORT_INVALID_GRAPH, "needs inputs M and cond (possibly empty)");
     p->n_carried = node->n_inputs - 2;
     p->n_scan = node->n_outputs - p->n_carried;
     if (p->n_scan < 0)
@@ -407,7 +408,8 @@ static cort_status *scan_iterate(cort_kctx *ctx, const scan_params *p, scan_run 
             memset(&r->outs[i], 0, sizeof r->outs[i]);
         }
         for (int k = 0; k < p->n_out; k++) {
-            if (r->outs[ns + k].kind != CORT_VALUE_TENSOR) return cort_kerr(ctx, "body scan output %d is not a tensor", k);
+            if (r->outs[ns + k].kind != CORT_VALUE_TENSOR)
+                return cort_kerr(ctx, "body scan output %d is not a tensor", k);
             CORT_TRY(list_push(&r->scans[k], &r->outs[ns + k]));
         }
     }
@@ -415,7 +417,8 @@ static cort_status *scan_iterate(cort_kctx *ctx, const scan_params *p, scan_run 
 }
 
 /* Scan inputs of opset 9+, their normalised axes and common length. */
-static cort_status *scan9_inputs(cort_kctx *ctx, const scan_params *p, const cort_tensor **xs, int *axes, int64_t *len) {
+static cort_status *scan9_inputs(cort_kctx *ctx, const scan_params *p, const cort_tensor **xs, int *axes,
+                                 int64_t *len) {
     *len = -1;
     for (int j = 0; j < p->n_in; j++) {
         xs[j] = cort_in(ctx, p->n_state + j);
@@ -477,9 +480,11 @@ static cort_status *scan8_check_inputs(cort_kctx *ctx, const scan_params *p, sca
         const cort_tensor *t = cort_in(ctx, 1 + i);
         bool scan_input = i >= p->n_state;
         if (!t || t->rank < (scan_input ? 2 : 1))
-            return cort_kerr(ctx, "input %d must be a tensor with a batch axis%s", 1 + i, scan_input ? " and a sequence axis" : "");
+            return cort_kerr(ctx, "input %d must be a tensor with a batch axis%s", 1 + i,
+                             scan_input ? " and a sequence axis" : "");
         if (sb->batch >= 0 && t->dims[0] != sb->batch)
-            return cort_kerr(ctx, "input %d has batch %lld, expected %lld", 1 + i, (long long)t->dims[0], (long long)sb->batch);
+            return cort_kerr(ctx, "input %d has batch %lld, expected %lld", 1 + i, (long long)t->dims[0],
+                             (long long)sb->batch);
         sb->batch = t->dims[0];
         if (scan_input) {
             int j = i - p->n_state;
@@ -634,7 +639,8 @@ static cort_status *infer_loop(cort_infer_ctx *ic) {
     for (int i = 0; i < p->n_carried; i++) CORT_TRY(infer_like(ic, i, graph_output_type(p->body, 1 + i)));
     for (int k = 0; k < p->n_scan; k++) {
         const cort_type *t = graph_output_type(p->body, 1 + p->n_carried + k);
-        if (t && t->kind == CORT_TYPE_TENSOR && t->elem) cort_type_set_tensor(&ic->out[p->n_carried + k], t->elem, -1, NULL);
+        if (t && t->kind == CORT_TYPE_TENSOR && t->elem)
+            cort_type_set_tensor(&ic->out[p->n_carried + k], t->elem, -1, NULL);
     }
     return NULL;
 }

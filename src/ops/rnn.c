@@ -291,7 +291,8 @@ static cort_status *check_shape(const cort_kctx *ctx, const cort_tensor *t, cons
     bool ok = t->rank == rank;
     for (int i = 0; ok && i < rank; i++) ok = want[i] < 0 || t->dims[i] == want[i];
     if (!ok)
-        return cort_kerr(ctx, "input %s has shape %s, expected %s", name, cort_shape_str(t->dims, t->rank, got, sizeof got),
+        return cort_kerr(ctx, "input %s has shape %s, expected %s", name,
+                         cort_shape_str(t->dims, t->rank, got, sizeof got),
                          cort_shape_str(want, rank, exp, sizeof exp));
     return NULL;
 }

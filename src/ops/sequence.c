@@ -236,7 +236,8 @@ static cort_status *split_lengths(cort_kctx *ctx, int64_t dim, int64_t **lens, i
         (*lens)[k] = len;
         total += len;
     }
-    if (total != dim) return cort_kerr(ctx, "split lengths add up to %lld, axis length is %lld", (long long)total, (long long)dim);
+    if (total != dim)
+        return cort_kerr(ctx, "split lengths add up to %lld, axis length is %lld", (long long)total, (long long)dim);
     *n = count;
     return NULL;
 }
@@ -280,7 +281,8 @@ typedef struct concat_params {
 
 static cort_status *parse_concat_from_sequence(cort_parse_ctx *pc) {
     concat_params *p = pc->params;
-    if (!cort_node_attr(pc->node, "axis")) return cort_node_error(pc->node, CORT_INVALID_GRAPH, "attribute 'axis' is required");
+    if (!cort_node_attr(pc->node, "axis"))
+        return cort_node_error(pc->node, CORT_INVALID_GRAPH, "attribute 'axis' is required");
     p->axis = cort_attr_int(pc->node, "axis", 0);
     p->new_axis = cort_attr_int(pc->node, "new_axis", 0) != 0;
     return NULL;

@@ -101,7 +101,8 @@ static cort_status *read_int_scalar(cort_kctx *ctx, int i, const char *name, int
 
 static cort_status *read_float_scalar(cort_kctx *ctx, int i, const char *name, double *v) {
     const cort_tensor *t = cort_in(ctx, i);
-    if (!t || cort_tensor_count(t) != 1 || t->type == CORT_STRING) return cort_kerr(ctx, "%s must be a numeric scalar", name);
+    if (!t || cort_tensor_count(t) != 1 || t->type == CORT_STRING)
+        return cort_kerr(ctx, "%s must be a numeric scalar", name);
     *v = cort_get_f64(t, 0);
     return NULL;
 }
@@ -187,7 +188,8 @@ static cort_status *stft_frame_length(cort_kctx *ctx, const cort_tensor *window,
     bool have_length = cort_in(ctx, 3) != NULL;
     if (have_length) CORT_TRY(read_int_scalar(ctx, 3, "frame_length", fl));
     if (window) {
-        if (window->rank != 1 || !is_real_type(window->type)) return cort_kerr(ctx, "window must be a 1-D float tensor");
+        if (window->rank != 1 || !is_real_type(window->type))
+            return cort_kerr(ctx, "window must be a 1-D float tensor");
         if (have_length && *fl != window->dims[0])
             return cort_kerr(ctx, "frame_length %lld differs from the window length %lld", (long long)*fl,
                              (long long)window->dims[0]);
@@ -210,7 +212,8 @@ static cort_status *run_stft(cort_kctx *ctx) {
     if (step <= 0) return cort_kerr(ctx, "frame_step must be positive");
     CORT_TRY(stft_frame_length(ctx, window, &fl));
     int64_t batch = x->dims[0], len = x->dims[1], comps = x->dims[2];
-    if (fl > len) return cort_kerr(ctx, "frame_length %lld exceeds the signal length %lld", (long long)fl, (long long)len);
+    if (fl > len)
+        return cort_kerr(ctx, "frame_length %lld exceeds the signal length %lld", (long long)fl, (long long)len);
     if (p->onesided && comps == 2) return cort_kerr(ctx, "onesided needs a real signal");
     int64_t frames = (len - fl) / step + 1, bins = p->onesided ? fl / 2 + 1 : fl;
     dft_plan plan;

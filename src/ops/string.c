@@ -114,7 +114,9 @@ static cort_status *parse_string_normalizer(cort_parse_ctx *pc) {
     if (!strcmp(action, "NONE")) p->action = CASE_NONE;
     else if (!strcmp(action, "LOWER")) p->action = CASE_LOWER;
     else if (!strcmp(action, "UPPER")) p->action = CASE_UPPER;
-    else return cort_node_error(node, CORT_INVALID_GRAPH, "case_change_action must be NONE, LOWER or UPPER, got '%s'", action);
+    else
+        return cort_node_error(node, CORT_INVALID_GRAPH, "case_change_action must be NONE, LOWER or UPPER, got '%s'",
+                               action);
     p->case_sensitive = cort_attr_int(node, "is_case_sensitive", 0) != 0;
     const cort_attr *sw = cort_node_attr(node, "stopwords");
     if (!sw) return NULL;
@@ -296,7 +298,8 @@ static cort_status *tfidf_parse_pool(cort_parse_ctx *pc, tfidf_params *p) {
     for (int64_t lv = 0; lv < levels; lv++) {
         int64_t begin = starts[lv], end = lv + 1 < levels ? starts[lv + 1] : n_items, n = lv + 1;
         if (begin < 0 || end < begin || end > n_items || (end - begin) % n)
-            return cort_node_error(node, CORT_INVALID_GRAPH, "ngram_counts[%lld] = %lld does not split the pool into %lld-grams",
+            return cort_node_error(node, CORT_INVALID_GRAPH,
+                                   "ngram_counts[%lld] = %lld does not split the pool into %lld-grams",
                                    (long long)lv, (long long)begin, (long long)n);
         for (int64_t at = begin; at < end; at += n) {
             p->gram_start[p->n_ngrams] = at;

@@ -250,7 +250,8 @@ static void test_lstm_bidirectional_against_reference(int layout) {
                            p + d * 3 * HID, d == 1, ys, h, cs);
             for (int64_t t = 0; t < SEQ; t++)
                 for (int64_t k = 0; k < HID; k++) {
-                    int64_t off = layout ? ((bi * SEQ + t) * DIRS + d) * HID + k : ((t * DIRS + d) * BATCH + bi) * HID + k;
+                    int64_t off = layout ? ((bi * SEQ + t) * DIRS + d) * HID + k
+                                         : ((t * DIRS + d) * BATCH + bi) * HID + k;
                     CHECK(near(out_at(&c, 0, off), t < lens[bi] ? ys[t * HID + k] : 0.0));
                 }
             for (int64_t k = 0; k < HID; k++) {
@@ -301,7 +302,8 @@ static void test_large_batch_matches_single_rows(const char *op, int gates, int 
                 for (int64_t k = 0; k < H; k++)
                     CHECK(near(out_at(&one, 0, (t * 2 + d) * H + k), out_at(&all, 0, ((t * 2 + d) * B + bi) * H + k)));
         for (int d = 0; d < 2; d++)
-            for (int64_t k = 0; k < H; k++) CHECK(near(out_at(&one, 1, d * H + k), out_at(&all, 1, (d * B + bi) * H + k)));
+            for (int64_t k = 0; k < H; k++)
+                CHECK(near(out_at(&one, 1, d * H + k), out_at(&all, 1, (d * B + bi) * H + k)));
         free_case(&one);
     }
     free_case(&all);

@@ -10,7 +10,9 @@ static cort_attr string_attr(const char *name, const char *v) {
     return (cort_attr){.name = name, .type = CORT_ATTR_STRING, .s = v, .s_len = strlen(v)};
 }
 
-static cort_attr int_attr(const char *name, int64_t v) { return (cort_attr){.name = name, .type = CORT_ATTR_INT, .i = v}; }
+static cort_attr int_attr(const char *name, int64_t v) {
+    return (cort_attr){.name = name, .type = CORT_ATTR_INT, .i = v};
+}
 
 static cort_attr ints_attr(const char *name, int64_t *v, int64_t n) {
     return (cort_attr){.name = name, .type = CORT_ATTR_INTS, .n = n, .ints = v};
