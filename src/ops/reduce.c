@@ -390,6 +390,23 @@ static double finish_f64(reduce_kind k, double acc, int64_t group, double shift)
     }
 }
 
+/* Float rows reduced independently ([K, R] after merging: every row owns one output), split over
+ * the session's threads. */
+typedef struct row_job {
+    const float *x;
+    double *acc;
+    int64_t row_len;
+    accum_op op;
+} row_job;
+
+static void reduce_rows_f32(void *arg, int64_t begin, int64_t end) {
+    const row_job *j = arg;
+    for (int64_t r = begin; r < end; r++) combine_row_f32(j->op, j->x + r * j->row_len, j->row_len, j->acc + r, 0);
+}
+
+/* Below this many elements a reduction is not worth handing to other threads. */
+#define PARALLEL_MIN_ELEMENTS (1 << 16)
+
 static cort_status *reduce_float(cort_kctx *ctx, const reduce_shape *s, const cort_tensor *x, cort_tensor *y,
                                  reduce_kind k) {
     double *acc = ctx->svc->scratch(ctx, (size_t)(s->out_count + 1) * sizeof(double));
@@ -407,7 +424,14 @@ static cort_status *reduce_float(cort_kctx *ctx, const reduce_shape *s, const co
     }
     accum_op op = kind_accum(k);
     for (int64_t i = 0; i < s->out_count; i++) acc[i] = identity_f64(op);
-    walk_f64(s, x, op, kind_map(k), acc, shift, row);
+    bool rows_own_outputs = s->rank == 2 && s->out_stride[0] == 1 && s->out_stride[1] == 0;
+    if (x->type == CORT_FLOAT && kind_map(k) == MAP_NONE && rows_own_outputs && s->in_count >= PARALLEL_MIN_ELEMENTS) {
+        row_job job = {x->data, acc, s->dims[1], op};
+        int64_t min_rows = PARALLEL_MIN_ELEMENTS / 4 / s->dims[1] + 1;
+        ctx->svc->parallel_for(ctx, s->dims[0], min_rows, reduce_rows_f32, &job);
+    } else {
+        walk_f64(s, x, op, kind_map(k), acc, shift, row);
+    }
     if (y->type == CORT_FLOAT) {
         float *out = y->data;
         for (int64_t i = 0; i < s->out_count; i++) out[i] = (float)finish_f64(k, acc[i], s->group, shift ? shift[i] : 0);

@@ -192,6 +192,38 @@ static void test_reduce_integers(void) {
     cort_value_clear(&x);
 }
 
+/* Enough rows to take the threaded row path; every row's sum is known in closed form. */
+static void test_reduce_many_rows(void) {
+    enum { ROWS = 300, COLS = 256 };
+    float *v = malloc(sizeof(float) * ROWS * COLS);
+    if (!v) return;
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < COLS; c++) v[r * COLS + c] = (float)(r + c);
+    int64_t xd[2] = {ROWS, COLS}, axis = 1;
+    cort_value x = h_f32(2, xd, v), out[1];
+    cort_value *in[1] = {&x};
+    h_node h;
+    h_init(&h, "ReduceMax", 13, 1, 1);
+    h_attr_ints(&h, "axes", &axis, 1);
+    h_attr_int(&h, "keepdims", 0);
+    if (h_ok(&h, in, out)) {
+        bool ok = h_shape_is(&out[0], 1, (int64_t[]){ROWS});
+        for (int r = 0; r < ROWS && ok; r++) ok = ((float *)out[0].t.data)[r] == (float)(r + COLS - 1);
+        CHECK(ok);
+    }
+    h_clear(out, 1);
+    h_init(&h, "ReduceMean", 13, 1, 1);
+    h_attr_ints(&h, "axes", &axis, 1);
+    if (h_ok(&h, in, out)) {
+        bool ok = h_shape_is(&out[0], 2, (int64_t[]){ROWS, 1});
+        for (int r = 0; r < ROWS && ok; r++) ok = ((float *)out[0].t.data)[r] == (float)r + (COLS - 1) / 2.0f;
+        CHECK(ok);
+    }
+    h_clear(out, 1);
+    cort_value_clear(&x);
+    free(v);
+}
+
 /* Large inputs must not overflow exp(). */
 static void test_log_sum_exp_is_stable(void) {
     float v[2] = {1000, 1000};
@@ -437,6 +469,7 @@ int main(void) {
     test_reduce_zero_sized();
     test_reduce_integers();
     test_log_sum_exp_is_stable();
+    test_reduce_many_rows();
     test_argmax_ties();
     test_reduce_infer();
     test_constant();
