@@ -19,8 +19,17 @@ ACT_FLOATS(leaky_relu, v * (v < 0 ? (float)p.alpha : 1)) /* selects the factor: 
 ACT_FLOATS(elu, v < 0 ? (float)p.alpha * (exp(v) - 1) : v)
 ACT_FLOATS(selu, v <= 0 ? (float)p.gamma * ((float)p.alpha * exp(v) - (float)p.alpha) : (float)p.gamma * v)
 ACT_FLOATS(celu, v < 0 ? (float)p.alpha * (exp(v / (float)p.alpha) - 1) : v)
-/* Both branches avoid exp overflow for large |v|. */
-ACT_FLOATS(sigmoid, v >= 0 ? 1 / (1 + exp(-v)) : exp(v) / (1 + exp(v)))
+/* One exp of -|v| serves both signs and never overflows. */
+static inline float logistic_f32(float v) {
+    float e = expf(-fabsf(v)), r = 1 / (1 + e);
+    return v >= 0 ? r : e * r;
+}
+static inline double logistic_f64(double v) {
+    double e = exp(-fabs(v)), r = 1 / (1 + e);
+    return v >= 0 ? r : e * r;
+}
+#define SIGMOID(v) _Generic((v), float: logistic_f32, double: logistic_f64)(v)
+ACT_FLOATS(sigmoid, SIGMOID(v))
 #define CLAMP01(t) ((t) < 0 ? 0 : (t) > 1 ? 1 : (t))
 ACT_FLOATS(hard_sigmoid, CLAMP01((float)p.alpha * v + (float)p.beta))
 ACT_FLOATS(hard_swish, v * CLAMP01(v * (1.0f / 6) + 0.5f))

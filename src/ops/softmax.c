@@ -35,14 +35,20 @@ typedef struct softmax_job {
             return;                                                                    \
         }                                                                              \
         T sum = 0;                                                                     \
-        for (int64_t k = 0; k < n; k++) sum += exp(x[k * s] - max);                    \
         if (kind == LOG_SOFTMAX) {                                                     \
+            for (int64_t k = 0; k < n; k++) sum += exp(x[k * s] - max);                \
             T shift = max + log(sum);                                                  \
             for (int64_t k = 0; k < n; k++) y[k * s] = x[k * s] - shift;               \
-        } else {                                                                       \
-            T inv = 1 / sum;                                                           \
-            for (int64_t k = 0; k < n; k++) y[k * s] = exp(x[k * s] - max) * inv;      \
+            return;                                                                    \
         }                                                                              \
+        /* one exp per element: keep exp(x - max) in y, then scale (fine in place) */  \
+        for (int64_t k = 0; k < n; k++) {                                              \
+            T e = exp(x[k * s] - max);                                                 \
+            y[k * s] = e;                                                              \
+            sum += e;                                                                  \
+        }                                                                              \
+        T inv = 1 / sum;                                                               \
+        for (int64_t k = 0; k < n; k++) y[k * s] *= inv;                               \
     }
 SOFTMAX_LINE(softmax_line_f32, float)
 SOFTMAX_LINE(softmax_line_f64, double)

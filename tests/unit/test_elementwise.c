@@ -234,6 +234,60 @@ static void test_float16_rounding(void) {
     CHECK(cort_f32_to_f16(1.0f + 3.0f / 2048.0f) == 0x3c02);
 }
 
+/* The vectorised chunk conversions agree with the reference helpers of base/tensor.h. */
+static bool f16_is_nan(uint16_t h) { return (h & 0x7c00) == 0x7c00 && (h & 0x3ff); }
+
+static void test_half_conversions_match_reference(void) {
+    enum { N = 1 << 16 };
+    uint16_t *h = malloc(sizeof *h * N), *back = malloc(sizeof *back * N);
+    float *f = malloc(sizeof *f * N);
+    for (int i = 0; i < N; i++) h[i] = (uint16_t)i;
+    cort_ew_half_to_f32(CORT_FLOAT16, h, f, N);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        float want = cort_f16_to_f32(h[i]);
+        if (!(memcmp(&want, &f[i], sizeof want) == 0 || (isnan(want) && isnan(f[i])))) bad++;
+    }
+    CHECK(bad == 0);
+    /* random bit patterns, and values just around every half and half-way point */
+    uint32_t seed = 12345;
+    bad = 0;
+    for (int round = 0; round < 40; round++) {
+        for (int i = 0; i < N; i++) {
+            uint32_t u;
+            if (round < 20) {
+                seed = seed * 1664525u + 1013904223u;
+                u = seed;
+            } else {
+                float base = cort_f16_to_f32((uint16_t)i);
+                memcpy(&u, &base, sizeof u);
+                u += (uint32_t)(round - 30) * 0x400u; /* steps of 1/8 half-ulp around the value */
+            }
+            memcpy(&f[i], &u, sizeof u);
+        }
+        cort_ew_f32_to_half(CORT_FLOAT16, f, back, N);
+        for (int i = 0; i < N; i++) {
+            uint16_t want = cort_f32_to_f16(f[i]);
+            if (back[i] != want && !(f16_is_nan(want) && f16_is_nan(back[i]))) {
+                if (bad++ < 3) fprintf(stderr, "f32 %a -> f16 %04x, want %04x\n", (double)f[i], back[i], want);
+            }
+        }
+    }
+    CHECK(bad == 0);
+    /* bfloat16 both ways */
+    for (int i = 0; i < N; i++) h[i] = (uint16_t)i;
+    cort_ew_half_to_f32(CORT_BFLOAT16, h, f, N);
+    cort_ew_f32_to_half(CORT_BFLOAT16, f, back, N);
+    bad = 0;
+    for (int i = 0; i < N; i++) {
+        if (back[i] != cort_f32_to_bf16(cort_bf16_to_f32(h[i]))) bad++;
+    }
+    CHECK(bad == 0);
+    free(h);
+    free(back);
+    free(f);
+}
+
 static void test_cast_strings(void) {
     int64_t d = 5;
     float x[5] = {0.1f, 1.0f, -2.5f, NAN, -INFINITY};
@@ -398,6 +452,7 @@ int main(void) {
     test_round_half_even();
     test_integer_mod_and_div();
     test_float16_rounding();
+    test_half_conversions_match_reference();
     test_cast_strings();
     test_softmax_axes();
     test_where_and_strings();
