@@ -5,7 +5,7 @@ OUTDIR/model.onnx, OUTDIR/test_data_set_0/input_K.pb and output_K.pb.
 make_tests.sh uses this when the Node.js tools (../shared/tools/ort/maketest.js) are not around, e.g.
 in CI; it runs in a virtual environment with `pip install onnxruntime==1.30.0` over Debian's numpy and onnx.
 
-    ort_reference.py MODEL.onnx OUTDIR [--int-range NAME=LO:HI]... [--seed S]
+    ort_reference.py MODEL.onnx OUTDIR [--int-range NAME=LO:HI]... [--seed S] [--opt disabled|basic|extended|all]
 
 Inputs are seeded random data: floats uniform in [-1, 1), integers in [0, 2) unless --int-range says
 otherwise (as maketest.js does, though not the same numbers), dynamic dimensions 1.
@@ -25,6 +25,11 @@ ORT_TYPES = {
     "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(int16)": np.int16, "tensor(int8)": np.int8,
     "tensor(uint64)": np.uint64, "tensor(uint32)": np.uint32, "tensor(uint16)": np.uint16,
     "tensor(uint8)": np.uint8, "tensor(bool)": np.bool_,
+}
+
+OPT_LEVELS = {
+    "disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL, "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
 }
 
 
@@ -52,6 +57,7 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--int-range", action="append", default=[], metavar="NAME=LO:HI")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--opt", choices=sorted(OPT_LEVELS), default="all", help="ONNX Runtime's graph optimisations")
     a = ap.parse_args()
     ranges = {}
     for spec in a.int_range:
@@ -61,6 +67,7 @@ def main():
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    opts.graph_optimization_level = OPT_LEVELS[a.opt]
     sess = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])
     ds = os.path.join(a.outdir, "test_data_set_0")
     os.makedirs(ds, exist_ok=True)
