@@ -139,6 +139,12 @@ CORT_API cort_status *cort_session_options_set_log_level(cort_session_options *o
  */
 CORT_API cort_status *cort_session_options_enable_profiling(cort_session_options *opts, const char *file_prefix);
 
+/**
+ * After graph optimization, saves the optimized model as ONNX at `path` (like ONNX Runtime's
+ * optimized_model_filepath). NULL or "" turns saving off.
+ */
+CORT_API cort_status *cort_session_options_set_optimized_model_path(cort_session_options *opts, const char *path);
+
 /* ------------------------------------------------------------------ session */
 
 typedef struct cort_session cort_session;

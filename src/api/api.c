@@ -43,8 +43,20 @@ CORT_API cort_status *cort_session_options_create(cort_session_options **out) {
 }
 
 CORT_API void cort_session_options_free(cort_session_options *opts) {
-    if (opts) free(opts->profile_prefix);
+    if (opts) {
+        free(opts->profile_prefix);
+        free(opts->optimized_path);
+    }
     free(opts);
+}
+
+CORT_API cort_status *cort_session_options_set_optimized_model_path(cort_session_options *opts, const char *path) {
+    REQUIRE(opts, "options are NULL");
+    free(opts->optimized_path);
+    opts->optimized_path = NULL;
+    if (!path || !*path) return NULL;
+    opts->optimized_path = strdup(path);
+    return opts->optimized_path ? NULL : cort_oom();
 }
 
 CORT_API cort_status *cort_session_options_enable_profiling(cort_session_options *opts, const char *file_prefix) {

@@ -10,6 +10,7 @@
 #include "base/threadpool.h"
 #include "ir/ir.h"
 #include "ops/op.h"
+#include "opt/opt.h"
 
 typedef struct cort_step {
     const cort_node *node;
@@ -94,12 +95,14 @@ struct cort_session {
     unsigned long plan_clock;
     size_t max_arena;
     cort_run_ctx *idle; /* run contexts kept for reuse (a stack) */
+    cort_opt_stats opt_stats;
     cort_profiler prof; /* under `lock` */
     int n_run_ctx;
 };
 
 struct cort_session_options {
     char *profile_prefix;
+    char *optimized_path;
     int threads;
     int opt_level;
     int log_level;
@@ -113,6 +116,11 @@ struct cort_run_options {
 /* Takes ownership of `model` (freed on failure too). */
 cort_status *cort_session_prepare(cort_model *model, const cort_session_options *opts, cort_session **out);
 void cort_session_release(cort_session *s);
+/* Chooses the kernel of st->node, parses its attributes, infers its output types and (with `prepare`)
+ * prepares its state. */
+cort_status *cort_step_bind(cort_session *s, cort_graph *g, cort_step *st, bool prepare);
+/* Runs one bound step outside any graph run (constant folding): `outputs` are n_outputs zeroed values. */
+cort_status *cort_eval_step(cort_session *s, const cort_step *st, const cort_value *const *inputs, cort_value *outputs);
 /* Microseconds from a monotonic clock. */
 double cort_now_us(void);
 

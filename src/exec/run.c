@@ -46,6 +46,7 @@ typedef struct step_exec {
     frame *f;
     const cort_step *step;
     cort_value discard[8]; /* outputs the graph omits */
+    cort_value *direct;    /* when set (constant folding), the node's outputs go here */
     scratch_block *scratch;
 } step_exec;
 
@@ -114,7 +115,7 @@ static step_exec *exec_of(cort_kctx *k) { return (step_exec *)k; }
 
 static cort_value *output_slot(step_exec *x, int index) {
     int v = index < x->step->node->n_outputs ? x->step->node->outputs[index] : -1;
-    if (v >= 0) return &x->f->own[v];
+    if (v >= 0) return x->direct ? &x->direct[index] : &x->f->own[v];
     return index < 8 ? &x->discard[index] : NULL;
 }
 
@@ -298,9 +299,9 @@ static cort_status *check_outputs_written(const step_exec *x) {
     const cort_node *n = x->step->node;
     for (int i = 0; i < n->n_outputs; i++) {
         int v = n->outputs[i];
-        if (v >= 0 && x->f->own[v].kind == CORT_VALUE_EMPTY)
+        if (v >= 0 && (x->direct ? x->direct[i].kind : x->f->own[v].kind) == CORT_VALUE_EMPTY)
             return cort_node_error(n, CORT_RUNTIME_EXCEPTION, "kernel did not produce output %d ('%s')", i,
-                                   x->f->eg->graph->values[v].name);
+                                   x->direct ? "" : x->f->eg->graph->values[v].name);
     }
     return NULL;
 }
@@ -345,6 +346,27 @@ static cort_status *run_frame(frame *f) {
         if (status) return status;
     }
     return NULL;
+}
+
+cort_status *cort_eval_step(cort_session *s, const cort_step *st, const cort_value *const *inputs,
+                            cort_value *outputs) {
+    const cort_node *n = st->node;
+    cort_run_ctx rc = {.s = s};
+    frame f = {.rc = &rc};
+    step_exec x = {
+        .k = {n, st->params, st->state, n->n_inputs, n->n_outputs, inputs, &services, NULL,
+              cort_threadpool_threads(s->threadpool)},
+        .f = &f,
+        .step = st,
+        .direct = outputs,
+    };
+    x.k.exec = &x;
+    cort_status *status = st->def->run(&x.k);
+    if (!status) status = check_outputs_written(&x);
+    finish_step(&x);
+    if (status)
+        for (int i = 0; i < n->n_outputs; i++) cort_value_clear(&outputs[i]);
+    return status;
 }
 
 /* ------------------------------------------------------------ run contexts */

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "exec/exec.h"
+#include "onnx/onnx.h"
+#include "opt/opt.h"
 
 typedef struct ext_ref {
     int depth; /* graphs up from the graph holding the reference */
@@ -100,7 +102,8 @@ static cort_status *infer_node(cort_session *s, cort_graph *g, cort_step *st) {
     return NULL;
 }
 
-static cort_status *prepare_step(cort_session *s, cort_graph *g, cort_step *st) {
+/* Kernel, parsed attributes and inferred output types of a node; with `prepare`, also its packed state. */
+cort_status *cort_step_bind(cort_session *s, cort_graph *g, cort_step *st, bool prepare) {
     const cort_node *n = st->node;
     CORT_TRY(find_kernel(g, n, &st->def));
     if (st->def->params_size) {
@@ -112,7 +115,7 @@ static cort_status *prepare_step(cort_session *s, cort_graph *g, cort_step *st) 
         CORT_TRY(st->def->parse(&pc));
     }
     CORT_TRY(infer_node(s, g, st));
-    if (st->def->prepare && n->n_inputs <= 64) {
+    if (prepare && st->def->prepare && n->n_inputs <= 64) {
         const cort_type *in[64];
         const cort_tensor *in_const[64];
         for (int i = 0; i < n->n_inputs; i++) {
@@ -122,6 +125,33 @@ static cort_status *prepare_step(cort_session *s, cort_graph *g, cort_step *st) 
         cort_prepare_ctx pc = {n, st->params, n->n_inputs, in, in_const, &s->pool, &st->state};
         CORT_TRY(st->def->prepare(&pc));
     }
+    return NULL;
+}
+
+/* Types of every value of the top graph, before the optimizer looks at them. The parsed attributes are
+ * dropped with the pool's other leftovers when the session ends. */
+static cort_status *infer_types(cort_session *s, cort_graph *g) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        cort_step st = {.node = g->nodes[i]};
+        CORT_TRY(cort_step_bind(s, g, &st, false));
+    }
+    return NULL;
+}
+
+static cort_status *eval_for_folding(void *ctx, const cort_graph *g, const cort_node *n, const cort_value *const *in,
+                                     cort_value *out) {
+    cort_session *s = ctx;
+    cort_step st = {.node = n};
+    CORT_TRY(cort_step_bind(s, (cort_graph *)g, &st, true));
+    return cort_eval_step(s, &st, in, out);
+}
+
+static cort_status *optimize(cort_session *s, const cort_session_options *opts) {
+    if (s->opt_level < CORT_OPT_BASIC) return NULL;
+    CORT_TRY(infer_types(s, s->model->graph));
+    cort_fold_env env = {s, eval_for_folding};
+    CORT_TRY(cort_optimize(s->model, s->opt_level, &env, &s->opt_stats));
+    if (opts && opts->optimized_path) CORT_TRY(cort_onnx_save_model(s->model, opts->optimized_path));
     return NULL;
 }
 
@@ -232,7 +262,7 @@ static cort_status *build_exec_graph(cort_session *s, cort_graph *g, const cort_
     for (int i = 0; i < g->n_nodes; i++) {
         cort_step *st = &eg->steps[i];
         st->node = g->nodes[i];
-        CORT_TRY(prepare_step(s, g, st));
+        CORT_TRY(cort_step_bind(s, g, st, true));
         for (int k = 0; k < st->node->n_outputs; k++)
             if (st->node->outputs[k] >= 0) eg->def_step[st->node->outputs[k]] = i;
         for (int k = 0; k < st->node->n_inputs; k++)
@@ -300,11 +330,12 @@ cort_status *cort_session_prepare(cort_model *model, const cort_session_options 
     s->opt_level = opts ? opts->opt_level : CORT_OPT_ALL;
     s->log_level = opts ? opts->log_level : CORT_LOG_WARNING;
     ext_refs escaping = {0};
-    cort_status *st = build_exec_graph(s, model->graph, NULL, &s->main, &escaping);
+    cort_status *st = cort_threadpool_create(s->threads, &s->threadpool);
+    if (!st) st = optimize(s, opts);
+    if (!st) st = build_exec_graph(s, model->graph, NULL, &s->main, &escaping);
     free(escaping.items);
     if (!st) st = describe_io(s);
     if (!st) st = cort_profiler_init(&s->prof, opts ? opts->profile_prefix : NULL, s->main->n_steps);
-    if (!st) st = cort_threadpool_create(s->threads, &s->threadpool);
     if (st) {
         cort_session_release(s);
         return st;

@@ -1,0 +1,24 @@
+/* Graph optimizations over the IR, by level as in ONNX Runtime: 0 none, 1 basic (constant folding,
+ * identity and dead-node elimination), 2 extended and 99 all (fusions, added pass by pass). Passes
+ * rewrite the graph in place and keep it topologically sorted. */
+#ifndef CORT_OPT_OPT_H
+#define CORT_OPT_OPT_H
+#include "ir/ir.h"
+
+/* Evaluates one node on constant inputs (the session's ordinary kernel path). `outputs` are n_outputs
+ * zeroed values the callee fills and the caller then owns. */
+typedef struct cort_fold_env {
+    void *ctx;
+    cort_status *(*eval)(void *ctx, const cort_graph *g, const cort_node *n, const cort_value *const *inputs,
+                         cort_value *outputs);
+} cort_fold_env;
+
+/* Folded tensors larger than this stay computed at run time (constant folding must not bloat memory). */
+#define CORT_FOLD_MAX_BYTES ((size_t)64 << 20)
+
+typedef struct cort_opt_stats {
+    int folded, identities, dead, fused;
+} cort_opt_stats;
+
+cort_status *cort_optimize(cort_model *m, int level, const cort_fold_env *env, cort_opt_stats *stats);
+#endif

@@ -1,0 +1,107 @@
+/* Level-1 graph optimizations: constants fold (Shape of a static shape included), identities and dead
+ * nodes go, and the optimized session computes what the unoptimized one does. */
+#include <string.h>
+
+#include "check.h"
+#include "exec/exec.h"
+#include "onnx/onnx.h"
+
+static int add_node(cort_graph *g, const char *op, const char *name, int a, int b, int out) {
+    cort_node *n = cort_graph_add_node(g, op, "", name, b >= 0 ? 2 : a >= 0 ? 1 : 0, 1, 0);
+    if (!n) return -1;
+    if (a >= 0) n->inputs[0] = a;
+    if (b >= 0) n->inputs[1] = b;
+    n->outputs[0] = out;
+    n->opset = 13;
+    return 0;
+}
+
+/* Z = Relu(Identity(X + C*C)), S = Shape(X), plus an unused Neg(X); C is a Constant node. */
+static cort_model *make_model(void) {
+    cort_model *m = NULL;
+    if (cort_model_new(&m)) return NULL;
+    m->ir_version = 8;
+    m->n_opsets = 1;
+    m->opsets = cort_pool_calloc(&m->pool, 1, sizeof *m->opsets);
+    m->opsets[0] = (cort_opset){"", 13};
+    cort_graph *g = m->graph = cort_graph_new(&m->pool, NULL, "opt");
+    int x = cort_graph_value(g, "X"), c = cort_graph_value(g, "C"), d = cort_graph_value(g, "D");
+    int y = cort_graph_value(g, "Y"), i = cort_graph_value(g, "I"), z = cort_graph_value(g, "Z");
+    int sh = cort_graph_value(g, "S"), unused = cort_graph_value(g, "unused");
+    cort_dim *xd = cort_pool_calloc(&m->pool, 2, sizeof *xd);
+    xd[0] = (cort_dim){2, NULL};
+    xd[1] = (cort_dim){3, NULL};
+    cort_type_set_tensor(&g->values[x].type, CORT_FLOAT, 2, xd);
+    cort_graph_add_input(g, x);
+    cort_node *cn = cort_graph_add_node(g, "Constant", "", "const", 0, 1, 1);
+    cn->outputs[0] = c;
+    cn->opset = 13;
+    cort_tensor *t = cort_pool_alloc(&m->pool, sizeof *t);
+    float *data = cort_pool_calloc(&m->pool, 3, sizeof(float));
+    data[0] = -1, data[1] = 2, data[2] = 3;
+    *t = (cort_tensor){.type = CORT_FLOAT, .rank = 1, .dims = {3}, .data = data};
+    cn->attrs[0] = (cort_attr){.name = "value", .type = CORT_ATTR_TENSOR, .t = t};
+    add_node(g, "Mul", "square", c, c, d);
+    add_node(g, "Add", "add", x, d, y);
+    add_node(g, "Identity", "identity", y, -1, i);
+    add_node(g, "Relu", "relu", i, -1, z);
+    add_node(g, "Shape", "shape", x, -1, sh);
+    add_node(g, "Neg", "neg", x, -1, unused);
+    cort_graph_add_output(g, z);
+    cort_graph_add_output(g, sh);
+    return cort_graph_check_and_sort(g) ? NULL : m;
+}
+
+static cort_session *open_session(int level, const char *save_path) {
+    cort_session_options *opts = NULL;
+    cort_session *s = NULL;
+    CHECK_OK(cort_session_options_create(&opts));
+    CHECK_OK(cort_session_options_set_opt_level(opts, (cort_opt_level)level));
+    if (save_path) CHECK_OK(cort_session_options_set_optimized_model_path(opts, save_path));
+    CHECK_OK(cort_session_prepare(make_model(), opts, &s));
+    cort_session_options_free(opts);
+    return s;
+}
+
+static void run(cort_session *s, float *z, int64_t *shape) {
+    float x[6] = {1, -2, 3, -4, 5, -60};
+    int64_t dims[2] = {2, 3};
+    cort_value *in = NULL, *out[2] = {NULL, NULL};
+    const char *in_name = "X", *out_names[2] = {"Z", "S"};
+    CHECK_OK(cort_tensor_create_view(CORT_FLOAT, dims, 2, x, sizeof x, &in));
+    CHECK_OK(cort_session_run(s, NULL, &in_name, (const cort_value *const *)&in, 1, out_names, 2, out));
+    if (out[0] && out[1]) {
+        memcpy(z, cort_tensor_data(out[0]), 6 * sizeof *z);
+        memcpy(shape, cort_tensor_data(out[1]), 2 * sizeof *shape);
+    }
+    cort_value_free(in);
+    cort_value_free(out[0]);
+    cort_value_free(out[1]);
+}
+
+int main(void) {
+    const char *saved = "/tmp/cort_test_opt_saved.onnx";
+    cort_session *plain = open_session(CORT_OPT_DISABLE_ALL, NULL), *opt = open_session(CORT_OPT_BASIC, saved);
+    CHECK(plain && opt);
+    if (!plain || !opt) return check_report("test_opt");
+    CHECK(plain->main->n_steps == 7);
+    CHECK(opt->opt_stats.folded == 3);     /* Constant, Mul, Shape */
+    CHECK(opt->opt_stats.identities == 1);
+    CHECK(opt->opt_stats.dead == 1);       /* Neg */
+    CHECK(opt->main->n_steps == 2);        /* Add, Relu */
+    float z0[6], z1[6];
+    int64_t s0[2], s1[2];
+    run(plain, z0, s0);
+    run(opt, z1, s1);
+    CHECK(!memcmp(z0, z1, sizeof z0) && s1[0] == 2 && s1[1] == 3 && !memcmp(s0, s1, sizeof s0));
+    CHECK(z1[0] == 2 && z1[1] == 2 && z1[5] == 0);
+    /* the saved optimized model loads and has the two remaining nodes */
+    cort_model *m = NULL;
+    CHECK_OK(cort_onnx_load_file(saved, &m));
+    CHECK(m && m->graph->n_nodes == 2);
+    cort_model_free(m);
+    remove(saved);
+    cort_session_free(plain);
+    cort_session_free(opt);
+    return check_report("test_opt");
+}
