@@ -225,7 +225,48 @@ static void test_roi_align(void) {
     cort_value_clear(&bi);
 }
 
+/* Malformed inputs give errors naming the problem, never a crash. */
+static void test_index_errors(void) {
+    h_node h;
+    int64_t xd[3] = {1, 2, 4}, sd[3] = {1, 1, 3};
+    cort_value boxes = h_f32(3, xd, (float[]){0, 0, 1, 1, 0, 0, 1, 1});
+    cort_value scores = h_f32(3, sd, (float[]){1, 1, 1});
+    cort_value *nin[2] = {&boxes, &scores};
+    h_init(&h, "NonMaxSuppression", 11, 2, 1);
+    h_fails(&h, nin, "scores must be [batch, classes, spatial]");
+    h_init(&h, "NonMaxSuppression", 11, 2, 1);
+    h_attr_int(&h, "center_point_box", 2);
+    h_fails(&h, nin, "center_point_box must be 0 or 1");
+    cort_value_clear(&boxes);
+    cort_value_clear(&scores);
+
+    int64_t four = 4;
+    cort_value x = h_f32(1, &four, (float[]){1, 2, 3, 4});
+    cort_value *uin[1] = {&x};
+    h_init(&h, "Unique", 11, 1, 4);
+    h_attr_int(&h, "axis", 1);
+    h_fails(&h, uin, "axis 1 is out of range");
+
+    cort_value axis64 = h_f32(0, NULL, (float[]){0});
+    cort_value *cin[2] = {&x, &axis64};
+    h_init(&h, "CumSum", 14, 2, 1);
+    h_fails(&h, cin, "axis must be an int32 or int64 scalar");
+    cort_value_clear(&axis64);
+
+    cort_value *kin[2] = {&x, NULL};
+    h_init(&h, "TopK", 11, 2, 2);
+    h_fails(&h, kin, "K must be a one-element int64 tensor");
+    h_init(&h, "TopK", 1, 1, 2);
+    h_fails(&h, kin, "attribute 'k' is required");
+
+    h_init(&h, "RoiAlign", 16, 3, 1);
+    h_attr_str(&h, "mode", "median");
+    h_fails(&h, kin, "mode 'median' is not avg or max");
+    cort_value_clear(&x);
+}
+
 int main(void) {
+    test_index_errors();
     test_topk_ties();
     test_topk_large_k();
     test_nonzero();

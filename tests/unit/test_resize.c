@@ -310,7 +310,31 @@ static void test_integer_saturation(void) {
     cort_value_clear(&sizes);
 }
 
+static void test_resize_errors(void) {
+    int64_t xd[2] = {2, 2}, one = 1;
+    cort_value x = h_f32(2, xd, (float[]){1, 2, 3, 4});
+    cort_value scales = h_f32(1, &one, (float[]){2});
+    cort_value *in[4] = {&x, NULL, &scales, NULL};
+    h_node h;
+    h_init(&h, "Resize", 13, 4, 1);
+    h_fails(&h, in, "scales must be float with one value per axis (2)");
+    h_init(&h, "Resize", 13, 4, 1);
+    h_attr_str(&h, "coordinate_transformation_mode", "sideways");
+    h_fails(&h, in, "coordinate_transformation_mode 'sideways' is not supported");
+    h_init(&h, "Resize", 10, 2, 1);
+    h_attr_str(&h, "mode", "cubic"); /* cubic arrived in opset 11 */
+    h_fails(&h, in, "mode 'cubic' is not supported");
+    cort_value grid = h_f32(2, xd, (float[]){0, 0, 0, 0});
+    cort_value *gin[2] = {&x, &grid};
+    h_init(&h, "GridSample", 16, 2, 1);
+    h_fails(&h, gin, "X must be 4-D");
+    cort_value_clear(&grid);
+    cort_value_clear(&x);
+    cort_value_clear(&scales);
+}
+
 int main(void) {
+    test_resize_errors();
     test_float_coordinates();
     test_integer_saturation();
     test_non_finite_coordinates();
