@@ -620,6 +620,27 @@ static bilinear_taps roi_sample_taps(double y, double x, int64_t h, int64_t w) {
     return t;
 }
 
+/* One bin's value in one channel plane from its precomputed sample taps. */
+static double roi_bin_value(const cort_tensor *x, int64_t plane, const bilinear_taps *taps, int64_t n, bool max_mode) {
+    const float *xf = x->type == CORT_FLOAT ? (const float *)x->data + plane : NULL;
+    double acc = 0;
+    for (int64_t s = 0; s < n; s++) {
+        const bilinear_taps *t = &taps[s];
+        double v[4];
+        for (int k = 0; k < 4; k++) v[k] = t->w[k] * (xf ? xf[t->at[k]] : cort_get_f64(x, plane + t->at[k]));
+        if (!max_mode) {
+            acc += v[0] + v[1] + v[2] + v[3];
+        } else { /* max mode takes the largest weighted tap, as ONNX Runtime does */
+            double m = fmax(fmax(v[0], v[1]), fmax(v[2], v[3]));
+            acc = s ? fmax(acc, m) : m;
+        }
+    }
+    return max_mode ? acc : acc / (double)(n ? n : 1);
+}
+
+/* Largest sampling grid per bin we precompute taps for. */
+#define ROI_MAX_SAMPLES (1 << 20)
+
 static cort_status *roi_align_run(cort_kctx *ctx) {
     const roi_align_params *p = ctx->params;
     const cort_tensor *x = cort_in(ctx, 0), *rois = cort_in(ctx, 1), *bidx = cort_in(ctx, 2);
@@ -634,6 +655,7 @@ static cort_status *roi_align_run(cort_kctx *ctx) {
     cort_tensor *y;
     CORT_TRY(cort_out(ctx, 0, x->type, 4, dims, &y));
     double offset = p->half_pixel ? 0.5 : 0.0;
+    int64_t bins = p->out_h * p->out_w;
     for (int64_t r = 0; r < n_rois; r++) {
         int64_t b = cort_get_i64(bidx, r);
         if (b < 0 || b >= x->dims[0]) return cort_kerr(ctx, "batch index %lld is out of range", (long long)b);
@@ -648,33 +670,23 @@ static cort_status *roi_align_run(cort_kctx *ctx) {
         double bin_h = rh / (double)p->out_h, bin_w = rw / (double)p->out_w;
         int64_t grid_h = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)ceil(rh / (double)p->out_h);
         int64_t grid_w = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)ceil(rw / (double)p->out_w);
-        if (grid_h < 0 || grid_w < 0 || grid_h > (1 << 16) || grid_w > (1 << 16))
-            return cort_kerr(ctx, "roi %lld gives an invalid sampling grid", (long long)r);
-        double count = grid_h * grid_w > 0 ? (double)(grid_h * grid_w) : 1.0;
-        for (int64_t c = 0; c < channels; c++) {
-            int64_t plane = (b * channels + c) * h * w;
-            for (int64_t ph = 0; ph < p->out_h; ph++) {
-                for (int64_t pw = 0; pw < p->out_w; pw++) {
-                    double acc = 0;
-                    bool any = false;
-                    for (int64_t iy = 0; iy < grid_h; iy++) {
-                        double yy = sy + (double)ph * bin_h + ((double)iy + 0.5) * bin_h / (double)grid_h;
-                        for (int64_t ix = 0; ix < grid_w; ix++) {
-                            double xx = sx + (double)pw * bin_w + ((double)ix + 0.5) * bin_w / (double)grid_w;
-                            bilinear_taps t = roi_sample_taps(yy, xx, h, w);
-                            if (!p->max_mode) {
-                                for (int k = 0; k < 4; k++) acc += t.w[k] * cort_get_f64(x, plane + t.at[k]);
-                                continue;
-                            }
-                            /* max mode takes the largest weighted tap, as ONNX Runtime does */
-                            double v = t.w[0] * cort_get_f64(x, plane + t.at[0]);
-                            for (int k = 1; k < 4; k++) v = fmax(v, t.w[k] * cort_get_f64(x, plane + t.at[k]));
-                            acc = any ? fmax(acc, v) : v;
-                            any = true;
-                        }
-                    }
-                    cort_set_f64(y, ((r * channels + c) * p->out_h + ph) * p->out_w + pw, p->max_mode ? acc : acc / count);
+        if (grid_h < 0 || grid_w < 0 || grid_h > (1 << 16) || grid_w > (1 << 16) || grid_h * grid_w > ROI_MAX_SAMPLES)
+            return cort_kerr(ctx, "roi %lld gives an invalid or too large sampling grid", (long long)r);
+        bilinear_taps *taps = ctx->svc->scratch(ctx, (size_t)(grid_h * grid_w + 1) * sizeof(bilinear_taps));
+        if (!taps) return cort_kerr(ctx, "out of scratch memory");
+        /* the sample taps of a bin are the same in every channel: compute them once */
+        for (int64_t bin = 0; bin < bins; bin++) {
+            int64_t ph = bin / p->out_w, pw = bin % p->out_w, n = 0;
+            for (int64_t iy = 0; iy < grid_h; iy++) {
+                double yy = sy + (double)ph * bin_h + ((double)iy + 0.5) * bin_h / (double)grid_h;
+                for (int64_t ix = 0; ix < grid_w; ix++) {
+                    double xx = sx + (double)pw * bin_w + ((double)ix + 0.5) * bin_w / (double)grid_w;
+                    taps[n++] = roi_sample_taps(yy, xx, h, w);
                 }
+            }
+            for (int64_t c = 0; c < channels; c++) {
+                double v = roi_bin_value(x, (b * channels + c) * h * w, taps, n, p->max_mode);
+                cort_set_f64(y, (r * channels + c) * bins + bin, v);
             }
         }
     }
