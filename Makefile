@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_BUILD := build-essential cmake ninja-build pkg-config python3
-DEB_TEST := clang libclang-rt-14-dev valgrind libonnx-testdata python3 nodejs npm
+DEB_TEST := clang libclang-rt-14-dev valgrind libonnx-testdata python3
 
 .PHONY: all build deps deps-test demo test test-asan test-zoo clean
 
