@@ -59,14 +59,17 @@ static cort_status *gather_run(cort_kctx *ctx) {
     int64_t inner = cort_dims_product(data->dims, a + 1, data->rank), n_idx = cort_tensor_count(indices);
     int64_t *idx = ctx->svc->scratch(ctx, (size_t)(n_idx > 0 ? n_idx : 1) * sizeof *idx);
     if (!idx) return cort_oom();
-    for (int64_t j = 0; j < n_idx; j++) CORT_TRY(index_at(ctx, indices, j, dim, a, &idx[j]));
+    for (int64_t j = 0; j < n_idx; j++) {
+        CORT_TRY(index_at(ctx, indices, j, dim, a, &idx[j]));
+        idx[j] *= inner;
+    }
     cort_tensor *y;
     CORT_TRY(cort_move_out(ctx, 0, data->type, out_rank, dims, &y));
     if (cort_tensor_count(y) == 0) return NULL;
+    size_t es = cort_elem_size(data->type);
     for (int64_t o = 0; o < outer; o++)
-        for (int64_t j = 0; j < n_idx; j++)
-            CORT_TRY(cort_copy_elems(y->data, (o * n_idx + j) * inner, data->data, (o * dim + idx[j]) * inner, inner,
-                                     data->type));
+        CORT_TRY(cort_take_blocks((char *)y->data + (size_t)(o * n_idx * inner) * es, data->data, o * dim * inner, idx,
+                                  n_idx, inner, data->type));
     return NULL;
 }
 
@@ -135,8 +138,7 @@ static cort_status *gather_elements_run(cort_kctx *ctx) {
     CORT_TRY(elementwise_offsets(ctx, data, indices, a, off));
     cort_tensor *y;
     CORT_TRY(cort_move_out(ctx, 0, data->type, indices->rank, indices->dims, &y));
-    for (int64_t i = 0; i < n; i++) CORT_TRY(cort_copy_elems(y->data, i, data->data, off[i], 1, data->type));
-    return NULL;
+    return cort_take_blocks(y->data, data->data, 0, off, n, 1, data->type);
 }
 
 static cort_status *gather_elements_infer(cort_infer_ctx *ic) {
@@ -189,9 +191,7 @@ static cort_status *gather_nd_run(cort_kctx *ctx) {
     }
     cort_tensor *y;
     CORT_TRY(cort_move_out(ctx, 0, data->type, out_rank, dims, &y));
-    for (int64_t t = 0; t < batches * tuples; t++)
-        CORT_TRY(cort_copy_elems(y->data, t * slice, data->data, off[t], slice, data->type));
-    return NULL;
+    return cort_take_blocks(y->data, data->data, 0, off, batches * tuples, slice, data->type);
 }
 
 static cort_status *gather_nd_infer(cort_infer_ctx *ic) {

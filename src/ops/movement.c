@@ -52,6 +52,30 @@ cort_status *cort_copy_elems(void *dst, int64_t di, const void *src, int64_t si,
     return NULL;
 }
 
+#define TAKE_LOOP(T)                                                                         \
+    do {                                                                                     \
+        T *d = dst;                                                                          \
+        const T *sp = (const T *)src + base;                                                 \
+        for (int64_t i = 0; i < n; i++) d[i] = sp[offsets[i]];                               \
+    } while (0)
+
+cort_status *cort_take_blocks(void *dst, const void *src, int64_t base, const int64_t *offsets, int64_t n,
+                              int64_t block, int32_t type) {
+    if (block <= 0 || n <= 0) return NULL;
+    size_t es = cort_elem_size(type);
+    if (block == 1 && type != CORT_STRING) {
+        switch (es) { /* one element per index: embedding ids, GatherElements */
+        case 1: TAKE_LOOP(uint8_t); return NULL;
+        case 2: TAKE_LOOP(uint16_t); return NULL;
+        case 4: TAKE_LOOP(uint32_t); return NULL;
+        case 8: TAKE_LOOP(uint64_t); return NULL;
+        default: break;
+        }
+    }
+    for (int64_t i = 0; i < n; i++) CORT_TRY(cort_copy_elems(dst, i * block, src, base + offsets[i], block, type));
+    return NULL;
+}
+
 void cort_dense_strides(const int64_t *dims, int rank, int64_t *strides) {
     int64_t s = 1;
     for (int i = rank - 1; i >= 0; i--) {
@@ -207,6 +231,15 @@ static int transposed_dim(const cort_view *v) {
     return -1;
 }
 
+/* Copies are memory-bound: a thread only pays for its wake-up when it moves a good share of a cache. */
+#define MIN_CHUNK_BYTES ((int64_t)256 * 1024)
+
+/* How many units of `elems` elements each make one chunk worth a thread. */
+static int64_t min_units(int64_t elems, size_t esize) {
+    int64_t bytes = elems * (int64_t)esize;
+    return bytes >= MIN_CHUNK_BYTES ? 1 : MIN_CHUNK_BYTES / (bytes > 0 ? bytes : 1);
+}
+
 static void run_tasks(cort_kctx *ctx, int64_t n, int64_t min_chunk, cort_range_fn fn, void *arg) {
     if (ctx && ctx->svc && ctx->svc->parallel_for && n > min_chunk)
         ctx->svc->parallel_for(ctx, n, min_chunk, fn, arg);
@@ -227,12 +260,12 @@ cort_status *cort_view_copy(cort_kctx *ctx, void *dst, const void *src, int32_t 
         cort_dense_strides(v.dims, v.rank, tj.dst_strides);
         int64_t tasks = tj.tiles_j * cort_dims_product(v.dims, 0, v.rank) / v.dims[j] / v.dims[v.rank - 1];
         int64_t per_task = TILE * v.dims[v.rank - 1];
-        run_tasks(ctx, tasks, per_task >= 16384 ? 1 : 16384 / per_task, copy_tile_tasks, &tj);
+        run_tasks(ctx, tasks, min_units(per_task, tj.esize), copy_tile_tasks, &tj);
         return NULL;
     }
     view_job job = {&v, dst, src, cort_elem_size(type)};
     int64_t n = v.dims[v.rank - 1], rows = cort_dims_product(v.dims, 0, v.rank - 1);
-    run_tasks(ctx, rows, n >= 16384 ? 1 : 16384 / n, copy_view_rows, &job);
+    run_tasks(ctx, rows, min_units(n, job.esize), copy_view_rows, &job);
     return NULL;
 }
 
