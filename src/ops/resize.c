@@ -600,32 +600,73 @@ static double bound_coord(double v, int64_t size) {
     return isnan(v) ? -8.0 : fmin(fmax(v, -8.0), (double)size + 8.0);
 }
 
-static double pixel(const cort_tensor *x, int64_t plane, int64_t h, int64_t w, int64_t yy, int64_t xx) {
-    if (yy < 0 || yy >= h || xx < 0 || xx >= w) return 0;
-    return cort_get_f64(x, plane + yy * w + xx);
+/* The taps of one grid point: up to 16 (plane offset, weight); taps outside the image (zeros
+ * padding) get weight 0 and offset 0. They are the same in every channel, so they are computed once
+ * per point and reused C times. */
+typedef struct grid_taps {
+    int64_t off[16];
+    float w[16];
+} grid_taps;
+
+static void add_grid_tap(grid_taps *t, int k, int64_t h, int64_t w, int64_t yy, int64_t xx, double weight) {
+    bool inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
+    t->off[k] = inside ? yy * w + xx : 0;
+    t->w[k] = inside ? (float)weight : 0.0f;
 }
 
-static double sample_bilinear(const cort_tensor *x, int64_t plane, int64_t h, int64_t w, double yy, double xx) {
-    double fy = floor(yy), fx = floor(xx), ly = yy - fy, lx = xx - fx;
-    int64_t y0 = (int64_t)fy, x0 = (int64_t)fx;
-    return pixel(x, plane, h, w, y0, x0) * (1 - ly) * (1 - lx) + pixel(x, plane, h, w, y0, x0 + 1) * (1 - ly) * lx +
-           pixel(x, plane, h, w, y0 + 1, x0) * ly * (1 - lx) + pixel(x, plane, h, w, y0 + 1, x0 + 1) * ly * lx;
-}
+/* Number of taps per point for the mode. */
+static int grid_tap_count(resize_mode m) { return m == MODE_NEAREST ? 1 : m == MODE_LINEAR ? 4 : 16; }
 
-/* Bicubic taps are padded one by one (a tap past the edge reads the padded position). */
-static double sample_bicubic(const grid_params *p, const cort_tensor *x, int64_t plane, int64_t h, int64_t w,
-                             double yy, double xx) {
-    double fy = floor(yy), fx = floor(xx), cy[4], cx[4], acc = 0;
-    cubic_coeffs(yy - fy, -0.75, cy);
-    cubic_coeffs(xx - fx, -0.75, cx);
-    for (int i = 0; i < 4; i++) {
-        double py = bound_coord(pad_coord(p, fy - 1 + i, h), h);
-        for (int j = 0; j < 4; j++) {
-            double px = bound_coord(pad_coord(p, fx - 1 + j, w), w);
-            acc += cy[i] * cx[j] * pixel(x, plane, h, w, (int64_t)floor(py), (int64_t)floor(px));
+static void grid_point_taps(const grid_params *p, double xx, double yy, int64_t h, int64_t w, grid_taps *t) {
+    if (p->mode != MODE_CUBIC) { /* bicubic pads each of its taps instead */
+        xx = bound_coord(pad_coord(p, xx, w), w);
+        yy = bound_coord(pad_coord(p, yy, h), h);
+    }
+    if (p->mode == MODE_NEAREST) {
+        add_grid_tap(t, 0, h, w, (int64_t)nearbyint(yy), (int64_t)nearbyint(xx), 1.0);
+    } else if (p->mode == MODE_LINEAR) {
+        double fy = floor(yy), fx = floor(xx), ly = yy - fy, lx = xx - fx;
+        int64_t y0 = (int64_t)fy, x0 = (int64_t)fx;
+        add_grid_tap(t, 0, h, w, y0, x0, (1 - ly) * (1 - lx));
+        add_grid_tap(t, 1, h, w, y0, x0 + 1, (1 - ly) * lx);
+        add_grid_tap(t, 2, h, w, y0 + 1, x0, ly * (1 - lx));
+        add_grid_tap(t, 3, h, w, y0 + 1, x0 + 1, ly * lx);
+    } else {
+        double fy = floor(yy), fx = floor(xx), cy[4], cx[4];
+        cubic_coeffs(yy - fy, -0.75, cy);
+        cubic_coeffs(xx - fx, -0.75, cx);
+        for (int i = 0; i < 4; i++) {
+            int64_t py = (int64_t)floor(bound_coord(pad_coord(p, fy - 1 + i, h), h));
+            for (int j = 0; j < 4; j++) {
+                int64_t px = (int64_t)floor(bound_coord(pad_coord(p, fx - 1 + j, w), w));
+                add_grid_tap(t, i * 4 + j, h, w, py, px, cy[i] * cx[j]);
+            }
         }
     }
-    return acc;
+}
+
+typedef struct grid_job {
+    const cort_tensor *x;
+    cort_tensor *y;
+    const grid_taps *taps; /* [points] of the current batch item */
+    int k;
+    int64_t batch, channels, in_plane, points;
+} grid_job;
+
+static void grid_sample_channels(void *arg, int64_t begin, int64_t end) {
+    const grid_job *j = arg;
+    for (int64_t ch = begin; ch < end; ch++) {
+        int64_t plane = j->batch * j->channels + ch;
+        const float *xf = j->x->type == CORT_FLOAT ? (const float *)j->x->data + plane * j->in_plane : NULL;
+        for (int64_t i = 0; i < j->points; i++) {
+            const grid_taps *t = &j->taps[i];
+            double v = 0;
+            for (int k = 0; k < j->k; k++)
+                v += t->w[k] * (xf ? xf[t->off[k]] : cort_get_f64(j->x, plane * j->in_plane + t->off[k]));
+            if (j->y->type == CORT_FLOAT) ((float *)j->y->data)[plane * j->points + i] = (float)v;
+            else cort_set_f64(j->y, plane * j->points + i, v);
+        }
+    }
 }
 
 static cort_status *grid_sample_run(cort_kctx *ctx) {
@@ -641,27 +682,18 @@ static cort_status *grid_sample_run(cort_kctx *ctx) {
     int64_t dims[4] = {n, c, oh, ow};
     cort_tensor *y;
     CORT_TRY(cort_out(ctx, 0, x->type, 4, dims, &y));
+    grid_taps *taps = ctx->svc->scratch(ctx, (size_t)(oh * ow + 1) * sizeof(grid_taps));
+    if (!taps) return cort_kerr(ctx, "out of scratch memory");
+    grid_job job = {x, y, taps, grid_tap_count(p->mode), 0, c, h * w, oh * ow};
     for (int64_t b = 0; b < n; b++) {
         for (int64_t i = 0; i < oh * ow; i++) {
             int64_t g = (b * oh * ow + i) * 2;
             double xx = unnormalize(cort_get_f64(grid, g), w, p->align_corners);
             double yy = unnormalize(cort_get_f64(grid, g + 1), h, p->align_corners);
-            if (p->mode != MODE_CUBIC) { /* bicubic pads each of its taps instead */
-                xx = bound_coord(pad_coord(p, xx, w), w);
-                yy = bound_coord(pad_coord(p, yy, h), h);
-            }
-            for (int64_t ch = 0; ch < c; ch++) {
-                int64_t plane = (b * c + ch) * h * w;
-                double v;
-                if (p->mode == MODE_NEAREST)
-                    v = pixel(x, plane, h, w, (int64_t)nearbyint(yy), (int64_t)nearbyint(xx));
-                else if (p->mode == MODE_LINEAR)
-                    v = sample_bilinear(x, plane, h, w, yy, xx);
-                else
-                    v = sample_bicubic(p, x, plane, h, w, yy, xx);
-                cort_set_f64(y, (b * c + ch) * oh * ow + i, v);
-            }
+            grid_point_taps(p, xx, yy, h, w, &taps[i]);
         }
+        job.batch = b;
+        ctx->svc->parallel_for(ctx, c, 1, grid_sample_channels, &job);
     }
     return NULL;
 }
