@@ -10,7 +10,7 @@ enum {
     FP_NAME = 1, FP_INPUT = 4, FP_OUTPUT = 5, FP_NODE = 7, FP_OPSET_IMPORT = 9, FP_DOMAIN = 10,
     FP_ATTRIBUTE_PROTO = 11, FP_OVERLOAD = 13
 };
-enum { NP_INPUT = 1, NP_OUTPUT = 2, NP_NAME = 3, NP_ATTRIBUTE = 5 };
+enum { NP_INPUT = 1, NP_OUTPUT = 2, NP_NAME = 3, NP_OP_TYPE = 4, NP_ATTRIBUTE = 5, NP_DOMAIN = 7, NP_OVERLOAD = 8 };
 
 static const char *norm_domain(const char *d) { return strcmp(d, "ai.onnx") ? d : ""; }
 
@@ -201,6 +201,53 @@ static cort_status *bind_parameters(cort_loader *L, const cort_onnx_function *fn
     return NULL;
 }
 
+static bool slice_is(const uint8_t *p, size_t n, const char *s) { return strlen(s) == n && (!n || !memcmp(p, s, n)); }
+
+/* The local function a body NodeProto calls, or NULL when it is a primitive operator. */
+static const cort_onnx_function *callee_of(const cort_loader *L, const uint8_t *msg, size_t len) {
+    const uint8_t *field[3] = {NULL, NULL, NULL}; /* op_type, domain, overload */
+    size_t flen[3] = {0, 0, 0};
+    cort_pb_reader r;
+    cort_pb_field f;
+    cort_pb_init(&r, msg, len);
+    while (cort_pb_next(&r, &f) > 0) {
+        int k = f.number == NP_OP_TYPE ? 0 : f.number == NP_DOMAIN ? 1 : f.number == NP_OVERLOAD ? 2 : -1;
+        if (k >= 0 && f.wire == CORT_PB_LEN) {
+            field[k] = f.data;
+            flen[k] = f.len;
+        }
+    }
+    if (field[1] && slice_is(field[1], flen[1], "ai.onnx")) flen[1] = 0;
+    for (int i = 0; i < L->n_functions; i++) {
+        const cort_onnx_function *fn = &L->functions[i];
+        if (slice_is(field[0], flen[0], fn->name) && slice_is(field[1], flen[1], fn->domain) &&
+            slice_is(field[2], flen[2], fn->overload))
+            return fn;
+    }
+    return NULL;
+}
+
+/* How many primitive nodes one call of fn expands to, saturating just above the inlining limit; -1
+ * when the calls recurse or nest too deeply (inlining then stops with the precise reason). */
+static int64_t function_cost(cort_loader *L, cort_onnx_function *fn, int depth) {
+    if (fn->cost_state == 2) return fn->cost;
+    if (fn->cost_state == 1 || depth > CORT_PB_MAX_DEPTH) return -1;
+    fn->cost_state = 1;
+    int64_t cost = 0;
+    cort_pb_reader r;
+    cort_pb_field f;
+    cort_pb_init(&r, fn->msg, fn->len);
+    while (cost >= 0 && cost <= CORT_ONNX_MAX_INLINED_NODES && cort_pb_next(&r, &f) > 0) {
+        if (f.number != FP_NODE || f.wire != CORT_PB_LEN) continue;
+        const cort_onnx_function *callee = callee_of(L, f.data, f.len);
+        int64_t c = callee ? function_cost(L, (cort_onnx_function *)callee, depth + 1) : 1;
+        cost = c < 0 ? -1 : cost + c;
+    }
+    fn->cost = cost > CORT_ONNX_MAX_INLINED_NODES ? CORT_ONNX_MAX_INLINED_NODES + 1 : cost;
+    fn->cost_state = 2;
+    return fn->cost;
+}
+
 static cort_status *inline_body(cort_loader *L, cort_graph *g, const cort_onnx_function *fn,
                                 const cort_fn_scope *inner, int depth) {
     cort_pb_reader r;
@@ -222,6 +269,11 @@ cort_status *cort_onnx_inline_call(cort_loader *L, cort_graph *g, const uint8_t 
     if (depth > CORT_PB_MAX_DEPTH) return fn_error(fn->name, "function calls nested too deeply");
     for (const cort_fn_scope *s = scope; s; s = s->caller)
         if (s->fn == fn) return fn_error(fn->name, "calls itself (recursive functions cannot be inlined)");
+    /* checked before expanding anything, so that a small file cannot make the loader build millions
+     * of nodes before it finds out */
+    int64_t cost = function_cost(L, (cort_onnx_function *)fn, 0);
+    if (cost > CORT_ONNX_MAX_INLINED_NODES - L->inlined_nodes)
+        return fn_error(fn->name, "inlining model-local functions creates too many nodes");
     call_site cs;
     CORT_TRY(read_call_site(L, call_msg, call_len, scope, &cs));
     cort_fn_scope inner;
@@ -231,7 +283,7 @@ cort_status *cort_onnx_inline_call(cort_loader *L, cort_graph *g, const uint8_t 
     cort_status *st = bind_parameters(L, fn, &cs, &inner);
     if (!st) st = read_call_attrs(L, g, call_msg, call_len, fn, scope, depth, &inner);
     if (!st) st = inline_body(L, g, fn, &inner, depth);
-    if (st && st->code != CORT_OUT_OF_MEMORY)
+    if (st && st->code != CORT_OUT_OF_MEMORY && strlen(cort_status_message(st)) <= 400)
         return cort_error_wrap(st, "in function '%s' called by node '%s': ", fn->name, cs.name);
     return st;
 }

@@ -33,6 +33,13 @@ enum { /* TypeProto */
     TY_ELEM_TYPE = 1, TY_SHAPE = 2, TY_MAP_KEY = 1, TY_MAP_VALUE = 2, SHAPE_DIM = 1, DIM_VALUE = 1, DIM_PARAM = 2
 };
 
+/* Adds context to an error unless its message is already long (deep nesting would otherwise repeat
+ * the same context once per level). */
+static cort_status *with_context(cort_status *st, const char *fmt, const char *a, const char *b) {
+    if (!st || st->code == CORT_OUT_OF_MEMORY || strlen(cort_status_message(st)) > 400) return st;
+    return cort_error_wrap(st, fmt, a, b);
+}
+
 static cort_status *bad(const char *what, const char *why) {
     return cort_error(CORT_INVALID_PROTOBUF, "%s: %s", what, why);
 }
@@ -298,8 +305,7 @@ static cort_status *load_subgraph(cort_loader *L, cort_graph *g, const attr_fiel
     if (!sub) return cort_oom();
     *slot = sub; /* attached before loading, so that a failure still releases its arrays */
     cort_status *st = cort_onnx_load_graph(L, sub, f->data, f->len, scope, depth + 1);
-    if (st) return cort_error_wrap(st, "in subgraph '%s': ", af->name);
-    return NULL;
+    return with_context(st, "in subgraph '%s'%s: ", af->name, "");
 }
 
 static cort_status *load_scalar_attr(cort_loader *L, cort_graph *g, const attr_fields *af, cort_attr *a,
@@ -470,8 +476,8 @@ cort_status *cort_onnx_load_attr(cort_loader *L, cort_graph *g, const uint8_t *m
     else if (a->type >= CORT_ATTR_STRINGS && a->type != CORT_ATTR_SPARSE_TENSOR && a->type != CORT_ATTR_TYPE_PROTO)
         st = load_list_attr(L, g, msg, len, &af, a, scope, depth);
     else st = load_scalar_attr(L, g, &af, a, scope, depth);
-    if (st && st->code != CORT_OUT_OF_MEMORY && strncmp(cort_status_message(st), "attribute '", 11))
-        return cort_error_wrap(st, "attribute '%s': ", af.name);
+    if (st && strncmp(cort_status_message(st), "attribute '", 11))
+        return with_context(st, "attribute '%s'%s: ", af.name, "");
     return st;
 }
 
@@ -510,20 +516,23 @@ static cort_status *scan_node(cort_pool *pool, const uint8_t *msg, size_t len, n
     return NULL;
 }
 
-static int64_t find_opset(const cort_opset *opsets, int n, const char *domain) {
+static bool find_opset(const cort_opset *opsets, int n, const char *domain, int64_t *version) {
     for (int i = 0; i < n; i++) {
         const char *d = !strcmp(opsets[i].domain, "ai.onnx") ? "" : opsets[i].domain;
-        if (!strcmp(d, domain)) return opsets[i].version;
+        if (!strcmp(d, domain)) {
+            *version = opsets[i].version;
+            return true;
+        }
     }
-    return -1;
+    return false;
 }
 
 /* The node's opset: the enclosing function's import for its domain, else the model's. */
 static cort_status *assign_opset(cort_loader *L, cort_node *node, const cort_fn_scope *scope) {
     int64_t v = -1;
-    if (scope) v = find_opset(scope->fn->opsets, scope->fn->n_opsets, node->domain);
-    if (v < 0) v = cort_model_opset(L->model, node->domain);
-    if (v < 0)
+    bool found = scope && find_opset(scope->fn->opsets, scope->fn->n_opsets, node->domain, &v);
+    if (!found) found = find_opset(L->model->opsets, L->model->n_opsets, node->domain, &v);
+    if (!found)
         return cort_node_error(node, CORT_INVALID_GRAPH, "the model imports no opset for domain '%s'",
                                *node->domain ? node->domain : "ai.onnx");
     if (v < 1 || v > INT_MAX) return cort_node_error(node, CORT_INVALID_GRAPH, "invalid opset version %lld", (long long)v);
@@ -586,8 +595,8 @@ cort_status *cort_onnx_load_node(cort_loader *L, cort_graph *g, const uint8_t *m
     node->doc_string = nf.doc;
     CORT_TRY(assign_opset(L, node, scope));
     cort_status *st = fill_node(L, g, node, msg, len, scope, depth);
-    if (st && strncmp(cort_status_message(st), "node '", 6) && st->code != CORT_OUT_OF_MEMORY)
-        return cort_error_wrap(st, "node '%s' (%s): ", node->name, node->op_type);
+    if (st && strncmp(cort_status_message(st), "node '", 6))
+        return with_context(st, "node '%s' (%s): ", node->name, node->op_type);
     return st;
 }
 
@@ -644,7 +653,7 @@ static cort_status *apply_value_info(cort_loader *L, cort_graph *g, const cort_p
     if (type) {
         cort_type t;
         cort_status *st = load_type(L, type->data, type->len, &t, depth + 1);
-        if (st) return cort_error_wrap(st, "graph '%s', value '%s': ", g->name, name);
+        if (st) return with_context(st, "graph '%s', value '%s': ", g->name, name);
         if (t.kind != CORT_TYPE_UNKNOWN) g->values[id].type = t;
     }
     if (*doc) g->values[id].doc_string = doc;

@@ -21,6 +21,8 @@ typedef struct cort_onnx_function {
     size_t len;
     int n_opsets;
     cort_opset *opsets;
+    int64_t cost;   /* primitive nodes one call expands to (memoised; see functions.c) */
+    int cost_state; /* 0 not computed, 1 being computed, 2 known */
 } cort_onnx_function;
 
 typedef struct cort_ext_file {

@@ -37,7 +37,7 @@ typedef struct tensor_fields {
     int64_t dims[CORT_MAX_RANK];
     const uint8_t *raw;
     size_t raw_len;
-    bool has_raw, has_segment;
+    bool has_raw, has_segment, too_many_dims;
     int64_t location;
 } tensor_fields;
 
@@ -48,9 +48,10 @@ static cort_status *tensor_error(const tensor_fields *tf, const char *fmt, const
     return cort_error(CORT_INVALID_PROTOBUF, "tensor '%.*s': %s", n, tf->name ? tf->name : "", msg);
 }
 
+/* Too many dims is reported after the scan, when the tensor's name (which may come later) is known. */
 static cort_status *add_dim(tensor_fields *tf, uint64_t v) {
-    if (tf->rank == CORT_MAX_RANK) return tensor_error(tf, "more than %s dimensions", "16");
-    tf->dims[tf->rank++] = (int64_t)v;
+    if (tf->rank == CORT_MAX_RANK) tf->too_many_dims = true;
+    else tf->dims[tf->rank++] = (int64_t)v;
     return NULL;
 }
 
@@ -99,6 +100,7 @@ static cort_status *scan_tensor(const uint8_t *msg, size_t len, tensor_fields *t
         }
     }
     if (rc < 0) return tensor_error(tf, "malformed TensorProto: %s", r.error);
+    if (tf->too_many_dims) return tensor_error(tf, "more than %s dimensions", "16");
     return NULL;
 }
 
