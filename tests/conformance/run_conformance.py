@@ -8,7 +8,8 @@ when a listed test now passes (so the list only shrinks: remove its line). Both 
     run_conformance.py --cort BUILD/cort --suite node [--data DIR] [--known FILE] [--jobs N]
     run_conformance.py ... --update   # rewrite this suite's entries in FILE from the run instead
 
---update keeps the reasons of tests that still fail, drops tests that pass and adds new failures with
+--update keeps the reasons of tests that still fail, drops tests that pass (except [random] ones, whose
+outcome varies) and adds new failures with
 the reason "TODO: not yet implemented", followed by cort's message and whether ONNX Runtime fails the
 test too (from tests/conformance/ort_results.txt). Python standard library only.
 Exit status: 0 as expected, 1 mismatch or cort could not run the suite, 77 the suite's data is missing.
@@ -24,6 +25,12 @@ EXIT_SKIP = 77
 TODO_REASON = "TODO: not yet implemented"
 RESULT_LINE = re.compile(r"^(?P<name>\S+): (?P<verdict>PASS|FAIL)(?:: (?P<msg>.*))?$")
 SUMMARY_LINE = re.compile(r"^(\d+) passed, (\d+) failed$")
+
+
+def is_random(reason):
+    """"[random]" entries draw random numbers: they may match the expected data by chance, so passing
+    is not reported and --update keeps them."""
+    return reason.startswith("[random]")
 
 
 def read_manifest(path):
@@ -91,7 +98,7 @@ def write_manifest(path, suite, entries, lines, results, ort):
             out.append(value)
         elif not value.startswith(suite + "/"):
             out.append(f"{value}  {entries[value]}")
-        elif value in failing:
+        elif value in failing or is_random(entries[value]):
             out.append(f"{value}  {entries[value]}")
             seen.add(value)
     for key in sorted(k for k in failing if k not in seen):
@@ -107,9 +114,9 @@ def write_manifest(path, suite, entries, lines, results, ort):
     with open(tmp, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
     os.replace(tmp, path)
-    added = len(failing) - len(seen)
-    removed = sum(1 for k in entries if k.startswith(suite + "/") and k not in failing)
-    print(f"{path}: {suite}: {len(failing)} entries ({added} added, {removed} removed)")
+    added = sum(1 for k in failing if k not in seen)
+    removed = sum(1 for k in entries if k.startswith(suite + "/") and k not in seen)
+    print(f"{path}: {suite}: {len(seen) + added} entries ({added} added, {removed} removed)")
 
 
 def sort_entries(lines):
@@ -127,7 +134,7 @@ def compare(suite, results, entries, ort):
     ran = {f"{suite}/{t}" for t in results}
     unexpected = sorted(failing - known)
     # "[random]" entries draw random numbers: they may match the expected data by chance
-    fixed = sorted(k for k in (known & ran) - failing if not entries[k].startswith("[random]"))
+    fixed = sorted(k for k in (known & ran) - failing if not is_random(entries[k]))
     stale = sorted(known - ran)
     passed = len(results) - len(failing)
     print(f"{suite}: {passed} passed, {len(failing)} failed of {len(results)} "
