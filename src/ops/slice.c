@@ -276,9 +276,15 @@ static cort_status *concat_run(cort_kctx *ctx) {
     return NULL;
 }
 
+static bool is_placeholder_type(const cort_type *t) { return t->rank == 1 && t->dims[0].value == 0; }
+
 static cort_status *concat_infer(cort_infer_ctx *ic) {
     cort_status *st;
-    const cort_type *first = cort_infer_ranked(ic, 0);
+    const cort_type *first = NULL;
+    for (int i = 0; i < ic->n_in; i++) { /* the first ranked input that is not an empty 1-D placeholder */
+        const cort_type *t = cort_infer_ranked(ic, i);
+        if (t && (!first || (is_placeholder_type(first) && !is_placeholder_type(t)))) first = t;
+    }
     int32_t elem = cort_infer_elem(ic, 0);
     int a;
     if (!first || !cort_norm_axis(concat_axis_attr(ic->node), first->rank, &a)) {
@@ -287,10 +293,12 @@ static cort_status *concat_infer(cort_infer_ctx *ic) {
     }
     cort_dim *dims = cort_infer_out(ic, 0, elem, first->rank, &st);
     if (st) return st;
+    memcpy(dims, first->dims, (size_t)first->rank * sizeof *dims);
     int64_t total = 0;
     for (int i = 0; i < ic->n_in; i++) {
         const cort_type *t = cort_infer_ranked(ic, i);
-        if (!t || t->rank != first->rank) { /* unknown or a skipped placeholder: axis length unknown */
+        if (t && t->rank != first->rank && is_placeholder_type(t)) continue; /* skipped at run */
+        if (!t || t->rank != first->rank) {
             total = -1;
             continue;
         }
