@@ -295,6 +295,8 @@ typedef struct resample_job {
     int64_t in_plane, out_plane;
     bool fast_2d;        /* resample_plane_2d_f32 applies */
     struct column_taps { int k; int64_t *off; float *w; } cols;
+    bool int_linear_2d;  /* resample_plane_2d_int_linear applies */
+    struct ort_linear_tap *lin_rows, *lin_cols;
 } resample_job;
 
 static bool axis_is_identity(const axis_taps *t, int64_t n, int64_t in) {
@@ -323,7 +325,7 @@ static double weighted_sum(const resample_job *j, int64_t base, const axis_taps 
 }
 
 /* Interpolated values written to an integer type saturate at the type's range (cubic weights can
- * overshoot: -3 must not wrap to 253 in uint8) and truncate like a C cast, as ONNX Runtime does. */
+ * overshoot: -3 must not wrap to 253 in uint8) and truncate toward zero, as ONNX Runtime does. */
 static void store_interpolated(cort_tensor *y, int64_t i, double v) {
     double lo, hi;
     switch (y->type) {
@@ -459,10 +461,60 @@ static bool prepare_2d_f32(cort_kctx *ctx, resample_job *j) {
     return true;
 }
 
+/* Bilinear weights of one output coordinate exactly as ONNX Runtime computes them, in float: integer
+ * outputs truncate the float sum, so matching it bit for bit matters (55.99998 is 55). */
+typedef struct ort_linear_tap {
+    int64_t i1, i2;
+    float d1, d2; /* distances to i1 and i2; the weight of i1 is d2 */
+} ort_linear_tap;
+
+static ort_linear_tap ort_linear(float x, int64_t in) {
+    x = fmaxf(0.0f, fminf(x, (float)(in - 1)));
+    int64_t i1 = (int64_t)x < in - 1 ? (int64_t)x : in - 1;
+    int64_t i2 = i1 + 1 < in - 1 ? i1 + 1 : in - 1;
+    ort_linear_tap t = {i1, i2, fabsf(x - (float)i1), fabsf(x - (float)i2)};
+    if (i1 == i2) t.d1 = t.d2 = 0.5f;
+    return t;
+}
+
+static void resample_plane_2d_int_linear(const resample_job *j, int64_t plane) {
+    int64_t oh = j->out[j->rank - 2], ow = j->out[j->rank - 1], w = j->x->dims[j->rank - 1];
+    int64_t in_base = plane * j->in_plane, out_base = plane * j->out_plane;
+    for (int64_t a = 0; a < oh; a++) {
+        const ort_linear_tap *r = &j->lin_rows[a];
+        for (int64_t b = 0; b < ow; b++) {
+            const ort_linear_tap *c = &j->lin_cols[b];
+            float x11 = (float)cort_get_f64(j->x, in_base + r->i1 * w + c->i1);
+            float x21 = (float)cort_get_f64(j->x, in_base + r->i1 * w + c->i2);
+            float x12 = (float)cort_get_f64(j->x, in_base + r->i2 * w + c->i1);
+            float x22 = (float)cort_get_f64(j->x, in_base + r->i2 * w + c->i2);
+            float v = c->d2 * r->d2 * x11 + c->d1 * r->d2 * x21 + c->d2 * r->d1 * x12 + c->d1 * r->d1 * x22;
+            store_interpolated(j->y, out_base + a * ow + b, v);
+        }
+    }
+}
+
+/* Integer linear resize of the last two axes, nothing extrapolated: the ONNX Runtime weights. */
+static bool prepare_2d_int_linear(cort_kctx *ctx, resample_job *j, const resize_params *p, const resize_geometry *g) {
+    int32_t t = j->x->type;
+    bool is_int = t == CORT_INT8 || t == CORT_UINT8 || t == CORT_INT16 || t == CORT_UINT16 || t == CORT_INT32 ||
+                  t == CORT_UINT32 || t == CORT_INT64 || t == CORT_UINT64;
+    if (!is_int || p->mode != MODE_LINEAR || p->coord == CT_TF_CROP_AND_RESIZE || j->rank - j->first != 2) return false;
+    struct ort_linear_tap **dst[2] = {&j->lin_rows, &j->lin_cols};
+    for (int k = 0; k < 2; k++) {
+        int d = j->rank - 2 + k;
+        *dst[k] = ctx->svc->scratch(ctx, (size_t)(g->out[d] + 1) * sizeof(ort_linear_tap));
+        if (!*dst[k]) return false;
+        for (int64_t o = 0; o < g->out[d]; o++) (*dst[k])[o] = ort_linear((float)source_coord(p, g, d, o), g->in[d]);
+    }
+    return true;
+}
+
 static void resample_planes(void *arg, int64_t begin, int64_t end) {
     resample_job *j = arg;
     for (int64_t plane = begin; plane < end; plane++) {
-        if (j->fast_2d) resample_plane_2d_f32(j, plane);
+        if (j->int_linear_2d) resample_plane_2d_int_linear(j, plane);
+        else if (j->fast_2d) resample_plane_2d_f32(j, plane);
         else resample_plane_generic(j, plane);
     }
 }
@@ -491,6 +543,7 @@ static cort_status *resample(cort_kctx *ctx, const resize_params *p, const resiz
     for (int d = j.first; d < g->rank; d++) j.in_plane *= g->in[d], j.out_plane *= g->out[d];
     if (cort_tensor_count(y) == 0) return NULL;
     j.fast_2d = prepare_2d_f32(ctx, &j);
+    j.int_linear_2d = prepare_2d_int_linear(ctx, &j, p, g);
     if (x->type == CORT_STRING) {
         memset(y->data, 0, cort_tensor_nbytes(y)); /* the executor frees what was set even on error */
         resample_planes(&j, 0, planes);
