@@ -76,7 +76,7 @@ static inline void ew_attr_float(ew_node *h, const char *name, float v) {
     a->name = name, a->type = CORT_ATTR_FLOAT, a->f = v;
 }
 
-/* An owned tensor holding a copy of data (strings: an array of char *). */
+/* An owned tensor holding a copy of data (strings: an array of char *); zeroed when data is NULL. */
 static inline cort_value ew_tensor(int32_t type, int rank, const int64_t *dims, const void *data) {
     cort_value v = {0};
     cort_status *st = cort_value_alloc_tensor(&v, type, rank, dims);
@@ -91,7 +91,7 @@ static inline cort_value ew_tensor(int32_t type, int rank, const int64_t *dims, 
             const char *s = ((const char *const *)data)[i];
             cort_status_free(cort_value_set_string(&v, i, s, strlen(s)));
         }
-    } else if (n > 0) {
+    } else if (n > 0 && data) {
         memcpy(v.t.data, data, cort_tensor_nbytes(&v.t));
     }
     return v;
@@ -102,6 +102,7 @@ static inline cort_status *ew_run(ew_node *h, cort_value **inputs, cort_value *o
     h->node.inputs = h->ids;
     h->node.outputs = h->out_ids;
     h->node.attrs = h->attrs;
+    for (int i = 0; i < h->node.n_outputs; i++) memset(&outs[i], 0, sizeof outs[i]);
     int32_t type = inputs[0] ? inputs[0]->t.type : 0;
     const char *why = "";
     const cort_op_def *def = cort_registry_find("", h->node.op_type, h->node.opset, type, &why);
