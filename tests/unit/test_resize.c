@@ -308,6 +308,18 @@ static void test_integer_saturation(void) {
     h_clear(out, 1);
     cort_value_clear(&x);
     cort_value_clear(&sizes);
+
+    /* linear on uint8 truncates: [0, 255] to 4 columns gives 0, 63.75, 191.25, 255 */
+    int64_t xd[2] = {1, 2}, two = 2;
+    x = h_tensor(CORT_UINT8, 2, xd, (uint8_t[]){0, 255});
+    sizes = h_i64(1, &two, (int64_t[]){2, 4});
+    in[3] = &sizes;
+    h_init(&h, "Resize", 13, 4, 1);
+    h_attr_str(&h, "mode", "linear");
+    if (h_ok(&h, in, out)) CHECK(!memcmp(out[0].t.data, (uint8_t[]){0, 63, 191, 255, 0, 63, 191, 255}, 8));
+    h_clear(out, 1);
+    cort_value_clear(&x);
+    cort_value_clear(&sizes);
 }
 
 static void test_resize_errors(void) {
