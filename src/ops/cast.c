@@ -1,12 +1,12 @@
 /* Type conversions: Cast, CastLike, and linear quantization (QuantizeLinear, DequantizeLinear,
  * DynamicQuantizeLinear). Numbers print to strings in their shortest round-trip form and parse with
  * strtod/strtoll, as ONNX Runtime does. */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kernels/generic/elementwise.h"
 #include "ops/op.h"
@@ -82,9 +82,6 @@ static cort_ew_unary_fn conv_fn(int32_t from, int32_t to) {
 static bool is_float_type(int32_t t) {
     return t == CORT_FLOAT || t == CORT_DOUBLE || cort_ew_is_half(t);
 }
-static bool is_unsigned_type(int32_t t) {
-    return t == CORT_UINT8 || t == CORT_UINT16 || t == CORT_UINT32 || t == CORT_UINT64;
-}
 
 /* Shortest "%.Ng" that reads back to the same value; "NaN", "INF", "-INF" for the specials. */
 static void format_float(char *buf, size_t size, double v, bool single) {
@@ -127,24 +124,48 @@ static cort_status *numbers_to_strings(cort_kctx *ctx, const cort_tensor *x, cor
     return NULL;
 }
 
+/* Parses one string as an integer: strtoll/strtoull, falling back to strtod (then truncating like a
+ * float cast) when the text goes on as a decimal or exponent ("2.5", "1e3"); "true"/"false" too. */
+static bool parse_integer(const char *s, int32_t type, cort_tensor *y, int64_t i) {
+    char *end;
+    if (!strcasecmp(s, "true") || !strcasecmp(s, "false")) {
+        cort_set_i64(y, i, !strcasecmp(s, "true"));
+        return true;
+    }
+    uint64_t u = 0;
+    long long v = 0;
+    if (type == CORT_UINT64 && *s != '-') u = strtoull(s, &end, 10);
+    else v = strtoll(s, &end, 10);
+    if (*end == '.' || *end == 'e' || *end == 'E') {
+        char *fend;
+        double d = strtod(s, &fend);
+        if (fend > end) {
+            if (type == CORT_UINT64 && d >= 9223372036854775808.0)
+                ((uint64_t *)y->data)[i] = d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
+            else
+                cort_set_i64(y, i, isnan(d) ? 0 : d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : (int64_t)d);
+            return true;
+        }
+    }
+    if (type == CORT_UINT64 && *s != '-') ((uint64_t *)y->data)[i] = u;
+    else cort_set_i64(y, i, v);
+    return end != s || !*s;
+}
+
 static cort_status *strings_to_numbers(cort_kctx *ctx, const cort_tensor *x, cort_tensor *y) {
     int64_t n = cort_tensor_count(x);
     char *const *in = x->data;
     for (int64_t i = 0; i < n; i++) {
         const char *s = in[i] ? in[i] : "";
-        char *end;
-        errno = 0;
+        bool ok;
         if (is_float_type(y->type)) {
+            char *end;
             cort_set_f64(y, i, strtod(s, &end));
-        } else if (y->type == CORT_UINT64) {
-            ((uint64_t *)y->data)[i] = strtoull(s, &end, 10);
-        } else if (is_unsigned_type(y->type) || y->type == CORT_BOOL) {
-            long long v = strtoll(s, &end, 10);
-            cort_set_i64(y, i, v);
+            ok = end != s || !*s;
         } else {
-            cort_set_i64(y, i, strtoll(s, &end, 10));
+            ok = parse_integer(s, y->type, y, i);
         }
-        if (end == s && *s) return cort_kerr(ctx, "cannot parse '%s' as %s", s, cort_type_name(y->type));
+        if (!ok) return cort_kerr(ctx, "cannot parse '%s' as %s", s, cort_type_name(y->type));
     }
     return NULL;
 }

@@ -309,7 +309,7 @@ static void test_cast_strings(void) {
     ew_attr_int(&h, "to", CORT_INT64);
     if (ew_ok(&h, in, out)) {
         const int64_t *y = out[0].t.data;
-        CHECK(y[0] == 42 && y[1] == -7);
+        CHECK(y[0] == 42 && y[1] == -7 && y[2] == 1000); /* exponents parse as numbers, not as "1" */
     }
     ew_clear(out, 1);
     h = ew_make("Cast", 13, 1, 1);
@@ -317,6 +317,14 @@ static void test_cast_strings(void) {
     if (ew_ok(&h, in, out)) CHECK(((double *)out[0].t.data)[2] == 1000.0);
     ew_clear(out, 1);
     cort_value_clear(&a);
+    const char *bad[1] = {"seven"};
+    d = 1;
+    a = ew_tensor(CORT_STRING, 1, &d, bad);
+    h = ew_make("Cast", 13, 1, 1);
+    ew_attr_int(&h, "to", CORT_INT32);
+    CHECK(ew_fails(&h, in, "cannot parse 'seven'"));
+    cort_value_clear(&a);
+    d = 3;
     /* float to int8 saturates through int64 and wraps like a C conversion, NaN gives 0 */
     float f[3] = {1e30f, -3.9f, NAN};
     a = ew_tensor(CORT_FLOAT, 1, &d, f);
