@@ -39,6 +39,12 @@ size_t cort_sgemm_work_size(int64_t m, int64_t n, int64_t k);
 void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                 int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work);
 
+/* cort_sgemm with micro-kernel `variant` (0 portable C, 1 AVX2+FMA, 2 AVX-512), so tests can cover
+ * every variant the CPU runs; false, computing nothing, when this CPU or build lacks it. */
+bool cort_sgemm_variant(int variant, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                        const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                        void *work);
+
 /* The same, split over up to th->count threads along the larger of m and n; `work` must hold
  * cort_sgemm_mt_work_size(m, n, k, th->count) bytes. th may be NULL (single-threaded). */
 size_t cort_sgemm_mt_work_size(int64_t m, int64_t n, int64_t k, int threads);

@@ -33,7 +33,7 @@ static void serial_for(void *self, int64_t n, int64_t min_chunk, cort_task_fn fn
     for (int64_t i = 0; i < n; i++) fn(arg, i, i + 1);
 }
 
-enum { PLAIN, PACKED_A, PACKED_B };
+enum { PLAIN, PACKED_A, PACKED_B, VARIANT0, VARIANT1, VARIANT2 };
 
 static int compare_case_mode(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, float beta, int threads,
                              int mode) {
@@ -66,6 +66,11 @@ static int compare_case_mode(bool ta, bool tb, int64_t m, int64_t n, int64_t k, 
     } else if (mode == PACKED_B) {
         cort_sgemm_pack_b(tb, k, n, b, ldb, packed);
         cort_sgemm_packed_b_mt(&th, ta, m, n, k, alpha, a, lda, packed, beta, c, ldc, work);
+    } else if (mode >= VARIANT0) {
+        if (!cort_sgemm_variant(mode - VARIANT0, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work)) {
+            free(a), free(b), free(c), free(ref), free(work), free(packed);
+            return 0; /* this CPU lacks the variant */
+        }
     } else if (threads > 1)
         cort_sgemm_mt(&th, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
     else
@@ -128,6 +133,14 @@ static void test_packed_operands(void) {
     CHECK(compare_case_mode(false, false, 130, 70, 600, 1.0f, 1.0f, 3, PACKED_A) == 0);
 }
 
+static void test_every_variant(void) {
+    for (int v = VARIANT0; v <= VARIANT2; v++)
+        for (int t = 0; t < 40; t++) {
+            int64_t m = rnd_size(70), n = rnd_size(70), k = rnd_size(300);
+            CHECK(compare_case_mode(t & 1, (t >> 1) & 1, m, n, k, 1.5f, (t & 4) ? 0.5f : 0.0f, 1, v) == 0);
+        }
+}
+
 static void test_degenerate(void) {
     float c[4] = {1, 2, 3, 4};
     char work[256];
@@ -150,6 +163,7 @@ int main(void) {
     test_block_edges();
     test_threaded_split();
     test_packed_operands();
+    test_every_variant();
     test_degenerate();
     test_dgemm();
     return check_report("test_gemm_kernel");

@@ -1,17 +1,19 @@
 /* Cache-blocked single-precision GEMM in the style of BLIS/GotoBLAS: panels of A (MC x KC) and B
- * (KC x NC) are packed into contiguous micro-panels, then a register-blocked MR x NR micro-kernel
- * written in plain C runs over them; gcc and clang vectorise its inner loop. On x86-64 a second copy
- * of the block loop is compiled for AVX2+FMA and picked at run time when the CPU has it. */
+ * (KC x NC) are packed into contiguous micro-panels, then a register-blocked mr x nr micro-kernel
+ * written in plain C runs over them. The micro-tile shape belongs to the micro-kernel, chosen once
+ * per process by CPU features: 6 x 16 in portable C (vectorised by gcc/clang), the same with
+ * AVX2+FMA, and 12 x 32 with AVX-512 on x86-64. Packed layouts follow the chosen shape, so weights
+ * packed at load and the kernels that read them always agree. */
 #include <string.h>
 
 #include "kernels/kernels.h"
 
 enum {
-    MR = 6,    /* rows of the micro-tile: 6 x 16 floats = 12 AVX registers of accumulators */
-    NR = 16,
-    MC = 120,  /* A block: MC x KC floats stay in L2 */
+    MR_MAX = 12, /* largest micro-tile of any kernel */
+    NR_MAX = 32,
+    MC = 120,    /* A block: MC x KC floats stay in L2 (a multiple of every mr) */
     KC = 256,
-    NC = 2048, /* B block: KC x NC floats stay in L3 */
+    NC = 2048,   /* B block: KC x NC floats stay in L3 (a multiple of every nr) */
 };
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -30,129 +32,163 @@ static int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 size_t cort_sgemm_work_size(int64_t m, int64_t n, int64_t k) {
     if (m <= 0 || n <= 0 || k <= 0) return 64;
     int64_t kc = min64(k, KC);
-    int64_t a_panel = round_up(min64(m, MC), MR) * kc;
-    int64_t b_panel = round_up(min64(n, NC), NR) * kc;
+    int64_t a_panel = round_up(min64(m, MC), MR_MAX) * kc;
+    int64_t b_panel = round_up(min64(n, NC), NR_MAX) * kc;
     return (size_t)(a_panel + b_panel) * sizeof(float) + 128;
 }
 
-/* Packs alpha * op(A)[i0 .. i0+mc, p0 .. p0+kc) as MR-row micro-panels, k-major, zero-padded. */
+/* Packs alpha * op(A)[i0 .. i0+mc, p0 .. p0+kc) as mr-row micro-panels, k-major, zero-padded. */
 static void pack_a(bool trans, const float *a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
-                   float alpha, float *out) {
-    for (int64_t ir = 0; ir < mc; ir += MR) {
-        int64_t rows = min64(MR, mc - ir);
-        for (int64_t p = 0; p < kc; p++) {
-            float *dst = out + p * MR;
+                   float alpha, int64_t mr, float *out) {
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+        int64_t rows = min64(mr, mc - ir);
+        if (!trans) { /* read each row of A contiguously */
             for (int64_t i = 0; i < rows; i++) {
-                int64_t row = i0 + ir + i, col = p0 + p;
-                dst[i] = alpha * (trans ? a[col * lda + row] : a[row * lda + col]);
+                const float *src = a + (i0 + ir + i) * lda + p0;
+                for (int64_t p = 0; p < kc; p++) out[p * mr + i] = alpha * src[p];
             }
-            for (int64_t i = rows; i < MR; i++) dst[i] = 0;
+        } else {
+            for (int64_t p = 0; p < kc; p++) {
+                const float *src = a + (p0 + p) * lda + i0 + ir;
+                for (int64_t i = 0; i < rows; i++) out[p * mr + i] = alpha * src[i];
+            }
         }
-        out += MR * kc;
+        for (int64_t i = rows; i < mr; i++)
+            for (int64_t p = 0; p < kc; p++) out[p * mr + i] = 0;
+        out += mr * kc;
     }
 }
 
-/* Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) as NR-column micro-panels, k-major, zero-padded. */
+/* Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) as nr-column micro-panels, k-major, zero-padded. */
 static void pack_b(bool trans, const float *b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
-                   float *out) {
-    for (int64_t jr = 0; jr < nc; jr += NR) {
-        int64_t cols = min64(NR, nc - jr);
-        for (int64_t p = 0; p < kc; p++) {
-            float *dst = out + p * NR;
-            if (!trans && cols == NR) {
-                memcpy(dst, b + (p0 + p) * ldb + j0 + jr, NR * sizeof(float));
-                continue;
-            }
+                   int64_t nr, float *out) {
+    for (int64_t jr = 0; jr < nc; jr += nr) {
+        int64_t cols = min64(nr, nc - jr);
+        if (trans) { /* read each column of op(B), a row of B, contiguously */
             for (int64_t j = 0; j < cols; j++) {
-                int64_t row = p0 + p, col = j0 + jr + j;
-                dst[j] = trans ? b[col * ldb + row] : b[row * ldb + col];
+                const float *src = b + (j0 + jr + j) * ldb + p0;
+                for (int64_t p = 0; p < kc; p++) out[p * nr + j] = src[p];
             }
-            for (int64_t j = cols; j < NR; j++) dst[j] = 0;
+        } else {
+            for (int64_t p = 0; p < kc; p++)
+                memcpy(out + p * nr, b + (p0 + p) * ldb + j0 + jr, (size_t)cols * sizeof(float));
         }
-        out += NR * kc;
+        for (int64_t j = cols; j < nr; j++)
+            for (int64_t p = 0; p < kc; p++) out[p * nr + j] = 0;
+        out += nr * kc;
     }
 }
 
-/* The micro-kernel: acc = packed A micro-panel (MR x kc) * packed B micro-panel (kc x NR), then
- * C = acc + beta * C on the valid mr x nr corner. With GNU C the 16 columns are two 8-float vector
- * values, so the accumulators live in registers whatever the target ISA; MADD(a, b, acc) returns
- * acc + a * b for a broadcast scalar a, fused into one instruction in the FMA build. */
+/* The micro-kernels. Each computes, for every micro-tile of a packed block, acc = packed A
+ * micro-panel (ROWS x kc) * packed B micro-panel (kc x 2*VLEN), then C = acc + beta * C on the valid
+ * corner. With GNU C a row of the tile is two vector values, so the accumulators live in registers
+ * whatever the target ISA; MADD(a, b, acc) returns acc + a * b for a broadcast scalar a, fused into
+ * one instruction in the FMA builds. */
+static CORT_ALWAYS_INLINE void store_tile(const float *tile, int64_t tile_ld, float *c, int64_t ldc, int64_t mr,
+                                          int64_t nr, float beta) {
+    for (int64_t i = 0; i < mr; i++) {
+        float *ci = c + i * ldc;
+        const float *ti = tile + i * tile_ld;
+        if (beta == 0) {
+            for (int64_t j = 0; j < nr; j++) ci[j] = ti[j];
+        } else {
+            for (int64_t j = 0; j < nr; j++) ci[j] = ti[j] + beta * ci[j];
+        }
+    }
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 typedef float vec8 __attribute__((vector_size(32)));
-/* unaligned load; a macro because passing AVX values between functions changes the ABI */
-#define LOAD8(v, p) memcpy(&(v), (p), sizeof(v))
+/* unaligned load; a macro because passing wide vectors between functions changes the ABI */
+#define LOADV(v, p) memcpy(&(v), (p), sizeof(v))
 #define MADD_PLAIN(a, b, acc) ((acc) + (a) * (b))
 
-#define DEFINE_BLOCK(name, attrs, MADD)                                                                     \
+#define DEFINE_BLOCK(name, attrs, VEC, VLEN, ROWS, MADD)                                                    \
     attrs static void name(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c, \
                            int64_t ldc, float beta) {                                                      \
-        for (int64_t jr = 0; jr < nc; jr += NR) {                                                          \
-            for (int64_t ir = 0; ir < mc; ir += MR) {                                                      \
+        for (int64_t jr = 0; jr < nc; jr += 2 * VLEN) {                                                    \
+            for (int64_t ir = 0; ir < mc; ir += ROWS) {                                                    \
                 const float *a = ap + ir * kc, *b = bp + jr * kc;                                          \
-                vec8 acc[MR][2];                                                                           \
-                for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = (vec8){0};                            \
+                VEC acc[ROWS][2];                                                                          \
+                for (int i = 0; i < ROWS; i++) acc[i][0] = acc[i][1] = (VEC){0};                           \
                 for (int64_t p = 0; p < kc; p++) {                                                         \
-                    vec8 b0, b1;                                                                           \
-                    LOAD8(b0, b);                                                                          \
-                    LOAD8(b1, b + 8);                                                                      \
-                    for (int i = 0; i < MR; i++) {                                                         \
+                    VEC b0, b1;                                                                            \
+                    LOADV(b0, b);                                                                          \
+                    LOADV(b1, b + VLEN);                                                                   \
+                    for (int i = 0; i < ROWS; i++) {                                                       \
                         acc[i][0] = MADD(a[i], b0, acc[i][0]);                                             \
                         acc[i][1] = MADD(a[i], b1, acc[i][1]);                                             \
                     }                                                                                      \
-                    a += MR;                                                                               \
-                    b += NR;                                                                               \
+                    a += ROWS;                                                                             \
+                    b += 2 * VLEN;                                                                         \
                 }                                                                                          \
-                float tile[MR][NR];                                                                        \
+                float tile[ROWS * 2 * VLEN];                                                               \
                 memcpy(tile, acc, sizeof tile);                                                            \
-                store_tile(tile, c + ir * ldc + jr, ldc, min64(MR, mc - ir), min64(NR, nc - jr), beta);    \
+                store_tile(tile, 2 * VLEN, c + ir * ldc + jr, ldc, min64(ROWS, mc - ir),                   \
+                           min64(2 * VLEN, nc - jr), beta);                                                \
             }                                                                                              \
         }                                                                                                  \
     }
+DEFINE_BLOCK(block_plain, , vec8, 8, 6, MADD_PLAIN)
 #else
-#define DEFINE_BLOCK(name, attrs, MADD)                                                                     \
-    static void name(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,        \
-                     int64_t ldc, float beta) {                                                            \
-        for (int64_t jr = 0; jr < nc; jr += NR) {                                                          \
-            for (int64_t ir = 0; ir < mc; ir += MR) {                                                      \
-                const float *a = ap + ir * kc, *b = bp + jr * kc;                                          \
-                float tile[MR][NR] = {{0}};                                                                \
-                for (int64_t p = 0; p < kc; p++, a += MR, b += NR)                                         \
-                    for (int i = 0; i < MR; i++)                                                           \
-                        for (int j = 0; j < NR; j++) tile[i][j] += a[i] * b[j];                            \
-                store_tile(tile, c + ir * ldc + jr, ldc, min64(MR, mc - ir), min64(NR, nc - jr), beta);    \
-            }                                                                                              \
-        }                                                                                                  \
-    }
-#endif
-
-static CORT_ALWAYS_INLINE void store_tile(float tile[MR][NR], float *c, int64_t ldc, int64_t mr, int64_t nr,
-                                          float beta) {
-    for (int64_t i = 0; i < mr; i++) {
-        float *ci = c + i * ldc;
-        if (beta == 0) {
-            for (int64_t j = 0; j < nr; j++) ci[j] = tile[i][j];
-        } else {
-            for (int64_t j = 0; j < nr; j++) ci[j] = tile[i][j] + beta * ci[j];
+static void block_plain(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
+                        int64_t ldc, float beta) {
+    for (int64_t jr = 0; jr < nc; jr += 16) {
+        for (int64_t ir = 0; ir < mc; ir += 6) {
+            const float *a = ap + ir * kc, *b = bp + jr * kc;
+            float tile[6 * 16] = {0};
+            for (int64_t p = 0; p < kc; p++, a += 6, b += 16)
+                for (int i = 0; i < 6; i++)
+                    for (int j = 0; j < 16; j++) tile[i * 16 + j] += a[i] * b[j];
+            store_tile(tile, 16, c + ir * ldc + jr, ldc, min64(6, mc - ir), min64(16, nc - jr), beta);
         }
     }
 }
-
-DEFINE_BLOCK(block_plain, , MADD_PLAIN)
+#endif
 
 #ifdef CORT_SGEMM_X86_FMA
 #include <immintrin.h>
+typedef float vec16 __attribute__((vector_size(64)));
 #define MADD_FMA(a, b, acc) ((vec8)_mm256_fmadd_ps(_mm256_set1_ps(a), (__m256)(b), (__m256)(acc)))
-DEFINE_BLOCK(block_fma, __attribute__((target("avx2,fma"))), MADD_FMA)
+#define MADD_AVX512(a, b, acc) ((vec16)_mm512_fmadd_ps(_mm512_set1_ps(a), (__m512)(b), (__m512)(acc)))
+DEFINE_BLOCK(block_fma, __attribute__((target("avx2,fma"))), vec8, 8, 6, MADD_FMA)
+/* 12 x 32: 24 of the 32 zmm registers accumulate */
+DEFINE_BLOCK(block_avx512, __attribute__((target("avx512f"))), vec16, 16, 12, MADD_AVX512)
 #endif
 
 typedef void (*block_fn)(int64_t, int64_t, int64_t, const float *, const float *, float *, int64_t, float);
 
-static block_fn pick_block(void) {
+typedef struct ukernel {
+    int64_t mr, nr;
+    block_fn block;
+} ukernel;
+
+/* Kernel variants, best last; variant 0 runs anywhere. */
+static bool variant_at(int v, ukernel *uk) {
+    if (v == 0) {
+        *uk = (ukernel){6, 16, block_plain};
+        return true;
+    }
 #ifdef CORT_SGEMM_X86_FMA
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return block_fma;
+    if (v == 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        *uk = (ukernel){6, 16, block_fma};
+        return true;
+    }
+    if (v == 2 && __builtin_cpu_supports("avx512f")) {
+        *uk = (ukernel){12, 32, block_avx512};
+        return true;
+    }
 #endif
-    return block_plain;
+    return false;
+}
+
+static ukernel pick_kernel(void) {
+    ukernel uk;
+    for (int v = 2; v > 0; v--)
+        if (variant_at(v, &uk)) return uk;
+    variant_at(0, &uk);
+    return uk;
 }
 
 static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc) {
@@ -161,44 +197,43 @@ static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc) {
 }
 
 /* Where the packed A panels come from: packed on the fly into `work`, or a whole matrix packed
- * beforehand by cort_sgemm_pack_a (rows_total rounded up to MR, row0 the first row this call uses). */
+ * beforehand by cort_sgemm_pack_a (rows_total rounded up to mr, row0 the first row this call uses). */
 typedef struct a_panels {
     const float *packed;
     int64_t rows_total, row0;
 } a_panels;
 
-/* A whole B packed beforehand by cort_sgemm_pack_b: the NR-column panels of block (jc, pc) start at
- * packed + jc * k + pc * round_up(nc, NR). */
-static const float *packed_b_block(const float *packed, int64_t k, int64_t jc, int64_t nc, int64_t pc) {
-    return packed + jc * k + pc * round_up(nc, NR);
+/* A whole B packed beforehand by cort_sgemm_pack_b: the nr-column panels of block (jc, pc) start at
+ * packed + jc * k + pc * round_up(nc, nr). */
+static const float *packed_b_block(const float *packed, int64_t k, int64_t jc, int64_t nc, int64_t pc, int64_t nr) {
+    return packed + jc * k + pc * round_up(nc, nr);
 }
 
-static void sgemm_core(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                       int64_t lda, const a_panels *pre, const float *b, int64_t ldb, const float *packed_b,
-                       float beta, float *c, int64_t ldc, void *work) {
+static void sgemm_core(ukernel uk, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                       const float *a, int64_t lda, const a_panels *pre, const float *b, int64_t ldb,
+                       const float *packed_b, float beta, float *c, int64_t ldc, void *work) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0) {
         scale_c(m, n, beta, c, ldc);
         return;
     }
-    block_fn block = pick_block();
     int64_t kc_max = min64(k, KC);
     float *ap = (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
-    float *bp = ap + round_up(min64(m, MC), MR) * kc_max;
+    float *bp = ap + round_up(min64(m, MC), MR_MAX) * kc_max;
     for (int64_t jc = 0; jc < n; jc += NC) {
         int64_t nc = min64(NC, n - jc);
         for (int64_t pc = 0; pc < k; pc += KC) {
             int64_t kc = min64(KC, k - pc);
             float beta_here = pc == 0 ? beta : 1.0f;
             const float *bpanel = bp;
-            if (packed_b) bpanel = packed_b_block(packed_b, k, jc, nc, pc);
-            else pack_b(trans_b, b, ldb, pc, kc, jc, nc, bp);
+            if (packed_b) bpanel = packed_b_block(packed_b, k, jc, nc, pc, uk.nr);
+            else pack_b(trans_b, b, ldb, pc, kc, jc, nc, uk.nr, bp);
             for (int64_t ic = 0; ic < m; ic += MC) {
                 int64_t mc = min64(MC, m - ic);
                 const float *panel = ap;
                 if (pre) panel = pre->packed + pc * pre->rows_total + (pre->row0 + ic) * kc;
-                else pack_a(trans_a, a, lda, ic, mc, pc, kc, alpha, ap);
-                block(mc, nc, kc, panel, bpanel, c + ic * ldc + jc, ldc, beta_here);
+                else pack_a(trans_a, a, lda, ic, mc, pc, kc, alpha, uk.mr, ap);
+                uk.block(mc, nc, kc, panel, bpanel, c + ic * ldc + jc, ldc, beta_here);
             }
         }
     }
@@ -206,31 +241,42 @@ static void sgemm_core(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t
 
 void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                 int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
-    sgemm_core(trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, NULL, beta, c, ldc, work);
+    sgemm_core(pick_kernel(), trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, NULL, beta, c, ldc, work);
+}
+
+bool cort_sgemm_variant(int variant, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                        const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                        void *work) {
+    ukernel uk;
+    if (!variant_at(variant, &uk)) return false;
+    sgemm_core(uk, trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, NULL, beta, c, ldc, work);
+    return true;
 }
 
 size_t cort_sgemm_packed_a_size(int64_t m, int64_t k) {
     if (m <= 0 || k <= 0) return sizeof(float);
-    return (size_t)(round_up(m, MR) * k) * sizeof(float);
+    return (size_t)(round_up(m, pick_kernel().mr) * k) * sizeof(float);
 }
 
 void cort_sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float *a, int64_t lda, float *packed) {
-    int64_t rows = round_up(m, MR);
+    int64_t mr = pick_kernel().mr, rows = round_up(m, mr);
     for (int64_t pc = 0; pc < k; pc += KC) {
         int64_t kc = min64(KC, k - pc);
-        pack_a(trans_a, a, lda, 0, m, pc, kc, 1.0f, packed + pc * rows);
+        pack_a(trans_a, a, lda, 0, m, pc, kc, 1.0f, mr, packed + pc * rows);
     }
 }
 size_t cort_sgemm_packed_b_size(int64_t k, int64_t n) {
     if (n <= 0 || k <= 0) return sizeof(float);
-    return (size_t)(round_up(n, NR) * k) * sizeof(float);
+    return (size_t)(round_up(n, pick_kernel().nr) * k) * sizeof(float);
 }
 
 void cort_sgemm_pack_b(bool trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *packed) {
+    int64_t nr = pick_kernel().nr;
     for (int64_t jc = 0; jc < n; jc += NC) {
         int64_t nc = min64(NC, n - jc);
         for (int64_t pc = 0; pc < k; pc += KC)
-            pack_b(trans_b, b, ldb, pc, min64(KC, k - pc), jc, nc, (float *)packed_b_block(packed, k, jc, nc, pc));
+            pack_b(trans_b, b, ldb, pc, min64(KC, k - pc), jc, nc, nr,
+                   (float *)packed_b_block(packed, k, jc, nc, pc, nr));
     }
 }
 
@@ -250,8 +296,9 @@ typedef struct sgemm_split {
 /* How to split: along rows when `rows_only` (a packed B serves every row block) or when m >= n. */
 static int sgemm_tasks(int64_t m, int64_t n, int64_t k, int threads, bool rows_only, bool *split_rows,
                        int64_t *chunk) {
+    ukernel uk = pick_kernel();
     *split_rows = rows_only || m >= n;
-    int64_t len = *split_rows ? m : n, unit = *split_rows ? MR : NR;
+    int64_t len = *split_rows ? m : n, unit = *split_rows ? uk.mr : uk.nr;
     /* below ~64k multiply-adds per thread the fork costs more than it saves */
     double by_work = (double)m * (double)n * (double)(k > 0 ? k : 1) / 65536.0;
     int64_t tasks = threads < 1 ? 1 : threads;
@@ -280,17 +327,17 @@ static void sgemm_task(void *arg, int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
         void *work = s->work + (size_t)t * s->work_each;
         int64_t lo = t * s->chunk;
-        a_panels pre = {s->packed_a, round_up(s->m, MR), 0};
+        a_panels pre = {s->packed_a, round_up(s->m, pick_kernel().mr), 0};
         if (s->split_rows) {
             int64_t rows = min64(s->chunk, s->m - lo);
             const float *a = s->a ? (s->trans_a ? s->a + lo : s->a + lo * s->lda) : NULL;
             pre.row0 = lo;
-            sgemm_core(s->trans_a, s->trans_b, rows, s->n, s->k, s->alpha, a, s->lda, s->packed_a ? &pre : NULL,
+            sgemm_core(pick_kernel(), s->trans_a, s->trans_b, rows, s->n, s->k, s->alpha, a, s->lda, s->packed_a ? &pre : NULL,
                        s->b, s->ldb, s->packed_b, s->beta, s->c + lo * s->ldc, s->ldc, work);
         } else {
             int64_t cols = min64(s->chunk, s->n - lo);
             const float *b = s->trans_b ? s->b + lo * s->ldb : s->b + lo;
-            sgemm_core(s->trans_a, s->trans_b, s->m, cols, s->k, s->alpha, s->a, s->lda, s->packed_a ? &pre : NULL,
+            sgemm_core(pick_kernel(), s->trans_a, s->trans_b, s->m, cols, s->k, s->alpha, s->a, s->lda, s->packed_a ? &pre : NULL,
                        b, s->ldb, NULL, s->beta, s->c + lo, s->ldc, work);
         }
     }
