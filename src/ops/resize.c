@@ -433,6 +433,17 @@ static void resample_plane_2d_f32(const resample_job *j, int64_t plane) {
             for (int64_t b = 0; b < ow; b++) yr[b] = row[j->cols.off[b]];
             continue;
         }
+        if (th->n == 2 && j->cols.k == 2) { /* bilinear: both source rows in one pass */
+            const float *r0 = x + th->at[0], *r1 = x + th->at[1];
+            float w0 = (float)th->w[0], w1 = (float)th->w[1];
+            const int64_t *off = j->cols.off;
+            const float *w = j->cols.w;
+            for (int64_t b = 0; b < ow; b++) {
+                int64_t o0 = off[2 * b], o1 = off[2 * b + 1];
+                yr[b] = w0 * (w[2 * b] * r0[o0] + w[2 * b + 1] * r0[o1]) + w1 * (w[2 * b] * r1[o0] + w[2 * b + 1] * r1[o1]);
+            }
+            continue;
+        }
         for (int i = 0; i < th->n; i++) blend_row(yr, x + th->at[i], (float)th->w[i], &j->cols, ow, i == 0);
     }
 }
