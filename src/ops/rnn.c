@@ -242,6 +242,21 @@ static size_t gemm_work_f32(const rnn_job *j, int64_t m, int64_t n, int64_t k) {
     return cort_sgemm_mt_work_size(m, n, k, th.count);
 }
 
+static cort_status *pack_weights_f32(const rnn_job *j, const float *r, int64_t n, int64_t k, const void **packed) {
+    size_t bytes = cort_sgemm_packed_b_size(k, n);
+    float *p = j->ctx->svc->scratch(j->ctx, bytes);
+    if (!p) return cort_kerr(j->ctx, "out of memory for %zu bytes of packed recurrence weights", bytes);
+    cort_sgemm_pack_b(true, k, n, r, k, p);
+    *packed = p;
+    return NULL;
+}
+
+static void gemm_packed_f32(const rnn_job *j, void *work, int64_t m, int64_t n, int64_t k, const float *a,
+                            int64_t lda, const void *packed_b, float *c, int64_t ldc) {
+    cort_threads th = kctx_threads(j);
+    cort_sgemm_packed_b_mt(&th, false, m, n, k, 1.0f, a, lda, packed_b, 0.0f, c, ldc, work);
+}
+
 static void gemm_nt_f64(const rnn_job *j, void *work, int64_t m, int64_t n, int64_t k, const double *a,
                         int64_t lda, const double *b, int64_t ldb, double *c, int64_t ldc) {
     cort_dgemm(false, true, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
@@ -249,7 +264,17 @@ static void gemm_nt_f64(const rnn_job *j, void *work, int64_t m, int64_t n, int6
 
 static size_t gemm_work_f64(const rnn_job *j, int64_t m, int64_t n, int64_t k) { return 64; }
 
-/* Up to this many batch rows, each step multiplies by a transposed copy of R (a streamed GEMV)
+/* DGEMM has no packed form: double layers take the dot-product path whatever the batch. */
+static cort_status *pack_weights_f64(const rnn_job *j, const double *r, int64_t n, int64_t k,
+                                     const void **packed) {
+    *packed = NULL;
+    return NULL;
+}
+
+static void gemm_packed_f64(const rnn_job *j, void *work, int64_t m, int64_t n, int64_t k, const double *a,
+                            int64_t lda, const void *packed_b, double *c, int64_t ldc) {}
+
+/* Up to this many batch rows, each step multiplies by R with dot products over its rows (a GEMV)
  * rather than calling the GEMM, which would repack R at every step. */
 #define RNN_GEMV_MAX_BATCH 4
 
@@ -320,8 +345,9 @@ static cort_status *bind_inputs(cort_kctx *ctx, rnn_job *j) {
     const rnn_params *p = ctx->params;
     const cort_tensor *x = cort_in(ctx, 0), *w = cort_in(ctx, 1), *r = cort_in(ctx, 2);
     if (!x || !w || !r) return cort_kerr(ctx, "inputs X, W and R are required");
-    if (x->type != CORT_FLOAT && x->type != CORT_DOUBLE)
-        return cort_kerr(ctx, "element type %s not supported (float, double)", cort_type_name(x->type));
+    if (!cort_is_float_type(x->type))
+        return cort_kerr(ctx, "element type %s not supported (float16, bfloat16, float, double)",
+                         cort_type_name(x->type));
     if (x->rank != 3) return cort_kerr(ctx, "X must have rank 3, got %d", x->rank);
     if (r->rank != 3) return cort_kerr(ctx, "R must have rank 3, got %d", r->rank);
     j->p = p;
@@ -379,20 +405,67 @@ static cort_status *alloc_outputs(cort_kctx *ctx, rnn_job *j, int32_t type) {
     return NULL;
 }
 
+/* Half-precision layers run in float: the inputs are widened into scratch, the job then points at
+ * float copies, and finish_half_outputs narrows the results into the real outputs. */
+static cort_status *widen_input(cort_kctx *ctx, int i, const void **data) {
+    const cort_tensor *t = cort_in(ctx, i);
+    if (!t || !*data) return NULL;
+    int64_t n = cort_tensor_count(t);
+    float *f = ctx->svc->scratch(ctx, (size_t)(n > 0 ? n : 1) * sizeof *f);
+    if (!f) return cort_kerr(ctx, "out of memory widening input %d to float", i);
+    cort_convert_to_f32(t->type, t->data, n, f);
+    *data = f;
+    return NULL;
+}
+
+static cort_status *widen_half_inputs(cort_kctx *ctx, rnn_job *j) {
+    const void **slots[8] = {&j->x, &j->w, &j->r, &j->b, NULL, &j->init_h, &j->init_c, &j->peep};
+    for (int i = 0; i < 8; i++)
+        if (slots[i]) CORT_TRY(widen_input(ctx, i, slots[i]));
+    return NULL;
+}
+
+/* Points the job's wanted outputs at float scratch, remembering the real (half) buffers in `real`. */
+static cort_status *redirect_half_outputs(cort_kctx *ctx, rnn_job *j, void **real, int64_t *counts) {
+    void **slots[3] = {&j->y, &j->y_h, &j->y_c};
+    int64_t state = j->num_dirs * j->batch * j->hidden;
+    int64_t sizes[3] = {j->seq * state, state, state};
+    for (int i = 0; i < 3; i++) {
+        real[i] = *slots[i];
+        counts[i] = sizes[i];
+        if (!real[i]) continue;
+        float *f = ctx->svc->scratch(ctx, (size_t)(sizes[i] > 0 ? sizes[i] : 1) * sizeof *f);
+        if (!f) return cort_kerr(ctx, "out of memory for float outputs");
+        memset(f, 0, (size_t)sizes[i] * sizeof *f);
+        *slots[i] = f;
+    }
+    return NULL;
+}
+
 static cort_status *run_rnn(cort_kctx *ctx) {
     rnn_job j;
     memset(&j, 0, sizeof j);
     CORT_TRY(bind_inputs(ctx, &j));
     int32_t type = cort_in(ctx, 0)->type;
     CORT_TRY(alloc_outputs(ctx, &j, type));
-    for (int d = 0; d < j.num_dirs; d++) {
-        if (type == CORT_FLOAT) CORT_TRY(run_direction_f32(&j, d));
-        else CORT_TRY(run_direction_f64(&j, d));
+    bool half = type == CORT_FLOAT16 || type == CORT_BFLOAT16;
+    void *real[3] = {0};
+    int64_t counts[3] = {0};
+    if (half) {
+        CORT_TRY(widen_half_inputs(ctx, &j));
+        CORT_TRY(redirect_half_outputs(ctx, &j, real, counts));
     }
+    for (int d = 0; d < j.num_dirs; d++) {
+        if (type == CORT_DOUBLE) CORT_TRY(run_direction_f64(&j, d));
+        else CORT_TRY(run_direction_f32(&j, d));
+    }
+    void *outs[3] = {j.y, j.y_h, j.y_c};
+    for (int i = 0; half && i < 3; i++)
+        if (real[i]) cort_convert_from_f32(type, outs[i], counts[i], real[i]);
     return NULL;
 }
 
-#define RNN_TYPES (CORT_T(CORT_FLOAT) | CORT_T(CORT_DOUBLE))
+#define RNN_TYPES CORT_TS_FLOAT
 
 const cort_op_def cort_ops_rnn[] = {
     {"", "RNN", 1, CORT_OPSET_MAX, RNN_TYPES, 0, sizeof(rnn_params), parse_rnn, infer_rnn, NULL, run_rnn, 0},

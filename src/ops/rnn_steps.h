@@ -4,7 +4,8 @@
 #if !defined(RNN_T) || !defined(RNN_FN)
 #error "rnn_steps.h is included by rnn.c with RNN_T, RNN_FN and the RNN_<MATH> macros defined"
 #endif
-/* rnn.c defines, per type, gemm_nt (c = a * b^T) and gemm_work (its workspace bytes). */
+/* rnn.c defines, per type, gemm_nt (c = a * b^T), gemm_work (its workspace bytes), pack_weights (B packed
+ * for gemm_packed, or NULL where the type has no packed GEMM) and gemm_packed. */
 
 static void RNN_FN(activate)(const rnn_act *f, RNN_T *x, int64_t n) {
     RNN_T a = (RNN_T)f->alpha, b = (RNN_T)f->beta;
@@ -58,7 +59,6 @@ static void RNN_FN(clip)(RNN_T *x, int64_t n, const rnn_params *p) {
 /* Scratch of one direction's run, all of the element type. */
 typedef struct RNN_FN(rnn_bufs) {
     void *work;   /* GEMM workspace */
-    RNN_T *r_t;   /* [H, G*H]: R of the direction transposed, for small batches (else NULL) */
     RNN_T *xw;    /* [seq*batch, G*H]: input projection plus folded biases, rows in X's order */
     RNN_T *gates; /* [batch, G*H]: recurrent projection of the step */
     RNN_T *h, *c; /* [batch, H] state */
@@ -73,12 +73,6 @@ static cort_status *RNN_FN(alloc_bufs)(const rnn_job *j, RNN_FN(rnn_bufs) *bf) {
     if (step_work > work) work = step_work;
     bf->work = j->ctx->svc->scratch(j->ctx, work);
     if (!bf->work) return cort_kerr(j->ctx, "out of memory for %zu bytes of GEMM workspace", work);
-    bf->r_t = NULL;
-    if (j->batch <= RNN_GEMV_MAX_BATCH) {
-        int64_t count = j->hidden * gh;
-        bf->r_t = j->ctx->svc->scratch(j->ctx, (size_t)(count > 0 ? count : 1) * sizeof(RNN_T));
-        if (!bf->r_t) return cort_kerr(j->ctx, "out of memory for the transposed recurrence weights");
-    }
     int64_t sizes[6] = {j->seq * j->batch * gh, j->batch * gh, bh, bh, bh, bh};
     RNN_T **dst[6] = {&bf->xw, &bf->gates, &bf->h, &bf->c, &bf->rh, &bf->rh_r};
     for (int i = 0; i < 6; i++) {
@@ -195,49 +189,59 @@ static int64_t RNN_FN(step_time)(const rnn_job *j, bool reverse, int64_t s, int6
     return reverse ? len - 1 - s : s;
 }
 
-/* Columns [begin, end) of c[b, :] = sum_k a[b, k] * r_t[k, :] for every batch row. */
+/* Outputs [begin, end) of c[b, :] = a[b, :] * r^T for every batch row: one dot product per row of r. */
 typedef struct RNN_FN(gemv_task) {
     int64_t batch, k, lda, ldr, ldc;
-    const RNN_T *a, *r_t;
+    const RNN_T *a, *r;
     RNN_T *c;
 } RNN_FN(gemv_task);
 
-static void RNN_FN(gemv_columns)(void *arg, int64_t begin, int64_t end) {
+static void RNN_FN(gemv_rows)(void *arg, int64_t begin, int64_t end) {
     const RNN_FN(gemv_task) *t = arg;
-    /* blocks of columns small enough that every batch row's block of c stays in L1 while each row of
-     * r_t is read once */
-    for (int64_t lo = begin; lo < end; lo += 256) {
-        int64_t hi = end - lo < 256 ? end : lo + 256;
-        for (int64_t b = 0; b < t->batch; b++)
-            for (int64_t col = lo; col < hi; col++) t->c[b * t->ldc + col] = 0;
-        for (int64_t p = 0; p < t->k; p++) {
-            const RNN_T *row = t->r_t + p * t->ldr;
-            for (int64_t b = 0; b < t->batch; b++) {
-                RNN_T av = t->a[b * t->lda + p], *c = t->c + b * t->ldc;
-                if (av == 0) continue; /* the first step of a zero initial state */
-                for (int64_t col = lo; col < hi; col++) c[col] += av * row[col];
-            }
+    for (int64_t row = begin; row < end; row++) {
+        const RNN_T *w = t->r + row * t->ldr;
+        for (int64_t b = 0; b < t->batch; b++) {
+            const RNN_T *a = t->a + b * t->lda;
+            /* eight independent partial sums: a reduction the compiler can vectorise without
+             * reassociating floating-point additions itself */
+            RNN_T acc[8] = {0};
+            int64_t p = 0;
+            for (; p + 8 <= t->k; p += 8)
+                for (int q = 0; q < 8; q++) acc[q] += w[p + q] * a[p + q];
+            RNN_T sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+            for (; p < t->k; p++) sum += w[p] * a[p];
+            t->c[b * t->ldc + row] = sum;
         }
     }
 }
 
-/* c[m x n] = a[m x k] * r^T where r is n x k; with a small batch, streams the transposed copy r_t
- * (same columns, leading dimension ldr) instead of packing r for a GEMM at every step. */
-static void RNN_FN(recurrent)(const rnn_job *j, const RNN_FN(rnn_bufs) *bf, int64_t m, int64_t n, int64_t k,
-                              const RNN_T *a, int64_t lda, const RNN_T *r, const RNN_T *r_t, int64_t ldr, RNN_T *c,
-                              int64_t ldc) {
-    if (!r_t) {
-        RNN_FN(gemm_nt)(j, bf->work, m, n, k, a, lda, r, k, c, ldc);
-        return;
-    }
-    RNN_FN(gemv_task) t = {m, k, lda, ldr, ldc, a, r_t, c};
-    int64_t chunk = n * k >= ((int64_t)1 << 16) ? 64 : n; /* split only products worth a thread */
-    j->ctx->svc->parallel_for(j->ctx, n, chunk, RNN_FN(gemv_columns), &t);
+/* R (or a block of its rows) as each step multiplies by it: packed once for the GEMM when the batch
+ * is large and the type has a packed GEMM, else as stored. */
+typedef struct RNN_FN(rec_weights) {
+    const RNN_T *r; /* n x k, rows k apart */
+    const void *packed;
+    int64_t n, k;
+} RNN_FN(rec_weights);
+
+static cort_status *RNN_FN(rec_weights_init)(const rnn_job *j, const RNN_T *r, int64_t n, int64_t k,
+                                             RNN_FN(rec_weights) *w) {
+    *w = (RNN_FN(rec_weights)){r, NULL, n, k};
+    if (j->batch <= RNN_GEMV_MAX_BATCH) return NULL;
+    return RNN_FN(pack_weights)(j, r, n, k, &w->packed);
 }
 
-static void RNN_FN(transpose)(const RNN_T *src, int64_t rows, int64_t cols, RNN_T *dst) {
-    for (int64_t i = 0; i < rows; i++)
-        for (int64_t jj = 0; jj < cols; jj++) dst[jj * rows + i] = src[i * cols + jj];
+/* c[m x n] = a[m x k] * R^T. Small batches take dot products over R's rows as they are stored
+ * (a GEMM would pack R at every step); large ones use R packed once per run. */
+static void RNN_FN(recurrent)(const rnn_job *j, const RNN_FN(rnn_bufs) *bf, int64_t m, const RNN_T *a, int64_t lda,
+                              const RNN_FN(rec_weights) *w, RNN_T *c, int64_t ldc) {
+    int64_t n = w->n, k = w->k;
+    if (w->packed) {
+        RNN_FN(gemm_packed)(j, bf->work, m, n, k, a, lda, w->packed, c, ldc);
+        return;
+    }
+    RNN_FN(gemv_task) t = {m, k, lda, k, ldc, a, w->r, c};
+    int64_t chunk = n * k >= ((int64_t)1 << 16) ? 32 : n; /* split only products worth a thread */
+    j->ctx->svc->parallel_for(j->ctx, n, chunk, RNN_FN(gemv_rows), &t);
 }
 
 static cort_status *RNN_FN(run_direction)(const rnn_job *j, int d) {
@@ -247,15 +251,17 @@ static cort_status *RNN_FN(run_direction)(const rnn_job *j, int d) {
     bool reverse = j->p->direction == DIR_REVERSE || d == 1;
     RNN_FN(project_inputs)(j, d, &bf);
     const RNN_T *r = (const RNN_T *)j->r + (int64_t)d * gh * H;
-    if (bf.r_t) RNN_FN(transpose)(r, gh, H, bf.r_t);
     RNN_FN(load_state)(j, d, j->init_h, bf.h);
     if (j->p->cell == CELL_LSTM) RNN_FN(load_state)(j, d, j->init_c, bf.c);
     bool gru_split = j->p->cell == CELL_GRU && !j->p->linear_before_reset;
     int64_t rec_cols = gru_split ? 2 * H : gh;
     if (gru_split) memset(bf.rh, 0, (size_t)(j->batch * H) * sizeof(RNN_T));
+    RNN_FN(rec_weights) w_main = {0}, w_reset = {0};
+    CORT_TRY(RNN_FN(rec_weights_init)(j, r, rec_cols, H, &w_main));
+    if (gru_split) CORT_TRY(RNN_FN(rec_weights_init)(j, r + 2 * H * H, H, H, &w_reset));
 
     for (int64_t s = 0; s < j->seq; s++) {
-        RNN_FN(recurrent)(j, &bf, j->batch, rec_cols, H, bf.h, H, r, bf.r_t, gh, bf.gates, gh);
+        RNN_FN(recurrent)(j, &bf, j->batch, bf.h, H, &w_main, bf.gates, gh);
         for (int64_t b = 0; b < j->batch; b++) {
             int64_t t = RNN_FN(step_time)(j, reverse, s, b);
             if (t < 0) continue;
@@ -269,8 +275,7 @@ static cort_status *RNN_FN(run_direction)(const rnn_job *j, int d) {
             const RNN_T *rec = bf.gates + 2 * H;
             int64_t rec_ld = gh;
             if (gru_split) {
-                RNN_FN(recurrent)(j, &bf, j->batch, H, H, bf.rh, H, r + 2 * H * H, bf.r_t ? bf.r_t + 2 * H : NULL, gh,
-                                  bf.rh_r, H);
+                RNN_FN(recurrent)(j, &bf, j->batch, bf.rh, H, &w_reset, bf.rh_r, H);
                 rec = bf.rh_r;
                 rec_ld = H;
             }

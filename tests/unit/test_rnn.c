@@ -309,6 +309,41 @@ static void test_large_batch_matches_single_rows(const char *op, int gates, int 
     free_case(&all);
 }
 
+/* float16 and bfloat16 layers run in float: the GRU step by hand within half precision. */
+static void test_half_precision_gru_step(void) {
+    static const float xf[1] = {1}, wf[3] = {0.5f, 0.5f, 0.5f}, rf[3] = {0.3f, 0.3f, 0.3f};
+    static const float bf[6] = {0, 0, 0, 0.1f, 0.1f, 0.1f}, h0f[1] = {0.2f};
+    const float *srcs[5] = {xf, wf, rf, bf, h0f};
+    const int slots[5] = {0, 1, 2, 3, 5}, counts[5] = {1, 3, 3, 6, 1};
+    const int64_t dims[5][3] = {{1, 1, 1}, {1, 3, 1}, {1, 3, 1}, {1, 6}, {1, 1, 1}};
+    const int ranks[5] = {3, 3, 3, 2, 3};
+    const int32_t types[2] = {CORT_FLOAT16, CORT_BFLOAT16};
+    for (int ti = 0; ti < 2; ti++) {
+        uint16_t half[5][6];
+        op_case c = {.op = "GRU", .opset = 14};
+        add_int(&c, "hidden_size", 1);
+        for (int i = 0; i < 5; i++) {
+            for (int k = 0; k < counts[i]; k++)
+                half[i][k] = types[ti] == CORT_FLOAT16 ? cort_f32_to_f16(srcs[i][k]) : cort_f32_to_bf16(srcs[i][k]);
+            set_input(&c, slots[i], ranks[i], dims[i], NULL);
+            cort_value *v = &c.ins[slots[i]];
+            v->kind = CORT_VALUE_TENSOR;
+            v->t.type = types[ti];
+            v->t.rank = ranks[i];
+            memcpy(v->t.dims, dims[i], (size_t)ranks[i] * sizeof(int64_t));
+            v->t.data = half[i];
+        }
+        CHECK_OK(run_case(&c));
+        if (c.run.outs[1].kind == CORT_VALUE_TENSOR) {
+            CHECK(c.run.outs[1].t.type == types[ti]);
+            uint16_t h = ((const uint16_t *)c.run.outs[1].t.data)[0];
+            float got = types[ti] == CORT_FLOAT16 ? cort_f16_to_f32(h) : cort_bf16_to_f32(h);
+            CHECK(fabs(got - 0.3242326080934722) < (types[ti] == CORT_FLOAT16 ? 2e-3 : 1e-2));
+        }
+        free_case(&c);
+    }
+}
+
 static void test_bad_shapes_are_errors(void) {
     static const float x[6] = {0}, w[4] = {0};
     op_case c = {.op = "LSTM", .opset = 14};
@@ -341,6 +376,7 @@ int main(void) {
     test_large_batch_matches_single_rows("GRU", 3, 1);
     test_large_batch_matches_single_rows("LSTM", 4, 0);
     test_large_batch_matches_single_rows("RNN", 1, 0);
+    test_half_precision_gru_step();
     test_bad_shapes_are_errors();
     return check_report("test_rnn");
 }
