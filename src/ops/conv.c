@@ -231,20 +231,40 @@ static cort_status *check_bias(const cort_kctx *ctx, const cort_tensor *b, int64
     return NULL;
 }
 
+/* Output dims of a spatial dim depend on that input dim alone, so an unknown one is replaced by this
+ * stand-in while the others are inferred, and reported unknown. */
+enum { UNKNOWN_STANDIN = 1 << 20 };
+
 static cort_status *conv_infer(cort_infer_ctx *ic) {
-    const cort_type *x = ic->in[0];
+    const conv_params *p = ic->params;
+    const cort_type *x = ic->in[0], *w = ic->n_in > 1 ? ic->in[1] : NULL;
     if (!x || x->kind != CORT_TYPE_TENSOR) return NULL;
-    cort_type_set_tensor(&ic->out[0], x->elem, x->rank >= 0 ? x->rank : -1, NULL);
-    if (x->rank < 0) return NULL;
-    cort_dim *d = cort_pool_calloc(ic->pool, (size_t)(x->rank > 0 ? x->rank : 1), sizeof(cort_dim));
+    cort_type_set_tensor(&ic->out[0], x->elem, -1, NULL);
+    if (x->rank < 3 || x->rank > MAXS + 2 || !w || w->kind != CORT_TYPE_TENSOR || w->rank != x->rank) return NULL;
+    cort_tensor tx = {x->elem, x->rank, {0}, NULL}, tw = {w->elem, w->rank, {0}, NULL};
+    for (int d = 0; d < w->rank; d++) {
+        if (w->dims[d].value < 0) return NULL;
+        tw.dims[d] = w->dims[d].value;
+    }
+    bool transpose = !strcmp(ic->node->op_type, "ConvTranspose");
+    tx.dims[0] = 1;
+    tx.dims[1] = transpose ? tw.dims[0] : tw.dims[1] * p->group;
+    for (int d = 2; d < x->rank; d++) tx.dims[d] = x->dims[d].value >= 0 ? x->dims[d].value : UNKNOWN_STANDIN;
+    cort_kctx k;
+    memset(&k, 0, sizeof k);
+    k.node = ic->node;
+    conv_shape s;
+    cort_status *st = transpose ? conv_shape_transpose(&k, p, &tx, &tw, &s) : conv_shape_fwd(&k, p, &tx, &tw, &s);
+    if (st) { /* the run reports it with the real shapes */
+        cort_status_free(st);
+        return NULL;
+    }
+    cort_dim *d = cort_pool_calloc(ic->pool, (size_t)x->rank, sizeof(cort_dim));
     if (!d) return cort_oom();
-    for (int i = 0; i < x->rank; i++) d[i] = (cort_dim){-1, NULL};
-    if (x->rank > 0) d[0] = x->dims[0];
-    const cort_type *w = ic->n_in > 1 ? ic->in[1] : NULL;
-    if (w && w->kind == CORT_TYPE_TENSOR && w->rank == x->rank && x->rank >= 2 &&
-        !strcmp(ic->node->op_type, "Conv"))
-        d[1] = w->dims[0];
-    ic->out[0].dims = d;
+    d[0] = x->dims[0];
+    d[1] = (cort_dim){s.out_ch, NULL};
+    for (int i = 2; i < x->rank; i++) d[i] = (cort_dim){x->dims[i].value >= 0 ? s.out_dims[i] : -1, NULL};
+    cort_type_set_tensor(&ic->out[0], x->elem, x->rank, d);
     return NULL;
 }
 

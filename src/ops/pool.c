@@ -329,6 +329,17 @@ static void pool_plane_2d(const pool_job *j, const float *x, float *y, int64_t *
             float best = -INFINITY;
             int64_t at = -1;
             double sum = 0;
+            if (p->kind == POOL_MAX && !ind) { /* branch-free max: no index to track */
+                for (int64_t kh = hlo; kh < hhi; kh++) {
+                    const float *row = x + (hs + kh * g->dilation[0]) * w + ws;
+                    for (int64_t kw = wlo; kw < whi; kw++) {
+                        float v = row[kw * g->dilation[1]];
+                        best = v > best ? v : best;
+                    }
+                }
+                y[i * ow + jj] = best;
+                continue;
+            }
             for (int64_t kh = hlo; kh < hhi; kh++) {
                 int64_t r = hs + kh * g->dilation[0];
                 const float *row = x + r * w;
@@ -408,11 +419,37 @@ static cort_status *window_pool_run(cort_kctx *ctx) {
     return NULL;
 }
 
+/* Output dims of a spatial dim depend on that input dim alone, so an unknown one is replaced by this
+ * stand-in while the others are inferred, and reported unknown. */
+enum { UNKNOWN_STANDIN = 1 << 20 };
+
 static cort_status *pool_infer(cort_infer_ctx *ic) {
+    const pool_params *p = ic->params;
     const cort_type *x = ic->in[0];
     if (!x || x->kind != CORT_TYPE_TENSOR) return NULL;
     cort_type_set_tensor(&ic->out[0], x->elem, -1, NULL);
     if (ic->n_out > 1) cort_type_set_tensor(&ic->out[1], CORT_INT64, -1, NULL);
+    if (x->rank < 3 || x->rank > MAXS + 2 || !strcmp(ic->node->op_type, "MaxUnpool")) return NULL;
+    cort_tensor tx = {x->elem, x->rank, {0}, NULL};
+    tx.dims[0] = tx.dims[1] = 1;
+    for (int d = 2; d < x->rank; d++) tx.dims[d] = x->dims[d].value >= 0 ? x->dims[d].value : UNKNOWN_STANDIN;
+    cort_kctx k;
+    memset(&k, 0, sizeof k);
+    k.node = ic->node;
+    pool_shape s;
+    cort_status *st = pool_shape_of(&k, p, &tx, &s);
+    if (st) { /* the run reports it with the real shapes */
+        cort_status_free(st);
+        return NULL;
+    }
+    for (int o = 0; o < (ic->n_out > 1 ? 2 : 1); o++) {
+        cort_dim *d = cort_pool_calloc(ic->pool, (size_t)x->rank, sizeof(cort_dim));
+        if (!d) return cort_oom();
+        d[0] = x->dims[0];
+        d[1] = x->dims[1];
+        for (int i = 2; i < x->rank; i++) d[i] = (cort_dim){x->dims[i].value >= 0 ? s.dims[i] : -1, NULL};
+        cort_type_set_tensor(&ic->out[o], o ? CORT_INT64 : x->elem, x->rank, d);
+    }
     return NULL;
 }
 
@@ -654,7 +691,7 @@ const cort_op_def cort_ops_pool[] = {
      NULL, global_pool_run, 0},
     {"", "MaxRoiPool", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(roi_params), maxroipool_parse, NULL, NULL,
      maxroipool_run, 0},
-    {"", "MaxUnpool", 9, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(pool_params), maxunpool_parse, pool_infer, NULL,
+    {"", "MaxUnpool", 9, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(pool_params), maxunpool_parse, NULL, NULL,
      maxunpool_run, 0},
     {0},
 };
