@@ -106,7 +106,7 @@ typedef struct cort_prepare_ctx {
 } cort_prepare_ctx;
 
 /* Newest default-domain opset cort implements; models importing a newer one are refused at load. */
-#define CORT_OPSET_MAX 17
+#define CORT_OPSET_MAX 18
 
 /* Bit masks of element types for a row's type constraint. */
 #define CORT_T(t) (1u << (t))
