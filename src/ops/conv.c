@@ -35,6 +35,8 @@ static cort_status *scratch_bytes(cort_kctx *ctx, size_t bytes, void **out) {
 
 static cort_status *scratch_f32(cort_kctx *ctx, int64_t n, float **out) {
     void *p;
+    *out = NULL;
+    if (n > CORT_MAX_ELEMENTS) return cort_kerr(ctx, "scratch of %lld floats is too large", (long long)n);
     CORT_TRY(scratch_bytes(ctx, (size_t)(n > 0 ? n : 1) * sizeof(float), &p));
     *out = p;
     return NULL;
@@ -53,6 +55,12 @@ static cort_status *as_f32(cort_kctx *ctx, const cort_tensor *t, const float **o
         return cort_kerr(ctx, "element type %s is not a floating type", cort_type_name(t->type));
     *out = buf;
     return NULL;
+}
+
+/* a * b for two element counts, or a value scratch_f32 refuses when the product is out of range */
+static int64_t count_product(int64_t a, int64_t b) {
+    if (a < 0 || b < 0 || (b > 0 && a > CORT_MAX_ELEMENTS / b)) return CORT_MAX_ELEMENTS + 1;
+    return a * b;
 }
 
 /* ================================================================ attributes and geometry */
@@ -387,7 +395,7 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_shape *s, const float *
     cort_threads th = kctx_threads(ctx);
     float *col = NULL;
     void *work;
-    if (!direct) CORT_TRY(scratch_f32(ctx, kdim * osize, &col));
+    if (!direct) CORT_TRY(scratch_f32(ctx, count_product(kdim, osize), &col));
     CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(mg, osize, kdim, th.count), &work));
     for (int64_t n = 0; n < s->batch; n++) {
         for (int64_t gi = 0; gi < s->group; gi++) {
@@ -464,7 +472,7 @@ static cort_status *convtranspose_f32(cort_kctx *ctx, const conv_shape *s, const
     cort_threads th = kctx_threads(ctx);
     float *col;
     void *work;
-    CORT_TRY(scratch_f32(ctx, rows * xsize, &col));
+    CORT_TRY(scratch_f32(ctx, count_product(rows, xsize), &col));
     CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(rows, xsize, cg, th.count), &work));
     for (int64_t n = 0; n < s->batch; n++) {
         for (int64_t gi = 0; gi < s->group; gi++) {
@@ -539,7 +547,7 @@ static cort_status *int_conv_accumulate(cort_kctx *ctx, const conv_shape *s, con
     float *xs, *col;
     void *wbuf;
     CORT_TRY(scratch_f32(ctx, xcount, &xs));
-    CORT_TRY(scratch_f32(ctx, kdim * osize, &col));
+    CORT_TRY(scratch_f32(ctx, count_product(kdim, osize), &col));
     CORT_TRY(scratch_bytes(ctx, sizeof(int32_t) * (size_t)(s->out_ch * kdim > 0 ? s->out_ch * kdim : 1), &wbuf));
     int32_t *ws = wbuf;
     int64_t xz = q->x_zp ? cort_get_i64(q->x_zp, 0) : 0;
@@ -559,7 +567,8 @@ static cort_status *int_conv_accumulate(cort_kctx *ctx, const conv_shape *s, con
                     int32_t wv = wm[r];
                     const float *cr = col + r * osize;
                     if (wv)
-                        for (int64_t o = 0; o < osize; o++) ym[o] += wv * (int32_t)cr[o];
+                        for (int64_t o = 0; o < osize; o++) /* int32 sums wrap, as in other runtimes */
+                            ym[o] = (int32_t)((uint32_t)ym[o] + (uint32_t)(wv * (int32_t)cr[o]));
                 }
             }
         }

@@ -511,7 +511,8 @@ static void qmm_products(const mm_shape *s, const qmm_inputs *q, int32_t *acc) {
                 if (!av) continue;
                 for (int64_t j = 0; j < s->n; j++) {
                     int32_t zb = q->b_zp ? (int32_t)cort_get_i64(q->b_zp, j * q->b_zp_stride) : 0;
-                    c[i * s->n + j] += av * ((int32_t)cort_get_i64(q->b, bo + p * s->n + j) - zb);
+                    int32_t prod = av * ((int32_t)cort_get_i64(q->b, bo + p * s->n + j) - zb);
+                    c[i * s->n + j] = (int32_t)((uint32_t)c[i * s->n + j] + (uint32_t)prod); /* wraps */
                 }
             }
         }
