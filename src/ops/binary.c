@@ -319,10 +319,38 @@ static void pow_mixed(const cort_tensor *a, const cort_tensor *b, cort_tensor *y
     }
 }
 
+/* A float base raised to one exponent for all elements (x^2 in norms, x^0.5, ...): a unary map,
+ * with the cheap exponents done without pow. The exponent is p.alpha (as double in p.lo). */
+#define POW_SCALAR(T)                                                                                    \
+    (p.lo == 2 ? v * v : p.lo == 1 ? v : p.lo == 0.5 ? sqrt(v) : p.lo == 3 ? v * v * v : pow(v, (T)p.lo))
+CORT_EW_UNARY(pow_scalar_f32, float, float, POW_SCALAR(float))
+CORT_EW_UNARY(pow_scalar_f64, double, double, POW_SCALAR(double))
+
+/* Runs Pow as a map when the exponent is one value and broadcasting leaves a's shape; false when
+ * it does not apply. */
+static bool pow_by_scalar(cort_kctx *ctx, const cort_tensor *a, const cort_tensor *b, cort_status **st) {
+    bool half = cort_ew_is_half(a->type);
+    if ((a->type != CORT_FLOAT && a->type != CORT_DOUBLE && !half) || cort_tensor_count(b) != 1 || b->rank > a->rank)
+        return false;
+    if (!is_int_type(b->type) && !table_fn(pow_same_table, b->type)) return false;
+    cort_ew_params params = {0};
+    params.lo = cort_get_f64(b, 0);
+    if (a->type != CORT_DOUBLE) params.lo = (float)params.lo; /* float math, as the same-type path */
+    cort_tensor *y;
+    *st = cort_out(ctx, 0, a->type, a->rank, a->dims, &y);
+    if (*st) return true;
+    cort_ew_unary_job job = {a->type == CORT_DOUBLE ? pow_scalar_f64 : pow_scalar_f32, a->type, a->type, a->data,
+                             y->data, &params};
+    ctx->svc->parallel_for(ctx, cort_tensor_count(a), 1 << 13, cort_ew_unary_range, &job);
+    return true;
+}
+
 static cort_status *run_pow(cort_kctx *ctx) {
     const binary_params *p = ctx->params;
     const cort_tensor *a = cort_in(ctx, 0), *b = cort_in(ctx, 1);
     if (!a || !b) return cort_kerr(ctx, "expected two tensor inputs");
+    cort_status *st = NULL;
+    if (!p->legacy && pow_by_scalar(ctx, a, b, &st)) return st;
     if (a->type == b->type && table_fn(pow_same_table, a->type)) return run_table(ctx, pow_same_table, false, false);
     if (!(is_int_type(a->type) || table_fn(pow_same_table, a->type)) ||
         !(is_int_type(b->type) || table_fn(pow_same_table, b->type)))

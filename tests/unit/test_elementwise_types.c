@@ -172,8 +172,28 @@ static void test_pow_mixed_types(void) {
         CHECK(y[0] == 2.25f && y[1] == 4.0f && y[2] == 16.0f && y[3] == 0.0f);
     }
     ew_clear(out, 1);
-    cort_value_clear(&base);
     cort_value_clear(&expo);
+    /* float exponents given once: squares, roots and the general case; a higher-rank exponent grows
+     * the output's rank */
+    const struct {
+        float e;
+        float want[4];
+    } cases[] = {{2, {2.25f, 4, 16, 0}}, {0.5f, {sqrtf(1.5f), NAN, 2, 0}}, {-1, {1 / 1.5f, -0.5f, 0.25f, INFINITY}}};
+    for (int c = 0; c < 3; c++) {
+        int64_t one[2] = {1, 1};
+        expo = ew_tensor(CORT_FLOAT, 1, one, &cases[c].e);
+        if (ew_ok(&h, in, out)) {
+            const float *y = out[0].t.data;
+            for (int i = 0; i < 4; i++) CHECK(ew_same_f32(y[i], cases[c].want[i]));
+        }
+        ew_clear(out, 1);
+        cort_value_clear(&expo);
+        expo = ew_tensor(CORT_FLOAT, 2, one, &cases[c].e);
+        if (ew_ok(&h, in, out)) CHECK(out[0].t.rank == 2 && out[0].t.dims[0] == 1 && out[0].t.dims[1] == 4);
+        ew_clear(out, 1);
+        cort_value_clear(&expo);
+    }
+    cort_value_clear(&base);
 }
 
 static void test_legacy_prelu_and_slope_broadcast(void) {
