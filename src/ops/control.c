@@ -159,10 +159,15 @@ static cort_status *parse_if(cort_parse_ctx *pc) {
     CORT_TRY(body_attr(pc->node, "then_branch", &p->then_branch));
     CORT_TRY(body_attr(pc->node, "else_branch", &p->else_branch));
     const cort_graph *g[2] = {p->then_branch, p->else_branch};
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
+        const char *name = i ? "else_branch" : "then_branch";
         if (g[i]->n_outputs != pc->node->n_outputs)
-            return cort_node_error(pc->node, CORT_INVALID_GRAPH, "%s has %d outputs, the node %d",
-                                   i ? "else_branch" : "then_branch", g[i]->n_outputs, pc->node->n_outputs);
+            return cort_node_error(pc->node, CORT_INVALID_GRAPH, "%s has %d outputs, the node %d", name,
+                                   g[i]->n_outputs, pc->node->n_outputs);
+        if (g[i]->n_inputs)
+            return cort_node_error(pc->node, CORT_INVALID_GRAPH, "%s declares %d inputs; If branches take none",
+                                   name, g[i]->n_inputs);
+    }
     return NULL;
 }
 
