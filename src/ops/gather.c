@@ -396,7 +396,7 @@ static cort_status *one_hot_run(cort_kctx *ctx) {
     cort_tensor *y;
     CORT_TRY(cort_move_out(ctx, 0, values->type, out_rank, dims, &y));
     int64_t total = cort_tensor_count(y);
-    for (int64_t i = 0; i < total; i++) CORT_TRY(cort_copy_elems(y->data, i, values->data, 0, 1, values->type));
+    CORT_TRY(cort_fill_elems(y->data, 0, values->data, total, values->type));
     int64_t outer = cort_dims_product(indices->dims, 0, a), inner = cort_dims_product(indices->dims, a, indices->rank);
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t i = 0; i < inner; i++) {

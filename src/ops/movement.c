@@ -52,6 +52,28 @@ cort_status *cort_copy_elems(void *dst, int64_t di, const void *src, int64_t si,
     return NULL;
 }
 
+#define FILL_LOOP(T)                                                                         \
+    do {                                                                                     \
+        T v, *d = (T *)dst + di;                                                             \
+        memcpy(&v, value, sizeof v);                                                         \
+        for (int64_t i = 0; i < n; i++) d[i] = v;                                            \
+    } while (0)
+
+cort_status *cort_fill_elems(void *dst, int64_t di, const void *value, int64_t n, int32_t type) {
+    if (n <= 0) return NULL;
+    if (type != CORT_STRING) {
+        switch (cort_elem_size(type)) {
+        case 1: memset((char *)dst + di, *(const unsigned char *)value, (size_t)n); return NULL;
+        case 2: FILL_LOOP(uint16_t); return NULL;
+        case 4: FILL_LOOP(uint32_t); return NULL;
+        case 8: FILL_LOOP(uint64_t); return NULL;
+        default: break;
+        }
+    }
+    for (int64_t i = 0; i < n; i++) CORT_TRY(cort_copy_elems(dst, di + i, value, 0, 1, type));
+    return NULL;
+}
+
 #define TAKE_LOOP(T)                                                                         \
     do {                                                                                     \
         T *d = dst;                                                                          \

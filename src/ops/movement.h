@@ -26,6 +26,9 @@ cort_status *cort_move_out(cort_kctx *ctx, int index, int32_t type, int rank, co
  * (a NULL source string becomes ""). Fails only when memory is short. */
 cort_status *cort_copy_elems(void *dst, int64_t di, const void *src, int64_t si, int64_t n, int32_t type);
 
+/* Sets dst[di..di+n) to the single element at `value`; strings are duplicated. */
+cort_status *cort_fill_elems(void *dst, int64_t di, const void *value, int64_t n, int32_t type);
+
 /* Gathers n blocks of `block` elements: block i of dst is src[base + offsets[i] ...]. Strings are
  * duplicated. Fails only when memory is short. */
 cort_status *cort_take_blocks(void *dst, const void *src, int64_t base, const int64_t *offsets, int64_t n,

@@ -556,6 +556,24 @@ typedef struct pad_job {
     int64_t lo, hi;            /* interior of the last axis, copied in one run */
 } pad_job;
 
+/* Output elements [from, to) of the row at `o` whose source row starts at `base`, outside the interior:
+ * runs of padding value are filled at once, edge and reflect elements copied one by one. */
+static cort_status *pad_border(const pad_job *job, int64_t o, int64_t base, int64_t from, int64_t to) {
+    const int64_t *m = job->map[job->y->rank - 1];
+    for (int64_t i = from; i < to;) {
+        if (m[i] >= 0) {
+            CORT_TRY(cort_copy_elems(job->y->data, o + i, job->x->data, base + m[i], 1, job->y->type));
+            i++;
+            continue;
+        }
+        int64_t run = i;
+        while (run < to && m[run] < 0) run++;
+        CORT_TRY(cort_fill_elems(job->y->data, o + i, job->value, run - i, job->y->type));
+        i = run;
+    }
+    return NULL;
+}
+
 static cort_status *pad_fill(const pad_job *job) {
     const cort_tensor *x = job->x;
     cort_tensor *y = job->y;
@@ -575,17 +593,13 @@ static cort_status *pad_fill(const pad_job *job) {
         if (r == 0) {
             CORT_TRY(cort_copy_elems(y->data, 0, x->data, 0, 1, x->type));
         } else if (padded) {
-            for (int64_t i = 0; i < n; i++) CORT_TRY(cort_copy_elems(y->data, o + i, job->value, 0, 1, y->type));
+            CORT_TRY(cort_fill_elems(y->data, o, job->value, n, y->type));
         } else {
-            const int64_t *m = job->map[last];
-            for (int64_t i = 0; i < job->lo; i++)
-                CORT_TRY(m[i] < 0 ? cort_copy_elems(y->data, o + i, job->value, 0, 1, y->type)
-                                  : cort_copy_elems(y->data, o + i, x->data, base + m[i], 1, y->type));
+            CORT_TRY(pad_border(job, o, base, 0, job->lo));
             if (interior > 0)
-                CORT_TRY(cort_copy_elems(y->data, o + job->lo, x->data, base + m[job->lo], interior, y->type));
-            for (int64_t i = job->hi; i < n; i++)
-                CORT_TRY(m[i] < 0 ? cort_copy_elems(y->data, o + i, job->value, 0, 1, y->type)
-                                  : cort_copy_elems(y->data, o + i, x->data, base + m[i], 1, y->type));
+                CORT_TRY(cort_copy_elems(y->data, o + job->lo, x->data, base + job->map[last][job->lo], interior,
+                                         y->type));
+            CORT_TRY(pad_border(job, o, base, job->hi, n));
         }
         for (int k = last - 1; k >= 0; k--) {
             if (++idx[k] < y->dims[k]) break;
