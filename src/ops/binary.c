@@ -322,7 +322,9 @@ static void pow_mixed(const cort_tensor *a, const cort_tensor *b, cort_tensor *y
 /* A float base raised to one exponent for all elements (x^2 in norms, x^0.5, ...): a unary map,
  * with the cheap exponents done without pow. The exponent is p.alpha (as double in p.lo). */
 #define POW_SCALAR(T)                                                                                    \
-    (p.lo == 2 ? v * v : p.lo == 1 ? v : p.lo == 0.5 ? sqrt(v) : p.lo == 3 ? v * v * v : pow(v, (T)p.lo))
+    (p.lo == 2 ? v * v : p.lo == 1 ? v : p.lo == 0.5 ? POW_HALF(v) : p.lo == 3 ? v * v * v : pow(v, (T)p.lo))
+/* pow(x, 0.5) differs from sqrt(x) at -0 (+0) and -inf (+inf). */
+#define POW_HALF(v) (isinf(v) ? fabs(v) : sqrt(v) + 0)
 CORT_EW_UNARY(pow_scalar_f32, float, float, POW_SCALAR(float))
 CORT_EW_UNARY(pow_scalar_f64, double, double, POW_SCALAR(double))
 

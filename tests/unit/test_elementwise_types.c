@@ -178,7 +178,9 @@ static void test_pow_mixed_types(void) {
     const struct {
         float e;
         float want[4];
-    } cases[] = {{2, {2.25f, 4, 16, 0}}, {0.5f, {sqrtf(1.5f), NAN, 2, 0}}, {-1, {1 / 1.5f, -0.5f, 0.25f, INFINITY}}};
+    } cases[] = {{2, {2.25f, 4, 16, 0}}, {0.5f, {sqrtf(1.5f), NAN, 2, 0}}, {-1, {1 / 1.5f, -0.5f, 0.25f, -INFINITY}}};
+    float *bv = base.t.data;
+    bv[3] = -0.0f; /* pow(-0, 0.5) is +0, pow(-0, 2) is +0, pow(-0, -1) is -inf */
     for (int c = 0; c < 3; c++) {
         int64_t one[2] = {1, 1};
         expo = ew_tensor(CORT_FLOAT, 1, one, &cases[c].e);
