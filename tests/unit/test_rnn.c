@@ -32,7 +32,11 @@ static void *fake_scratch(cort_kctx *ctx, size_t bytes) {
     return p;
 }
 
-static void serial_for(cort_kctx *ctx, int64_t n, int64_t min_chunk, cort_range_fn fn, void *arg) { fn(arg, 0, n); }
+/* Runs the chunks one after another but unevenly, so kernels that split work see chunk boundaries. */
+static void serial_for(cort_kctx *ctx, int64_t n, int64_t min_chunk, cort_range_fn fn, void *arg) {
+    int64_t chunk = n / 3 + 1;
+    for (int64_t b = 0; b < n; b += chunk) fn(arg, b, b + chunk < n ? b + chunk : n);
+}
 
 static const cort_kctx_services fake_services = {
     .alloc_output = fake_alloc_output, .scratch = fake_scratch, .parallel_for = serial_for};
