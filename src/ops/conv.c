@@ -67,6 +67,10 @@ static int64_t count_product(int64_t a, int64_t b) {
 
 typedef enum auto_pad { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad;
 
+/* Bounds on window attributes and extents that keep every position computation inside int64. */
+#define ATTR_MAX (INT64_C(1) << 31)
+#define EXTENT_MAX (INT64_C(1) << 42)
+
 enum { MAXS = CORT_CONV_MAX_SPATIAL };
 
 typedef struct conv_params {
@@ -107,13 +111,17 @@ static cort_status *conv_parse(cort_parse_ctx *pc) {
     CORT_TRY(read_ints_attr(node, "output_padding", MAXS, p->out_pad, &p->n_out_pad));
     CORT_TRY(read_ints_attr(node, "output_shape", MAXS + 2, p->out_shape, &p->n_out_shape));
     for (int i = 0; i < p->n_strides; i++)
-        if (p->strides[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "strides must be >= 1");
+        if (p->strides[i] < 1 || p->strides[i] > ATTR_MAX)
+            return cort_node_error(node, CORT_INVALID_GRAPH, "strides must be in [1, 2^31]");
     for (int i = 0; i < p->n_dilations; i++)
-        if (p->dilations[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "dilations must be >= 1");
+        if (p->dilations[i] < 1 || p->dilations[i] > ATTR_MAX)
+            return cort_node_error(node, CORT_INVALID_GRAPH, "dilations must be in [1, 2^31]");
     for (int i = 0; i < p->n_pads; i++)
-        if (p->pads[i] < 0) return cort_node_error(node, CORT_INVALID_GRAPH, "pads must be >= 0");
+        if (p->pads[i] < 0 || p->pads[i] > ATTR_MAX)
+            return cort_node_error(node, CORT_INVALID_GRAPH, "pads must be in [0, 2^31]");
     for (int i = 0; i < p->n_kernel; i++)
-        if (p->kernel[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "kernel_shape must be >= 1");
+        if (p->kernel[i] < 1 || p->kernel[i] > ATTR_MAX)
+            return cort_node_error(node, CORT_INVALID_GRAPH, "kernel_shape must be in [1, 2^31]");
     return NULL;
 }
 
@@ -154,6 +162,7 @@ static cort_status *conv_common(const cort_kctx *ctx, const conv_params *p, cons
         if (s->geom.kernel[d] < 1) return cort_kerr(ctx, "weight has an empty kernel dimension");
         s->geom.stride[d] = p->n_strides >= 0 ? p->strides[d] : 1;
         s->geom.dilation[d] = p->n_dilations >= 0 ? p->dilations[d] : 1;
+        if (s->geom.kernel[d] - 1 > EXTENT_MAX / s->geom.dilation[d]) return cort_kerr(ctx, "kernel reach is too large");
     }
     return NULL;
 }
@@ -211,6 +220,8 @@ static cort_status *conv_shape_transpose(const cort_kctx *ctx, const conv_params
     for (int d = 0; d < sp; d++) {
         int64_t in = x->dims[d + 2], reach = (g->kernel[d] - 1) * g->dilation[d] + 1;
         int64_t adj = p->n_out_pad >= 0 ? p->out_pad[d] : 0, out;
+        if (adj < 0 || adj > ATTR_MAX || (in > 1 && in - 1 > EXTENT_MAX / g->stride[d]))
+            return cort_kerr(ctx, "output_padding or the transposed output extent is out of range");
         int64_t full = g->stride[d] * (in - 1) + adj + reach; /* output size with no padding */
         bool same = p->pad_mode == PAD_SAME_UPPER || p->pad_mode == PAD_SAME_LOWER;
         if (p->n_out_shape >= 0 || same) {

@@ -71,6 +71,10 @@ static int64_t product(const int64_t *v, int n) {
 /* ================================================================ attributes and shapes */
 
 typedef enum auto_pad { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad;
+
+/* Bounds on window attributes and extents that keep every position computation inside int64. */
+#define ATTR_MAX (INT64_C(1) << 31)
+#define EXTENT_MAX (INT64_C(1) << 42)
 typedef enum pool_kind { POOL_MAX, POOL_AVG, POOL_LP } pool_kind;
 
 typedef struct pool_params {
@@ -114,13 +118,17 @@ static cort_status *parse_window(const cort_node *node, pool_params *p) {
     CORT_TRY(read_ints_attr(node, "pads", 2 * MAXS, p->pads, &p->n_pads));
     if (p->n_kernel < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "attribute 'kernel_shape' is required");
     for (int i = 0; i < p->n_kernel; i++)
-        if (p->kernel[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "kernel_shape must be >= 1");
+        if (p->kernel[i] < 1 || p->kernel[i] > ATTR_MAX)
+            return cort_node_error(node, CORT_INVALID_GRAPH, "kernel_shape must be in [1, 2^31]");
     for (int i = 0; i < p->n_strides; i++)
-        if (p->strides[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "strides must be >= 1");
+        if (p->strides[i] < 1 || p->strides[i] > ATTR_MAX)
+            return cort_node_error(node, CORT_INVALID_GRAPH, "strides must be in [1, 2^31]");
     for (int i = 0; i < p->n_dilations; i++)
-        if (p->dilations[i] < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "dilations must be >= 1");
+        if (p->dilations[i] < 1 || p->dilations[i] > ATTR_MAX)
+            return cort_node_error(node, CORT_INVALID_GRAPH, "dilations must be in [1, 2^31]");
     for (int i = 0; i < p->n_pads; i++)
-        if (p->pads[i] < 0) return cort_node_error(node, CORT_INVALID_GRAPH, "pads must be >= 0");
+        if (p->pads[i] < 0 || p->pads[i] > ATTR_MAX)
+            return cort_node_error(node, CORT_INVALID_GRAPH, "pads must be in [0, 2^31]");
     p->ceil_mode = cort_attr_int(node, "ceil_mode", 0) != 0;
     return NULL;
 }
@@ -187,6 +195,7 @@ static cort_status *pool_shape_of(const cort_kctx *ctx, const pool_params *p, co
         g->kernel[d] = p->kernel[d];
         g->stride[d] = p->n_strides >= 0 ? p->strides[d] : 1;
         g->dilation[d] = p->n_dilations >= 0 ? p->dilations[d] : 1;
+        if (g->kernel[d] - 1 > EXTENT_MAX / g->dilation[d]) return cort_kerr(ctx, "kernel reach is too large");
         int64_t reach = (g->kernel[d] - 1) * g->dilation[d] + 1;
         if (p->pad_mode == PAD_SAME_UPPER || p->pad_mode == PAD_SAME_LOWER) {
             out = (in + g->stride[d] - 1) / g->stride[d];

@@ -127,6 +127,14 @@ static void test_malformed(void) {
     nn_free(&c);
 
     nn_init(&c, "Conv", 11, 2, 1);
+    int64_t huge[2] = {INT64_C(1) << 40, 1}; /* strides this large would overflow position arithmetic */
+    nn_attr_ints(&c, "strides", 2, huge);
+    nn_input(&c, 0, CORT_FLOAT, 4, xd, x);
+    nn_input(&c, 1, CORT_FLOAT, 4, wd, w);
+    CHECK(nn_fails(&c));
+    nn_free(&c);
+
+    nn_init(&c, "Conv", 11, 2, 1);
     int64_t pads[2] = {1, 1}; /* needs 4 values for 2-D */
     nn_attr_ints(&c, "pads", 2, pads);
     nn_input(&c, 0, CORT_FLOAT, 4, xd, x);

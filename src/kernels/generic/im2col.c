@@ -147,7 +147,18 @@ CORT_SIMD_CLONES static void direct_channel_2d(const cort_conv_geom *g, const fl
  * wp makes each kernel tap one long contiguous loop: grid point j reads padded[stride * j + tap offset].
  * Grid columns past the real output width are computed and dropped; that beats starting a short loop
  * per output row and tap on small planes. */
-static bool flat_ok(const cort_conv_geom *g) { return g->spatial == 2 && g->stride[0] == g->stride[1]; }
+static bool flat_ok(const cort_conv_geom *g) {
+    if (g->spatial != 2 || g->stride[0] != g->stride[1] || g->stride[0] > 16) return false;
+    /* keep the padded copy small: at most 2^28 floats */
+    int64_t limit = (int64_t)1 << 28;
+    for (int d = 0; d < 2; d++)
+        if (g->out[d] > limit / 16 || g->in[d] + g->pad_begin[d] > limit || g->dilation[d] > 64 ||
+            g->kernel[d] > limit / 64)
+            return false;
+    int64_t hp = g->stride[0] * g->out[0] + (g->kernel[0] - 1) * g->dilation[0] + 1 + g->pad_begin[0] + g->in[0];
+    int64_t wp = g->stride[0] * g->out[1] + (g->kernel[1] - 1) * g->dilation[1] + 1 + g->pad_begin[1] + g->in[1];
+    return hp <= limit / wp;
+}
 
 static void flat_dims(const cort_conv_geom *g, int64_t *hp, int64_t *wp) {
     int64_t s = g->stride[0];
