@@ -407,8 +407,22 @@ static cort_status *run_variadic(cort_kctx *ctx, const cort_ew_binary_fn *table,
         /* max(x) = x: combining x with itself gives x for every op here but Sum, so copy. */
         if (cort_tensor_count(y) > 0 && y->data != first->data) memcpy(y->data, first->data, cort_tensor_nbytes(first));
     } else {
+        /* Run in place, y may be input 0's buffer; the same value passed again later (Sum(x, y, x))
+         * would be overwritten by the first pass, so it is read from a copy. */
+        cort_tensor copy = {0};
+        for (int i = 2; i < ctx->n_in && !copy.data; i++) {
+            const cort_tensor *t = cort_in(ctx, i);
+            if (t->data != y->data || cort_tensor_count(t) == 0) continue;
+            copy = *t;
+            copy.data = ctx->svc->scratch(ctx, cort_tensor_nbytes(t));
+            if (!copy.data) return cort_kerr(ctx, "out of scratch memory");
+            memcpy(copy.data, t->data, cort_tensor_nbytes(t));
+        }
         CORT_TRY(apply_binary(ctx, fn, whole(first), whole(cort_in(ctx, 1)), y));
-        for (int i = 2; i < ctx->n_in; i++) CORT_TRY(apply_binary(ctx, fn, whole(y), whole(cort_in(ctx, i)), y));
+        for (int i = 2; i < ctx->n_in; i++) {
+            const cort_tensor *t = cort_in(ctx, i);
+            CORT_TRY(apply_binary(ctx, fn, whole(y), whole(copy.data && t->data == y->data ? &copy : t), y));
+        }
     }
     if (!mean || ctx->n_in == 1) return NULL;
     /* Mean: divide by the input count, given as a scalar of the same type. */

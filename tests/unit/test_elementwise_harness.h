@@ -17,10 +17,28 @@ typedef struct ew_exec {
     int n_scratch;
 } ew_exec;
 
+typedef struct ew_node {
+    cort_node node; /* first: the kernel context's node pointer leads back here */
+    int ids[EW_MAX_IO], out_ids[EW_MAX_IO];
+    cort_attr attrs[4];
+    bool inplace; /* output 0 gets input 0's buffer when the sizes match, as the planner may do */
+} ew_node;
+
 static inline cort_status *ew_alloc(cort_kctx *ctx, int index, int32_t type, int rank, const int64_t *dims,
                                     cort_tensor **out) {
     ew_exec *e = ctx->exec;
     if (index < 0 || index >= EW_MAX_IO) return cort_error(CORT_FAIL, "output index %d", index);
+    const ew_node *h = (const ew_node *)ctx->node;
+    const cort_tensor *x0 = cort_in(ctx, 0);
+    cort_tensor want = {.type = type, .rank = rank};
+    if (rank > 0) memcpy(want.dims, dims, sizeof(int64_t) * (size_t)rank);
+    if (h->inplace && index == 0 && x0 && type != CORT_STRING && cort_tensor_nbytes(x0) == cort_tensor_nbytes(&want)) {
+        e->outs[0].kind = CORT_VALUE_TENSOR;
+        e->outs[0].t = want;
+        e->outs[0].t.data = x0->data; /* a view: not owned */
+        *out = &e->outs[0].t;
+        return NULL;
+    }
     CORT_TRY(cort_value_alloc_tensor(&e->outs[index], type, rank, dims));
     /* unwritten numeric elements show up as 0xEE bytes */
     if (type != CORT_STRING) memset(e->outs[index].t.data, 0xEE, cort_tensor_nbytes(&e->outs[index].t));
@@ -48,11 +66,6 @@ static inline cort_status *ew_set_output(cort_kctx *ctx, int index, const cort_v
 static const cort_kctx_services ew_services = {
     .alloc_output = ew_alloc, .set_output_value = ew_set_output, .scratch = ew_scratch, .parallel_for = ew_parallel_for};
 
-typedef struct ew_node {
-    cort_node node;
-    int ids[EW_MAX_IO], out_ids[EW_MAX_IO];
-    cort_attr attrs[4];
-} ew_node;
 
 static inline ew_node ew_make(const char *op, int opset, int n_in, int n_out) {
     ew_node h;

@@ -92,6 +92,18 @@ static void test_variadic_broadcast(void) {
     h = ew_make("Max", 13, 3, 1);
     if (ew_ok(&h, in, out)) CHECK(((float *)out[0].t.data)[5] == 100.0f);
     ew_clear(out, 1);
+    /* in place: output 0 in input 0's buffer, with input 0 passed again as input 2 */
+    cort_value x = ew_tensor(CORT_FLOAT, 2, d0, x0), y = ew_tensor(CORT_FLOAT, 2, d0, (float[]){10, 20});
+    cort_value *rep[3] = {&x, &y, &x};
+    h = ew_make("Sum", 13, 3, 1);
+    h.inplace = true;
+    if (ew_ok(&h, rep, out)) {
+        CHECK(out[0].t.data == x.t.data);
+        CHECK(((float *)x.t.data)[0] == 12 && ((float *)x.t.data)[1] == 24);
+    }
+    ew_clear(out, 1);
+    cort_value_clear(&x);
+    cort_value_clear(&y);
     /* one input: a copy */
     h = ew_make("Min", 13, 1, 1);
     if (ew_ok(&h, in, out)) CHECK(!memcmp(out[0].t.data, x0, sizeof x0));
