@@ -500,6 +500,7 @@ static cort_status *multinomial_run(cort_kctx *ctx) {
     if (classes == 0 && batch * p->sample_size > 0) return cort_kerr(ctx, "class_size is 0");
     cort_tensor *y;
     CORT_TRY(cort_out(ctx, 0, p->dtype, 2, dims, &y));
+    if (cort_tensor_count(y) == 0) return NULL;
     double *cdf = ctx->svc->scratch(ctx, (size_t)(classes + 1) * sizeof(double));
     if (!cdf) return cort_kerr(ctx, "out of scratch memory");
     rng r;

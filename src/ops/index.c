@@ -124,14 +124,16 @@ static cort_status *topk_run(cort_kctx *ctx) {
         return cort_kerr(ctx, "axis %lld is out of range for rank %d", (long long)p->axis, x->rank);
     int64_t n = x->dims[axis], outer = 1, inner = 1;
     if (k < 0 || k > n) return cort_kerr(ctx, "k = %lld is out of range for axis of size %lld", (long long)k, (long long)n);
-    for (int d = 0; d < axis; d++) outer *= x->dims[d];
-    for (int d = axis + 1; d < x->rank; d++) inner *= x->dims[d];
     int64_t dims[CORT_MAX_RANK];
     memcpy(dims, x->dims, sizeof(int64_t) * (size_t)x->rank);
     dims[axis] = k;
     cort_tensor *values, *indices;
     CORT_TRY(cort_out(ctx, 0, x->type, x->rank, dims, &values));
     CORT_TRY(cort_out(ctx, 1, CORT_INT64, x->rank, dims, &indices));
+    /* nothing to select; the dims of an empty tensor may be anything, so no products of them */
+    if (cort_tensor_count(values) == 0) return NULL;
+    for (int d = 0; d < axis; d++) outer *= x->dims[d];
+    for (int d = axis + 1; d < x->rank; d++) inner *= x->dims[d];
     int64_t *order = ctx->svc->scratch(ctx, (size_t)(n + 1) * sizeof(int64_t));
     int64_t *tmp = ctx->svc->scratch(ctx, (size_t)(n + 1) * sizeof(int64_t));
     void *keys = ctx->svc->scratch(ctx, (size_t)(n + 1) * 8);
@@ -310,8 +312,13 @@ static cort_status *unique_run(cort_kctx *ctx) {
         if (!cort_norm_axis(p->axis, x->rank, &axis))
             return cort_kerr(ctx, "axis %lld is out of range for rank %d", (long long)p->axis, x->rank);
         v.n = x->dims[axis];
-        for (int d = 0; d < axis; d++) v.outer *= x->dims[d];
-        for (int d = axis + 1; d < x->rank; d++) v.inner *= x->dims[d];
+        if (v.n > CORT_MAX_ELEMENTS) return cort_kerr(ctx, "axis of %lld slices is too large", (long long)v.n);
+        if (cort_tensor_count(x) == 0) {
+            v.outer = 0; /* every slice is empty, hence equal; other dims may be anything */
+        } else {
+            for (int d = 0; d < axis; d++) v.outer *= x->dims[d];
+            for (int d = axis + 1; d < x->rank; d++) v.inner *= x->dims[d];
+        }
     }
     int64_t n = v.n;
     size_t bytes = (size_t)(n + 1) * sizeof(int64_t);
@@ -413,11 +420,12 @@ static cort_status *cumsum_run(cort_kctx *ctx) {
     int axis;
     int64_t a = cort_get_i64(at, 0);
     if (!cort_norm_axis(a, x->rank, &axis)) return cort_kerr(ctx, "axis %lld is out of range for rank %d", (long long)a, x->rank);
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
+    if (cort_tensor_count(x) == 0) return NULL;
     int64_t n = x->dims[axis], outer = 1, inner = 1;
     for (int d = 0; d < axis; d++) outer *= x->dims[d];
     for (int d = axis + 1; d < x->rank; d++) inner *= x->dims[d];
-    cort_tensor *y;
-    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t i = 0; i < inner; i++) {
             double fs = 0;
@@ -523,7 +531,10 @@ static cort_status *nms_run(cort_kctx *ctx) {
     CORT_TRY(optional_scalar(ctx, 4, false, &score_th, &has_score));
     if (has_iou && (iou < 0 || iou > 1)) return cort_kerr(ctx, "iou_threshold must be in [0, 1], got %g", iou);
     int64_t batches = boxes->dims[0], classes = scores->dims[1], spatial = boxes->dims[1];
+    /* no boxes or no scores: nothing selected (and the dims of empty tensors may be anything) */
+    if (cort_tensor_count(boxes) == 0 || cort_tensor_count(scores) == 0) max_out = 0;
     int64_t per_class = max_out <= 0 ? 0 : (max_out < (double)spatial ? (int64_t)max_out : spatial);
+    if (per_class == 0) batches = classes = spatial = 0;
     int64_t cap = batches * classes * per_class;
     size_t bytes = (size_t)(spatial + 1) * sizeof(int64_t);
     int64_t *order = ctx->svc->scratch(ctx, bytes), *tmp = ctx->svc->scratch(ctx, bytes);
@@ -654,6 +665,8 @@ static cort_status *roi_align_run(cort_kctx *ctx) {
     int64_t dims[4] = {n_rois, channels, p->out_h, p->out_w};
     cort_tensor *y;
     CORT_TRY(cort_out(ctx, 0, x->type, 4, dims, &y));
+    if (cort_tensor_count(y) == 0) return NULL;
+    if (h == 0 || w == 0) return cort_kerr(ctx, "X has an empty spatial axis (%lldx%lld)", (long long)h, (long long)w);
     double offset = p->half_pixel ? 0.5 : 0.0;
     int64_t bins = p->out_h * p->out_w;
     for (int64_t r = 0; r < n_rois; r++) {

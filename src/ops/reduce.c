@@ -157,12 +157,21 @@ typedef struct reduce_shape {
     int64_t in_count, out_count, group; /* group: input elements per output element */
 } reduce_shape;
 
-static void reduce_shape_init(reduce_shape *s, const cort_tensor *x, const bool mask[CORT_MAX_RANK]) {
+/* `out_count` is the output's element count. An empty input only needs the identity written, and
+ * its dims may be anything (products of them could overflow), so it gets no walk at all. */
+static void reduce_shape_init(reduce_shape *s, const cort_tensor *x, const bool mask[CORT_MAX_RANK],
+                              int64_t out_count) {
     int64_t dims[CORT_MAX_RANK];
     bool red[CORT_MAX_RANK];
     int r = 0;
     s->in_count = cort_tensor_count(x);
     s->group = 1;
+    if (s->in_count == 0) {
+        s->rank = 0;
+        s->group = 0;
+        s->out_count = out_count;
+        return;
+    }
     for (int d = 0; d < x->rank; d++) {
         if (mask[d]) s->group *= x->dims[d];
         if (x->dims[d] == 1) continue;
@@ -452,7 +461,12 @@ static cort_status *reduce_int(cort_kctx *ctx, const reduce_shape *s, const cort
         tmp.data = ctx->svc->scratch(ctx, (size_t)(s->out_count + 1) * sizeof(double));
         if (!tmp.data) return cort_kerr(ctx, "out of scratch memory");
         CORT_TRY(reduce_float(ctx, s, x, &tmp, k));
-        for (int64_t i = 0; i < s->out_count; i++) cort_set_f64(y, i, ((double *)tmp.data)[i]);
+        /* log(0) = -inf and friends saturate at the type's limits instead of overflowing the cast */
+        double lo = (double)int_type_min(x->type), hi = (double)int_type_max(x->type);
+        for (int64_t i = 0; i < s->out_count; i++) {
+            double v = ((double *)tmp.data)[i];
+            cort_set_i64(y, i, isnan(v) ? 0 : v <= lo ? int_type_min(x->type) : v >= hi ? int_type_max(x->type) : (int64_t)v);
+        }
         return NULL;
     }
     int64_t *acc = ctx->svc->scratch(ctx, (size_t)(s->out_count + 1) * sizeof(int64_t));
@@ -501,10 +515,10 @@ static cort_status *reduce_run(cort_kctx *ctx) {
         if (!mask[d]) out_dims[out_rank++] = x->dims[d];
         else if (p->keepdims) out_dims[out_rank++] = 1;
     }
-    reduce_shape s;
-    reduce_shape_init(&s, x, mask);
     cort_tensor *y;
     CORT_TRY(cort_out(ctx, 0, x->type, out_rank, out_dims, &y));
+    reduce_shape s;
+    reduce_shape_init(&s, x, mask, cort_tensor_count(y));
     return is_float ? reduce_float(ctx, &s, x, y, p->kind) : reduce_int(ctx, &s, x, y, p->kind);
 }
 
@@ -559,18 +573,19 @@ static cort_status *arg_run(cort_kctx *ctx) {
     int axis;
     if (!cort_norm_axis(p->axis, x->rank, &axis))
         return cort_kerr(ctx, "axis %lld is out of range for input of rank %d", (long long)p->axis, x->rank);
-    int64_t n = x->dims[axis], outer = 1, inner = 1;
-    for (int d = 0; d < axis; d++) outer *= x->dims[d];
-    for (int d = axis + 1; d < x->rank; d++) inner *= x->dims[d];
     int64_t out_dims[CORT_MAX_RANK];
     int out_rank = 0;
     for (int d = 0; d < x->rank; d++) {
         if (d != axis) out_dims[out_rank++] = x->dims[d];
         else if (p->keepdims) out_dims[out_rank++] = 1;
     }
-    if (n == 0 && outer * inner > 0) return cort_kerr(ctx, "cannot take the arg extreme of an empty axis");
     cort_tensor *y;
     CORT_TRY(cort_out(ctx, 0, CORT_INT64, out_rank, out_dims, &y));
+    if (cort_tensor_count(y) == 0) return NULL;
+    int64_t n = x->dims[axis], outer = 1, inner = 1;
+    if (n == 0) return cort_kerr(ctx, "cannot take the arg extreme of an empty axis");
+    for (int d = 0; d < axis; d++) outer *= x->dims[d];
+    for (int d = axis + 1; d < x->rank; d++) inner *= x->dims[d];
     int64_t *out = y->data;
     bool want_max = p->kind == RK_ARGMAX, last = p->select_last_index;
     for (int64_t o = 0; o < outer; o++) {

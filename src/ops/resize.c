@@ -120,7 +120,7 @@ static cort_status *geometry_from_scales(const cort_kctx *ctx, resize_geometry *
 static cort_status *geometry_from_sizes(const cort_kctx *ctx, resize_geometry *g, const cort_tensor *sizes) {
     for (int d = 0; d < g->rank; d++) {
         int64_t o = cort_get_i64(sizes, d);
-        if (o < 0) return cort_kerr(ctx, "size %lld for axis %d is negative", (long long)o, d);
+        if (o < 0 || o > CORT_MAX_ELEMENTS) return cort_kerr(ctx, "size %lld for axis %d is out of range", (long long)o, d);
         g->out[d] = o;
         g->scale[d] = g->in[d] ? (double)o / (double)g->in[d] : 1.0;
         g->resized_len[d] = (double)o;
@@ -539,6 +539,7 @@ static cort_status *resample(cort_kctx *ctx, const resize_params *p, const resiz
         in_stride[d] = stride;
         stride *= g->in[d];
     }
+    if (cort_tensor_count(y) == 0) return NULL;
     bool leading = true;
     for (int d = 0; d < g->rank; d++) {
         j.taps[d] = ctx->svc->scratch(ctx, (size_t)(g->out[d] + 1) * sizeof(axis_taps));
@@ -552,7 +553,6 @@ static cort_status *resample(cort_kctx *ctx, const resize_params *p, const resiz
     int64_t planes = 1;
     for (int d = 0; d < j.first; d++) planes *= g->out[d];
     for (int d = j.first; d < g->rank; d++) j.in_plane *= g->in[d], j.out_plane *= g->out[d];
-    if (cort_tensor_count(y) == 0) return NULL;
     j.fast_2d = prepare_2d_f32(ctx, &j);
     j.int_linear_2d = prepare_2d_int_linear(ctx, &j, p, g);
     if (x->type == CORT_STRING) {
@@ -746,6 +746,8 @@ static cort_status *grid_sample_run(cort_kctx *ctx) {
     int64_t dims[4] = {n, c, oh, ow};
     cort_tensor *y;
     CORT_TRY(cort_out(ctx, 0, x->type, 4, dims, &y));
+    if (cort_tensor_count(y) == 0) return NULL;
+    if (h == 0 || w == 0) return cort_kerr(ctx, "X has an empty spatial axis (%lldx%lld)", (long long)h, (long long)w);
     grid_taps *taps = ctx->svc->scratch(ctx, (size_t)(oh * ow + 1) * sizeof(grid_taps));
     if (!taps) return cort_kerr(ctx, "out of scratch memory");
     grid_job job = {x, y, taps, grid_tap_count(p->mode), 0, c, h * w, oh * ow};
