@@ -1,7 +1,8 @@
 /* Index-producing operators: TopK, NonZero, Unique, CumSum, NonMaxSuppression, RoiAlign.
  *
- * Orderings are stable: TopK and Unique sort with a merge sort, so equal values keep the order of
- * their indices (TopK returns the lower index first on ties, as ONNX Runtime does). */
+ * Orderings are stable: TopK (insertion into the k best for small k, else a merge sort), Unique and
+ * NonMaxSuppression keep equal values in the order of their indices, so TopK returns the lower
+ * index first on ties, as ONNX Runtime does. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,15 @@
  * Resize is separable: for every axis and every output coordinate we precompute up to four input
  * taps (index, weight) once, then each output element is the weighted sum over the product of its
  * axes' taps. Zero-weight taps are dropped, so axes that are not resized cost nothing, and the
- * same code serves nearest (1 tap), linear (2) and cubic (4) in any rank. Coordinates are computed
- * in double. */
+ * same code serves nearest (1 tap), linear (2) and cubic (4) in any rank. Leading axes that are not
+ * resized (N, C) become independent planes run in parallel; float images with two resized axes take
+ * a flat 2-D path.
+ *
+ * Matching ONNX Runtime: source coordinates are computed in float (nearest rounding at exact .5
+ * boundaries depends on it) and integer linear outputs use its float weights and truncation.
+ * Deliberate difference: align_corners with a fractional scale uses in * scale as the resized
+ * length, as the ONNX specification and its reference tests do (ONNX Runtime uses the floored
+ * output size and fails test_resize_downsample_scales_{linear,cubic}_align_corners). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
