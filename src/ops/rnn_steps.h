@@ -17,7 +17,7 @@ static void RNN_FN(activate)(const rnn_act *f, RNN_T *x, int64_t n) {
         for (int64_t i = 0; i < n; i++) x[i] = RNN_TANH(x[i]);
         break;
     case ACT_SIGMOID:
-        for (int64_t i = 0; i < n; i++) x[i] = (RNN_T)1 / ((RNN_T)1 + RNN_EXP(-x[i]));
+        for (int64_t i = 0; i < n; i++) x[i] = RNN_SIGMOID(x[i]);
         break;
     case ACT_AFFINE:
         for (int64_t i = 0; i < n; i++) x[i] = a * x[i] + b;
