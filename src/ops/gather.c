@@ -431,7 +431,8 @@ static cort_status *one_hot_infer(cort_infer_ctx *ic) {
 }
 
 /* ================================================================ table */
-#define ALL CORT_TS_ALL
+/* elements are moved, never interpreted: complex tensors move as well */
+#define ALL CORT_TS_MOVABLE
 
 const cort_op_def cort_ops_gather[] = {
     {"", "Gather", 1, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_infer, NULL, gather_run, 0},

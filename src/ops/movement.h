@@ -5,6 +5,9 @@
 #define CORT_OPS_MOVEMENT_H
 #include "ops/op.h"
 
+/* Every element type a data-movement kernel can carry. */
+#define CORT_TS_MOVABLE (CORT_TS_ALL | CORT_T(CORT_COMPLEX64) | CORT_T(CORT_COMPLEX128))
+
 /* Tile views its output as [repeat, dim] pairs, so views may have twice the tensor rank. */
 #define CORT_VIEW_MAX_RANK (2 * CORT_MAX_RANK)
 

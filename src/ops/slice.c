@@ -523,7 +523,8 @@ static cort_status *pad_value(const cort_kctx *ctx, int32_t type, void *value) {
     memset(value, 0, 16);
     cort_tensor one = {.type = type, .rank = 0, .data = value};
     if (ctx->node->opset < 11) {
-        if (type != CORT_STRING) cort_set_f64(&one, 0, p->value);
+        bool numeric = type != CORT_STRING && type != CORT_COMPLEX64 && type != CORT_COMPLEX128;
+        if (numeric) cort_set_f64(&one, 0, p->value);
         return NULL;
     }
     const cort_tensor *c = cort_in(ctx, 2);
@@ -802,7 +803,8 @@ static cort_status *trilu_run(cort_kctx *ctx) {
 }
 
 /* ================================================================ table */
-#define ALL CORT_TS_ALL
+/* elements are moved, never interpreted: complex tensors move as well */
+#define ALL CORT_TS_MOVABLE
 
 const cort_op_def cort_ops_slice[] = {
     {"", "Slice", 1, 9, ALL, 0, sizeof(slice_params), slice_parse, slice_infer, NULL, slice_run, 0},

@@ -11,7 +11,8 @@ static int64_t rnd(int64_t n) { /* uniform-ish in [0, n) */
     return n > 0 ? (int64_t)((rng_state >> 33) % (uint64_t)n) : 0;
 }
 
-static const int32_t elem_types[] = {CORT_UINT8, CORT_FLOAT16, CORT_FLOAT, CORT_INT64, CORT_STRING};
+static const int32_t elem_types[] = {CORT_UINT8, CORT_FLOAT16, CORT_FLOAT, CORT_INT64, CORT_COMPLEX128, CORT_STRING};
+#define N_TYPES ((int64_t)(sizeof elem_types / sizeof elem_types[0]))
 
 /* A tensor of random shape whose element i encodes i (strings hold the decimal number). */
 static cort_value random_tensor(int32_t type, int rank, int64_t *dims) {
@@ -24,8 +25,8 @@ static cort_value random_tensor(int32_t type, int rank, int64_t *dims) {
             cort_status_free(cort_value_set_string(&v, i, buf, (size_t)len));
         } else {
             size_t es = cort_elem_size(type);
-            uint64_t code = (uint64_t)i * 2654435761u + 1;
-            memcpy((char *)v.t.data + (size_t)i * es, &code, es);
+            uint64_t code[2] = {(uint64_t)i * 2654435761u + 1, ~(uint64_t)i};
+            memcpy((char *)v.t.data + (size_t)i * es, code, es);
         }
     }
     return v;
@@ -74,7 +75,7 @@ static void random_transpose(void) {
         perm[i] = perm[j];
         perm[j] = t;
     }
-    int32_t type = elem_types[rnd(5)];
+    int32_t type = elem_types[rnd(N_TYPES)];
     cort_value x = random_tensor(type, rank, dims), out[1];
     cort_value *in[1] = {&x};
     h_node h;
@@ -138,7 +139,7 @@ static void random_slice(void) {
         ends[k] = rnd(8) == 0 ? (rnd(2) ? INT64_MIN : INT64_MAX) : rnd(2 * d + 5) - d - 2;
         steps[k] = rnd(2) ? 1 + rnd(3) : -1 - rnd(3);
     }
-    int32_t type = elem_types[rnd(5)];
+    int32_t type = elem_types[rnd(N_TYPES)];
     int64_t nn = n;
     cort_value x = random_tensor(type, rank, dims), s = h_i64(1, &nn, starts), e = h_i64(1, &nn, ends);
     cort_value a = h_i64(1, &nn, axes), st = h_i64(1, &nn, steps), out[1];
@@ -193,7 +194,7 @@ static void random_pad(void) {
         if (dims[i] + pads[i] + pads[i + rank] < 0) pads[i] = pads[i + rank] = 0;
         odims[i] = dims[i] + pads[i] + pads[i + rank];
     }
-    int32_t type = elem_types[rnd(5)];
+    int32_t type = elem_types[rnd(N_TYPES)];
     int64_t np = 2 * rank;
     cort_value x = random_tensor(type, rank, dims), p = h_i64(1, &np, pads), out[1];
     cort_value *in[2] = {&x, &p};
@@ -204,7 +205,7 @@ static void random_pad(void) {
         h_fails(&h, in, "empty input");
     } else if (h_ok(&h, in, out)) {
         bool ok = h_shape_is(&out[0], rank, odims);
-        uint64_t zero = 0;
+        uint64_t zero[2] = {0, 0};
         int64_t total = cort_shape_count(odims, rank);
         for (int64_t o = 0; ok && o < total; o++) {
             coords_of(o, rank, odims, c);
@@ -213,7 +214,7 @@ static void random_pad(void) {
                 ic[k] = naive_pad_source(mode, c[k] - pads[k], dims[k]);
                 padded |= ic[k] < 0;
             }
-            ok = same_elem(&out[0].t, o, &x.t, padded ? -1 : flat_of(rank, dims, ic), &zero);
+            ok = same_elem(&out[0].t, o, &x.t, padded ? -1 : flat_of(rank, dims, ic), zero);
         }
         if (!ok) {
             char buf[128], buf2[128];
@@ -235,7 +236,7 @@ static void random_tile_and_expand(void) {
         reps[i] = rnd(4);
         odims[i] = dims[i] * reps[i];
     }
-    int32_t type = elem_types[rnd(5)];
+    int32_t type = elem_types[rnd(N_TYPES)];
     int64_t nr = rank;
     cort_value x = random_tensor(type, rank, dims), r = h_i64(1, &nr, reps), out[1];
     cort_value *in[2] = {&x, &r};
