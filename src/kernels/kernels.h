@@ -70,6 +70,17 @@ void cort_sgemm_packed_b_mt(const cort_threads *th, bool trans_a, int64_t m, int
                             const float *a, int64_t lda, const float *packed_b, float beta, float *c, int64_t ldc,
                             void *work);
 
+/* B supplied by a packing function instead of a matrix (im2col straight into the micro-panels):
+ * pack(src, p0, kc, j0, nc, nr, out) writes op(B)[p0 .. p0+kc, j0 .. j0+nc) as nr-column micro-panels,
+ * each kc x nr k-major, the last zero-padded to nr columns. cort_sgemm_gather_b_mt computes
+ * C = A * B + beta * C with A packed (packed_a, from cort_sgemm_pack_a) or plain (a, lda; packed_a
+ * NULL); `work` as for cort_sgemm_mt. */
+typedef void (*cort_pack_b_fn)(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
+                               float *out);
+void cort_sgemm_gather_b_mt(const cort_threads *th, const float *packed_a, const float *a, int64_t lda, int64_t m,
+                            int64_t n, int64_t k, cort_pack_b_fn pack, const void *pack_src, float beta, float *c,
+                            int64_t ldc, void *work);
+
 /* Double-precision GEMM with the same conventions (a plain blocked loop; no workspace). */
 void cort_dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double *a,
                 int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);
@@ -97,6 +108,14 @@ int64_t cort_conv_kernel_size(const cort_conv_geom *g);
 /* Column matrix rows [row_begin, row_end) of im2col: row r = c * kernel_size + kernel offset, one
  * column per output position (leading dimension out_size). `x` is channels x in_size. */
 void cort_im2col(const cort_conv_geom *g, const float *x, int64_t row_begin, int64_t row_end, float *col);
+/* A cort_pack_b_fn reading the column matrix of im2col from the image without storing it; `src` is a
+ * cort_im2col_source. */
+typedef struct cort_im2col_source {
+    const cort_conv_geom *geom;
+    const float *x; /* channels x in_size */
+} cort_im2col_source;
+void cort_im2col_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float *out);
+
 /* The adjoint: adds each element of the column matrix (rows [row_begin, row_end), row = c *
  * kernel_size + offset) into the image position it was read from; `y` is channels x in_size. Rows of
  * one channel must not be split between concurrent calls. */

@@ -338,11 +338,6 @@ typedef struct conv_job {
     int64_t n; /* image being convolved */
 } conv_job;
 
-static void im2col_rows(void *arg, int64_t begin, int64_t end) {
-    const conv_job *j = arg;
-    cort_im2col(&j->s->geom, j->x, begin, end, j->col);
-}
-
 /* Depthwise work is split into `tasks` contiguous runs of (image, channel) planes, each with its own
  * scratch for the direct kernel. */
 typedef struct depthwise_job {
@@ -396,7 +391,8 @@ static void fill_bias_rows(float *y, const float *bias, int64_t rows, int64_t le
         for (int64_t i = 0; i < len; i++) y[r * len + i] = bias[r];
 }
 
-/* Y[n] = W * im2col(X[n]) (+ bias) for every image and group. */
+/* Y[n] = W * im2col(X[n]) (+ bias) for every image and group. The column matrix is never stored: the
+ * GEMM gathers its panels straight from the image (a 1x1 stride-1 kernel reads the image as B). */
 static cort_status *conv_gemm(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w, const float *bias,
                               const conv_state *pre, float *y) {
     const cort_conv_geom *g = &s->geom;
@@ -404,27 +400,25 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_shape *s, const float *
     int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, kdim = cg * ksize;
     bool direct = is_pointwise(g);
     cort_threads th = kctx_threads(ctx);
-    float *col = NULL;
     void *work;
-    if (!direct) CORT_TRY(scratch_f32(ctx, count_product(kdim, osize), &col));
     CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(mg, osize, kdim, th.count), &work));
     for (int64_t n = 0; n < s->batch; n++) {
         for (int64_t gi = 0; gi < s->group; gi++) {
             const float *xg = x + (n * s->in_ch + gi * cg) * isize;
             float *yg = y + (n * s->out_ch + gi * mg) * osize;
-            const float *src = xg;
-            if (!direct) {
-                conv_job job = {s, xg, NULL, NULL, NULL, col, n};
-                th.parallel_for(th.self, kdim, 4, im2col_rows, &job);
-                src = col;
-            }
+            const float *packed = pre ? pre->packed + (size_t)gi * pre->group_floats : NULL;
+            const float *wg = w + gi * mg * kdim;
+            float beta = bias ? 1.0f : 0.0f;
             if (bias) fill_bias_rows(yg, bias + gi * mg, mg, osize);
-            if (pre)
-                cort_sgemm_packed_mt(&th, pre->packed + (size_t)gi * pre->group_floats, mg, osize, kdim, false, src,
-                                     osize, bias ? 1.0f : 0.0f, yg, osize, work);
-            else
-                cort_sgemm_mt(&th, false, false, mg, osize, kdim, 1.0f, w + gi * mg * kdim, kdim, src, osize,
-                              bias ? 1.0f : 0.0f, yg, osize, work);
+            if (direct && packed) {
+                cort_sgemm_packed_mt(&th, packed, mg, osize, kdim, false, xg, osize, beta, yg, osize, work);
+            } else if (direct) {
+                cort_sgemm_mt(&th, false, false, mg, osize, kdim, 1.0f, wg, kdim, xg, osize, beta, yg, osize, work);
+            } else {
+                cort_im2col_source src = {g, xg};
+                cort_sgemm_gather_b_mt(&th, packed, wg, kdim, mg, osize, kdim, cort_im2col_pack, &src, beta, yg,
+                                       osize, work);
+            }
         }
     }
     return NULL;

@@ -64,6 +64,12 @@ static void naive_conv(const cort_conv_geom *g, int64_t c_in, int64_t m_out, con
         }
 }
 
+static void serial_for(void *self, int64_t n, int64_t min_chunk, cort_task_fn fn, void *arg) {
+    (void)self;
+    (void)min_chunk;
+    for (int64_t i = 0; i < n; i++) fn(arg, i, i + 1);
+}
+
 static bool close_all(const float *a, const float *b, int64_t n, float tol) {
     for (int64_t i = 0; i < n; i++)
         if (!(fabsf(a[i] - b[i]) <= tol)) {
@@ -98,6 +104,16 @@ static void test_im2col_gemm(void) {
         cort_sgemm(false, false, m_out, osize, kdim, 1.0f, w, kdim, col, osize, 0.0f, y, osize, work);
         naive_conv(&g, c_in, m_out, x, w, ref);
         CHECK(close_all(y, ref, m_out * osize, 1e-4f * (float)(kdim + 1)));
+        /* the same product gathering B panels from the image, over 2 "threads" */
+        cort_threads th = {serial_for, NULL, 2};
+        void *mt_work = malloc(cort_sgemm_mt_work_size(m_out, osize, kdim, 2));
+        cort_im2col_source src = {&g, x};
+        if (mt_work) {
+            cort_sgemm_gather_b_mt(&th, NULL, w, kdim, m_out, osize, kdim, cort_im2col_pack, &src, 0.0f, y, osize,
+                                   mt_work);
+            CHECK(close_all(y, ref, m_out * osize, 1e-4f * (float)(kdim + 1)));
+        }
+        free(mt_work);
         if (c_in == 1 && m_out >= 1) { /* depthwise: one channel, one filter, with and without scratch */
             for (int64_t o = 0; o < osize; o++) ref[o] += 0.5f;
             cort_conv_direct_channel(&g, x, w, 0.5f, y, NULL);

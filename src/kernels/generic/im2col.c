@@ -92,6 +92,55 @@ void cort_im2col(const cort_conv_geom *g, const float *x, int64_t row_begin, int
     }
 }
 
+static int64_t min3(int64_t a, int64_t b, int64_t c) {
+    int64_t m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+/* Copies outputs [o, o + len) of one output row of the column matrix (source row xr, or padding when
+ * xr is NULL) to dst. */
+static inline void gather_run(const row_span *sp, const float *restrict xr, int64_t o, int64_t len,
+                              float *restrict dst) {
+    int64_t lo = o > sp->lo ? o : sp->lo, hi = o + len < sp->hi ? o + len : sp->hi;
+    if (!xr || hi < lo) lo = hi = o;
+    for (int64_t q = o; q < lo; q++) dst[q - o] = 0;
+    if (sp->stride == 1) { /* runs are at most nr long: a loop beats a memcpy call */
+        for (int64_t q = lo; q < hi; q++) dst[q - o] = xr[q];
+    } else {
+        for (int64_t q = lo; q < hi; q++) dst[q - o] = xr[q * sp->stride];
+    }
+    for (int64_t q = hi; q < o + len; q++) dst[q - o] = 0;
+}
+
+CORT_SIMD_CLONES void cort_im2col_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
+                                       float *out) {
+    const cort_im2col_source *s = src;
+    const cort_conv_geom *g = s->geom;
+    int last = g->spatial - 1;
+    int64_t ksize = cort_conv_kernel_size(g), isize = cort_conv_in_size(g), width = g->out[last];
+    int64_t padded = (nc + nr - 1) / nr * nr;
+    int64_t kidx[CORT_CONV_MAX_SPATIAL];
+    for (int64_t p = 0; p < kc; p++) {
+        int64_t r = p0 + p;
+        const float *xc = s->x + (r / ksize) * isize;
+        kernel_index(g, r % ksize, kidx);
+        row_span sp = last_dim_span(g, kidx[last]);
+        int64_t lead = j0 / width, o = j0 % width, at = row_source(g, kidx, lead);
+        for (int64_t jj = 0; jj < nc;) {
+            int64_t within = jj % nr, len = min3(width - o, nr - within, nc - jj);
+            float *dst = out + (jj / nr) * nr * kc + p * nr + within;
+            gather_run(&sp, at < 0 ? NULL : xc + at + sp.start, o, len, dst);
+            jj += len;
+            o += len;
+            if (o == width && jj < nc) {
+                o = 0;
+                at = row_source(g, kidx, ++lead);
+            }
+        }
+        for (int64_t jj = nc; jj < padded; jj++) out[(jj / nr) * nr * kc + p * nr + jj % nr] = 0;
+    }
+}
+
 void cort_col2im_add(const cort_conv_geom *g, const float *col, int64_t row_begin, int64_t row_end, float *y) {
     int last = g->spatial - 1;
     int64_t ksize = cort_conv_kernel_size(g), isize = cort_conv_in_size(g), osize = cort_conv_out_size(g);

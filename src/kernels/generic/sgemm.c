@@ -198,20 +198,34 @@ static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc) {
 
 /* Where the packed A panels come from: packed on the fly into `work`, or a whole matrix packed
  * beforehand by cort_sgemm_pack_a (rows_total rounded up to mr, row0 the first row this call uses). */
-typedef struct a_panels {
+typedef struct a_source {
+    bool trans;
+    const float *a;
+    int64_t lda;
     const float *packed;
     int64_t rows_total, row0;
-} a_panels;
+} a_source;
 
-/* A whole B packed beforehand by cort_sgemm_pack_b: the nr-column panels of block (jc, pc) start at
+/* Where the packed B panels come from: a matrix packed on the fly, a whole B packed beforehand by
+ * cort_sgemm_pack_b, or a caller's packing function (columns numbered from col0). */
+typedef struct b_source {
+    bool trans;
+    const float *b;
+    int64_t ldb;
+    const float *packed;
+    cort_pack_b_fn pack;
+    const void *pack_src;
+    int64_t col0;
+} b_source;
+
+/* A whole B packed beforehand: the nr-column panels of block (jc, pc) start at
  * packed + jc * k + pc * round_up(nc, nr). */
 static const float *packed_b_block(const float *packed, int64_t k, int64_t jc, int64_t nc, int64_t pc, int64_t nr) {
     return packed + jc * k + pc * round_up(nc, nr);
 }
 
-static void sgemm_core(ukernel uk, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                       const float *a, int64_t lda, const a_panels *pre, const float *b, int64_t ldb,
-                       const float *packed_b, float beta, float *c, int64_t ldc, void *work) {
+static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha, const a_source *as,
+                       const b_source *bs, float beta, float *c, int64_t ldc, void *work) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0) {
         scale_c(m, n, beta, c, ldc);
@@ -226,13 +240,14 @@ static void sgemm_core(ukernel uk, bool trans_a, bool trans_b, int64_t m, int64_
             int64_t kc = min64(KC, k - pc);
             float beta_here = pc == 0 ? beta : 1.0f;
             const float *bpanel = bp;
-            if (packed_b) bpanel = packed_b_block(packed_b, k, jc, nc, pc, uk.nr);
-            else pack_b(trans_b, b, ldb, pc, kc, jc, nc, uk.nr, bp);
+            if (bs->packed) bpanel = packed_b_block(bs->packed, k, jc, nc, pc, uk.nr);
+            else if (bs->pack) bs->pack(bs->pack_src, pc, kc, bs->col0 + jc, nc, uk.nr, bp);
+            else pack_b(bs->trans, bs->b, bs->ldb, pc, kc, jc, nc, uk.nr, bp);
             for (int64_t ic = 0; ic < m; ic += MC) {
                 int64_t mc = min64(MC, m - ic);
                 const float *panel = ap;
-                if (pre) panel = pre->packed + pc * pre->rows_total + (pre->row0 + ic) * kc;
-                else pack_a(trans_a, a, lda, ic, mc, pc, kc, alpha, uk.mr, ap);
+                if (as->packed) panel = as->packed + pc * as->rows_total + (as->row0 + ic) * kc;
+                else pack_a(as->trans, as->a, as->lda, ic, mc, pc, kc, alpha, uk.mr, ap);
                 uk.block(mc, nc, kc, panel, bpanel, c + ic * ldc + jc, ldc, beta_here);
             }
         }
@@ -241,7 +256,9 @@ static void sgemm_core(ukernel uk, bool trans_a, bool trans_b, int64_t m, int64_
 
 void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                 int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
-    sgemm_core(pick_kernel(), trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, NULL, beta, c, ldc, work);
+    a_source as = {trans_a, a, lda, NULL, 0, 0};
+    b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0};
+    sgemm_core(pick_kernel(), m, n, k, alpha, &as, &bs, beta, c, ldc, work);
 }
 
 bool cort_sgemm_variant(int variant, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -249,7 +266,9 @@ bool cort_sgemm_variant(int variant, bool trans_a, bool trans_b, int64_t m, int6
                         void *work) {
     ukernel uk;
     if (!variant_at(variant, &uk)) return false;
-    sgemm_core(uk, trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, NULL, beta, c, ldc, work);
+    a_source as = {trans_a, a, lda, NULL, 0, 0};
+    b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0};
+    sgemm_core(uk, m, n, k, alpha, &as, &bs, beta, c, ldc, work);
     return true;
 }
 
@@ -265,6 +284,7 @@ void cort_sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float *a, int64
         pack_a(trans_a, a, lda, 0, m, pc, kc, 1.0f, mr, packed + pc * rows);
     }
 }
+
 size_t cort_sgemm_packed_b_size(int64_t k, int64_t n) {
     if (n <= 0 || k <= 0) return sizeof(float);
     return (size_t)(round_up(n, pick_kernel().nr) * k) * sizeof(float);
@@ -283,11 +303,11 @@ void cort_sgemm_pack_b(bool trans_b, int64_t k, int64_t n, const float *b, int64
 /* ------------------------------------------------------------------ threaded */
 
 typedef struct sgemm_split {
-    const float *packed_a, *packed_b; /* or NULL */
-    bool trans_a, trans_b, split_rows;
-    int64_t m, n, k, chunk, lda, ldb, ldc;
+    a_source a;
+    b_source b;
+    bool split_rows;
+    int64_t m, n, k, chunk, ldc;
     float alpha, beta;
-    const float *a, *b;
     float *c;
     char *work;
     size_t work_each;
@@ -327,24 +347,26 @@ static void sgemm_task(void *arg, int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
         void *work = s->work + (size_t)t * s->work_each;
         int64_t lo = t * s->chunk;
-        a_panels pre = {s->packed_a, round_up(s->m, pick_kernel().mr), 0};
+        a_source as = s->a;
+        b_source bs = s->b;
         if (s->split_rows) {
             int64_t rows = min64(s->chunk, s->m - lo);
-            const float *a = s->a ? (s->trans_a ? s->a + lo : s->a + lo * s->lda) : NULL;
-            pre.row0 = lo;
-            sgemm_core(pick_kernel(), s->trans_a, s->trans_b, rows, s->n, s->k, s->alpha, a, s->lda, s->packed_a ? &pre : NULL,
-                       s->b, s->ldb, s->packed_b, s->beta, s->c + lo * s->ldc, s->ldc, work);
+            if (as.a) as.a += as.trans ? lo : lo * as.lda;
+            as.row0 = lo;
+            sgemm_core(pick_kernel(), rows, s->n, s->k, s->alpha, &as, &bs, s->beta, s->c + lo * s->ldc, s->ldc,
+                       work);
         } else {
             int64_t cols = min64(s->chunk, s->n - lo);
-            const float *b = s->trans_b ? s->b + lo * s->ldb : s->b + lo;
-            sgemm_core(pick_kernel(), s->trans_a, s->trans_b, s->m, cols, s->k, s->alpha, s->a, s->lda, s->packed_a ? &pre : NULL,
-                       b, s->ldb, NULL, s->beta, s->c + lo, s->ldc, work);
+            if (bs.b) bs.b += bs.trans ? lo * bs.ldb : lo;
+            bs.col0 += lo;
+            sgemm_core(pick_kernel(), s->m, cols, s->k, s->alpha, &as, &bs, s->beta, s->c + lo, s->ldc, work);
         }
     }
 }
 
 static void sgemm_split_run(const cort_threads *th, sgemm_split *s, void *work) {
-    int tasks = sgemm_tasks(s->m, s->n, s->k, th ? th->count : 1, s->packed_b != NULL, &s->split_rows, &s->chunk);
+    int tasks = sgemm_tasks(s->m, s->n, s->k, th ? th->count : 1, s->b.packed != NULL, &s->split_rows, &s->chunk);
+    s->a.rows_total = round_up(s->m, pick_kernel().mr);
     s->work_each = s->split_rows ? cort_sgemm_work_size(s->chunk, s->n, s->k)
                                  : cort_sgemm_work_size(s->m, s->chunk, s->k);
     s->work = work;
@@ -356,23 +378,48 @@ static void sgemm_split_run(const cort_threads *th, sgemm_split *s, void *work) 
     th->parallel_for(th->self, tasks, 1, sgemm_task, s);
 }
 
+static void split_init(sgemm_split *s, int64_t m, int64_t n, int64_t k, float alpha, float beta, float *c,
+                       int64_t ldc) {
+    memset(s, 0, sizeof *s);
+    s->m = m, s->n = n, s->k = k, s->alpha = alpha, s->beta = beta, s->c = c, s->ldc = ldc;
+}
+
 void cort_sgemm_mt(const cort_threads *th, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                    float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                    float *c, int64_t ldc, void *work) {
-    sgemm_split s = {NULL, NULL, trans_a, trans_b, false, m, n, k, 0, lda, ldb, ldc, alpha, beta, a, b, c, NULL, 0};
+    sgemm_split s;
+    split_init(&s, m, n, k, alpha, beta, c, ldc);
+    s.a = (a_source){trans_a, a, lda, NULL, 0, 0};
+    s.b = (b_source){trans_b, b, ldb, NULL, NULL, NULL, 0};
     sgemm_split_run(th, &s, work);
 }
 
 void cort_sgemm_packed_b_mt(const cort_threads *th, bool trans_a, int64_t m, int64_t n, int64_t k, float alpha,
                             const float *a, int64_t lda, const float *packed_b, float beta, float *c, int64_t ldc,
                             void *work) {
-    sgemm_split s = {NULL, packed_b, trans_a, false, false, m, n, k, 0, lda, 0, ldc, alpha, beta, a, NULL, c, NULL, 0};
+    sgemm_split s;
+    split_init(&s, m, n, k, alpha, beta, c, ldc);
+    s.a = (a_source){trans_a, a, lda, NULL, 0, 0};
+    s.b = (b_source){false, NULL, 0, packed_b, NULL, NULL, 0};
     sgemm_split_run(th, &s, work);
 }
 
 void cort_sgemm_packed_mt(const cort_threads *th, const float *packed_a, int64_t m, int64_t n, int64_t k,
                           bool trans_b, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
-    sgemm_split s = {packed_a, NULL, false, trans_b, false, m, n, k, 0, 0, ldb, ldc, 1.0f, beta, NULL, b, c, NULL, 0};
+    sgemm_split s;
+    split_init(&s, m, n, k, 1.0f, beta, c, ldc);
+    s.a = (a_source){false, NULL, 0, packed_a, 0, 0};
+    s.b = (b_source){trans_b, b, ldb, NULL, NULL, NULL, 0};
+    sgemm_split_run(th, &s, work);
+}
+
+void cort_sgemm_gather_b_mt(const cort_threads *th, const float *packed_a, const float *a, int64_t lda, int64_t m,
+                            int64_t n, int64_t k, cort_pack_b_fn pack, const void *pack_src, float beta, float *c,
+                            int64_t ldc, void *work) {
+    sgemm_split s;
+    split_init(&s, m, n, k, 1.0f, beta, c, ldc);
+    s.a = (a_source){false, a, lda, packed_a, 0, 0};
+    s.b = (b_source){false, NULL, 0, NULL, pack, pack_src, 0};
     sgemm_split_run(th, &s, work);
 }
 
