@@ -299,6 +299,7 @@ static inline float gate_expf(float x) {
     x = select_float(x > 87.0f, 87.0f, select_float(x < -87.0f, -87.0f, x));
     const float round_magic = 12582912.0f; /* 1.5 * 2^23: adding and subtracting it rounds to an integer */
     float k = (x * 1.44269504f + round_magic) - round_magic;
+    k = select_float(k == k, k, 0.0f); /* a NaN input stays NaN through p, but must not reach the int cast */
     float r = x - k * 0.693145751953125f - k * 1.428606765330187e-06f; /* ln 2 split in two parts */
     float p = 1.0f / 5040;
     p = p * r + 1.0f / 720;

@@ -348,6 +348,32 @@ static void test_half_precision_gru_step(void) {
     }
 }
 
+/* The gates' own tanh and sigmoid at the edges: huge values saturate, NaN propagates (through the
+ * input projection it reaches every unit), small values keep their precision. */
+static void test_activation_extremes(void) {
+    static const float w[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, r[9] = {0};
+    const float x[5][3] = {{1e30f, -1e30f, 1e-3f}, {30.0f, -0.15f, -3e-6f}, {0.5f, -9.0f, 88}, {-88, 0, 2},
+                           {NAN, 1, 2}};
+    for (int row = 0; row < 5; row++) {
+        for (int act = 0; act < 2; act++) {
+            op_case c = {.op = "RNN", .opset = 14};
+            add_int(&c, "hidden_size", 3);
+            c.attrs[c.n_attrs++] = (cort_attr){.name = "activations", .type = CORT_ATTR_STRINGS, .n = 1,
+                                               .strings = (const char *[]){act ? "Sigmoid" : "Tanh"}};
+            set_input(&c, 0, 3, (int64_t[]){1, 1, 3}, x[row]);
+            set_input(&c, 1, 3, (int64_t[]){1, 3, 3}, w);
+            set_input(&c, 2, 3, (int64_t[]){1, 3, 3}, r);
+            CHECK_OK(run_case(&c));
+            for (int k = 0; k < 3 && c.run.outs[0].kind == CORT_VALUE_TENSOR; k++) {
+                double v = x[row][k], want = act ? 1 / (1 + exp(-v)) : tanh(v), got = out_at(&c, 0, k);
+                if (isnan(x[row][0])) CHECK(isnan(got));
+                else CHECK(fabs(got - want) <= 1e-7 + 4e-7 * fabs(want));
+            }
+            free_case(&c);
+        }
+    }
+}
+
 static void test_bad_shapes_are_errors(void) {
     static const float x[6] = {0}, w[4] = {0};
     op_case c = {.op = "LSTM", .opset = 14};
@@ -381,6 +407,7 @@ int main(void) {
     test_large_batch_matches_single_rows("LSTM", 4, 0);
     test_large_batch_matches_single_rows("RNN", 1, 0);
     test_half_precision_gru_step();
+    test_activation_extremes();
     test_bad_shapes_are_errors();
     return check_report("test_rnn");
 }
