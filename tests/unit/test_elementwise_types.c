@@ -356,6 +356,49 @@ static void test_dynamic_quantize_zeros(void) {
     cort_value_clear(&x);
 }
 
+/* Every row flagged CORT_OP_INPLACE_INPUT0 gives the same result when output 0 is input 0's buffer. */
+static void test_inplace_matches(void) {
+    static const char *const unary_ops[] = {"Abs",     "Neg",     "Sqrt",    "Exp",       "Round",    "Relu",
+                                            "Sigmoid", "Tanh",    "Elu",     "HardSwish", "Softplus", "Softmax",
+                                            "LogSoftmax", "Hardmax", "Shrink", "Sign",     "Erf",      "Celu"};
+    static const char *const binary_ops[] = {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "PRelu"};
+    int64_t d[2] = {3, 37};
+    float xa[111], xb[111];
+    for (int i = 0; i < 111; i++) xa[i] = (float)(i % 13) * 0.37f - 2.0f, xb[i] = (float)(i % 7) * 0.5f + 0.25f;
+    int32_t types[2] = {CORT_FLOAT, CORT_FLOAT16};
+    for (int t = 0; t < 2; t++) {
+        for (size_t k = 0; k < sizeof unary_ops / sizeof unary_ops[0] + sizeof binary_ops / sizeof binary_ops[0]; k++) {
+            bool unary = k < sizeof unary_ops / sizeof unary_ops[0];
+            const char *op = unary ? unary_ops[k] : binary_ops[k - sizeof unary_ops / sizeof unary_ops[0]];
+            int n_in = unary ? 1 : 2;
+            double va[111], vb[111];
+            for (int i = 0; i < 111; i++) va[i] = xa[i], vb[i] = xb[i];
+            cort_value a = typed_vector(types[t], va, 111), b = typed_vector(types[t], vb, 111), out[1];
+            a.t.rank = b.t.rank = 2;
+            a.t.dims[0] = b.t.dims[0] = d[0];
+            a.t.dims[1] = b.t.dims[1] = d[1];
+            cort_value a2 = {0};
+            CHECK_OK(cort_value_copy(&a2, &a));
+            cort_value *in[2] = {&a, &b}, *in2[2] = {&a2, &b};
+            ew_node h = ew_make(op, 17, n_in, 1);
+            if (ew_ok(&h, in, out)) {
+                h.inplace = true;
+                cort_value out2[1];
+                if (ew_ok(&h, in2, out2)) {
+                    bool same = out2[0].t.data == a2.t.data && !memcmp(out[0].t.data, a2.t.data, cort_tensor_nbytes(&a.t));
+                    if (!same) fprintf(stderr, "%s (%s) differs in place\n", op, cort_type_name(types[t]));
+                    CHECK(same);
+                }
+                ew_clear(out2, 1);
+            }
+            ew_clear(out, 1);
+            cort_value_clear(&a);
+            cort_value_clear(&a2);
+            cort_value_clear(&b);
+        }
+    }
+}
+
 /* ---- load-time inference */
 static cort_status *infer_node(const char *op, int opset, int n_in, const cort_type *const *in, cort_type *out,
                                cort_pool *pool) {
@@ -418,6 +461,7 @@ int main(void) {
     test_integer_unary_and_flags();
     test_dropout_and_identity();
     test_dynamic_quantize_zeros();
+    test_inplace_matches();
     test_infer_broadcast();
     return check_report("test_elementwise_types");
 }
