@@ -288,6 +288,21 @@ static axis_taps taps_for(const resize_params *p, const resize_geometry *g, int 
 
 /* ---------------------------------------------------------------- the resampling walk */
 
+/* Columns of the 2-D float path in a flat layout: k taps per output column (padded with zero
+ * weights), so the inner loops have a fixed trip count. */
+typedef struct column_taps {
+    int k;
+    int64_t *off; /* [ow * k] element offsets */
+    float *w;     /* [ow * k] */
+} column_taps;
+
+/* Bilinear weights of one output coordinate exactly as ONNX Runtime computes them, in float: integer
+ * outputs truncate the float sum, so matching it bit for bit matters (55.99998 is 55). */
+typedef struct ort_linear_tap {
+    int64_t i1, i2;
+    float d1, d2; /* distances to i1 and i2; the weight of i1 is d2 */
+} ort_linear_tap;
+
 /* Work shared by the threads: the leading axes that are not resized (N and C of an image) form
  * independent planes, each resampled over the remaining axes [first, rank). */
 typedef struct resample_job {
@@ -300,10 +315,10 @@ typedef struct resample_job {
     const int64_t *out;
     axis_taps *taps[CORT_MAX_RANK]; /* `at` holds element offsets: index * input stride */
     int64_t in_plane, out_plane;
-    bool fast_2d;        /* resample_plane_2d_f32 applies */
-    struct column_taps { int k; int64_t *off; float *w; } cols;
-    bool int_linear_2d;  /* resample_plane_2d_int_linear applies */
-    struct ort_linear_tap *lin_rows, *lin_cols;
+    bool fast_2d;       /* resample_plane_2d_f32 applies */
+    column_taps cols;
+    bool int_linear_2d; /* resample_plane_2d_int_linear applies */
+    ort_linear_tap *lin_rows, *lin_cols;
 } resample_job;
 
 static bool axis_is_identity(const axis_taps *t, int64_t n, int64_t in) {
@@ -396,10 +411,6 @@ static void resample_plane_generic(resample_job *j, int64_t plane) {
     }
 }
 
-/* Columns of the 2-D float path in a flat layout: k taps per output column (padded with zero
- * weights), so the inner loops have a fixed trip count. */
-typedef struct column_taps column_taps;
-
 /* yr (+)= wr * (sum over the k column taps of row r). */
 static void blend_row(float *yr, const float *r, float wr, const column_taps *c, int64_t ow, bool first) {
     const int64_t *off = c->off;
@@ -479,13 +490,6 @@ static bool prepare_2d_f32(cort_kctx *ctx, resample_job *j) {
     return true;
 }
 
-/* Bilinear weights of one output coordinate exactly as ONNX Runtime computes them, in float: integer
- * outputs truncate the float sum, so matching it bit for bit matters (55.99998 is 55). */
-typedef struct ort_linear_tap {
-    int64_t i1, i2;
-    float d1, d2; /* distances to i1 and i2; the weight of i1 is d2 */
-} ort_linear_tap;
-
 static ort_linear_tap ort_linear(float x, int64_t in) {
     x = fmaxf(0.0f, fminf(x, (float)(in - 1)));
     int64_t i1 = (int64_t)x < in - 1 ? (int64_t)x : in - 1;
@@ -518,7 +522,7 @@ static bool prepare_2d_int_linear(cort_kctx *ctx, resample_job *j, const resize_
     bool is_int = t == CORT_INT8 || t == CORT_UINT8 || t == CORT_INT16 || t == CORT_UINT16 || t == CORT_INT32 ||
                   t == CORT_UINT32 || t == CORT_INT64 || t == CORT_UINT64;
     if (!is_int || p->mode != MODE_LINEAR || p->coord == CT_TF_CROP_AND_RESIZE || j->rank - j->first != 2) return false;
-    struct ort_linear_tap **dst[2] = {&j->lin_rows, &j->lin_cols};
+    ort_linear_tap **dst[2] = {&j->lin_rows, &j->lin_cols};
     for (int k = 0; k < 2; k++) {
         int d = j->rank - 2 + k;
         *dst[k] = ctx->svc->scratch(ctx, (size_t)(g->out[d] + 1) * sizeof(ort_linear_tap));
