@@ -6,16 +6,8 @@
 
 #include "ops/movement.h"
 
-static cort_status *need_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t) {
-    *t = cort_in(ctx, i);
-    if (!*t) return cort_kerr(ctx, "input %d '%s' is missing or not a tensor", i, name);
-    if (!cort_elem_type_valid((*t)->type))
-        return cort_kerr(ctx, "input '%s' has unsupported element type %s", name, cort_type_name((*t)->type));
-    return NULL;
-}
-
 static cort_status *need_indices(const cort_kctx *ctx, int i, const cort_tensor **t) {
-    CORT_TRY(need_input(ctx, i, "indices", t));
+    CORT_TRY(cort_move_input(ctx, i, "indices", t));
     if ((*t)->type != CORT_INT64 && (*t)->type != CORT_INT32)
         return cort_kerr(ctx, "indices must be int32 or int64, got %s", cort_type_name((*t)->type));
     return NULL;
@@ -32,17 +24,10 @@ static cort_status *index_at(const cort_kctx *ctx, const cort_tensor *indices, i
     return NULL;
 }
 
-/* Output 0 has the element type of input `from` and an unknown shape. */
-static cort_status *elem_of_input0(cort_infer_ctx *ic) {
-    cort_status *st;
-    cort_infer_out(ic, 0, cort_infer_elem(ic, 0), -1, &st);
-    return st;
-}
-
 /* ================================================================ Gather */
 static cort_status *gather_run(cort_kctx *ctx) {
     const cort_tensor *data, *indices;
-    CORT_TRY(need_input(ctx, 0, "data", &data));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &data));
     CORT_TRY(need_indices(ctx, 1, &indices));
     int64_t axis = cort_attr_int(ctx->node, "axis", 0);
     int a;
@@ -79,7 +64,7 @@ static cort_status *gather_infer(cort_infer_ctx *ic) {
     int a;
     if (!data || !indices || !cort_norm_axis(cort_attr_int(ic->node, "axis", 0), data->rank, &a) ||
         data->rank + indices->rank - 1 > CORT_MAX_RANK)
-        return elem_of_input0(ic);
+        return cort_infer_elem_only(ic);
     int rank = data->rank + indices->rank - 1;
     cort_dim *dims = cort_infer_out(ic, 0, data->elem, rank, &st);
     if (st) return st;
@@ -125,7 +110,7 @@ static cort_status *elementwise_offsets(const cort_kctx *ctx, const cort_tensor 
 /* ================================================================ GatherElements */
 static cort_status *gather_elements_run(cort_kctx *ctx) {
     const cort_tensor *data, *indices;
-    CORT_TRY(need_input(ctx, 0, "data", &data));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &data));
     CORT_TRY(need_indices(ctx, 1, &indices));
     int64_t axis = cort_attr_int(ctx->node, "axis", 0);
     int a;
@@ -144,7 +129,7 @@ static cort_status *gather_elements_run(cort_kctx *ctx) {
 static cort_status *gather_elements_infer(cort_infer_ctx *ic) {
     const cort_type *indices = cort_infer_ranked(ic, 1);
     cort_status *st;
-    if (!indices) return elem_of_input0(ic);
+    if (!indices) return cort_infer_elem_only(ic);
     cort_dim *dims = cort_infer_out(ic, 0, cort_infer_elem(ic, 0), indices->rank, &st);
     if (st) return st;
     for (int i = 0; i < indices->rank; i++) dims[i] = indices->dims[i];
@@ -154,7 +139,7 @@ static cort_status *gather_elements_infer(cort_infer_ctx *ic) {
 /* ================================================================ GatherND */
 static cort_status *gather_nd_run(cort_kctx *ctx) {
     const cort_tensor *data, *indices;
-    CORT_TRY(need_input(ctx, 0, "data", &data));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &data));
     CORT_TRY(need_indices(ctx, 1, &indices));
     int64_t b = cort_attr_int(ctx->node, "batch_dims", 0);
     int r = data->rank, q = indices->rank;
@@ -199,10 +184,10 @@ static cort_status *gather_nd_infer(cort_infer_ctx *ic) {
     const cort_type *data = cort_infer_ranked(ic, 0), *indices = cort_infer_ranked(ic, 1);
     int64_t b = cort_attr_int(ic->node, "batch_dims", 0);
     if (!data || !indices || indices->rank < 1 || b < 0 || b >= data->rank || b >= indices->rank)
-        return elem_of_input0(ic);
+        return cort_infer_elem_only(ic);
     int r = data->rank, q = indices->rank;
     int64_t k = indices->dims[q - 1].value;
-    if (k < 1 || k > r - b) return elem_of_input0(ic);
+    if (k < 1 || k > r - b) return cort_infer_elem_only(ic);
     int rank = q - 1 + r - (int)(b + k);
     cort_dim *dims = cort_infer_out(ic, 0, data->elem, rank, &st);
     if (!dims) return st;
@@ -210,8 +195,6 @@ static cort_status *gather_nd_infer(cort_infer_ctx *ic) {
     memcpy(dims + q - 1, data->dims + b + k, (size_t)(r - b - k) * sizeof *dims);
     return NULL;
 }
-
-static cort_status *like_input0_infer(cort_infer_ctx *ic) { return cort_infer_like_input(ic, 0, 0); }
 
 /* ================================================================ reductions of the scatters */
 typedef enum reduction { RED_NONE, RED_ADD, RED_MUL, RED_MAX, RED_MIN } reduction;
@@ -314,9 +297,9 @@ static cort_status *scatter_start(cort_kctx *ctx, const cort_tensor *data, const
 static cort_status *scatter_elements_run(cort_kctx *ctx) {
     const scatter_params *p = ctx->params;
     const cort_tensor *data, *indices, *updates;
-    CORT_TRY(need_input(ctx, 0, "data", &data));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &data));
     CORT_TRY(need_indices(ctx, 1, &indices));
-    CORT_TRY(need_input(ctx, 2, "updates", &updates));
+    CORT_TRY(cort_move_input(ctx, 2, "updates", &updates));
     CORT_TRY(check_reduction_type(ctx, data->type, p->red));
     int a;
     if (!cort_norm_axis(p->axis, data->rank, &a))
@@ -339,9 +322,9 @@ static cort_status *scatter_elements_run(cort_kctx *ctx) {
 static cort_status *scatter_nd_run(cort_kctx *ctx) {
     const scatter_params *p = ctx->params;
     const cort_tensor *data, *indices, *updates;
-    CORT_TRY(need_input(ctx, 0, "data", &data));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &data));
     CORT_TRY(need_indices(ctx, 1, &indices));
-    CORT_TRY(need_input(ctx, 2, "updates", &updates));
+    CORT_TRY(cort_move_input(ctx, 2, "updates", &updates));
     CORT_TRY(check_reduction_type(ctx, data->type, p->red));
     int r = data->rank, q = indices->rank;
     if (r < 1 || q < 1) return cort_kerr(ctx, "data and indices must have rank >= 1");
@@ -376,9 +359,9 @@ static cort_status *scatter_nd_run(cort_kctx *ctx) {
 /* ================================================================ OneHot */
 static cort_status *one_hot_run(cort_kctx *ctx) {
     const cort_tensor *indices, *depth_t, *values;
-    CORT_TRY(need_input(ctx, 0, "indices", &indices));
-    CORT_TRY(need_input(ctx, 1, "depth", &depth_t));
-    CORT_TRY(need_input(ctx, 2, "values", &values));
+    CORT_TRY(cort_move_input(ctx, 0, "indices", &indices));
+    CORT_TRY(cort_move_input(ctx, 1, "depth", &depth_t));
+    CORT_TRY(cort_move_input(ctx, 2, "values", &values));
     if (indices->type == CORT_STRING || depth_t->type == CORT_STRING)
         return cort_kerr(ctx, "indices and depth must be numeric");
     if (cort_tensor_count(depth_t) != 1) return cort_kerr(ctx, "depth must hold one value");
@@ -438,11 +421,11 @@ const cort_op_def cort_ops_gather[] = {
     {"", "Gather", 1, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_infer, NULL, gather_run, 0},
     {"", "GatherElements", 11, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_elements_infer, NULL, gather_elements_run, 0},
     {"", "GatherND", 11, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_nd_infer, NULL, gather_nd_run, 0},
-    {"", "Scatter", 9, 12, ALL, 0, sizeof(scatter_params), scatter_parse, like_input0_infer, NULL, scatter_elements_run,
+    {"", "Scatter", 9, 12, ALL, 0, sizeof(scatter_params), scatter_parse, cort_infer_like_input0, NULL, scatter_elements_run,
      CORT_OP_INPLACE_INPUT0},
-    {"", "ScatterElements", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, like_input0_infer, NULL,
+    {"", "ScatterElements", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, cort_infer_like_input0, NULL,
      scatter_elements_run, CORT_OP_INPLACE_INPUT0},
-    {"", "ScatterND", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, like_input0_infer, NULL, scatter_nd_run,
+    {"", "ScatterND", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, cort_infer_like_input0, NULL, scatter_nd_run,
      CORT_OP_INPLACE_INPUT0},
     {"", "OneHot", 9, CORT_OPSET_MAX, CORT_TS_NUM, 0, 0, NULL, one_hot_infer, NULL, one_hot_run, 0},
     {0},

@@ -291,6 +291,14 @@ cort_status *cort_view_copy(cort_kctx *ctx, void *dst, const void *src, int32_t 
     return NULL;
 }
 
+cort_status *cort_move_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t) {
+    *t = cort_in(ctx, i);
+    if (!*t) return cort_kerr(ctx, "input %d '%s' is missing or not a tensor", i, name);
+    if (!cort_elem_type_valid((*t)->type))
+        return cort_kerr(ctx, "input '%s' has unsupported element type %s", name, cort_type_name((*t)->type));
+    return NULL;
+}
+
 static bool is_int_type(int32_t type) {
     switch (type) {
     case CORT_INT8: case CORT_INT16: case CORT_INT32: case CORT_INT64:
@@ -351,6 +359,15 @@ const cort_type *cort_infer_ranked(const cort_infer_ctx *ic, int index) {
     if (t->rank > 0 && !t->dims) return NULL;
     return t;
 }
+
+cort_status *cort_infer_elem_only(cort_infer_ctx *ic) {
+    cort_status *st = NULL;
+    int32_t elem = cort_infer_elem(ic, 0);
+    for (int i = 0; i < ic->n_out && !st; i++) cort_infer_out(ic, i, elem, -1, &st);
+    return st;
+}
+
+cort_status *cort_infer_like_input0(cort_infer_ctx *ic) { return cort_infer_like_input(ic, 0, 0); }
 
 cort_status *cort_infer_like_input(cort_infer_ctx *ic, int out, int in) {
     cort_status *st;

@@ -46,6 +46,9 @@ void cort_dense_strides(const int64_t *dims, int rank, int64_t *strides);
 /* Product of dims[begin..end). */
 int64_t cort_dims_product(const int64_t *dims, int begin, int end);
 
+/* Input i as a tensor of a valid element type, else an error naming `name`. */
+cort_status *cort_move_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t);
+
 /* Reads a scalar or 1-D integer tensor into vals[0..*n) (at most `max` values); the error names
  * `what` (e.g. "input 'axes'"). */
 cort_status *cort_read_ints(const cort_kctx *ctx, const cort_tensor *t, const char *what, int64_t *vals,
@@ -63,6 +66,12 @@ int32_t cort_infer_elem(const cort_infer_ctx *ic, int index);
 
 /* The input type when it is a tensor of known rank, else NULL. */
 const cort_type *cort_infer_ranked(const cort_infer_ctx *ic, int index);
+
+/* Every output gets input 0's element type with an unknown shape (shapes that depend on values). */
+cort_status *cort_infer_elem_only(cort_infer_ctx *ic);
+
+/* Output 0 gets input 0's type, shape included. */
+cort_status *cort_infer_like_input0(cort_infer_ctx *ic);
 
 /* Output `out` gets input `in`'s tensor type, dims included (unknown when the input is not ranked). */
 cort_status *cort_infer_like_input(cort_infer_ctx *ic, int out, int in);

@@ -13,14 +13,6 @@ static cort_status *copy_as_shape(cort_kctx *ctx, const cort_tensor *x, int rank
     return cort_copy_elems(y->data, 0, x->data, 0, cort_tensor_count(x), x->type);
 }
 
-static cort_status *need_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t) {
-    *t = cort_in(ctx, i);
-    if (!*t) return cort_kerr(ctx, "input %d '%s' is missing or not a tensor", i, name);
-    if (!cort_elem_type_valid((*t)->type))
-        return cort_kerr(ctx, "input '%s' has unsupported element type %s", name, cort_type_name((*t)->type));
-    return NULL;
-}
-
 /* Copies the input dim (value and symbol) into an inferred output dim. */
 static void copy_dim(cort_dim *dst, const cort_dim *src) { *dst = *src; }
 
@@ -67,7 +59,7 @@ static cort_status *reshape_target(const cort_kctx *ctx, int64_t *shape, int *n)
 static cort_status *reshape_run(cort_kctx *ctx) {
     const reshape_params *p = ctx->params;
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "data", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &x));
     int64_t shape[CORT_MAX_RANK], dims[CORT_MAX_RANK];
     int n;
     CORT_TRY(reshape_target(ctx, shape, &n));
@@ -153,7 +145,7 @@ static cort_status *reshape_infer(cort_infer_ctx *ic) {
 /* ================================================================ Flatten */
 static cort_status *flatten_run(cort_kctx *ctx) {
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "input", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "input", &x));
     int64_t axis = cort_attr_int(ctx->node, "axis", 1);
     if (axis < -x->rank || axis > x->rank)
         return cort_kerr(ctx, "axis %lld is out of range for rank %d", (long long)axis, (int)x->rank);
@@ -251,7 +243,7 @@ static bool squeeze_mask(const int64_t *axes, int n, bool given, int rank, const
 
 static cort_status *squeeze_run(cort_kctx *ctx) {
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "data", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &x));
     int64_t axes[CORT_MAX_RANK], dims[CORT_MAX_RANK];
     int n, bad, r = 0;
     bool given, drop[CORT_MAX_RANK];
@@ -309,7 +301,7 @@ static bool unsqueeze_mask(const int64_t *axes, int n, int out_rank, bool *ins, 
 
 static cort_status *unsqueeze_run(cort_kctx *ctx) {
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "data", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &x));
     int64_t axes[CORT_MAX_RANK], dims[CORT_MAX_RANK];
     int n, bad;
     bool given, ins[CORT_MAX_RANK];
@@ -399,18 +391,11 @@ static cort_status *size_infer(cort_infer_ctx *ic) {
     return st;
 }
 
-/* Element type of input 0 with unknown shape: for ops whose shapes depend on values. */
-static cort_status *same_elem_infer(cort_infer_ctx *ic) {
-    cort_status *st;
-    cort_infer_out(ic, 0, cort_infer_elem(ic, 0), -1, &st);
-    return st;
-}
-
 /* ================================================================ Expand */
 static cort_status *expand_run(cort_kctx *ctx) {
     const cort_tensor *x, *s;
-    CORT_TRY(need_input(ctx, 0, "input", &x));
-    CORT_TRY(need_input(ctx, 1, "shape", &s));
+    CORT_TRY(cort_move_input(ctx, 0, "input", &x));
+    CORT_TRY(cort_move_input(ctx, 1, "shape", &s));
     int64_t shape[CORT_MAX_RANK], dims[CORT_MAX_RANK], xs[CORT_MAX_RANK];
     int n, rank;
     CORT_TRY(cort_read_ints(ctx, s, "input 'shape'", shape, CORT_MAX_RANK, &n));
@@ -441,7 +426,7 @@ static cort_status *expand_infer(cort_infer_ctx *ic) {
     int n;
     bool present;
     if (!x || !cort_infer_const_ints(ic, 1, shape, CORT_MAX_RANK, &n, &present) || !present)
-        return same_elem_infer(ic);
+        return cort_infer_elem_only(ic);
     int rank = n > x->rank ? n : x->rank;
     cort_dim *dims = cort_infer_out(ic, 0, x->elem, rank, &st);
     for (int i = 0; dims && i < rank; i++) {
@@ -494,7 +479,7 @@ static bool transpose_perm(const transpose_params *p, int rank, int *perm) {
 static cort_status *transpose_run(cort_kctx *ctx) {
     const transpose_params *p = ctx->params;
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "data", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &x));
     int perm[CORT_MAX_RANK];
     if (!transpose_perm(p, x->rank, perm))
         return cort_kerr(ctx, "perm is not a permutation of the %d input dims", (int)x->rank);
@@ -562,7 +547,7 @@ static cort_status *block_move(cort_kctx *ctx, const cort_tensor *x, const int64
 static cort_status *depth_to_space_run(cort_kctx *ctx) {
     const block_params *p = ctx->params;
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "input", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "input", &x));
     if (x->rank != 4) return cort_kerr(ctx, "input must be 4-D, got rank %d", (int)x->rank);
     int64_t b = p->blocksize, n = x->dims[0], c = x->dims[1], h = x->dims[2], w = x->dims[3];
     if (c % (b * b)) return cort_kerr(ctx, "channels %lld are not a multiple of blocksize^2 = %lld", (long long)c,
@@ -582,7 +567,7 @@ static cort_status *depth_to_space_run(cort_kctx *ctx) {
 static cort_status *space_to_depth_run(cort_kctx *ctx) {
     const block_params *p = ctx->params;
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "input", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "input", &x));
     if (x->rank != 4) return cort_kerr(ctx, "input must be 4-D, got rank %d", (int)x->rank);
     int64_t b = p->blocksize, n = x->dims[0], c = x->dims[1], h = x->dims[2], w = x->dims[3];
     if (h % b || w % b)
@@ -598,7 +583,7 @@ static cort_status *block_infer(cort_infer_ctx *ic) {
     cort_status *st;
     const block_params *p = ic->params;
     const cort_type *x = cort_infer_ranked(ic, 0);
-    if (!x || x->rank != 4) return same_elem_infer(ic);
+    if (!x || x->rank != 4) return cort_infer_elem_only(ic);
     cort_dim *dims = cort_infer_out(ic, 0, x->elem, 4, &st);
     if (!dims) return st;
     int64_t b = p->blocksize, c = x->dims[1].value, h = x->dims[2].value, w = x->dims[3].value;

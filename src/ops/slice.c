@@ -5,14 +5,6 @@
 
 #include "ops/movement.h"
 
-static cort_status *need_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t) {
-    *t = cort_in(ctx, i);
-    if (!*t) return cort_kerr(ctx, "input %d '%s' is missing or not a tensor", i, name);
-    if (!cort_elem_type_valid((*t)->type))
-        return cort_kerr(ctx, "input '%s' has unsupported element type %s", name, cort_type_name((*t)->type));
-    return NULL;
-}
-
 /* Copies `count` blocks of `block` elements, the k-th from src[si + k*src_step] to dst[di + k*dst_step]. */
 static cort_status *copy_blocks(void *dst, int64_t di, int64_t dst_step, const void *src, int64_t si,
                                 int64_t src_step, int64_t block, int64_t count, int32_t type) {
@@ -79,9 +71,9 @@ static cort_status *slice_read_spec(const cort_kctx *ctx, slice_spec *s) {
         memcpy(s->axes, p->axes, sizeof s->axes);
     } else {
         const cort_tensor *t;
-        CORT_TRY(need_input(ctx, 1, "starts", &t));
+        CORT_TRY(cort_move_input(ctx, 1, "starts", &t));
         CORT_TRY(cort_read_ints(ctx, t, "input 'starts'", s->starts, CORT_MAX_RANK, &s->n));
-        CORT_TRY(need_input(ctx, 2, "ends", &t));
+        CORT_TRY(cort_move_input(ctx, 2, "ends", &t));
         CORT_TRY(cort_read_ints(ctx, t, "input 'ends'", s->ends, CORT_MAX_RANK, &n_ends));
         CORT_TRY(optional_ints(ctx, 3, "input 'axes'", s->axes, &s->n_axes));
         CORT_TRY(optional_ints(ctx, 4, "input 'steps'", s->steps, &s->n_steps));
@@ -119,7 +111,7 @@ static int64_t slice_count(int64_t start, int64_t end, int64_t step, int64_t dim
 
 static cort_status *slice_run(cort_kctx *ctx) {
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "data", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &x));
     slice_spec s;
     CORT_TRY(slice_read_spec(ctx, &s));
     int64_t xs[CORT_MAX_RANK], step[CORT_MAX_RANK], start[CORT_MAX_RANK], end[CORT_MAX_RANK];
@@ -155,14 +147,6 @@ static cort_status *slice_run(cort_kctx *ctx) {
     return cort_view_copy(ctx, y->data, x->data, x->type, &v);
 }
 
-/* Element type of input 0 for every output, shapes unknown. */
-static cort_status *same_elem_infer(cort_infer_ctx *ic) {
-    cort_status *st = NULL;
-    int32_t elem = cort_infer_elem(ic, 0);
-    for (int i = 0; i < ic->n_out && !st; i++) cort_infer_out(ic, i, elem, -1, &st);
-    return st;
-}
-
 /* The slice spec when every part of it is known at load. */
 static bool slice_const_spec(const cort_infer_ctx *ic, slice_spec *s) {
     int n_ends;
@@ -191,7 +175,7 @@ static cort_status *slice_infer(cort_infer_ctx *ic) {
     cort_status *st;
     const cort_type *x = cort_infer_ranked(ic, 0);
     slice_spec s;
-    if (!x || !slice_const_spec(ic, &s)) return same_elem_infer(ic);
+    if (!x || !slice_const_spec(ic, &s)) return cort_infer_elem_only(ic);
     cort_dim dims[CORT_MAX_RANK];
     bool sliced[CORT_MAX_RANK] = {false};
     memcpy(dims, x->dims, (size_t)x->rank * sizeof *dims);
@@ -199,7 +183,7 @@ static cort_status *slice_infer(cort_infer_ctx *ic) {
         int a;
         int64_t step = s.n_steps >= 0 ? s.steps[k] : 1, first;
         if (!cort_norm_axis(s.n_axes >= 0 ? s.axes[k] : k, x->rank, &a) || sliced[a] || step == 0)
-            return same_elem_infer(ic); /* the run reports it */
+            return cort_infer_elem_only(ic); /* the run reports it */
         sliced[a] = true;
         int64_t dim = x->dims[a].value;
         dims[a].symbol = NULL;
@@ -210,8 +194,6 @@ static cort_status *slice_infer(cort_infer_ctx *ic) {
     return st;
 }
 
-
-static cort_status *like_input0_infer(cort_infer_ctx *ic) { return cort_infer_like_input(ic, 0, 0); }
 
 /* ================================================================ Concat */
 static int64_t concat_axis_attr(const cort_node *node) {
@@ -367,7 +349,7 @@ static cort_status *split_sizes(const cort_kctx *ctx, int64_t dim, int64_t *size
 static cort_status *split_run(cort_kctx *ctx) {
     const split_params *p = ctx->params;
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "input", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "input", &x));
     int a;
     if (!cort_norm_axis(p->axis, x->rank, &a))
         return cort_kerr(ctx, "axis %lld is out of range for rank %d", (long long)p->axis, (int)x->rank);
@@ -394,7 +376,7 @@ static cort_status *split_infer(cort_infer_ctx *ic) {
     const split_params *p = ic->params;
     const cort_type *x = cort_infer_ranked(ic, 0);
     int a, n_out = ic->n_out;
-    if (!x || n_out < 1 || !cort_norm_axis(p->axis, x->rank, &a)) return same_elem_infer(ic);
+    if (!x || n_out < 1 || !cort_norm_axis(p->axis, x->rank, &a)) return cort_infer_elem_only(ic);
     int64_t *sizes = cort_pool_calloc(ic->pool, (size_t)n_out, sizeof *sizes);
     if (!sizes) return cort_oom();
     int64_t dim = x->dims[a].value;
@@ -428,16 +410,16 @@ static cort_status *tile_repeats(const cort_kctx *ctx, const cort_tensor *x, int
     if (ctx->node->opset < 6) { /* Tile-1: a scalar count of tiles along a scalar axis */
         int64_t tiles, axis;
         int a;
-        CORT_TRY(need_input(ctx, 1, "tiles", &t));
+        CORT_TRY(cort_move_input(ctx, 1, "tiles", &t));
         CORT_TRY(cort_read_ints(ctx, t, "input 'tiles'", &tiles, 1, &n));
         if (n != 1) return cort_kerr(ctx, "input 'tiles' must hold one value");
-        CORT_TRY(need_input(ctx, 2, "axis", &t));
+        CORT_TRY(cort_move_input(ctx, 2, "axis", &t));
         CORT_TRY(cort_read_ints(ctx, t, "input 'axis'", &axis, 1, &n));
         if (n != 1 || !cort_norm_axis(axis, x->rank, &a)) return cort_kerr(ctx, "input 'axis' is invalid");
         for (int i = 0; i < x->rank; i++) reps[i] = i == a ? tiles : 1;
         return NULL;
     }
-    CORT_TRY(need_input(ctx, 1, "repeats", &t));
+    CORT_TRY(cort_move_input(ctx, 1, "repeats", &t));
     CORT_TRY(cort_read_ints(ctx, t, "input 'repeats'", reps, CORT_MAX_RANK, &n));
     if (n != x->rank) return cort_kerr(ctx, "repeats has %d values for rank %d", n, (int)x->rank);
     return NULL;
@@ -445,7 +427,7 @@ static cort_status *tile_repeats(const cort_kctx *ctx, const cort_tensor *x, int
 
 static cort_status *tile_run(cort_kctx *ctx) {
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "input", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "input", &x));
     int64_t reps[CORT_MAX_RANK], dims[CORT_MAX_RANK], xs[CORT_MAX_RANK];
     CORT_TRY(tile_repeats(ctx, x, reps));
     for (int i = 0; i < x->rank; i++) {
@@ -476,7 +458,7 @@ static cort_status *tile_infer(cort_infer_ctx *ic) {
     bool present;
     if (!x || ic->node->opset < 6 || !cort_infer_const_ints(ic, 1, reps, CORT_MAX_RANK, &n, &present) || !present ||
         n != x->rank)
-        return same_elem_infer(ic);
+        return cort_infer_elem_only(ic);
     cort_dim *dims = cort_infer_out(ic, 0, x->elem, x->rank, &st);
     for (int i = 0; dims && i < x->rank; i++) {
         int64_t d = x->dims[i].value;
@@ -617,7 +599,7 @@ static cort_status *pad_read_pads(const cort_kctx *ctx, int rank, int64_t *pads)
         memcpy(pads, p->pads, sizeof p->pads);
     } else {
         const cort_tensor *t;
-        CORT_TRY(need_input(ctx, 1, "pads", &t));
+        CORT_TRY(cort_move_input(ctx, 1, "pads", &t));
         CORT_TRY(cort_read_ints(ctx, t, "input 'pads'", pads, 2 * CORT_MAX_RANK, &n));
     }
     if (n != 2 * rank) return cort_kerr(ctx, "pads has %d values, expected %d for rank %d", n, 2 * rank, rank);
@@ -630,7 +612,7 @@ static cort_status *pad_read_pads(const cort_kctx *ctx, int rank, int64_t *pads)
 static cort_status *pad_run(cort_kctx *ctx) {
     const pad_params *p = ctx->params;
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "data", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "data", &x));
     int r = x->rank;
     int64_t pads[2 * CORT_MAX_RANK], dims[CORT_MAX_RANK];
     CORT_TRY(pad_read_pads(ctx, r, pads));
@@ -675,7 +657,7 @@ static cort_status *pad_infer(cort_infer_ctx *ic) {
     bool present = true;
     if (ic->node->opset < 11) memcpy(pads, p->pads, sizeof pads);
     else if (!cort_infer_const_ints(ic, 1, pads, 2 * CORT_MAX_RANK, &n, &present)) present = false;
-    if (!x || !present || n != 2 * x->rank) return same_elem_infer(ic);
+    if (!x || !present || n != 2 * x->rank) return cort_infer_elem_only(ic);
     cort_dim *dims = cort_infer_out(ic, 0, x->elem, x->rank, &st);
     for (int i = 0; dims && i < x->rank; i++) {
         int64_t d = x->dims[i].value, b = pads[i], e = pads[i + x->rank];
@@ -690,8 +672,8 @@ static cort_status *pad_infer(cort_infer_ctx *ic) {
 /* ================================================================ ReverseSequence */
 static cort_status *reverse_sequence_run(cort_kctx *ctx) {
     const cort_tensor *x, *lens;
-    CORT_TRY(need_input(ctx, 0, "input", &x));
-    CORT_TRY(need_input(ctx, 1, "sequence_lens", &lens));
+    CORT_TRY(cort_move_input(ctx, 0, "input", &x));
+    CORT_TRY(cort_move_input(ctx, 1, "sequence_lens", &lens));
     int64_t time_axis = cort_attr_int(ctx->node, "time_axis", 0), batch_axis = cort_attr_int(ctx->node, "batch_axis", 1);
     if (x->rank < 2) return cort_kerr(ctx, "input must have rank >= 2, got %d", (int)x->rank);
     if (!((time_axis == 0 && batch_axis == 1) || (time_axis == 1 && batch_axis == 0)))
@@ -724,8 +706,8 @@ static cort_status *reverse_sequence_run(cort_kctx *ctx) {
 /* ================================================================ Compress */
 static cort_status *compress_run(cort_kctx *ctx) {
     const cort_tensor *x, *cond;
-    CORT_TRY(need_input(ctx, 0, "input", &x));
-    CORT_TRY(need_input(ctx, 1, "condition", &cond));
+    CORT_TRY(cort_move_input(ctx, 0, "input", &x));
+    CORT_TRY(cort_move_input(ctx, 1, "condition", &cond));
     if (cond->rank != 1) return cort_kerr(ctx, "condition must be 1-D, got rank %d", (int)cond->rank);
     if (cond->type == CORT_STRING) return cort_kerr(ctx, "condition must be bool");
     const cort_attr *axis_attr = cort_node_attr(ctx->node, "axis");
@@ -766,7 +748,7 @@ static cort_status *compress_run(cort_kctx *ctx) {
 /* ================================================================ Trilu */
 static cort_status *trilu_run(cort_kctx *ctx) {
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "input", &x));
+    CORT_TRY(cort_move_input(ctx, 0, "input", &x));
     if (x->rank < 2) return cort_kerr(ctx, "input must have rank >= 2, got %d", (int)x->rank);
     int64_t k = 0;
     const cort_tensor *kt = cort_in(ctx, 1);
@@ -812,13 +794,13 @@ const cort_op_def cort_ops_slice[] = {
     {"", "Concat", 1, CORT_OPSET_MAX, ALL, 0, 0, concat_parse, concat_infer, NULL, concat_run, 0},
     {"", "Split", 1, 12, ALL, 0, sizeof(split_params), split_parse, split_infer, NULL, split_run, 0},
     {"", "Split", 13, 17, ALL, 0, sizeof(split_params), split_parse, split_infer, NULL, split_run, 0},
-    {"", "Tile", 1, 5, ALL, 0, 0, NULL, same_elem_infer, NULL, tile_run, 0},
+    {"", "Tile", 1, 5, ALL, 0, 0, NULL, cort_infer_elem_only, NULL, tile_run, 0},
     {"", "Tile", 6, CORT_OPSET_MAX, ALL, 0, 0, NULL, tile_infer, NULL, tile_run, 0},
     {"", "Pad", 1, 1, ALL, 0, sizeof(pad_params), pad_parse, pad_infer, NULL, pad_run, 0},
     {"", "Pad", 2, 10, ALL, 0, sizeof(pad_params), pad_parse, pad_infer, NULL, pad_run, 0},
     {"", "Pad", 11, 17, ALL, 0, sizeof(pad_params), pad_parse, pad_infer, NULL, pad_run, 0},
-    {"", "ReverseSequence", 10, CORT_OPSET_MAX, ALL, 0, 0, NULL, like_input0_infer, NULL, reverse_sequence_run, 0},
-    {"", "Compress", 9, CORT_OPSET_MAX, ALL, 0, 0, NULL, same_elem_infer, NULL, compress_run, 0},
-    {"", "Trilu", 14, CORT_OPSET_MAX, ALL, 0, 0, NULL, like_input0_infer, NULL, trilu_run, CORT_OP_INPLACE_INPUT0},
+    {"", "ReverseSequence", 10, CORT_OPSET_MAX, ALL, 0, 0, NULL, cort_infer_like_input0, NULL, reverse_sequence_run, 0},
+    {"", "Compress", 9, CORT_OPSET_MAX, ALL, 0, 0, NULL, cort_infer_elem_only, NULL, compress_run, 0},
+    {"", "Trilu", 14, CORT_OPSET_MAX, ALL, 0, 0, NULL, cort_infer_like_input0, NULL, trilu_run, CORT_OP_INPLACE_INPUT0},
     {0},
 };
