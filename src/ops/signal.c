@@ -2,8 +2,9 @@
  * MelWeightMatrix.
  *
  * Transforms run in double precision whatever the tensor type: a radix-2 FFT when the length is a
- * power of two, otherwise a direct DFT over a table of twiddle factors. Complex tensors keep real and
- * imaginary parts in a trailing dimension of 2. */
+ * power of two, a direct sum for other short lengths, Bluestein's algorithm for other long ones (so
+ * every length costs O(n log n)). Complex tensors keep real and imaginary parts in a trailing
+ * dimension of 2. */
 #include <math.h>
 #include <string.h>
 
@@ -13,32 +14,46 @@
 
 /* ------------------------------------------------------------------ the transform */
 
-/* Scratch for transforms of one length: twiddles e^{-2 pi i k / n} and a work vector. */
+/* Twiddles e^{-2 pi i k / n}, k < n, for one transform length. */
+typedef struct twiddles {
+    int64_t n;
+    double *cos_t, *sin_t;
+} twiddles;
+
+typedef enum { DFT_FFT, DFT_DIRECT, DFT_BLUESTEIN } dft_method;
+
+/* Below this length a direct transform beats Bluestein's three power-of-two FFTs. */
+#define DFT_DIRECT_MAX 32
+
+/* Scratch for transforms of one length n. Powers of two take the radix-2 FFT; other lengths up to
+ * DFT_DIRECT_MAX the direct sum; longer ones Bluestein's chirp-z algorithm, which writes the DFT as a
+ * convolution with the chirp e^{i pi t^2 / n} and does it with FFTs of a power of two m >= 2n - 1. */
 typedef struct dft_plan {
     int64_t n;
-    bool pow2;
-    double *cos_t, *sin_t; /* n entries */
-    double *work;          /* 2n: interleaved complex */
+    dft_method method;
+    twiddles tw;       /* length n (FFT, direct) or m (Bluestein) */
+    double *chirp;     /* Bluestein: e^{-i pi t^2 / n}, n complex */
+    double *chirp_fft; /* Bluestein: FFT of the conjugate chirp laid out circularly, m complex */
+    double *conv;      /* Bluestein: m complex */
+    double *work;      /* n complex: the signal handed to dft() */
 } dft_plan;
 
-static cort_status *dft_plan_init(cort_kctx *ctx, int64_t n, dft_plan *plan) {
-    if (n <= 0 || n > ((int64_t)1 << 28)) return cort_kerr(ctx, "transform length %lld is out of range", (long long)n);
-    plan->n = n;
-    plan->pow2 = (n & (n - 1)) == 0;
-    plan->cos_t = ctx->svc->scratch(ctx, (size_t)n * sizeof(double));
-    plan->sin_t = ctx->svc->scratch(ctx, (size_t)n * sizeof(double));
-    plan->work = ctx->svc->scratch(ctx, (size_t)n * 2 * sizeof(double));
-    if (!plan->cos_t || !plan->sin_t || !plan->work) return cort_oom();
+static cort_status *twiddles_init(cort_kctx *ctx, int64_t n, twiddles *tw) {
+    tw->n = n;
+    tw->cos_t = ctx->svc->scratch(ctx, (size_t)n * sizeof(double));
+    tw->sin_t = ctx->svc->scratch(ctx, (size_t)n * sizeof(double));
+    if (!tw->cos_t || !tw->sin_t) return cort_oom();
     for (int64_t k = 0; k < n; k++) {
         double a = 2 * SIGNAL_PI * (double)k / (double)n;
-        plan->cos_t[k] = cos(a);
-        plan->sin_t[k] = sin(a);
+        tw->cos_t[k] = cos(a);
+        tw->sin_t[k] = sin(a);
     }
     return NULL;
 }
 
-static void fft_pow2(const dft_plan *p, double *x, bool inverse) {
-    int64_t n = p->n;
+/* In-place radix-2 FFT of tw->n complex values (unscaled; e^{+...} when inverse). */
+static void fft_pow2(const twiddles *tw, double *x, bool inverse) {
+    int64_t n = tw->n;
     for (int64_t i = 1, j = 0; i < n; i++) { /* bit-reversal permutation */
         int64_t bit = n >> 1;
         for (; j & bit; bit >>= 1) j ^= bit;
@@ -56,7 +71,7 @@ static void fft_pow2(const dft_plan *p, double *x, bool inverse) {
         int64_t stride = n / len;
         for (int64_t start = 0; start < n; start += len)
             for (int64_t k = 0; k < len / 2; k++) {
-                double wr = p->cos_t[k * stride], wi = sign * p->sin_t[k * stride];
+                double wr = tw->cos_t[k * stride], wi = sign * tw->sin_t[k * stride];
                 double *a = x + 2 * (start + k), *b = x + 2 * (start + k + len / 2);
                 double br = b[0] * wr - b[1] * wi, bi = b[0] * wi + b[1] * wr;
                 b[0] = a[0] - br;
@@ -67,28 +82,98 @@ static void fft_pow2(const dft_plan *p, double *x, bool inverse) {
     }
 }
 
-/* out[0..2*bins) = the first `bins` coefficients of the transform of x (interleaved, n complex). */
-static void dft(const dft_plan *p, double *x, bool inverse, int64_t bins, double *out) {
-    int64_t n = p->n;
-    double scale = inverse ? 1.0 / (double)n : 1.0, sign = inverse ? 1 : -1;
-    if (p->pow2) {
-        fft_pow2(p, x, inverse);
-        for (int64_t k = 0; k < 2 * bins; k++) out[k] = x[k] * scale;
-        return;
+static cort_status *bluestein_init(cort_kctx *ctx, dft_plan *plan) {
+    int64_t n = plan->n, m = 1;
+    while (m < 2 * n - 1) m <<= 1;
+    CORT_TRY(twiddles_init(ctx, m, &plan->tw));
+    plan->chirp = ctx->svc->scratch(ctx, (size_t)n * 2 * sizeof(double));
+    plan->chirp_fft = ctx->svc->scratch(ctx, (size_t)m * 2 * sizeof(double));
+    plan->conv = ctx->svc->scratch(ctx, (size_t)m * 2 * sizeof(double));
+    if (!plan->chirp || !plan->chirp_fft || !plan->conv) return cort_oom();
+    for (int64_t t = 0; t < n; t++) {
+        /* t^2 mod 2n keeps the angle small and exact */
+        double a = -SIGNAL_PI * (double)((t * t) % (2 * n)) / (double)n;
+        plan->chirp[2 * t] = cos(a);
+        plan->chirp[2 * t + 1] = sin(a);
     }
+    memset(plan->chirp_fft, 0, (size_t)m * 2 * sizeof(double));
+    for (int64_t t = 0; t < n; t++) {
+        double re = plan->chirp[2 * t], im = -plan->chirp[2 * t + 1];
+        plan->chirp_fft[2 * t] = re;
+        plan->chirp_fft[2 * t + 1] = im;
+        if (t) {
+            plan->chirp_fft[2 * (m - t)] = re;
+            plan->chirp_fft[2 * (m - t) + 1] = im;
+        }
+    }
+    fft_pow2(&plan->tw, plan->chirp_fft, false);
+    return NULL;
+}
+
+static cort_status *dft_plan_init(cort_kctx *ctx, int64_t n, dft_plan *plan) {
+    if (n <= 0 || n > ((int64_t)1 << 26)) return cort_kerr(ctx, "transform length %lld is out of range", (long long)n);
+    memset(plan, 0, sizeof *plan);
+    plan->n = n;
+    plan->method = (n & (n - 1)) == 0 ? DFT_FFT : n <= DFT_DIRECT_MAX ? DFT_DIRECT : DFT_BLUESTEIN;
+    plan->work = ctx->svc->scratch(ctx, (size_t)n * 2 * sizeof(double));
+    if (!plan->work) return cort_oom();
+    if (plan->method == DFT_BLUESTEIN) return bluestein_init(ctx, plan);
+    return twiddles_init(ctx, n, &plan->tw);
+}
+
+static void dft_direct(const dft_plan *p, const double *x, bool inverse, int64_t bins, double *out) {
+    int64_t n = p->n;
+    double sign = inverse ? 1 : -1;
     for (int64_t k = 0; k < bins; k++) {
         double re = 0, im = 0;
         int64_t idx = 0; /* k * t mod n, kept without overflow */
         for (int64_t t = 0; t < n; t++) {
-            double c = p->cos_t[idx], s = sign * p->sin_t[idx];
+            double c = p->tw.cos_t[idx], s = sign * p->tw.sin_t[idx];
             re += x[2 * t] * c - x[2 * t + 1] * s;
             im += x[2 * t] * s + x[2 * t + 1] * c;
             idx += k;
             if (idx >= n) idx -= n;
         }
-        out[2 * k] = re * scale;
-        out[2 * k + 1] = im * scale;
+        out[2 * k] = re;
+        out[2 * k + 1] = im;
     }
+}
+
+/* Forward transform by Bluestein; the inverse is conj(DFT(conj(x))), so x is conjugated on the way
+ * in and the result on the way out. */
+static void dft_bluestein(const dft_plan *p, const double *x, bool inverse, int64_t bins, double *out) {
+    int64_t n = p->n, m = p->tw.n;
+    double conj = inverse ? -1 : 1, *a = p->conv;
+    memset(a, 0, (size_t)m * 2 * sizeof(double));
+    for (int64_t t = 0; t < n; t++) {
+        double xr = x[2 * t], xi = conj * x[2 * t + 1], cr = p->chirp[2 * t], ci = p->chirp[2 * t + 1];
+        a[2 * t] = xr * cr - xi * ci;
+        a[2 * t + 1] = xr * ci + xi * cr;
+    }
+    fft_pow2(&p->tw, a, false);
+    for (int64_t j = 0; j < m; j++) {
+        double ar = a[2 * j], ai = a[2 * j + 1], br = p->chirp_fft[2 * j], bi = p->chirp_fft[2 * j + 1];
+        a[2 * j] = ar * br - ai * bi;
+        a[2 * j + 1] = ar * bi + ai * br;
+    }
+    fft_pow2(&p->tw, a, true);
+    double scale = 1.0 / (double)m;
+    for (int64_t k = 0; k < bins; k++) {
+        double ar = a[2 * k] * scale, ai = a[2 * k + 1] * scale, cr = p->chirp[2 * k], ci = p->chirp[2 * k + 1];
+        out[2 * k] = ar * cr - ai * ci;
+        out[2 * k + 1] = conj * (ar * ci + ai * cr);
+    }
+}
+
+/* out[0..2*bins) = the first `bins` coefficients of the transform of x (interleaved, n complex;
+ * x may be overwritten). The inverse is scaled by 1/n. */
+static void dft(const dft_plan *p, double *x, bool inverse, int64_t bins, double *out) {
+    if (p->method == DFT_FFT) fft_pow2(&p->tw, x, inverse);
+    else if (p->method == DFT_DIRECT) dft_direct(p, x, inverse, bins, out);
+    else dft_bluestein(p, x, inverse, bins, out);
+    double scale = inverse ? 1.0 / (double)p->n : 1.0;
+    const double *src = p->method == DFT_FFT ? x : out;
+    for (int64_t k = 0; k < 2 * bins; k++) out[k] = src[k] * scale;
 }
 
 static cort_status *read_int_scalar(cort_kctx *ctx, int i, const char *name, int64_t *v) {

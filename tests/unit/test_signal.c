@@ -39,8 +39,10 @@ static cort_session *dft_model(bool onesided, bool with_length) {
 static void test_dft_against_definition_and_inverse(void) {
     cort_session *s = dft_model(false, false);
     if (!s) return;
-    for (int n = 6; n <= 8; n += 2) { /* 6: direct transform, 8: FFT */
-        float x[8];
+    static const int lengths[4] = {6, 8, 37, 100}; /* direct sum, FFT, Bluestein (odd and even) */
+    for (int li = 0; li < 4; li++) {
+        int n = lengths[li];
+        float x[100];
         for (int t = 0; t < n; t++) x[t] = (float)((t * 7) % 5) - 1.5f;
         int64_t dims[3] = {1, n, 1};
         cort_value *xv = NULL, *outs[2] = {0};
