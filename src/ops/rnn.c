@@ -512,10 +512,8 @@ static cort_status *run_rnn(cort_kctx *ctx) {
         CORT_TRY(widen_half_inputs(ctx, &j));
         CORT_TRY(redirect_half_outputs(ctx, &j, real, counts));
     }
-    for (int d = 0; d < j.num_dirs; d++) {
-        if (type == CORT_DOUBLE) CORT_TRY(run_direction_f64(&j, d));
-        else CORT_TRY(run_direction_f32(&j, d));
-    }
+    if (type == CORT_DOUBLE) CORT_TRY(run_directions_f64(&j));
+    else CORT_TRY(run_directions_f32(&j));
     void *outs[3] = {j.y, j.y_h, j.y_c};
     for (int i = 0; half && i < 3; i++)
         if (real[i]) cort_convert_from_f32(type, outs[i], counts[i], real[i]);

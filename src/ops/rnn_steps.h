@@ -244,24 +244,37 @@ static void RNN_FN(recurrent)(const rnn_job *j, const RNN_FN(rnn_bufs) *bf, int6
     j->ctx->svc->parallel_for(j->ctx, n, chunk, RNN_FN(gemv_rows), &t);
 }
 
-static cort_status *RNN_FN(run_direction)(const rnn_job *j, int d) {
+/* One direction's buffers and weights, set up before any direction computes: scratch memory is
+ * allocated on the kernel's thread only, so the directions can then run on two threads. */
+typedef struct RNN_FN(dir_run) {
     RNN_FN(rnn_bufs) bf;
-    CORT_TRY(RNN_FN(alloc_bufs)(j, &bf));
+    RNN_FN(rec_weights) w_main, w_reset; /* w_reset: GRU's R_h when the reset comes before it */
+} RNN_FN(dir_run);
+
+static bool RNN_FN(gru_split)(const rnn_job *j) { return j->p->cell == CELL_GRU && !j->p->linear_before_reset; }
+
+static cort_status *RNN_FN(prepare_direction)(const rnn_job *j, int d, RNN_FN(dir_run) *dr) {
+    memset(dr, 0, sizeof *dr);
+    CORT_TRY(RNN_FN(alloc_bufs)(j, &dr->bf));
     int64_t H = j->hidden, gh = j->gates * H;
-    bool reverse = j->p->direction == DIR_REVERSE || d == 1;
-    RNN_FN(project_inputs)(j, d, &bf);
     const RNN_T *r = (const RNN_T *)j->r + (int64_t)d * gh * H;
+    bool split = RNN_FN(gru_split)(j);
+    CORT_TRY(RNN_FN(rec_weights_init)(j, r, split ? 2 * H : gh, H, &dr->w_main));
+    if (split) CORT_TRY(RNN_FN(rec_weights_init)(j, r + 2 * H * H, H, H, &dr->w_reset));
+    return NULL;
+}
+
+static void RNN_FN(compute_direction)(const rnn_job *j, int d, RNN_FN(dir_run) *dr) {
+    RNN_FN(rnn_bufs) bf = dr->bf;
+    int64_t H = j->hidden, gh = j->gates * H;
+    bool reverse = j->p->direction == DIR_REVERSE || d == 1, gru_split = RNN_FN(gru_split)(j);
+    RNN_FN(project_inputs)(j, d, &bf);
     RNN_FN(load_state)(j, d, j->init_h, bf.h);
     if (j->p->cell == CELL_LSTM) RNN_FN(load_state)(j, d, j->init_c, bf.c);
-    bool gru_split = j->p->cell == CELL_GRU && !j->p->linear_before_reset;
-    int64_t rec_cols = gru_split ? 2 * H : gh;
     if (gru_split) memset(bf.rh, 0, (size_t)(j->batch * H) * sizeof(RNN_T));
-    RNN_FN(rec_weights) w_main = {0}, w_reset = {0};
-    CORT_TRY(RNN_FN(rec_weights_init)(j, r, rec_cols, H, &w_main));
-    if (gru_split) CORT_TRY(RNN_FN(rec_weights_init)(j, r + 2 * H * H, H, H, &w_reset));
 
     for (int64_t s = 0; s < j->seq; s++) {
-        RNN_FN(recurrent)(j, &bf, j->batch, bf.h, H, &w_main, bf.gates, gh);
+        RNN_FN(recurrent)(j, &bf, j->batch, bf.h, H, &dr->w_main, bf.gates, gh);
         for (int64_t b = 0; b < j->batch; b++) {
             int64_t t = RNN_FN(step_time)(j, reverse, s, b);
             if (t < 0) continue;
@@ -275,7 +288,7 @@ static cort_status *RNN_FN(run_direction)(const rnn_job *j, int d) {
             const RNN_T *rec = bf.gates + 2 * H;
             int64_t rec_ld = gh;
             if (gru_split) {
-                RNN_FN(recurrent)(j, &bf, j->batch, bf.rh, H, &w_reset, bf.rh_r, H);
+                RNN_FN(recurrent)(j, &bf, j->batch, bf.rh, H, &dr->w_reset, bf.rh_r, H);
                 rec = bf.rh_r;
                 rec_ld = H;
             }
@@ -295,5 +308,24 @@ static cort_status *RNN_FN(run_direction)(const rnn_job *j, int d) {
     }
     RNN_FN(store_state)(j, d, bf.h, j->y_h);
     if (j->p->cell == CELL_LSTM) RNN_FN(store_state)(j, d, bf.c, j->y_c);
+}
+
+typedef struct RNN_FN(directions_task) {
+    const rnn_job *j;
+    RNN_FN(dir_run) *dirs;
+} RNN_FN(directions_task);
+
+static void RNN_FN(directions_range)(void *arg, int64_t begin, int64_t end) {
+    const RNN_FN(directions_task) *t = arg;
+    for (int64_t d = begin; d < end; d++) RNN_FN(compute_direction)(t->j, (int)d, &t->dirs[d]);
+}
+
+/* Both directions of a bidirectional layer run at once when the pool has threads; the steps'
+ * own parallel_for calls then run on the calling thread. */
+static cort_status *RNN_FN(run_directions)(const rnn_job *j) {
+    RNN_FN(dir_run) dirs[2];
+    for (int d = 0; d < j->num_dirs; d++) CORT_TRY(RNN_FN(prepare_direction)(j, d, &dirs[d]));
+    RNN_FN(directions_task) task = {j, dirs};
+    j->ctx->svc->parallel_for(j->ctx, j->num_dirs, 1, RNN_FN(directions_range), &task);
     return NULL;
 }
