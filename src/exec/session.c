@@ -147,10 +147,11 @@ static cort_status *eval_for_folding(void *ctx, const cort_graph *g, const cort_
 }
 
 static cort_status *optimize(cort_session *s, const cort_session_options *opts) {
-    if (s->opt_level < CORT_OPT_BASIC) return NULL;
-    CORT_TRY(infer_types(s, s->model->graph));
-    cort_fold_env env = {s, eval_for_folding};
-    CORT_TRY(cort_optimize(s->model, s->opt_level, &env, &s->opt_stats));
+    if (s->opt_level >= CORT_OPT_BASIC) {
+        CORT_TRY(infer_types(s, s->model->graph));
+        cort_fold_env env = {s, eval_for_folding};
+        CORT_TRY(cort_optimize(s->model, s->opt_level, &env, &s->opt_stats));
+    }
     if (opts && opts->optimized_path) CORT_TRY(cort_onnx_save_model(s->model, opts->optimized_path));
     return NULL;
 }

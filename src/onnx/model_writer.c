@@ -236,10 +236,81 @@ static void write_graph(model_writer *mw, uint32_t number, const cort_graph *g, 
     for (int v = 0; v < g->n_values; v++) {
         const cort_ir_value *val = &g->values[v];
         if (!*val->name || val->type.kind == CORT_TYPE_UNKNOWN) continue;
+        /* an element type still unknown is not expressible in ONNX: say nothing rather than "0" */
+        if (val->type.kind == CORT_TYPE_TENSOR && val->type.elem == 0) continue;
         if (val->flags & (CORT_VF_GRAPH_INPUT | CORT_VF_GRAPH_OUTPUT | CORT_VF_INITIALIZER)) continue;
         write_value_info(mw, GP_VALUE_INFO, val);
     }
     cort_pb_w_end(w, m);
+}
+
+/* The opset each domain's nodes use. Nodes inlined from a model-local function carry the function's
+ * imports, which may differ from the model's; a flat model can state only one version per domain. */
+typedef struct domain_opsets {
+    cort_opset *list;
+    int n, cap;
+    const char *conflict; /* a domain whose nodes use two versions */
+} domain_opsets;
+
+static bool note_opset(domain_opsets *d, const char *domain, int64_t version) {
+    for (int i = 0; i < d->n; i++)
+        if (!strcmp(d->list[i].domain, domain)) {
+            if (d->list[i].version != version) d->conflict = d->list[i].domain;
+            return true;
+        }
+    if (d->n == d->cap) {
+        int cap = d->cap ? d->cap * 2 : 8;
+        cort_opset *l = realloc(d->list, (size_t)cap * sizeof *l);
+        if (!l) return false;
+        d->list = l;
+        d->cap = cap;
+    }
+    d->list[d->n++] = (cort_opset){domain, version};
+    return true;
+}
+
+static bool collect_opsets(domain_opsets *d, const cort_graph *g, int depth) {
+    if (depth > WRITE_MAX_DEPTH) return true; /* write_graph reports it */
+    for (int i = 0; i < g->n_nodes; i++) {
+        const cort_node *n = g->nodes[i];
+        if (!note_opset(d, n->domain, n->opset)) return false;
+        for (int a = 0; a < n->n_attrs; a++) {
+            if (n->attrs[a].g && !collect_opsets(d, n->attrs[a].g, depth + 1)) return false;
+            for (int64_t k = 0; n->attrs[a].graphs && k < n->attrs[a].n; k++)
+                if (n->attrs[a].graphs[k] && !collect_opsets(d, n->attrs[a].graphs[k], depth + 1)) return false;
+        }
+    }
+    return true;
+}
+
+static void write_opset(cort_pb_writer *w, const char *domain, int64_t version) {
+    size_t o = cort_pb_w_begin(w, MP_OPSET_IMPORT);
+    cort_pb_w_string(w, OPSET_DOMAIN, domain);
+    cort_pb_w_varint(w, OPSET_VERSION, (uint64_t)version);
+    cort_pb_w_end(w, o);
+}
+
+/* The model's imports, with the version its nodes actually use where that differs, plus domains only
+ * inlined function bodies imported. */
+static void write_opsets(model_writer *mw, const cort_model *m) {
+    domain_opsets used = {0};
+    if (!collect_opsets(&used, m->graph, 0)) {
+        mw->w.failed = true;
+    } else if (used.conflict) {
+        mw->error = "nodes of one domain use two opset versions (inlined from a function with its own imports)";
+    } else {
+        for (int i = 0; i < m->n_opsets; i++) {
+            const char *d = strcmp(m->opsets[i].domain, "ai.onnx") ? m->opsets[i].domain : "";
+            int64_t v = m->opsets[i].version;
+            for (int k = 0; k < used.n; k++)
+                if (!strcmp(used.list[k].domain, d)) v = used.list[k].version;
+            write_opset(&mw->w, m->opsets[i].domain, v);
+        }
+        for (int k = 0; k < used.n; k++)
+            if (cort_model_opset(m, used.list[k].domain) < 0)
+                write_opset(&mw->w, used.list[k].domain, used.list[k].version);
+    }
+    free(used.list);
 }
 
 static void write_model(model_writer *mw, const cort_model *m) {
@@ -251,12 +322,7 @@ static void write_model(model_writer *mw, const cort_model *m) {
     if (m->model_version) cort_pb_w_varint(w, MP_MODEL_VERSION, (uint64_t)m->model_version);
     cort_pb_w_string(w, MP_DOC_STRING, m->doc_string);
     write_graph(mw, MP_GRAPH, m->graph, 0);
-    for (int i = 0; i < m->n_opsets; i++) {
-        size_t o = cort_pb_w_begin(w, MP_OPSET_IMPORT);
-        cort_pb_w_string(w, OPSET_DOMAIN, m->opsets[i].domain);
-        cort_pb_w_varint(w, OPSET_VERSION, (uint64_t)m->opsets[i].version);
-        cort_pb_w_end(w, o);
-    }
+    write_opsets(mw, m);
     for (int i = 0; i < m->n_meta; i++) {
         size_t e = cort_pb_w_begin(w, MP_METADATA_PROPS);
         cort_pb_w_string(w, ENTRY_KEY, m->meta_keys[i]);

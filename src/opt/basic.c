@@ -256,6 +256,19 @@ static int eliminate_dead_nodes(cort_graph *g, graph_uses *u) {
     return removed;
 }
 
+/* Initializers nothing reads any more (folded into others, or feeding removed nodes) are not saved. */
+static void drop_unused_initializers(cort_graph *g, const graph_uses *u) {
+    for (int v = 0; v < g->n_values; v++) {
+        cort_ir_value *iv = &g->values[v];
+        if (!(iv->flags & CORT_VF_INITIALIZER) || (iv->flags & (CORT_VF_GRAPH_INPUT | CORT_VF_GRAPH_OUTPUT)) ||
+            u->count[v] > 0)
+            continue;
+        iv->flags &= ~CORT_VF_INITIALIZER;
+        iv->init = NULL;
+        iv->type.kind = CORT_TYPE_UNKNOWN;
+    }
+}
+
 static void compact_nodes(cort_graph *g, const graph_uses *u) {
     int w = 0;
     for (int i = 0; i < g->n_nodes; i++)
@@ -276,6 +289,7 @@ cort_status *cort_optimize(cort_model *m, int level, const cort_fold_env *env, c
     if (!st) {
         stats->dead = eliminate_dead_nodes(g, &u);
         compact_nodes(g, &u);
+        drop_unused_initializers(g, &u);
         st = cort_graph_check_and_sort(g);
     }
     free_uses(&u);

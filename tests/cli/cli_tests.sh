@@ -227,12 +227,47 @@ assert d['peak_rss_bytes'] > 0 and d['arena_bytes'] >= 0, d
     expect_grep "^latency: " "$TMP/out"
     expect_grep "^peak RSS: " "$TMP/out"
     ;;
+bench_profile)
+    need_data test_conv_with_strides_padding
+    M=$NODE/test_conv_with_strides_padding/model.onnx
+    expect_exit 0 "$CORT" bench "$M" --runs 3 --warmup 1 --top 1 --profile "$TMP/trace.json"
+    expect_grep "^top 1 nodes" "$TMP/out"
+    expect_grep " Conv " "$TMP/out"
+    python3 -c "
+import json, sys
+events = json.load(open(sys.argv[1]))
+assert len(events) == 5, len(events)   # first run + 1 warmup + 3 timed, one node each
+assert all(e['ph'] == 'X' and e['args']['op_name'] == 'Conv' and e['dur'] >= 0 for e in events), events
+" "$TMP/trace.json" || fail "bad trace: $(cat "$TMP/trace.json")"
+    expect_exit 0 "$CORT" bench "$M" --runs 2 --json --top 3
+    [ "$(wc -l <"$TMP/out")" -eq 1 ] || fail "--json with --top printed more than one line on stdout"
+    ;;
+optimize)
+    need_data test_add
+    printf 'import onnx\nfrom onnx import helper as h, TensorProto as T\n' >"$TMP/mk.py"
+    printf 'c = h.make_node("Constant", [], ["c"], value=h.make_tensor("v", T.FLOAT, [2], [1.0, 2.0]))\n' >>"$TMP/mk.py"
+    printf 'g = h.make_graph([c, h.make_node("Mul", ["c", "c"], ["d"]), h.make_node("Identity", ["x"], ["i"]),\n' >>"$TMP/mk.py"
+    printf '    h.make_node("Add", ["i", "d"], ["y"])], "g", [h.make_tensor_value_info("x", T.FLOAT, [2])],\n' >>"$TMP/mk.py"
+    printf '    [h.make_tensor_value_info("y", T.FLOAT, [2])])\n' >>"$TMP/mk.py"
+    printf 'onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 13)]), "%s")\n' "$TMP/in.onnx" >>"$TMP/mk.py"
+    if ! python3 -c "import onnx" 2>/dev/null; then echo "skip: python3 onnx not installed"; exit 77; fi
+    python3 "$TMP/mk.py" || fail "could not build the test model"
+    expect_exit 0 "$CORT" optimize "$TMP/in.onnx" -o "$TMP/out.onnx" --level 1
+    expect_exit 0 "$CORT" info "$TMP/out.onnx"
+    expect_grep "^nodes: *1$" "$TMP/out"
+    expect_grep "^  Add  *1$" "$TMP/out"
+    expect_exit 0 "$CORT" optimize "$TMP/in.onnx" -o "$TMP/same.onnx" --level 0
+    expect_exit 0 "$CORT" info "$TMP/same.onnx"
+    expect_grep "^nodes: *4$" "$TMP/out"
+    expect_exit 2 "$CORT" optimize "$TMP/in.onnx"
+    expect_exit 2 "$CORT" optimize "$TMP/in.onnx" -o "$TMP/x.onnx" --level 5
+    ;;
 usage)
     expect_exit 0 "$CORT" --version
     expect_grep "^cort [0-9]" "$TMP/out"
     expect_exit 0 "$CORT" help
     expect_grep "bench" "$TMP/out"
-    for cmd in info run check bench; do
+    for cmd in info run check bench optimize; do
         expect_exit 0 "$CORT" "$cmd" --help
         expect_grep "^usage: cort $cmd" "$TMP/out"
     done

@@ -23,6 +23,7 @@ int cli_info_main(const cli_command *self, int argc, char **argv);
 int cli_run_main(const cli_command *self, int argc, char **argv);
 int cli_check_main(const cli_command *self, int argc, char **argv);
 int cli_bench_main(const cli_command *self, int argc, char **argv);
+int cli_optimize_main(const cli_command *self, int argc, char **argv);
 
 /* ---- arguments (cli_args.c) */
 
@@ -47,6 +48,8 @@ cort_status *cli_format_path(char *buf, size_t size, const char *fmt, ...) CORT_
 typedef struct cli_session_args {
     int threads;   /* 0 = library default */
     int opt_level; /* -1 = library default */
+    const char *profile_prefix;  /* per-node profiling on when set */
+    const char *optimized_path;  /* save the optimized model here when set */
 } cli_session_args;
 /* Consumes argv[*i] when it is --threads or --opt: 1 taken, 0 not ours, -1 after a usage error. */
 int cli_take_session_option(const cli_command *cmd, int argc, char **argv, int *i, cli_session_args *args);

@@ -110,6 +110,8 @@ cort_status *cli_open_session(const char *model, const cli_session_args *args, c
     cort_status *st = NULL;
     if (args->threads > 0) st = cort_session_options_set_threads(opts, args->threads);
     if (!st && args->opt_level >= 0) st = cort_session_options_set_opt_level(opts, (cort_opt_level)args->opt_level);
+    if (!st && args->profile_prefix) st = cort_session_options_enable_profiling(opts, args->profile_prefix);
+    if (!st && args->optimized_path) st = cort_session_options_set_optimized_model_path(opts, args->optimized_path);
     if (!st) st = cort_session_create(NULL, model, opts, out);
     cort_session_options_free(opts);
     return st;

@@ -8,8 +8,9 @@
 
 typedef struct bench_args {
     const char *model;
-    long warmup, runs;
+    long warmup, runs, top;
     int json;
+    const char *profile; /* Chrome trace written here */
     cli_session_args session;
     cli_feed_args feed;
 } bench_args;
@@ -29,6 +30,9 @@ static int parse_bench_option(const cli_command *self, int argc, char **argv, in
         return r < 0 ? CLI_EXIT_USAGE : cli_parse_long(self, "--warmup", value, 0, 1000000, &a->warmup);
     if ((r = cli_take_option(self, argc, argv, i, "--runs", &value)) != 0)
         return r < 0 ? CLI_EXIT_USAGE : cli_parse_long(self, "--runs", value, 1, 1000000, &a->runs);
+    if ((r = cli_take_option(self, argc, argv, i, "--profile", &a->profile)) != 0) return r < 0 ? CLI_EXIT_USAGE : 0;
+    if ((r = cli_take_option(self, argc, argv, i, "--top", &value)) != 0)
+        return r < 0 ? CLI_EXIT_USAGE : cli_parse_long(self, "--top", value, 1, 1000000, &a->top);
     if (strcmp(argv[*i], "--json") == 0) {
         a->json = 1;
         return 0;
@@ -51,6 +55,7 @@ static int parse_bench_args(const cli_command *self, int argc, char **argv, benc
         }
     }
     if (!a->model) return cli_usage_error(self, "missing MODEL");
+    if (a->profile || a->top) a->session.profile_prefix = "cort_bench_profile";
     return 0;
 }
 
@@ -138,6 +143,45 @@ static cort_status *measure(const bench_args *a, bench_model *m, bench_result *r
     return NULL;
 }
 
+static int by_time_desc(const void *a, const void *b) {
+    double x = ((const cort_node_profile *)a)->total_ms, y = ((const cort_node_profile *)b)->total_ms;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The K nodes that took longest over the profiled runs, with their share of all node time. */
+static cort_status *print_top_nodes(cort_session *s, long k, FILE *f) {
+    cort_node_profile *nodes = NULL;
+    size_t n = 0;
+    CORT_TRY(cort_session_profile_nodes(s, &nodes, &n));
+    double total = 0;
+    for (size_t i = 0; i < n; i++) total += nodes[i].total_ms;
+    qsort(nodes, n, sizeof *nodes, by_time_desc);
+    fprintf(f, "top %ld nodes (of %zu; times per call, over every profiled run):\n", k, n);
+    fprintf(f, "  %-8s %-6s %-22s %s\n", "ms/call", "share", "op", "node");
+    for (size_t i = 0; i < n && i < (size_t)k; i++) {
+        double per_call = nodes[i].calls ? nodes[i].total_ms / (double)nodes[i].calls : 0;
+        fprintf(f, "  %-8.3f %5.1f%% %-22s %s\n", per_call, total > 0 ? 100.0 * nodes[i].total_ms / total : 0,
+                nodes[i].op_type, nodes[i].name);
+    }
+    free(nodes);
+    return NULL;
+}
+
+/* The session names its trace file; move it where --profile asked. */
+static cort_status *write_profile(cort_session *s, const char *dest) {
+    const char *path = NULL;
+    CORT_TRY(cort_session_end_profiling(s, &path));
+    if (rename(path, dest) != 0) return cort_error(CORT_FAIL, "cannot move the profile %s to %s", path, dest);
+    return NULL;
+}
+
+static cort_status *report_profile(const bench_args *a, cort_session *s) {
+    FILE *f = a->json ? stderr : stdout; /* --json keeps stdout to its one line */
+    if (a->top) CORT_TRY(print_top_nodes(s, a->top, f));
+    if (a->profile) CORT_TRY(write_profile(s, a->profile));
+    return NULL;
+}
+
 static void print_result(const bench_args *a, const bench_result *r) {
     if (a->json) {
         printf("{\"load_ms\":%.3f,\"first_run_ms\":%.3f,\"min_ms\":%.3f,\"median_ms\":%.3f,\"p90_ms\":%.3f,"
@@ -162,9 +206,10 @@ int cli_bench_main(const cli_command *self, int argc, char **argv) {
         bench_model m = {0};
         bench_result r = {0};
         cort_status *st = measure(a, &m, &r);
+        if (!st) print_result(a, &r);
+        if (!st && (a->profile || a->top)) st = report_profile(a, m.session);
         bench_model_free(&m);
         if (st) rc = cli_fail_status(self, st, NULL);
-        else print_result(a, &r);
     }
     cli_feed_args_free(&a->feed);
     free(a);

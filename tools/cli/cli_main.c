@@ -55,7 +55,8 @@ static const cli_command commands[] = {
      cli_check_main},
     {"bench", "measure load time, latency, arena size and peak memory",
      "usage: cort bench MODEL [--threads N] [--warmup W] [--runs R] [--shape NAME=DIMS]...\n"
-     "                  [--input NAME=FILE]... [--opt LEVEL] [--seed N] [--json]\n"
+     "                  [--input NAME=FILE]... [--opt LEVEL] [--seed N] [--profile FILE] [--top K]\n"
+     "                  [--json]\n"
      "\n"
      "Prints the load time, the first run's time, min/median/p90 latency over R runs (default 20)\n"
      "after W warmup runs (default 3), the arena size and the peak RSS. Dynamic dims are 1 unless\n"
@@ -70,8 +71,17 @@ static const cli_command commands[] = {
      "  --input NAME=FILE  feed input NAME from a .npy or TensorProto .pb file\n"
      "  --opt LEVEL        graph optimization level: 0, 1, 2 or 99\n"
      "  --seed N           seed of the random inputs (default 0)\n"
+     "  --profile FILE     write a per-node trace of every run (Chrome trace format) to FILE\n"
+     "  --top K            print the K nodes that took longest\n"
      "  --json             print the results as one JSON object\n",
      cli_bench_main},
+    {"optimize", "apply graph optimizations and save the result as ONNX",
+     "usage: cort optimize MODEL -o OUT.onnx [--level N]\n"
+     "\n"
+     "Loads MODEL, optimizes its graph at level N (0 none, 1 basic: constant folding, identity and\n"
+     "dead-node elimination; 2 extended and 99 all add fusions; default 99) and writes the result as\n"
+     "an ONNX model (loadable by other runtimes when only standard operators remain).\n",
+     cli_optimize_main},
 };
 
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
