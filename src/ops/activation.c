@@ -35,7 +35,18 @@ ACT_FLOATS(hard_sigmoid, CLAMP01((float)p.alpha * v + (float)p.beta))
 ACT_FLOATS(hard_swish, v * CLAMP01(v * (1.0f / 6) + 0.5f))
 ACT_FLOATS(softplus, v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)))
 ACT_FLOATS(softsign, v / (1 + fabs(v)))
-ACT_FLOATS(tanh_op, tanh(v))
+/* tanh through expm1 of -2|v|: as accurate as libm's tanh (within a few ulp), faster, and it never
+ * overflows since the argument is <= 0. */
+static inline float tanh_f32(float v) {
+    float t = expm1f(-2 * fabsf(v));
+    return copysignf(-t / (t + 2), v);
+}
+static inline double tanh_f64(double v) {
+    double t = expm1(-2 * fabs(v));
+    return copysign(-t / (t + 2), v);
+}
+#define TANH(v) _Generic((v), float: tanh_f32, double: tanh_f64)(v)
+ACT_FLOATS(tanh_op, TANH(v))
 ACT_FLOATS(thresholded_relu, v > (float)p.alpha ? v : 0)
 
 /* Relu takes signed integers too since opset 14. NaN passes through. */

@@ -356,6 +356,37 @@ static void test_dynamic_quantize_zeros(void) {
     cort_value_clear(&x);
 }
 
+/* Activations at their edges: signed zeros, tiny and huge magnitudes, infinities and NaN. */
+static void test_activation_edges(void) {
+    const float x[11] = {-INFINITY, -20, -1, -1e-6f, -0.0f, 0.0f, 1e-30f, 0.5f, 3, INFINITY, NAN};
+    int64_t n = 11;
+    cort_value a = ew_tensor(CORT_FLOAT, 1, &n, x), out[1];
+    cort_value *in[1] = {&a};
+    ew_node h = ew_make("Tanh", 13, 1, 1);
+    if (ew_ok(&h, in, out)) {
+        const float *y = out[0].t.data;
+        for (int i = 0; i < 11; i++) {
+            double want = tanh((double)x[i]);
+            bool ok = isnan(want) ? isnan(y[i]) : fabs(y[i] - want) <= 2e-7 * fabs(want) && signbit(y[i]) == signbit(want);
+            if (!ok) fprintf(stderr, "tanh(%g) = %g, want %g\n", x[i], y[i], want);
+            CHECK(ok);
+        }
+    }
+    ew_clear(out, 1);
+    h = ew_make("Sigmoid", 13, 1, 1);
+    if (ew_ok(&h, in, out)) {
+        const float *y = out[0].t.data;
+        for (int i = 0; i < 11; i++) {
+            double want = 1 / (1 + exp(-(double)x[i]));
+            bool ok = isnan(want) ? isnan(y[i]) : fabs(y[i] - want) <= 2e-7 * fabs(want);
+            if (!ok) fprintf(stderr, "sigmoid(%g) = %g, want %g\n", x[i], y[i], want);
+            CHECK(ok);
+        }
+    }
+    ew_clear(out, 1);
+    cort_value_clear(&a);
+}
+
 /* Every row flagged CORT_OP_INPLACE_INPUT0 gives the same result when output 0 is input 0's buffer. */
 static void test_inplace_matches(void) {
     static const char *const unary_ops[] = {"Abs",     "Neg",     "Sqrt",    "Exp",       "Round",    "Relu",
@@ -461,6 +492,7 @@ int main(void) {
     test_integer_unary_and_flags();
     test_dropout_and_identity();
     test_dynamic_quantize_zeros();
+    test_activation_edges();
     test_inplace_matches();
     test_infer_broadcast();
     return check_report("test_elementwise_types");
