@@ -47,6 +47,29 @@ int64_t cort_get_i64(const cort_tensor *t, int64_t i) {
     }
 }
 
+/* A double as the integer type `type` can hold: NaN is 0, out-of-range values clamp (converting them
+ * directly would be undefined behaviour). uint64 beyond INT64_MAX is carried in the int64's bits. */
+static int64_t saturate_i64(int32_t type, double v) {
+    double lo, hi;
+    switch (type) {
+    case CORT_INT8: lo = INT8_MIN, hi = INT8_MAX; break;
+    case CORT_UINT8: lo = 0, hi = UINT8_MAX; break;
+    case CORT_INT16: lo = INT16_MIN, hi = INT16_MAX; break;
+    case CORT_UINT16: lo = 0, hi = UINT16_MAX; break;
+    case CORT_INT32: lo = INT32_MIN, hi = INT32_MAX; break;
+    case CORT_UINT32: lo = 0, hi = UINT32_MAX; break;
+    case CORT_UINT64:
+        if (isnan(v) || v <= 0) return 0;
+        if (v >= 18446744073709551615.0) return (int64_t)UINT64_MAX;
+        return (int64_t)(uint64_t)v;
+    default: lo = -9223372036854775808.0, hi = 9223372036854775807.0; break;
+    }
+    if (isnan(v)) return 0;
+    if (v <= lo) return (int64_t)lo;
+    if (v >= hi) return type == CORT_INT64 ? INT64_MAX : (int64_t)hi;
+    return (int64_t)v;
+}
+
 void cort_set_f64(cort_tensor *t, int64_t i, double v) {
     void *d = t->data;
     switch (t->type) {
@@ -55,7 +78,7 @@ void cort_set_f64(cort_tensor *t, int64_t i, double v) {
     case CORT_FLOAT16: ((uint16_t *)d)[i] = cort_f32_to_f16((float)v); break;
     case CORT_BFLOAT16: ((uint16_t *)d)[i] = cort_f32_to_bf16((float)v); break;
     case CORT_BOOL: ((uint8_t *)d)[i] = v != 0; break;
-    default: cort_set_i64(t, i, isnan(v) ? 0 : (int64_t)v); break;
+    default: cort_set_i64(t, i, saturate_i64(t->type, v)); break;
     }
 }
 
