@@ -166,6 +166,6 @@ static inline void ew_clear(cort_value *vals, int n) {
 /* Same value, NaN equal to NaN, signed zeros distinguished. */
 static inline bool ew_same_f32(float a, float b) {
     if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
-    return a == b && signbit(a) == signbit(b);
+    return a == b && !signbit(a) == !signbit(b);
 }
 #endif

@@ -209,12 +209,16 @@ void cort_ew_binary_range(void *arg, int64_t begin, int64_t end) {
 }
 
 /* ------------------------------------------------------------------ select */
-#define SELECT_ROW(T)                                                                \
-    do {                                                                             \
-        const T *x_ = job->x, *z_ = job->z;                                          \
-        T *y_ = job->y;                                                              \
-        for (int64_t i = 0; i < n; i++)                                              \
-            y_[y0 + i] = job->c[oc + i * sc] ? x_[ox + i * sx] : z_[oz + i * sz];    \
+/* The contiguous case (no operand broadcast along the row) gets its own loop so it vectorises. */
+#define SELECT_ROW(T)                                                                    \
+    do {                                                                                 \
+        const T *x_ = (const T *)job->x + ox, *z_ = (const T *)job->z + oz;              \
+        const uint8_t *c_ = job->c + oc;                                                 \
+        T *y_ = (T *)job->y + y0;                                                        \
+        if (sc == 1 && sx == 1 && sz == 1)                                               \
+            for (int64_t i = 0; i < n; i++) y_[i] = c_[i] ? x_[i] : z_[i];               \
+        else                                                                             \
+            for (int64_t i = 0; i < n; i++) y_[i] = c_[i * sc] ? x_[i * sx] : z_[i * sz]; \
     } while (0)
 
 static void select_strings(cort_ew_select_job *job, int64_t oc, int64_t sc, int64_t ox, int64_t sx, int64_t oz,
