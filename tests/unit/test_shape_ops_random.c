@@ -15,7 +15,7 @@ static const int32_t elem_types[] = {CORT_UINT8, CORT_FLOAT16, CORT_FLOAT, CORT_
 #define N_TYPES ((int64_t)(sizeof elem_types / sizeof elem_types[0]))
 
 /* A tensor of random shape whose element i encodes i (strings hold the decimal number). */
-static cort_value random_tensor(int32_t type, int rank, int64_t *dims) {
+static cort_value random_tensor(int32_t type, int rank, const int64_t *dims) {
     cort_value v = h_tensor(type, rank, dims, NULL);
     int64_t n = cort_tensor_count(&v.t);
     for (int64_t i = 0; i < n; i++) {
@@ -63,19 +63,8 @@ static int64_t flat_of(int rank, const int64_t *dims, const int64_t *c) {
     return f;
 }
 
-static void random_transpose(void) {
-    int rank = 1 + (int)rnd(5);
-    int64_t dims[CORT_MAX_RANK], perm[CORT_MAX_RANK], c[CORT_MAX_RANK], ic[CORT_MAX_RANK];
-    random_shape(rank, dims, true);
-    if (cort_shape_count(dims, rank) > 200000) return;
-    for (int i = 0; i < rank; i++) perm[i] = i;
-    for (int i = rank - 1; i > 0; i--) {
-        int j = (int)rnd(i + 1);
-        int64_t t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
-    int32_t type = elem_types[rnd(N_TYPES)];
+static void check_transpose(int32_t type, int rank, const int64_t *dims, const int64_t *perm) {
+    int64_t c[CORT_MAX_RANK], ic[CORT_MAX_RANK];
     cort_value x = random_tensor(type, rank, dims), out[1];
     cort_value *in[1] = {&x};
     h_node h;
@@ -98,6 +87,28 @@ static void random_transpose(void) {
     }
     h_clear(out, 1);
     cort_value_clear(&x);
+}
+
+static void random_transpose(void) {
+    int rank = 1 + (int)rnd(5);
+    int64_t dims[CORT_MAX_RANK], perm[CORT_MAX_RANK];
+    random_shape(rank, dims, true);
+    if (cort_shape_count(dims, rank) > 200000) return;
+    for (int i = 0; i < rank; i++) perm[i] = i;
+    for (int i = rank - 1; i > 0; i--) {
+        int j = (int)rnd(i + 1);
+        int64_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    check_transpose(elem_types[rnd(N_TYPES)], rank, dims, perm);
+}
+
+/* Tensors big enough that the copies are split across (the harness's) threads. */
+static void large_transposes(void) {
+    check_transpose(CORT_DOUBLE, 2, (int64_t[]){300, 257}, (int64_t[]){1, 0});
+    check_transpose(CORT_INT32, 3, (int64_t[]){64, 70, 50}, (int64_t[]){2, 0, 1});
+    check_transpose(CORT_FLOAT, 4, (int64_t[]){2, 64, 40, 33}, (int64_t[]){0, 2, 1, 3});
 }
 
 /* The source indices a slice picks, written independently of the kernel's arithmetic. ONNX clamps a
@@ -279,6 +290,7 @@ static void random_tile_and_expand(void) {
 }
 
 int main(void) {
+    large_transposes();
     for (int i = 0; i < 400; i++) {
         random_transpose();
         random_slice();
