@@ -23,24 +23,33 @@ OPSET = 17
 SEED = 1234
 
 
-def randomise_batchnorm(model):
-    """Default BatchNorm statistics (mean 0, var 1, weight 1, bias 0) hide mistakes; give them values."""
+def randomise_batchnorm(model, example):
+    """Default BatchNorm parameters (mean 0, var 1, weight 1, bias 0) hide mistakes, and statistics that
+    do not fit the activations let deep nets' outputs grow to hundreds, where a fixed tolerance means
+    little. So: random scales and shifts, and running statistics measured on a random batch, as a
+    trained net's would be (activations stay near unit scale)."""
     g = torch.Generator().manual_seed(SEED + 1)
-    for m in model.modules():
-        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            n = m.num_features
-            with torch.no_grad():
-                m.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
-                m.running_var.copy_(torch.rand(n, generator=g) + 0.5)
-                if m.affine:
-                    m.weight.copy_(torch.rand(n, generator=g) + 0.5)
-                    m.bias.copy_(torch.randn(n, generator=g) * 0.1)
+    norms = [m for m in model.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
+    if not norms:
+        return model.eval()
+    for m in norms:
+        with torch.no_grad():
+            if m.affine:
+                m.weight.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+        m.reset_running_stats()
+        m.momentum = None  # a plain average over the calibration pass
+    model.train()
+    with torch.no_grad():
+        model(torch.cat([example, torch.randn_like(example)]))
+    model.eval()
     return model
 
 
 def vision(ctor):
     def build():
-        return randomise_batchnorm(ctor(weights=None)), (torch.randn(1, 3, 224, 224),), ["input"], ["output"]
+        x = torch.randn(1, 3, 224, 224)
+        return randomise_batchnorm(ctor(weights=None), x), (x,), ["input"], ["output"]
     return build
 
 
@@ -133,6 +142,9 @@ class Gpt2(nn.Module):
         self.blocks = nn.ModuleList([GptBlock(hidden, heads, seq) for _ in range(layers)])
         self.ln_f = nn.LayerNorm(hidden)
         self.register_buffer("positions", torch.arange(seq).unsqueeze(0))
+        # GPT-2's own initialisation: with N(0, 1) embeddings the tied head's logits reach hundreds
+        nn.init.normal_(self.wte.weight, std=0.02)
+        nn.init.normal_(self.wpe.weight, std=0.01)
 
     def forward(self, input_ids):
         s = input_ids.shape[1]
@@ -193,7 +205,8 @@ class UNet(nn.Module):
 
 
 def unet():
-    return randomise_batchnorm(UNet()), (torch.randn(1, 3, 256, 256),), ["input"], ["output"]
+    x = torch.randn(1, 3, 256, 256)
+    return randomise_batchnorm(UNet(), x), (x,), ["input"], ["output"]
 
 
 # ---- YOLOv3-tiny's layout (darknet's yolov3-tiny.cfg): conv-BN-LeakyReLU, max pools (one of stride 1
@@ -227,7 +240,8 @@ class YoloTiny(nn.Module):
 
 
 def yolo_tiny():
-    return randomise_batchnorm(YoloTiny()), (torch.randn(1, 3, 416, 416),), ["input"], ["boxes_13", "boxes_26"]
+    x = torch.randn(1, 3, 416, 416)
+    return randomise_batchnorm(YoloTiny(), x), (x,), ["input"], ["boxes_13", "boxes_26"]
 
 
 # name -> (builder, extra options for make_tests' maketest.js)
