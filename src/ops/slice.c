@@ -323,6 +323,7 @@ static cort_status *split_sizes(const cort_kctx *ctx, int64_t dim, int64_t *size
     const split_params *p = ctx->params;
     int n_out = ctx->n_out;
     const cort_tensor *t = cort_in(ctx, 1);
+    if (t && cort_tensor_count(t) == 0) t = NULL; /* an empty list asks for equal parts, as in ONNX Runtime */
     if (p->n_split >= 0) {
         memcpy(sizes, p->split, (size_t)n_out * sizeof *sizes);
     } else if (t) {
@@ -386,7 +387,7 @@ static cort_status *split_infer(cort_infer_ctx *ic) {
         memcpy(sizes, p->split, (size_t)n_out * sizeof *sizes);
     } else if (!cort_infer_const_ints(ic, 1, sizes, n_out, &n, &present)) {
         for (int i = 0; i < n_out; i++) sizes[i] = -1;
-    } else if (!present) {
+    } else if (!present || n == 0) {
         for (int i = 0; i < n_out; i++) sizes[i] = dim >= 0 && dim % n_out == 0 ? dim / n_out : -1;
     } else if (n != n_out) {
         for (int i = 0; i < n_out; i++) sizes[i] = -1;
