@@ -112,9 +112,9 @@ static inline void gather_run(const row_span *sp, const float *restrict xr, int6
     for (int64_t q = hi; q < o + len; q++) dst[q - o] = 0;
 }
 
-CORT_SIMD_CLONES void cort_im2col_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
-                                       float *out) {
-    const cort_im2col_source *s = src;
+/* (the clones live on a static function: clang emits the dispatcher only for calls it sees) */
+CORT_SIMD_CLONES static void im2col_pack(const cort_im2col_source *s, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                                         int64_t nr, float *out) {
     const cort_conv_geom *g = s->geom;
     int last = g->spatial - 1;
     int64_t ksize = cort_conv_kernel_size(g), isize = cort_conv_in_size(g), width = g->out[last];
@@ -139,6 +139,10 @@ CORT_SIMD_CLONES void cort_im2col_pack(const void *src, int64_t p0, int64_t kc, 
         }
         for (int64_t jj = nc; jj < padded; jj++) out[(jj / nr) * nr * kc + p * nr + jj % nr] = 0;
     }
+}
+
+void cort_im2col_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float *out) {
+    im2col_pack(src, p0, kc, j0, nc, nr, out);
 }
 
 void cort_col2im_add(const cort_conv_geom *g, const float *col, int64_t row_begin, int64_t row_end, float *y) {
