@@ -782,13 +782,6 @@ static cort_status *einsum_build(const cort_kctx *ctx, const einsum_params *p, e
     return NULL;
 }
 
-/* Element offset of input i for the current label values (size-1 dims broadcast). */
-static int64_t einsum_offset(const einsum_plan *pl, const cort_tensor *t, int i, const int64_t *val) {
-    int64_t off = 0;
-    for (int d = 0; d < pl->in_rank[i]; d++) off = off * t->dims[d] + (t->dims[d] == 1 ? 0 : val[pl->in_labels[i][d]]);
-    return off;
-}
-
 /* Advances the odometer over `labels`; false when it wraps around. */
 static bool einsum_next(const einsum_plan *pl, const int *labels, int n, int64_t *val) {
     for (int d = n - 1; d >= 0; d--) {
@@ -796,6 +789,65 @@ static bool einsum_next(const einsum_plan *pl, const int *labels, int n, int64_t
         val[labels[d]] = 0;
     }
     return false;
+}
+
+/* Per input, the element stride of each label: the sum over its dims carrying that label (a repeated
+ * label walks the diagonal), 0 for broadcast size-1 dims. */
+typedef struct einsum_strides {
+    int64_t s[CORT_MAX_RANK][EINSUM_LABELS];
+} einsum_strides;
+
+static void einsum_label_strides(const einsum_plan *pl, const cort_kctx *ctx, einsum_strides *st) {
+    memset(st, 0, sizeof *st);
+    for (int i = 0; i < pl->n_in; i++) {
+        const cort_tensor *t = cort_in(ctx, i);
+        int64_t step = 1;
+        for (int d = pl->in_rank[i] - 1; d >= 0; d--) {
+            if (t->dims[d] != 1) st->s[i][pl->in_labels[i][d]] += step;
+            step *= t->dims[d];
+        }
+    }
+}
+
+static int64_t einsum_offset(const einsum_strides *st, int i, const int *labels, int n, const int64_t *val) {
+    int64_t off = 0;
+    for (int d = 0; d < n; d++) off += val[labels[d]] * st->s[i][labels[d]];
+    return off;
+}
+
+/* Sums over the contracted labels for every output element, on operands copied to double (floating
+ * types) or int64 (integers, wrapping). The innermost contracted label runs as a strided loop. */
+static void einsum_compute(const einsum_plan *pl, const einsum_strides *st, const double *const *fx,
+                           const int64_t *const *ix, cort_tensor *y) {
+    int64_t count = cort_tensor_count(y), val[EINSUM_LABELS] = {0}, base[CORT_MAX_RANK], off[CORT_MAX_RANK];
+    bool empty_sum = false;
+    for (int k = 0; k < pl->sum_count; k++) empty_sum |= pl->size[pl->sum_labels[k]] == 0;
+    int outer = pl->sum_count > 0 ? pl->sum_count - 1 : 0;
+    int inner_label = pl->sum_count > 0 ? pl->sum_labels[pl->sum_count - 1] : -1;
+    int64_t inner_n = inner_label >= 0 ? pl->size[inner_label] : 1;
+    for (int64_t e = 0; e < count; e++) {
+        double fsum = 0;
+        uint64_t isum = 0;
+        for (int i = 0; i < pl->n_in; i++) base[i] = einsum_offset(st, i, pl->out_labels, pl->out_rank, val);
+        for (int k = 0; k < pl->sum_count; k++) val[pl->sum_labels[k]] = 0;
+        if (!empty_sum) do {
+                for (int i = 0; i < pl->n_in; i++) off[i] = base[i] + einsum_offset(st, i, pl->sum_labels, outer, val);
+                for (int64_t v = 0; v < inner_n; v++) {
+                    double fp = 1;
+                    uint64_t ip = 1;
+                    for (int i = 0; i < pl->n_in; i++) {
+                        int64_t at = off[i] + (inner_label >= 0 ? v * st->s[i][inner_label] : 0);
+                        if (fx) fp *= fx[i][at];
+                        else ip *= (uint64_t)ix[i][at];
+                    }
+                    fsum += fp;
+                    isum += ip;
+                }
+            } while (einsum_next(pl, pl->sum_labels, outer, val));
+        if (fx) cort_set_f64(y, e, fsum);
+        else cort_set_i64(y, e, (int64_t)isum);
+        einsum_next(pl, pl->out_labels, pl->out_rank, val);
+    }
 }
 
 static cort_status *einsum_run(cort_kctx *ctx) {
@@ -810,31 +862,28 @@ static cort_status *einsum_run(cort_kctx *ctx) {
     for (int d = 0; d < pl.out_rank; d++) dims[d] = pl.size[pl.out_labels[d]];
     cort_tensor *y;
     CORT_TRY(cort_out(ctx, 0, x0->type, pl.out_rank, dims, &y));
-    int64_t count = cort_tensor_count(y);
-    bool empty_sum = false;
-    for (int s = 0; s < pl.sum_count; s++) empty_sum |= pl.size[pl.sum_labels[s]] == 0;
+    if (cort_tensor_count(y) == 0) return NULL;
     bool floating = cort_is_float_type(x0->type);
-    int64_t val[EINSUM_LABELS] = {0};
-    for (int64_t e = 0; e < count; e++) {
-        double fsum = 0;
-        uint64_t isum = 0;
-        for (int s = 0; s < pl.sum_count; s++) val[pl.sum_labels[s]] = 0;
-        if (!empty_sum) do {
-                double fp = 1;
-                uint64_t ip = 1;
-                for (int i = 0; i < pl.n_in; i++) {
-                    const cort_tensor *t = cort_in(ctx, i);
-                    int64_t off = einsum_offset(&pl, t, i, val);
-                    if (floating) fp *= cort_get_f64(t, off);
-                    else ip *= (uint64_t)cort_get_i64(t, off);
-                }
-                fsum += fp;
-                isum += ip;
-            } while (einsum_next(&pl, pl.sum_labels, pl.sum_count, val));
-        if (floating) cort_set_f64(y, e, fsum);
-        else cort_set_i64(y, e, (int64_t)isum);
-        einsum_next(&pl, pl.out_labels, pl.out_rank, val);
+    const double *fx[CORT_MAX_RANK];
+    const int64_t *ix[CORT_MAX_RANK];
+    for (int i = 0; i < pl.n_in; i++) { /* 8-byte copies: one element read costs no type switch */
+        const cort_tensor *t = cort_in(ctx, i);
+        int64_t n = cort_tensor_count(t);
+        void *buf;
+        CORT_TRY(scratch_bytes(ctx, (size_t)(n > 0 ? n : 1) * 8, &buf));
+        for (int64_t e = 0; e < n; e++) {
+            if (floating) ((double *)buf)[e] = cort_get_f64(t, e);
+            else ((int64_t *)buf)[e] = cort_get_i64(t, e);
+        }
+        fx[i] = buf;
+        ix[i] = buf;
     }
+    einsum_strides *st;
+    void *stbuf;
+    CORT_TRY(scratch_bytes(ctx, sizeof *st, &stbuf));
+    st = stbuf;
+    einsum_label_strides(&pl, ctx, st);
+    einsum_compute(&pl, st, floating ? fx : NULL, floating ? NULL : ix, y);
     return NULL;
 }
 

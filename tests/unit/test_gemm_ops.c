@@ -116,7 +116,22 @@ static void test_einsum(void) {
     einsum_case("ii", 1, 2, d22, m, 0, NULL, NULL, &trace, 1);
     einsum_case("ji", 1, 2, d22, m, 0, NULL, NULL, tr, 4); /* implicit output sorts: "ij" */
 
+    /* size-1 ellipsis dim broadcast against 3 */
+    int64_t d322[3] = {3, 2, 2};
+    float n3[12] = {5, 6, 7, 8, 1, 0, 0, 1, 0, 1, 1, 0}, mm3[12] = {19, 22, 43, 50, 1, 2, 3, 4, 2, 1, 4, 3};
+    einsum_case("...ij,...jk->...ik", 2, 3, d122, m, 3, d322, n3, mm3, 12);
+
     nn_case c;
+    nn_init(&c, "Einsum", 12, 2, 1); /* integers: batched dot products */
+    nn_attr_string(&c, "equation", "bi,bi->b");
+    int64_t iv[4] = {1, 2, 3, 4}, iw[4] = {5, 6, 7, 8};
+    nn_input(&c, 0, CORT_INT64, 2, d22, iv);
+    nn_input(&c, 1, CORT_INT64, 2, d22, iw);
+    CHECK_OK(nn_run(&c));
+    float dots[2] = {17, 53};
+    CHECK(nn_out_close(&c, 0, dots, 2, 0));
+    nn_free(&c);
+
     nn_init(&c, "Einsum", 12, 1, 1);
     nn_attr_string(&c, "equation", "ij->k");
     nn_input(&c, 0, CORT_FLOAT, 2, d22, m);
