@@ -331,13 +331,6 @@ static const conv_state *packed_weights(const cort_kctx *ctx, const cort_tensor 
     return st;
 }
 
-typedef struct conv_job {
-    const conv_shape *s;
-    const float *x, *w, *bias;
-    float *y, *col;
-    int64_t n; /* image being convolved */
-} conv_job;
-
 /* Depthwise work is split into `tasks` contiguous runs of (image, channel) planes, each with its own
  * scratch for the direct kernel. */
 typedef struct depthwise_job {
@@ -463,8 +456,16 @@ static cort_status *conv_run(cort_kctx *ctx) {
 
 /* ================================================================ float ConvTranspose */
 
+/* Output channels [begin, end) of one group take their column-matrix rows; channels own disjoint rows
+ * and disjoint image planes, so they run in parallel. */
+typedef struct col2im_job {
+    const conv_shape *s;
+    const float *col;
+    float *y;
+} col2im_job;
+
 static void col2im_channels(void *arg, int64_t begin, int64_t end) {
-    const conv_job *j = arg;
+    const col2im_job *j = arg;
     int64_t ksize = cort_conv_kernel_size(&j->s->geom);
     cort_col2im_add(&j->s->geom, j->col, begin * ksize, end * ksize, j->y);
 }
@@ -488,7 +489,7 @@ static cort_status *convtranspose_f32(cort_kctx *ctx, const conv_shape *s, const
                           xsize, work);
             if (bias) fill_bias_rows(yg, bias + gi * mg, mg, ysize);
             else memset(yg, 0, sizeof(float) * (size_t)(mg * ysize));
-            conv_job job = {s, NULL, NULL, NULL, yg, col, n};
+            col2im_job job = {s, col, yg};
             th.parallel_for(th.self, mg, 1, col2im_channels, &job);
         }
     }
