@@ -178,7 +178,7 @@ static cort_status *slice_infer(cort_infer_ctx *ic) {
     if (!x || !slice_const_spec(ic, &s)) return cort_infer_elem_only(ic);
     cort_dim dims[CORT_MAX_RANK];
     bool sliced[CORT_MAX_RANK] = {false};
-    memcpy(dims, x->dims, (size_t)x->rank * sizeof *dims);
+    if (x->rank) memcpy(dims, x->dims, (size_t)x->rank * sizeof *dims);
     for (int k = 0; k < s.n; k++) {
         int a;
         int64_t step = s.n_steps >= 0 ? s.steps[k] : 1, first;

@@ -349,6 +349,49 @@ static void test_infer_with_constants(void) {
     cort_pool_release(&pool);
 }
 
+/* Every infer copes with omitted inputs, unknown ranks and odd constants without failing or crashing. */
+static void test_infer_on_unknowns(void) {
+    static const struct { const char *op; int opset; } ops[] = {
+        {"Reshape", 1}, {"Reshape", 14}, {"Flatten", 13}, {"Squeeze", 11}, {"Squeeze", 13}, {"Unsqueeze", 11},
+        {"Unsqueeze", 13}, {"Shape", 15}, {"Size", 13}, {"Expand", 13}, {"Transpose", 13}, {"DepthToSpace", 13},
+        {"SpaceToDepth", 13}, {"Slice", 9}, {"Slice", 13}, {"Concat", 13}, {"Split", 11}, {"Split", 13},
+        {"Tile", 13}, {"Pad", 2}, {"Pad", 13}, {"ReverseSequence", 10}, {"Compress", 11}, {"Trilu", 14},
+        {"Gather", 13}, {"GatherElements", 13}, {"GatherND", 13}, {"ScatterElements", 16}, {"ScatterND", 16},
+        {"OneHot", 11}};
+    cort_pool pool;
+    cort_pool_init(&pool);
+    cort_type unknown = {CORT_TYPE_TENSOR, CORT_FLOAT, -1, NULL, NULL};
+    cort_type scalar = {CORT_TYPE_TENSOR, CORT_INT64, 0, NULL, NULL};
+    cort_type seq = {CORT_TYPE_SEQUENCE, 0, -1, NULL, NULL};
+    int64_t weird_vals[3] = {-7, INT64_MAX, 0}, three = 3;
+    cort_value weird = h_i64(1, &three, weird_vals);
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+        for (int variant = 0; variant < 4; variant++) {
+            h_node h;
+            h_init(&h, ops[k].op, ops[k].opset, 4, 2);
+            h_attr_int(&h, "axis", 5);
+            h_attr_int(&h, "blocksize", 2);
+            h_attr_ints(&h, "perm", weird_vals, 3);
+            const cort_type *in[4] = {NULL, NULL, NULL, NULL};
+            const cort_tensor *consts[4] = {NULL, NULL, NULL, NULL};
+            for (int i = 0; i < 4; i++) {
+                in[i] = variant == 0 ? NULL : variant == 1 ? &unknown : variant == 2 ? &scalar : &seq;
+                consts[i] = variant == 2 ? &weird.t : NULL;
+            }
+            cort_type out[2];
+            cort_status *st = h_infer(&h, in, consts, out, &pool);
+            if (st && cort_status_code(st) != CORT_INVALID_GRAPH) { /* parse may reject the attributes */
+                fprintf(stderr, "%s-%d infer variant %d: %s\n", ops[k].op, ops[k].opset, variant,
+                        cort_status_message(st));
+                check_failures++;
+            }
+            cort_status_free(st);
+        }
+    }
+    cort_value_clear(&weird);
+    cort_pool_release(&pool);
+}
+
 int main(void) {
     test_reshape_zero_and_minus_one();
     test_reshape_opset1_attribute();
@@ -359,5 +402,6 @@ int main(void) {
     test_expand_and_depth_to_space();
     test_infer_reshape_and_transpose();
     test_infer_with_constants();
+    test_infer_on_unknowns();
     return check_report("test_shape_ops");
 }
