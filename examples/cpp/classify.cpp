@@ -144,7 +144,8 @@ int main(int argc, char **argv) {
         std::vector<size_t> order(n);
         std::iota(order.begin(), order.end(), size_t{0});
         size_t k = std::min<size_t>(5, n);
-        std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](size_t a, size_t b) { return p[a] > p[b]; });
+        std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                          [&](size_t a, size_t b) { return p[a] > p[b]; });
         std::vector<std::string> labels = LoadLabels(argc > 3 ? argv[3] : nullptr);
         std::printf("%s on %s: top-5\n", argv[1], argv[2]);
         for (size_t i = 0; i < k; i++) {

@@ -333,7 +333,9 @@ class Value : public detail::Handle<cort_value, cort_value_free> {
                             CORT_INVALID_ARGUMENT);
         return static_cast<T *>(cort_tensor_data(p_));
     }
-    template <typename T> const T *GetTensorData() const { return const_cast<Value *>(this)->GetTensorMutableData<T>(); }
+    template <typename T> const T *GetTensorData() const {
+        return const_cast<Value *>(this)->GetTensorMutableData<T>();
+    }
 
     /** Element `index` of a string tensor. */
     std::string GetString(size_t index) const {

@@ -155,11 +155,6 @@ static int numeric_input(PyArrayObject *a, cort_elem_type type, const char *name
 int cortpy_input_from_object(PyObject *obj, const char *name, cortpy_input *in) {
     in->value = NULL;
     in->array = NULL;
-    if (PyList_Check(obj) && PyList_GET_SIZE(obj) > 0 && PyArray_Check(PyList_GET_ITEM(obj, 0))) {
-        /* the public C API has no way to build a sequence value */
-        cortpy_raise_code(CORT_NOT_IMPLEMENTED, "input '%s': sequence inputs are not supported", name);
-        return -1;
-    }
     PyArrayObject *a = (PyArrayObject *)PyArray_FROM_O(obj);
     if (!a) return -1;
     cort_elem_type type = elem_type_of_array(a);

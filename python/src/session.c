@@ -12,6 +12,7 @@ typedef struct SessionObject {
     size_t n_outputs;
     const char **output_names; /* owned by the session */
     PyObject *required;        /* tuple of the input names without a default */
+    PyObject *sequence_inputs; /* set of the names of sequence inputs (which cannot be fed, see below) */
 } SessionObject;
 
 /* ------------------------------------------------------------ construction */
@@ -66,7 +67,8 @@ static int cache_io(SessionObject *self) {
     self->n_outputs = cort_session_output_count(self->session);
     self->output_names = PyMem_Calloc(self->n_outputs + 1, sizeof *self->output_names);
     PyObject *required = PyList_New(0);
-    if (!self->output_names || !required) {
+    self->sequence_inputs = PySet_New(NULL);
+    if (!self->output_names || !required || !self->sequence_inputs) {
         Py_XDECREF(required);
         PyErr_NoMemory();
         return -1;
@@ -80,9 +82,11 @@ static int cache_io(SessionObject *self) {
     for (size_t i = 0; i < n_in; i++) {
         cort_status *st = cort_session_input_info(self->session, i, &info);
         if (st) return Py_DECREF(required), cortpy_raise(st), -1;
-        if (info.has_default) continue;
         PyObject *name = PyUnicode_FromString(info.name);
-        if (!name || PyList_Append(required, name) < 0) return Py_XDECREF(name), Py_DECREF(required), -1;
+        if (!name) return Py_DECREF(required), -1;
+        int rc = info.kind == 2 ? PySet_Add(self->sequence_inputs, name) : 0;
+        if (!rc && !info.has_default) rc = PyList_Append(required, name);
+        if (rc < 0) return Py_DECREF(name), Py_DECREF(required), -1;
         Py_DECREF(name);
     }
     self->required = PyList_AsTuple(required);
@@ -116,6 +120,7 @@ static void session_dealloc(SessionObject *self) {
     cort_session_free(self->session);
     PyMem_Free(self->output_names);
     Py_XDECREF(self->required);
+    Py_XDECREF(self->sequence_inputs);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -264,7 +269,16 @@ static int check_required(SessionObject *self, PyObject *feed) {
     return 0;
 }
 
-static int gather_inputs(PyObject *feed, run_call *c) {
+/* The public C API has no way to build a sequence value, so sequence inputs cannot be fed. */
+static int refuse_sequence_input(SessionObject *self, PyObject *name) {
+    if (PySet_GET_SIZE(self->sequence_inputs) == 0) return 0;
+    int is_seq = PySet_Contains(self->sequence_inputs, name);
+    if (is_seq > 0)
+        cortpy_raise_code(CORT_NOT_IMPLEMENTED, "input '%U' is a sequence: sequence inputs are not supported", name);
+    return is_seq ? -1 : 0;
+}
+
+static int gather_inputs(SessionObject *self, PyObject *feed, run_call *c) {
     c->n_in = PyDict_GET_SIZE(feed);
     c->in_names = PyMem_Calloc((size_t)c->n_in + 1, sizeof *c->in_names);
     c->in = PyMem_Calloc((size_t)c->n_in + 1, sizeof *c->in);
@@ -277,6 +291,7 @@ static int gather_inputs(PyObject *feed, run_call *c) {
             PyErr_Format(PyExc_TypeError, "input names must be str, got %R", key);
             return -1;
         }
+        if (refuse_sequence_input(self, key) < 0) return -1;
         c->in_names[i] = PyUnicode_AsUTF8(key);
         if (!c->in_names[i] || cortpy_input_from_object(value, c->in_names[i], &c->in[i]) < 0) return -1;
         c->in_values[i] = c->in[i].value;
@@ -369,8 +384,8 @@ static PyObject *session_run(SessionObject *self, PyObject *args, PyObject *kw) 
     }
     run_call c = {0};
     PyObject *result = NULL;
-    if (check_required(self, feed) < 0 || gather_inputs(feed, &c) < 0 || gather_output_names(self, names, &c) < 0 ||
-        bind_outputs(bound, &c) < 0)
+    if (check_required(self, feed) < 0 || gather_inputs(self, feed, &c) < 0 ||
+        gather_output_names(self, names, &c) < 0 || bind_outputs(bound, &c) < 0)
         goto done;
     cort_status *st;
     Py_BEGIN_ALLOW_THREADS
@@ -403,7 +418,7 @@ static PyObject *session_time_c_run(SessionObject *self, PyObject *args) {
     if (check_ready(self) < 0) return NULL;
     run_call c = {0};
     PyObject *times = NULL;
-    if (repeats < 1 || gather_inputs(feed, &c) < 0 || gather_output_names(self, names, &c) < 0 ||
+    if (repeats < 1 || gather_inputs(self, feed, &c) < 0 || gather_output_names(self, names, &c) < 0 ||
         bind_outputs(Py_None, &c) < 0 || !(times = PyList_New(repeats)))
         goto done;
     cort_status *st = NULL;

@@ -27,7 +27,8 @@ template <typename F> static std::string expect_throw(F fn, cort_code code, int 
         fn();
     } catch (const cort::Exception &e) {
         if (e.GetCode() != code) {
-            std::fprintf(stderr, "line %d: expected code %d, got %d (%s)\n", line, (int)code, (int)e.GetCode(), e.what());
+            std::fprintf(stderr, "line %d: expected code %d, got %d (%s)\n", line, (int)code, (int)e.GetCode(),
+                         e.what());
             failures++;
         }
         return e.what();
@@ -209,7 +210,8 @@ static void test_node_test(const cort::Env &env, const std::string &dir) {
     auto info = out.at(0).GetTensorTypeAndShapeInfo();
     CHECK(info.GetShape() == expected.GetTensorTypeAndShapeInfo().GetShape());
     const float *a = out[0].GetTensorData<float>(), *b = expected.GetTensorData<float>();
-    for (int64_t i = 0; i < info.GetElementCount(); i++) CHECK(std::fabs(a[i] - b[i]) <= 1e-5f + 1e-5f * std::fabs(b[i]));
+    for (int64_t i = 0; i < info.GetElementCount(); i++)
+        CHECK(std::fabs(a[i] - b[i]) <= 1e-5f + 1e-5f * std::fabs(b[i]));
 }
 
 static void test_profiling(const cort::Env &env, const std::string &model, const std::string &prefix) {

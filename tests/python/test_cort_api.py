@@ -257,3 +257,37 @@ def test_run_releases_the_gil(cort_module):
     t.join()
     inside = [s for s in ticks if any(a < s < b for a, b in windows)]
     assert inside, "no Python code ran while run() was executing"
+
+
+def test_sequence_output_matches_onnxruntime(cort_module, ort_module):
+    """A sequence output comes back as a list of arrays, like ORT's."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [6, 2])
+    seq = helper.make_tensor_sequence_value_info("parts", TensorProto.FLOAT, None)
+    split = helper.make_tensor("split", TensorProto.INT64, [3], [1, 2, 3])
+    graph = helper.make_graph([helper.make_node("SplitToSequence", ["x", "split"], ["parts"], axis=0)], "g", [x],
+                              [seq], initializer=[split])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    data = model.SerializeToString()
+    feed = {"x": np.arange(12, dtype=np.float32).reshape(6, 2)}
+    ours = cort_module.InferenceSession(data)
+    theirs = ort_module.InferenceSession(data, providers=["CPUExecutionProvider"])
+    assert ours.get_outputs()[0].type == theirs.get_outputs()[0].type == "seq(tensor(float))"
+    (got,), (want,) = ours.run(None, feed), theirs.run(None, feed)
+    assert isinstance(got, list) and len(got) == len(want) == 3
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(cort_module.InvalidArgument):  # a list of arrays is stacked: rank 3, not 2
+        ours.run(None, {"x": [feed["x"], feed["x"]]})
+
+
+def test_sequence_inputs_are_refused(cort_module):
+    seq = helper.make_tensor_sequence_value_info("s", TensorProto.FLOAT, None)
+    n = helper.make_tensor_value_info("n", TensorProto.INT64, [])
+    graph = helper.make_graph([helper.make_node("SequenceLength", ["s"], ["n"])], "g", [seq], [n])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    sess = cort_module.InferenceSession(model.SerializeToString())
+    assert sess.get_inputs()[0].type == "seq(tensor(float))"
+    with pytest.raises(cort_module.NotImplemented, match="sequence"):
+        sess.run(None, {"s": [np.zeros(2, dtype=np.float32)]})
