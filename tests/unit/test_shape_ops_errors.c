@@ -187,9 +187,76 @@ static void test_gather_family_errors(void) {
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) cort_value_clear(all[i]);
 }
 
+/* ---- chaos: random small inputs of random types and attributes; any status is fine, a crash or a
+ * sanitizer report is not. */
+static uint64_t chaos_state = 0x2545f4914f6cdd1dull;
+static int64_t chaos(int64_t n) {
+    chaos_state ^= chaos_state << 13;
+    chaos_state ^= chaos_state >> 7;
+    chaos_state ^= chaos_state << 17;
+    return (int64_t)(chaos_state % (uint64_t)n);
+}
+
+static cort_value chaos_tensor(void) {
+    static const int32_t types[] = {CORT_INT64, CORT_INT64, CORT_INT32, CORT_FLOAT, CORT_BOOL, CORT_STRING,
+                                    CORT_FLOAT16};
+    int32_t type = types[chaos(7)];
+    int rank = (int)chaos(4);
+    int64_t dims[4];
+    for (int i = 0; i < rank; i++) dims[i] = chaos(4);
+    cort_value v = h_tensor(type, rank, dims, NULL);
+    int64_t n = cort_tensor_count(&v.t);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t val = chaos(11) - 5;
+        if (chaos(20) == 0) val = chaos(2) ? INT64_MAX : INT64_MIN;
+        if (type == CORT_STRING) cort_status_free(cort_value_set_string(&v, i, "s", 1));
+        else cort_set_i64(&v.t, i, val);
+    }
+    return v;
+}
+
+static void chaos_runs(void) {
+    static const struct { const char *op; int opset; } ops[] = {
+        {"Reshape", 14}, {"Reshape", 1}, {"Flatten", 13}, {"Squeeze", 13}, {"Unsqueeze", 13}, {"Unsqueeze", 11},
+        {"Shape", 15}, {"Size", 13}, {"Expand", 13}, {"Transpose", 13}, {"DepthToSpace", 13}, {"SpaceToDepth", 13},
+        {"Slice", 13}, {"Slice", 9}, {"Concat", 13}, {"Split", 13}, {"Split", 11}, {"Tile", 13}, {"Tile", 1},
+        {"Pad", 13}, {"Pad", 2}, {"ReverseSequence", 10}, {"Compress", 11}, {"Trilu", 14}, {"Gather", 13},
+        {"GatherElements", 13}, {"GatherND", 13}, {"Scatter", 9}, {"ScatterElements", 16}, {"ScatterND", 16},
+        {"OneHot", 11}};
+    static const char *const modes[] = {"constant", "reflect", "edge"};
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+        for (int iter = 0; iter < 300; iter++) {
+            int n_in = 1 + (int)chaos(5), n_out = 1 + (int)chaos(3);
+            cort_value vals[5], *in[5], out[H_MAX_IO];
+            for (int i = 0; i < n_in; i++) {
+                vals[i] = chaos_tensor();
+                in[i] = chaos(8) ? &vals[i] : NULL;
+            }
+            int64_t ints[3] = {chaos(7) - 3, chaos(7) - 3, chaos(7) - 3};
+            h_node h;
+            h_init(&h, ops[k].op, ops[k].opset, n_in, n_out);
+            for (int i = 0; i < n_in; i++)
+                if (!in[i]) h.inputs[i] = -1;
+            h_attr_int(&h, "axis", chaos(7) - 3);
+            h_attr_int(&h, "blocksize", chaos(3));
+            h_attr_int(&h, "batch_dims", chaos(3));
+            h_attr_int(&h, "allowzero", chaos(2));
+            h_attr_ints(&h, chaos(2) ? "perm" : "axes", ints, (int)chaos(4));
+            h_attr_ints(&h, chaos(2) ? "shape" : "starts", ints, (int)chaos(4));
+            h_attr_ints(&h, chaos(2) ? "ends" : "pads", ints, (int)chaos(4));
+            h_attr_str(&h, "mode", modes[chaos(3)]);
+            memset(out, 0, sizeof out);
+            cort_status_free(h_run(&h, in, out));
+            h_clear(out, n_out);
+            for (int i = 0; i < n_in; i++) cort_value_clear(&vals[i]);
+        }
+    }
+}
+
 int main(void) {
     test_shape_family_errors();
     test_slice_family_errors();
     test_gather_family_errors();
+    chaos_runs();
     return check_report("test_shape_ops_errors");
 }
