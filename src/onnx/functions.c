@@ -237,13 +237,13 @@ static int64_t function_cost(cort_loader *L, cort_onnx_function *fn, int depth) 
     cort_pb_reader r;
     cort_pb_field f;
     cort_pb_init(&r, fn->msg, fn->len);
-    while (cost >= 0 && cost <= CORT_ONNX_MAX_INLINED_NODES && cort_pb_next(&r, &f) > 0) {
+    while (cost >= 0 && cost <= L->inline_budget && cort_pb_next(&r, &f) > 0) {
         if (f.number != FP_NODE || f.wire != CORT_PB_LEN) continue;
         const cort_onnx_function *callee = callee_of(L, f.data, f.len);
         int64_t c = callee ? function_cost(L, (cort_onnx_function *)callee, depth + 1) : 1;
         cost = c < 0 ? -1 : cost + c;
     }
-    fn->cost = cost > CORT_ONNX_MAX_INLINED_NODES ? CORT_ONNX_MAX_INLINED_NODES + 1 : cost;
+    fn->cost = cost > L->inline_budget ? L->inline_budget + 1 : cost;
     fn->cost_state = 2;
     return fn->cost;
 }
@@ -257,7 +257,7 @@ static cort_status *inline_body(cort_loader *L, cort_graph *g, const cort_onnx_f
     while ((rc = cort_pb_next(&r, &f)) > 0) {
         if (f.number != FP_NODE) continue;
         if (f.wire != CORT_PB_LEN) return fn_error(fn->name, "node is not a message");
-        if (++L->inlined_nodes > CORT_ONNX_MAX_INLINED_NODES)
+        if (++L->inlined_nodes > L->inline_budget)
             return fn_error(fn->name, "inlining model-local functions creates too many nodes");
         CORT_TRY(cort_onnx_load_node(L, g, f.data, f.len, inner, depth + 1));
     }
@@ -272,7 +272,7 @@ cort_status *cort_onnx_inline_call(cort_loader *L, cort_graph *g, const uint8_t 
     /* checked before expanding anything, so that a small file cannot make the loader build millions
      * of nodes before it finds out */
     int64_t cost = function_cost(L, (cort_onnx_function *)fn, 0);
-    if (cost > CORT_ONNX_MAX_INLINED_NODES - L->inlined_nodes)
+    if (cost > L->inline_budget - L->inlined_nodes)
         return fn_error(fn->name, "inlining model-local functions creates too many nodes");
     call_site cs;
     CORT_TRY(read_call_site(L, call_msg, call_len, scope, &cs));

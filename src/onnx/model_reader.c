@@ -853,6 +853,8 @@ static cort_status *load_in_place(cort_model *m, const char *dir, const void *da
     memset(&L, 0, sizeof L);
     L.model = m;
     L.dir = dir;
+    L.inline_budget = CORT_ONNX_INLINE_BASE + (int64_t)(size < (size_t)CORT_ONNX_MAX_INLINED_NODES ? size : CORT_ONNX_MAX_INLINED_NODES) * CORT_ONNX_INLINE_PER_BYTE;
+    if (L.inline_budget > CORT_ONNX_MAX_INLINED_NODES) L.inline_budget = CORT_ONNX_MAX_INLINED_NODES;
     cort_status *st = load_model(&L, data, size);
     free(L.ext_files);
     return st;

@@ -10,8 +10,12 @@
 #include "onnx/pb.h"
 #include "onnx/tensor_proto.h"
 
-/* Calls inlined into one model at most (guards against functions whose expansion explodes). */
-#define CORT_ONNX_MAX_INLINED_NODES 1000000
+/* Nodes that inlining model-local functions may add to one model: at most this many, and at most a
+ * base allowance plus a few per byte of the file, so that a small file cannot make the loader build a
+ * huge graph (a legitimately large expansion comes with a correspondingly large file). */
+#define CORT_ONNX_MAX_INLINED_NODES 4000000
+#define CORT_ONNX_INLINE_BASE 65536
+#define CORT_ONNX_INLINE_PER_BYTE 8
 
 typedef struct cort_onnx_function {
     const char *name, *domain, *overload;
@@ -38,7 +42,7 @@ typedef struct cort_loader {
     int n_functions;
     cort_ext_file *ext_files; /* malloc'ed; the mappings themselves belong to the model */
     int n_ext_files, cap_ext_files;
-    int64_t inlined_nodes;
+    int64_t inlined_nodes, inline_budget;
     int64_t inline_serial;
     cort_tensor_env env; /* tensors from the model's pool, raw data in place, external data resolved */
 } cort_loader;

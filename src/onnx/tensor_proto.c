@@ -327,6 +327,10 @@ cort_status *cort_onnx_decode_sparse(const uint8_t *msg, size_t len, const cort_
         if (sf.dims[i] < 0) return sparse_error(nm, nl, "negative dimension");
     int64_t total = cort_shape_count(sf.dims, sf.rank);
     if (total < 0) return sparse_error(nm, nl, "shape has too many elements");
+    /* a few bytes of file must not buy gigabytes of memory: dense tensors are bounded by the file's
+     * size, sparse ones by this */
+    if ((uint64_t)total * cort_elem_size(values.type) > CORT_ONNX_MAX_SPARSE_BYTES)
+        return sparse_error(nm, nl, "densified size exceeds the 256 MiB cort allows for sparse tensors");
     if (values.rank != 1) return sparse_error(nm, nl, "values must be one-dimensional");
     int64_t nnz = values.dims[0];
     if (nnz > total) return sparse_error(nm, nl, "more values than elements");

@@ -27,6 +27,9 @@ typedef struct cort_tensor_env {
 /* Decodes a TensorProto into *t. *name and *name_len receive the name (not NUL-terminated; may be NULL/0). */
 cort_status *cort_onnx_decode_tensor(const uint8_t *msg, size_t len, const cort_tensor_env *env, cort_tensor *t,
                                      const char **name, size_t *name_len);
+/* Largest dense size a sparse tensor may expand to. */
+#define CORT_ONNX_MAX_SPARSE_BYTES ((uint64_t)256 << 20)
+
 /* Decodes a SparseTensorProto into a dense tensor (memory from env->alloc). */
 cort_status *cort_onnx_decode_sparse(const uint8_t *msg, size_t len, const cort_tensor_env *env, cort_tensor *t,
                                      const char **name, size_t *name_len);

@@ -30,7 +30,12 @@ static void exercise(const void *data, size_t size, const char *what) {
         size_t n = 0;
         cort_model *again = NULL;
         st = cort_onnx_write_model(m, &bytes, &n);
-        if (!st) st = cort_onnx_load_bytes(bytes, n, &again);
+        if (st && cort_status_code(st) == CORT_INVALID_GRAPH) { /* the writer says why it cannot */
+            cort_status_free(st);
+            st = NULL;
+        } else if (!st) {
+            st = cort_onnx_load_bytes(bytes, n, &again);
+        }
         if (st) {
             fprintf(stderr, "%s: accepted model does not round-trip: %s\n", what, cort_status_message(st));
             failures++;

@@ -212,6 +212,7 @@ def corpus():
     c["sparse_negative_index.onnx"] = sparse([-1, 0], [3, 4])
     c["sparse_too_many_values.onnx"] = sparse([0, 1, 2], [2], nnz=3)
     c["sparse_huge_dims.onnx"] = sparse([0, 1], [1 << 40, 1 << 40])
+    c["sparse_densifies_to_4gib.onnx"] = sparse([0, 1], [1 << 15, 1 << 15])
     c["sparse_ok.onnx"] = sparse([1, 7], [3, 4])
     c["function_recursive.onnx"] = model(io(node("f", ["X"], ["Y"], domain="local")), extra=opset("local", 1) + function("f", [fnode("f", ["x"], ["y"], "local")]))
     c["function_mutual_recursion.onnx"] = model(io(node("f", ["X"], ["Y"], domain="local")), extra=opset("local", 1)

@@ -469,7 +469,36 @@ static void test_functions(void) {
         CHECK(strcmp(vname(gr, a1->outputs[0]), "t") != 0); /* internal names are renamed */
         CHECK(l1->inputs[0] == a1->outputs[0]);
     }
+    /* written out, the inlined nodes keep the opset their function imported */
+    void *bytes = NULL;
+    size_t size = 0;
+    cort_model *again = NULL;
+    CHECK_OK(cort_onnx_write_model(m, &bytes, &size));
+    if (bytes) CHECK_OK(cort_onnx_load_bytes(bytes, size, &again));
+    if (again) CHECK(again->graph->n_nodes == 4 && again->graph->nodes[0]->opset == 6);
+    cort_model_free(again);
+    free(bytes);
     cort_model_free(m);
+
+    /* a model node (opset 13) beside inlined ones (opset 6) cannot be written as one flat model */
+    w = (cort_pb_writer){0};
+    model_header(&w, 8, 13);
+    opset(&w, 8, "custom", 1);
+    write_leaky_function(&w);
+    g = cort_pb_w_begin(&w, 7);
+    cort_pb_w_end(&w, node_begin(&w, 1, "Leaky", "call", "X", "H", "custom"));
+    node(&w, "Relu", "relu", "H", "Y");
+    value_info(&w, 11, "X", CORT_FLOAT, -1, NULL);
+    value_info(&w, 12, "Y", CORT_FLOAT, -1, NULL);
+    cort_pb_w_end(&w, g);
+    m = NULL;
+    CHECK_OK(load(&w, &m));
+    if (m) {
+        cort_status *st = cort_onnx_write_model(m, &bytes, &size);
+        CHECK(st && cort_status_code(st) == CORT_INVALID_GRAPH && strstr(cort_status_message(st), "two opset versions"));
+        cort_status_free(st);
+        cort_model_free(m);
+    }
 
     /* a function calling itself is refused, not expanded forever */
     w = (cort_pb_writer){0};
