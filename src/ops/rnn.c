@@ -191,6 +191,34 @@ static cort_status *infer_rnn(cort_infer_ctx *ic) {
     return NULL;
 }
 
+/* ------------------------------------------------------------------ prepare */
+
+/* A float W known at load is packed once for the input projection's GEMM. */
+typedef struct rnn_state {
+    const float *packed_w[2];
+    int64_t input, gate_rows; /* the packed W's shape per direction: [gate_rows, input] */
+} rnn_state;
+
+static cort_status *prepare_rnn(cort_prepare_ctx *pc) {
+    const rnn_params *p = pc->params;
+    const cort_tensor *w = pc->n_in > 1 ? pc->in_const[1] : NULL;
+    if (!w || w->type != CORT_FLOAT || w->rank != 3 || w->dims[0] != p->num_dirs) return NULL;
+    int64_t gate_rows = w->dims[1], input = w->dims[2];
+    if (gate_rows <= 0 || input <= 0 || cort_shape_count(w->dims, 3) < 0) return NULL; /* checked at run */
+    rnn_state *st = cort_pool_calloc(pc->pool, 1, sizeof *st);
+    if (!st) return cort_oom();
+    st->input = input;
+    st->gate_rows = gate_rows;
+    for (int d = 0; d < p->num_dirs; d++) {
+        float *packed = cort_pool_alloc(pc->pool, cort_sgemm_packed_b_size(input, gate_rows));
+        if (!packed) return cort_oom();
+        cort_sgemm_pack_b(true, input, gate_rows, (const float *)w->data + d * gate_rows * input, input, packed);
+        st->packed_w[d] = packed;
+    }
+    *pc->state = st;
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ run */
 
 /* Everything one run needs, with the buffers as untyped pointers; rnn_steps.h does the math. */
@@ -202,6 +230,7 @@ typedef struct rnn_job {
     const void *x, *w, *r, *b, *init_h, *init_c, *peep;
     const int64_t *lens; /* NULL: every row runs the full sequence */
     void *y, *y_h, *y_c; /* NULL when the output is not wanted */
+    const void *packed_w[2]; /* per direction: W packed at load for the input projection, or NULL */
 } rnn_job;
 
 /* Row of the input projection holding (time t, batch b): X's own row order. */
@@ -431,6 +460,9 @@ static cort_status *bind_inputs(cort_kctx *ctx, rnn_job *j) {
     int64_t total = j->seq * j->batch * gh; /* the largest scratch buffer */
     if (cort_shape_count((int64_t[]){j->seq, j->batch, gh}, 3) < 0 || total > CORT_MAX_ELEMENTS)
         return cort_kerr(ctx, "sequence too large");
+    const rnn_state *st = ctx->state;
+    if (st && x->type == CORT_FLOAT && st->input == j->input && st->gate_rows == gh)
+        for (int d = 0; d < p->num_dirs; d++) j->packed_w[d] = st->packed_w[d];
     j->x = x->data;
     j->w = w->data;
     j->r = r->data;
@@ -523,8 +555,8 @@ static cort_status *run_rnn(cort_kctx *ctx) {
 #define RNN_TYPES CORT_TS_FLOAT
 
 const cort_op_def cort_ops_rnn[] = {
-    {"", "RNN", 1, CORT_OPSET_MAX, RNN_TYPES, 0, sizeof(rnn_params), parse_rnn, infer_rnn, NULL, run_rnn, 0},
-    {"", "GRU", 1, CORT_OPSET_MAX, RNN_TYPES, 0, sizeof(rnn_params), parse_gru, infer_rnn, NULL, run_rnn, 0},
-    {"", "LSTM", 1, CORT_OPSET_MAX, RNN_TYPES, 0, sizeof(rnn_params), parse_lstm, infer_rnn, NULL, run_rnn, 0},
+    {"", "RNN", 1, CORT_OPSET_MAX, RNN_TYPES, 0, sizeof(rnn_params), parse_rnn, infer_rnn, prepare_rnn, run_rnn, 0},
+    {"", "GRU", 1, CORT_OPSET_MAX, RNN_TYPES, 0, sizeof(rnn_params), parse_gru, infer_rnn, prepare_rnn, run_rnn, 0},
+    {"", "LSTM", 1, CORT_OPSET_MAX, RNN_TYPES, 0, sizeof(rnn_params), parse_lstm, infer_rnn, prepare_rnn, run_rnn, 0},
     {0},
 };

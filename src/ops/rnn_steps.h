@@ -87,7 +87,9 @@ static cort_status *RNN_FN(alloc_bufs)(const rnn_job *j, RNN_FN(rnn_bufs) *bf) {
 static void RNN_FN(project_inputs)(const rnn_job *j, int d, RNN_FN(rnn_bufs) *bf) {
     int64_t gh = j->gates * j->hidden, rows = j->seq * j->batch;
     const RNN_T *w = (const RNN_T *)j->w + (int64_t)d * gh * j->input;
-    RNN_FN(gemm_nt)(j, bf->work, rows, gh, j->input, j->x, j->input, w, j->input, bf->xw, gh);
+    if (j->packed_w[d])
+        RNN_FN(gemm_packed)(j, bf->work, rows, gh, j->input, j->x, j->input, j->packed_w[d], bf->xw, gh);
+    else RNN_FN(gemm_nt)(j, bf->work, rows, gh, j->input, j->x, j->input, w, j->input, bf->xw, gh);
     if (!j->b) return;
     const RNN_T *wb = (const RNN_T *)j->b + (int64_t)d * 2 * gh, *rb = wb + gh;
     /* GRU with linear_before_reset keeps R's h-gate bias inside r (.) (...) */
