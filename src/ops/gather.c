@@ -370,7 +370,8 @@ static cort_status *one_hot_run(cort_kctx *ctx) {
     if (depth < 0 || depth > CORT_MAX_ELEMENTS) return cort_kerr(ctx, "depth %lld is invalid", (long long)depth);
     int out_rank = indices->rank + 1, a;
     int64_t axis = cort_attr_int(ctx->node, "axis", -1);
-    if (out_rank > CORT_MAX_RANK) return cort_kerr(ctx, "output rank %d exceeds the supported %d", out_rank, CORT_MAX_RANK);
+    if (out_rank > CORT_MAX_RANK)
+        return cort_kerr(ctx, "output rank %d exceeds the supported %d", out_rank, CORT_MAX_RANK);
     if (!cort_norm_axis(axis, out_rank, &a))
         return cort_kerr(ctx, "axis %lld is out of range for output rank %d", (long long)axis, out_rank);
     int64_t dims[CORT_MAX_RANK];
@@ -417,16 +418,17 @@ static cort_status *one_hot_infer(cort_infer_ctx *ic) {
 /* elements are moved, never interpreted: complex tensors move as well */
 #define ALL CORT_TS_MOVABLE
 
+/* Scatter is ScatterElements under its deprecated name; served for any opset a model may still use it in. */
 const cort_op_def cort_ops_gather[] = {
     {"", "Gather", 1, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_infer, NULL, gather_run, 0},
     {"", "GatherElements", 11, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_elements_infer, NULL, gather_elements_run, 0},
     {"", "GatherND", 11, CORT_OPSET_MAX, ALL, 0, 0, NULL, gather_nd_infer, NULL, gather_nd_run, 0},
-    {"", "Scatter", 9, 12, ALL, 0, sizeof(scatter_params), scatter_parse, cort_infer_like_input0, NULL, scatter_elements_run,
-     CORT_OP_INPLACE_INPUT0},
+    {"", "Scatter", 9, CORT_OPSET_MAX, ALL, 0, sizeof(scatter_params), scatter_parse, cort_infer_like_input0, NULL,
+     scatter_elements_run, CORT_OP_INPLACE_INPUT0},
     {"", "ScatterElements", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, cort_infer_like_input0, NULL,
      scatter_elements_run, CORT_OP_INPLACE_INPUT0},
-    {"", "ScatterND", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, cort_infer_like_input0, NULL, scatter_nd_run,
-     CORT_OP_INPLACE_INPUT0},
+    {"", "ScatterND", 11, 17, ALL, 0, sizeof(scatter_params), scatter_parse, cort_infer_like_input0, NULL,
+     scatter_nd_run, CORT_OP_INPLACE_INPUT0},
     {"", "OneHot", 9, CORT_OPSET_MAX, CORT_TS_NUM, 0, 0, NULL, one_hot_infer, NULL, one_hot_run, 0},
     {0},
 };

@@ -340,7 +340,8 @@ static cort_status *split_sizes(const cort_kctx *ctx, int64_t dim, int64_t *size
     }
     int64_t sum = 0;
     for (int i = 0; i < n_out; i++) {
-        if (sizes[i] < 0 || sizes[i] > dim) return cort_kerr(ctx, "split[%d] = %lld is invalid", i, (long long)sizes[i]);
+        if (sizes[i] < 0 || sizes[i] > dim)
+            return cort_kerr(ctx, "split[%d] = %lld is invalid", i, (long long)sizes[i]);
         sum += sizes[i];
     }
     if (sum != dim) return cort_kerr(ctx, "split sums to %lld, axis has %lld", (long long)sum, (long long)dim);
@@ -433,7 +434,8 @@ static cort_status *tile_run(cort_kctx *ctx) {
     CORT_TRY(tile_repeats(ctx, x, reps));
     for (int i = 0; i < x->rank; i++) {
         if (reps[i] < 0) return cort_kerr(ctx, "repeats[%d] = %lld is negative", i, (long long)reps[i]);
-        if (x->dims[i] > 0 && reps[i] > CORT_MAX_ELEMENTS / x->dims[i]) return cort_kerr(ctx, "tiled shape is too large");
+        if (x->dims[i] > 0 && reps[i] > CORT_MAX_ELEMENTS / x->dims[i])
+            return cort_kerr(ctx, "tiled shape is too large");
         dims[i] = x->dims[i] * reps[i];
     }
     if (cort_shape_count(dims, x->rank) < 0) return cort_kerr(ctx, "tiled shape is too large");
@@ -675,7 +677,8 @@ static cort_status *reverse_sequence_run(cort_kctx *ctx) {
     const cort_tensor *x, *lens;
     CORT_TRY(cort_move_input(ctx, 0, "input", &x));
     CORT_TRY(cort_move_input(ctx, 1, "sequence_lens", &lens));
-    int64_t time_axis = cort_attr_int(ctx->node, "time_axis", 0), batch_axis = cort_attr_int(ctx->node, "batch_axis", 1);
+    int64_t time_axis = cort_attr_int(ctx->node, "time_axis", 0);
+    int64_t batch_axis = cort_attr_int(ctx->node, "batch_axis", 1);
     if (x->rank < 2) return cort_kerr(ctx, "input must have rank >= 2, got %d", (int)x->rank);
     if (!((time_axis == 0 && batch_axis == 1) || (time_axis == 1 && batch_axis == 0)))
         return cort_kerr(ctx, "time_axis %lld and batch_axis %lld must be 0 and 1", (long long)time_axis,
@@ -740,7 +743,8 @@ static cort_status *compress_run(cort_kctx *ctx) {
     CORT_TRY(cort_move_out(ctx, 0, x->type, rank, dims, &y));
     for (int64_t i = 0, at = 0; i < n_cond; i++) {
         if (cort_get_f64(cond, i) == 0) continue;
-        CORT_TRY(copy_blocks(y->data, at * inner, kept * inner, x->data, i * inner, len * inner, inner, outer, x->type));
+        CORT_TRY(copy_blocks(y->data, at * inner, kept * inner, x->data, i * inner, len * inner, inner, outer,
+                             x->type));
         at++;
     }
     return NULL;

@@ -173,7 +173,8 @@ static void random_slice(void) {
         }
         if (!ok) {
             char buf[128];
-            fprintf(stderr, "slice of %s axis %lld [%lld:%lld:%lld] wrong\n", cort_shape_str(dims, rank, buf, sizeof buf),
+            fprintf(stderr, "slice of %s axis %lld [%lld:%lld:%lld] wrong\n",
+                    cort_shape_str(dims, rank, buf, sizeof buf),
                     (long long)axes[0], (long long)starts[0], (long long)ends[0], (long long)steps[0]);
         }
         CHECK(ok);
