@@ -4,6 +4,7 @@
  * through im2col. ConvTranspose is a GEMM followed by col2im. The integer forms accumulate exact int32
  * products over the same im2col columns. Other float types compute in float. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernels/kernels.h"
@@ -292,6 +293,7 @@ static cort_status *conv_infer(cort_infer_ctx *ic) {
 /* Weights packed at load for the GEMM micro-kernel when W is a float constant: one packed
  * (out_ch / group) x (in_ch / group * kernel) matrix per group. */
 typedef struct conv_state {
+    int32_t w_type;
     int w_rank;
     int64_t w_dims[MAXS + 2];
     int64_t group;
@@ -302,7 +304,8 @@ typedef struct conv_state {
 static cort_status *conv_prepare(cort_prepare_ctx *pc) {
     const conv_params *p = pc->params;
     const cort_tensor *w = pc->n_in > 1 ? pc->in_const[1] : NULL;
-    if (!w || w->type != CORT_FLOAT || w->rank < 3 || w->rank > MAXS + 2 || w->dims[0] % p->group) return NULL;
+    if (!w || w->rank < 3 || w->rank > MAXS + 2 || w->dims[0] % p->group) return NULL;
+    if (w->type != CORT_FLOAT && w->type != CORT_FLOAT16 && w->type != CORT_BFLOAT16) return NULL;
     int64_t mg = w->dims[0] / p->group, kdim = cort_tensor_count(w) / (w->dims[0] ? w->dims[0] : 1);
     if (mg == 1 && w->dims[1] == 1) return NULL; /* depthwise: runs directly on W */
     if (mg == 0 || kdim == 0) return NULL;
@@ -311,13 +314,21 @@ static cort_status *conv_prepare(cort_prepare_ctx *pc) {
     if (!st || (size_t)p->group > SIZE_MAX / bytes) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
     st->packed = cort_pool_alloc(pc->pool, bytes * (size_t)p->group);
     if (!st->packed) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
+    float *widened = NULL;
+    if (w->type != CORT_FLOAT) { /* a float copy only for the packing */
+        widened = malloc((size_t)cort_tensor_count(w) * sizeof(float));
+        if (!widened) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
+        cort_convert_to_f32(w->type, w->data, cort_tensor_count(w), widened);
+    }
+    st->w_type = w->type;
     st->w_rank = w->rank;
     memcpy(st->w_dims, w->dims, sizeof(int64_t) * (size_t)w->rank);
     st->group = p->group;
     st->group_floats = bytes / sizeof(float);
-    const float *wd = w->data;
+    const float *wd = widened ? widened : w->data;
     for (int64_t g = 0; g < p->group; g++)
         cort_sgemm_pack_a(false, mg, kdim, wd + g * mg * kdim, kdim, st->packed + (size_t)g * st->group_floats);
+    free(widened);
     *pc->state = st;
     return NULL;
 }
@@ -325,7 +336,7 @@ static cort_status *conv_prepare(cort_prepare_ctx *pc) {
 /* The packed weights from prepare, if they are for this W. */
 static const conv_state *packed_weights(const cort_kctx *ctx, const cort_tensor *w) {
     const conv_state *st = ctx->state;
-    if (!st || w->type != CORT_FLOAT || st->w_rank != w->rank) return NULL;
+    if (!st || w->type != st->w_type || st->w_rank != w->rank) return NULL;
     for (int d = 0; d < w->rank; d++)
         if (st->w_dims[d] != w->dims[d]) return NULL;
     return st;
@@ -400,7 +411,7 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_shape *s, const float *
             const float *xg = x + (n * s->in_ch + gi * cg) * isize;
             float *yg = y + (n * s->out_ch + gi * mg) * osize;
             const float *packed = pre ? pre->packed + (size_t)gi * pre->group_floats : NULL;
-            const float *wg = w + gi * mg * kdim;
+            const float *wg = w ? w + gi * mg * kdim : NULL; /* NULL when packed weights stand in */
             float beta = bias ? 1.0f : 0.0f;
             if (bias) fill_bias_rows(yg, bias + gi * mg, mg, osize);
             if (direct && packed) {
@@ -436,10 +447,12 @@ static cort_status *conv_run(cort_kctx *ctx) {
     cort_tensor *y;
     CORT_TRY(cort_out(ctx, 0, x->type, s.out_rank, s.out_dims, &y));
     if (cort_tensor_count(y) == 0) return NULL;
-    const float *xf, *wf, *bf = NULL;
+    const conv_state *pre = packed_weights(ctx, w);
+    const float *xf, *wf = NULL, *bf = NULL;
     float *yf = y->data;
     CORT_TRY(as_f32(ctx, x, &xf));
-    CORT_TRY(as_f32(ctx, w, &wf));
+    bool depthwise = s.group == s.in_ch && s.group == s.out_ch;
+    if (!pre || depthwise) CORT_TRY(as_f32(ctx, w, &wf)); /* otherwise packed weights stand in for W */
     if (b) CORT_TRY(as_f32(ctx, b, &bf));
     if (y->type != CORT_FLOAT) CORT_TRY(scratch_f32(ctx, cort_tensor_count(y), &yf));
     if (cort_tensor_count(x) == 0 || cort_tensor_count(w) == 0) { /* nothing to sum: bias only */
@@ -448,7 +461,7 @@ static cort_status *conv_run(cort_kctx *ctx) {
             for (int64_t m = 0; m < s.out_ch; m++)
                 for (int64_t i = 0; i < osize; i++) yf[(n * s.out_ch + m) * osize + i] = bf ? bf[m] : 0;
     } else {
-        CORT_TRY(conv_f32(ctx, &s, xf, wf, bf, packed_weights(ctx, w), yf));
+        CORT_TRY(conv_f32(ctx, &s, xf, wf, bf, pre, yf));
     }
     if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, yf, cort_tensor_count(y), y->data);
     return NULL;

@@ -2,6 +2,7 @@
  * Float runs on the blocked SGEMM kernel (float16/bfloat16 through float copies), double on DGEMM,
  * integer types on plain loops with wrapping 64-bit arithmetic. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernels/kernels.h"
@@ -86,7 +87,10 @@ static cort_dim *pool_dims(cort_pool *pool, int rank) {
 /* ================================================================ constant B, packed at load */
 
 /* A float B operand known at load, packed for the SGEMM micro-kernel (op(B) is k x n). */
+/* A float, float16 or bfloat16 B operand known at load, packed (as float) for the SGEMM micro-kernel
+ * (op(B) is k x n). */
 typedef struct packed_b {
+    int32_t type;
     int64_t dims[2];
     bool trans;
     float *packed;
@@ -94,16 +98,25 @@ typedef struct packed_b {
 
 static cort_status *pack_const_b(cort_prepare_ctx *pc, bool trans) {
     const cort_tensor *b = pc->n_in > 1 ? pc->in_const[1] : NULL;
-    if (!b || b->type != CORT_FLOAT || b->rank != 2 || cort_tensor_count(b) <= 0) return NULL;
-    int64_t k = b->dims[trans ? 1 : 0], n = b->dims[trans ? 0 : 1];
+    if (!b || b->rank != 2 || cort_tensor_count(b) <= 0) return NULL;
+    if (b->type != CORT_FLOAT && b->type != CORT_FLOAT16 && b->type != CORT_BFLOAT16) return NULL;
+    int64_t k = b->dims[trans ? 1 : 0], n = b->dims[trans ? 0 : 1], count = cort_tensor_count(b);
     packed_b *st = cort_pool_alloc(pc->pool, sizeof *st);
     if (!st) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
     st->packed = cort_pool_alloc(pc->pool, cort_sgemm_packed_b_size(k, n));
     if (!st->packed) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing B");
+    float *widened = NULL;
+    if (b->type != CORT_FLOAT) { /* a float copy only for the packing */
+        widened = malloc((size_t)count * sizeof(float));
+        if (!widened) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing B");
+        cort_convert_to_f32(b->type, b->data, count, widened);
+    }
+    st->type = b->type;
     st->dims[0] = b->dims[0];
     st->dims[1] = b->dims[1];
     st->trans = trans;
-    cort_sgemm_pack_b(trans, k, n, b->data, b->dims[1], st->packed);
+    cort_sgemm_pack_b(trans, k, n, widened ? widened : b->data, b->dims[1], st->packed);
+    free(widened);
     *pc->state = st;
     return NULL;
 }
@@ -111,7 +124,7 @@ static cort_status *pack_const_b(cort_prepare_ctx *pc, bool trans) {
 /* The packed form of B from prepare, if it is for this B. */
 static const float *packed_b_for(const cort_kctx *ctx, const cort_tensor *b, bool trans) {
     const packed_b *st = ctx->state;
-    if (!st || b->type != CORT_FLOAT || b->rank != 2 || st->trans != trans || st->dims[0] != b->dims[0] ||
+    if (!st || b->type != st->type || b->rank != 2 || st->trans != trans || st->dims[0] != b->dims[0] ||
         st->dims[1] != b->dims[1])
         return NULL;
     return st->packed;
@@ -189,10 +202,10 @@ static void gemm_ints(const gemm_params *p, const cort_tensor *a, const cort_ten
 static cort_status *gemm_f32(cort_kctx *ctx, const gemm_params *p, const cort_tensor *a, const cort_tensor *b,
                              const cort_tensor *c, int64_t rs, int64_t cs, int64_t m, int64_t n, int64_t k,
                              cort_tensor *y) {
-    const float *af, *bf, *cf = NULL;
+    const float *af, *bf = NULL, *cf = NULL, *pb = packed_b_for(ctx, b, p->trans_b);
     float *yf;
     CORT_TRY(as_f32(ctx, a, &af));
-    CORT_TRY(as_f32(ctx, b, &bf));
+    if (!pb) CORT_TRY(as_f32(ctx, b, &bf));
     if (c) CORT_TRY(as_f32(ctx, c, &cf));
     CORT_TRY(result_f32(ctx, y, &yf));
     bool with_c = cf && p->beta != 0;
@@ -202,7 +215,6 @@ static cort_status *gemm_f32(cort_kctx *ctx, const gemm_params *p, const cort_te
     cort_threads th = kctx_threads(ctx);
     void *work;
     CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(m, n, k, th.count), &work));
-    const float *pb = packed_b_for(ctx, b, p->trans_b);
     if (pb)
         cort_sgemm_packed_b_mt(&th, p->trans_a, m, n, k, p->alpha, af, p->trans_a ? m : k, pb, with_c ? 1.0f : 0.0f,
                                yf, n, work);
@@ -442,12 +454,12 @@ static cort_status *matmul_run(cort_kctx *ctx) {
         return NULL;
     }
     if (cort_is_float_type(a->type)) {
-        const float *af, *bf;
+        const float *af, *bf = NULL, *pb = s.b_shared ? packed_b_for(ctx, b, false) : NULL;
         float *yf;
         CORT_TRY(as_f32(ctx, a, &af));
-        CORT_TRY(as_f32(ctx, b, &bf));
+        if (!pb) CORT_TRY(as_f32(ctx, b, &bf));
         CORT_TRY(result_f32(ctx, y, &yf));
-        CORT_TRY(matmul_f32(ctx, &s, af, bf, packed_b_for(ctx, b, false), yf));
+        CORT_TRY(matmul_f32(ctx, &s, af, bf, pb, yf));
         finish_f32(y, yf);
         return NULL;
     }

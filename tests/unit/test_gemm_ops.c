@@ -55,6 +55,19 @@ static void test_matmul_vectors_and_packed_b(void) {
     CHECK(nn_out_close(&c, 0, want2, 2, 1e-6f));
     nn_free(&c);
 
+    /* float16 operands; the constant B is widened and packed at prepare */
+    uint16_t mh[6], vh[3];
+    for (int i = 0; i < 6; i++) mh[i] = cort_f32_to_f16(m[i]);
+    for (int i = 0; i < 3; i++) vh[i] = cort_f32_to_f16(v[i]);
+    int64_t bd2[2] = {3, 1};
+    nn_init(&c, "MatMul", 13, 2, 1);
+    nn_input(&c, 0, CORT_FLOAT16, 2, ad, mh);
+    nn_input(&c, 1, CORT_FLOAT16, 2, bd2, vh);
+    CHECK_OK(nn_run(&c));
+    CHECK(c.outs[0].t.type == CORT_FLOAT16);
+    CHECK(nn_out_close(&c, 0, want2, 2, 1e-2f));
+    nn_free(&c);
+
     nn_init(&c, "MatMul", 13, 2, 1);
     nn_input(&c, 0, CORT_FLOAT, 2, ad, m);
     nn_input(&c, 1, CORT_FLOAT, 2, ad, m); /* K mismatch: 3 vs 2 */
