@@ -81,7 +81,7 @@ void cort_sgemm_gather_b_mt(const cort_threads *th, const float *packed_a, const
                             int64_t n, int64_t k, cort_pack_b_fn pack, const void *pack_src, float beta, float *c,
                             int64_t ldc, void *work);
 
-/* Double-precision GEMM with the same conventions (a plain blocked loop; no workspace). */
+/* Double-precision GEMM with the same conventions (a plain loop nest; no workspace). */
 void cort_dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double *a,
                 int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);
 
@@ -108,6 +108,11 @@ int64_t cort_conv_kernel_size(const cort_conv_geom *g);
 /* Column matrix rows [row_begin, row_end) of im2col: row r = c * kernel_size + kernel offset, one
  * column per output position (leading dimension out_size). `x` is channels x in_size. */
 void cort_im2col(const cort_conv_geom *g, const float *x, int64_t row_begin, int64_t row_end, float *col);
+/* The adjoint: adds each element of the column matrix (rows [row_begin, row_end), row = c *
+ * kernel_size + offset) into the image position it was read from; `y` is channels x in_size. Rows of
+ * one channel must not be split between concurrent calls. */
+void cort_col2im_add(const cort_conv_geom *g, const float *col, int64_t row_begin, int64_t row_end, float *y);
+
 /* A cort_pack_b_fn reading the column matrix of im2col from the image without storing it; `src` is a
  * cort_im2col_source. */
 typedef struct cort_im2col_source {
@@ -115,11 +120,6 @@ typedef struct cort_im2col_source {
     const float *x; /* channels x in_size */
 } cort_im2col_source;
 void cort_im2col_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float *out);
-
-/* The adjoint: adds each element of the column matrix (rows [row_begin, row_end), row = c *
- * kernel_size + offset) into the image position it was read from; `y` is channels x in_size. Rows of
- * one channel must not be split between concurrent calls. */
-void cort_col2im_add(const cort_conv_geom *g, const float *col, int64_t row_begin, int64_t row_end, float *y);
 
 /* Direct convolution of one channel with one filter (depthwise): y[out_size] = bias + sum x * w.
  * `work` (cort_conv_direct_work_size(g) bytes; the size may be 0) enables the faster 2-D path; NULL
