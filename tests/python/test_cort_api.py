@@ -291,3 +291,14 @@ def test_sequence_inputs_are_refused(cort_module):
     assert sess.get_inputs()[0].type == "seq(tensor(float))"
     with pytest.raises(cort_module.NotImplemented, match="sequence"):
         sess.run(None, {"s": [np.zeros(2, dtype=np.float32)]})
+
+
+def test_run_takes_ortvalues_in_the_feed(cort_module):
+    sess = cort_module.InferenceSession(add_model())
+    x = np.arange(16, dtype=np.float32)
+    v = cort_module.OrtValue.ortvalue_from_numpy(x)
+    assert v.shape() == [16] and v.data_type() == "tensor(float)" and v.device_name() == "cpu"
+    (z,) = sess.run(None, {"x": v, "y": x})
+    np.testing.assert_array_equal(z, 2 * x)
+    (zv,) = sess.run_with_ort_values(["z"], {"x": v, "y": v})
+    np.testing.assert_array_equal(zv.numpy(), 2 * x)
