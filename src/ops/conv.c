@@ -301,18 +301,14 @@ typedef struct conv_state {
     float *packed;
 } conv_state;
 
-static cort_status *conv_prepare(cort_prepare_ctx *pc) {
-    const conv_params *p = pc->params;
-    const cort_tensor *w = pc->n_in > 1 ? pc->in_const[1] : NULL;
-    if (!w || w->rank < 3 || w->rank > MAXS + 2 || w->dims[0] % p->group) return NULL;
-    if (w->type != CORT_FLOAT && w->type != CORT_FLOAT16 && w->type != CORT_BFLOAT16) return NULL;
-    int64_t mg = w->dims[0] / p->group, kdim = cort_tensor_count(w) / (w->dims[0] ? w->dims[0] : 1);
-    if (mg == 1 && w->dims[1] == 1) return NULL; /* depthwise: runs directly on W */
-    if (mg == 0 || kdim == 0) return NULL;
+/* Packs W's groups as GEMM A operands: `groups` matrices of `rows` x `depth` (W^T per group when
+ * `transpose`, for ConvTranspose), widening float16/bfloat16 first. */
+static cort_status *pack_weights(cort_prepare_ctx *pc, const cort_tensor *w, int64_t groups, int64_t rows,
+                                 int64_t depth, bool transpose) {
     conv_state *st = cort_pool_alloc(pc->pool, sizeof *st);
-    size_t bytes = cort_sgemm_packed_a_size(mg, kdim);
-    if (!st || (size_t)p->group > SIZE_MAX / bytes) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
-    st->packed = cort_pool_alloc(pc->pool, bytes * (size_t)p->group);
+    size_t bytes = cort_sgemm_packed_a_size(rows, depth);
+    if (!st || (size_t)groups > SIZE_MAX / bytes) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
+    st->packed = cort_pool_alloc(pc->pool, bytes * (size_t)groups);
     if (!st->packed) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
     float *widened = NULL;
     if (w->type != CORT_FLOAT) { /* a float copy only for the packing */
@@ -323,14 +319,40 @@ static cort_status *conv_prepare(cort_prepare_ctx *pc) {
     st->w_type = w->type;
     st->w_rank = w->rank;
     memcpy(st->w_dims, w->dims, sizeof(int64_t) * (size_t)w->rank);
-    st->group = p->group;
+    st->group = groups;
     st->group_floats = bytes / sizeof(float);
     const float *wd = widened ? widened : w->data;
-    for (int64_t g = 0; g < p->group; g++)
-        cort_sgemm_pack_a(false, mg, kdim, wd + g * mg * kdim, kdim, st->packed + (size_t)g * st->group_floats);
+    for (int64_t g = 0; g < groups; g++)
+        cort_sgemm_pack_a(transpose, rows, depth, wd + g * rows * depth, transpose ? rows : depth,
+                          st->packed + (size_t)g * st->group_floats);
     free(widened);
     *pc->state = st;
     return NULL;
+}
+
+/* A constant weight of a type the float path computes in, or NULL. */
+static const cort_tensor *packable_weight(const cort_prepare_ctx *pc, int64_t group) {
+    const cort_tensor *w = pc->n_in > 1 ? pc->in_const[1] : NULL;
+    if (!w || w->rank < 3 || w->rank > MAXS + 2 || w->dims[0] % group || cort_tensor_count(w) <= 0) return NULL;
+    if (w->type != CORT_FLOAT && w->type != CORT_FLOAT16 && w->type != CORT_BFLOAT16) return NULL;
+    return w;
+}
+
+static cort_status *conv_prepare(cort_prepare_ctx *pc) {
+    const conv_params *p = pc->params;
+    const cort_tensor *w = packable_weight(pc, p->group);
+    if (!w) return NULL;
+    int64_t mg = w->dims[0] / p->group, kdim = cort_tensor_count(w) / w->dims[0];
+    if (mg == 1 && w->dims[1] == 1) return NULL; /* depthwise: runs directly on W */
+    return pack_weights(pc, w, p->group, mg, kdim, false);
+}
+
+static cort_status *convtranspose_prepare(cort_prepare_ctx *pc) {
+    const conv_params *p = pc->params;
+    const cort_tensor *w = packable_weight(pc, p->group); /* W is in_ch x (out_ch / group) x kernel */
+    if (!w) return NULL;
+    int64_t cg = w->dims[0] / p->group, rows = cort_tensor_count(w) / w->dims[0];
+    return pack_weights(pc, w, p->group, rows, cg, true);
 }
 
 /* The packed weights from prepare, if they are for this W. */
@@ -484,7 +506,7 @@ static void col2im_channels(void *arg, int64_t begin, int64_t end) {
 }
 
 static cort_status *convtranspose_f32(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w,
-                                      const float *bias, float *y) {
+                                      const float *bias, const conv_state *pre, float *y) {
     const cort_conv_geom *g = &s->geom;
     int64_t ysize = cort_conv_in_size(g), xsize = cort_conv_out_size(g), ksize = cort_conv_kernel_size(g);
     int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, rows = mg * ksize;
@@ -498,8 +520,12 @@ static cort_status *convtranspose_f32(cort_kctx *ctx, const conv_shape *s, const
             const float *xg = x + (n * s->in_ch + gi * cg) * xsize;
             float *yg = y + (n * s->out_ch + gi * mg) * ysize;
             /* W for this group is cg x (mg * ksize); col = W^T * X */
-            cort_sgemm_mt(&th, true, false, rows, xsize, cg, 1.0f, w + gi * cg * rows, rows, xg, xsize, 0.0f, col,
-                          xsize, work);
+            if (pre)
+                cort_sgemm_packed_mt(&th, pre->packed + (size_t)gi * pre->group_floats, rows, xsize, cg, false, xg,
+                                     xsize, 0.0f, col, xsize, work);
+            else
+                cort_sgemm_mt(&th, true, false, rows, xsize, cg, 1.0f, w + gi * cg * rows, rows, xg, xsize, 0.0f,
+                              col, xsize, work);
             if (bias) fill_bias_rows(yg, bias + gi * mg, mg, ysize);
             else memset(yg, 0, sizeof(float) * (size_t)(mg * ysize));
             col2im_job job = {s, col, yg};
@@ -523,13 +549,14 @@ static cort_status *convtranspose_run(cort_kctx *ctx) {
     CORT_TRY(cort_out(ctx, 0, x->type, s.out_rank, s.out_dims, &y));
     int64_t count = cort_tensor_count(y);
     if (count == 0) return NULL;
-    const float *xf, *wf, *bf = NULL;
+    const conv_state *pre = packed_weights(ctx, w);
+    const float *xf, *wf = NULL, *bf = NULL;
     float *yf = y->data;
     CORT_TRY(as_f32(ctx, x, &xf));
-    CORT_TRY(as_f32(ctx, w, &wf));
+    if (!pre) CORT_TRY(as_f32(ctx, w, &wf));
     if (b) CORT_TRY(as_f32(ctx, b, &bf));
     if (y->type != CORT_FLOAT) CORT_TRY(scratch_f32(ctx, count, &yf));
-    CORT_TRY(convtranspose_f32(ctx, &s, xf, wf, bf, yf));
+    CORT_TRY(convtranspose_f32(ctx, &s, xf, wf, bf, pre, yf));
     if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, yf, count, y->data);
     return NULL;
 }
@@ -668,8 +695,8 @@ static cort_status *qlinearconv_run(cort_kctx *ctx) {
 const cort_op_def cort_ops_conv[] = {
     {"", "Conv", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(conv_params), conv_parse, conv_infer, conv_prepare,
      conv_run, 0},
-    {"", "ConvTranspose", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(conv_params), conv_parse, conv_infer, NULL,
-     convtranspose_run, 0},
+    {"", "ConvTranspose", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(conv_params), conv_parse, conv_infer,
+     convtranspose_prepare, convtranspose_run, 0},
     {"", "ConvInteger", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, sizeof(conv_params), conv_parse,
      NULL, NULL, convinteger_run, 0},
     {"", "QLinearConv", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, sizeof(conv_params), conv_parse,
