@@ -16,9 +16,9 @@
 
 /* Coefficients come from the local copy `p` that each loop makes of its parameters. */
 ACT_FLOATS(leaky_relu, v * (v < 0 ? (float)p.alpha : 1)) /* selects the factor: no branch in the loop */
-ACT_FLOATS(elu, v < 0 ? (float)p.alpha * (exp(v) - 1) : v)
+ACT_FLOATS(elu, v < 0 ? (float)p.alpha * expm1(v) : v) /* expm1: exact near 0 where exp(v) - 1 cancels */
 ACT_FLOATS(selu, v <= 0 ? (float)p.gamma * ((float)p.alpha * exp(v) - (float)p.alpha) : (float)p.gamma * v)
-ACT_FLOATS(celu, v < 0 ? (float)p.alpha * (exp(v / (float)p.alpha) - 1) : v)
+ACT_FLOATS(celu, v < 0 ? (float)p.alpha * expm1(v / (float)p.alpha) : v)
 /* One exp of -|v| serves both signs and never overflows. */
 static inline float logistic_f32(float v) {
     float e = expf(-fabsf(v)), r = 1 / (1 + e);

@@ -249,7 +249,11 @@ static cort_status *run_dropout(cort_kctx *ctx) {
         cort_tensor *mask;
         CORT_TRY(cort_out(ctx, 1, mask_type, x->rank, x->dims, &mask));
         int64_t n = cort_tensor_count(x);
-        for (int64_t i = 0; i < n; i++) cort_set_f64(mask, i, 1.0);
+        if (mask_type == CORT_BOOL) {
+            if (n > 0) memset(mask->data, 1, (size_t)n);
+        } else {
+            for (int64_t i = 0; i < n; i++) cort_set_f64(mask, i, 1.0);
+        }
     }
     return NULL;
 }
