@@ -283,14 +283,25 @@ static cort_status *check_reduction_type(const cort_kctx *ctx, int32_t type, red
     return NULL;
 }
 
-/* The output starts as a copy of data. */
-static cort_status *scatter_start(cort_kctx *ctx, const cort_tensor *data, const cort_tensor *updates,
-                                  cort_tensor **y) {
-    if (updates->type != data->type)
-        return cort_kerr(ctx, "updates are %s, data %s", cort_type_name(updates->type), cort_type_name(data->type));
+/* The output starts as a copy of data. Planned in place (CORT_OP_INPLACE_INPUT0) it already is; then
+ * updates fed from the same value as data would be overwritten while read, so they are copied aside
+ * into *spare and *updates points there. */
+static cort_status *scatter_start(cort_kctx *ctx, const cort_tensor *data, const cort_tensor **updates,
+                                  cort_tensor *spare, cort_tensor **y) {
+    if ((*updates)->type != data->type)
+        return cort_kerr(ctx, "updates are %s, data %s", cort_type_name((*updates)->type), cort_type_name(data->type));
     CORT_TRY(cort_move_out(ctx, 0, data->type, data->rank, data->dims, y));
-    if ((*y)->data == data->data) return NULL; /* planned in place (CORT_OP_INPLACE_INPUT0) */
-    return cort_copy_elems((*y)->data, 0, data->data, 0, cort_tensor_count(data), data->type);
+    if ((*y)->data != data->data)
+        return cort_copy_elems((*y)->data, 0, data->data, 0, cort_tensor_count(data), data->type);
+    if ((*updates)->data == data->data && data->type != CORT_STRING) {
+        *spare = **updates;
+        size_t bytes = cort_tensor_nbytes(spare);
+        spare->data = ctx->svc->scratch(ctx, bytes ? bytes : 1);
+        if (!spare->data) return cort_oom();
+        memcpy(spare->data, data->data, bytes);
+        *updates = spare;
+    }
+    return NULL;
 }
 
 /* ================================================================ Scatter / ScatterElements */
@@ -312,8 +323,8 @@ static cort_status *scatter_elements_run(cort_kctx *ctx) {
     int64_t *off = ctx->svc->scratch(ctx, (size_t)(n > 0 ? n : 1) * sizeof *off);
     if (!off) return cort_oom();
     CORT_TRY(elementwise_offsets(ctx, data, indices, a, off));
-    cort_tensor *y;
-    CORT_TRY(scatter_start(ctx, data, updates, &y));
+    cort_tensor *y, spare;
+    CORT_TRY(scatter_start(ctx, data, &updates, &spare, &y));
     for (int64_t i = 0; i < n; i++) CORT_TRY(scatter_elems(ctx, y, off[i], updates, i, 1, p->red));
     return NULL;
 }
@@ -350,8 +361,8 @@ static cort_status *scatter_nd_run(cort_kctx *ctx) {
         }
         off[t] = o;
     }
-    cort_tensor *y;
-    CORT_TRY(scatter_start(ctx, data, updates, &y));
+    cort_tensor *y, spare;
+    CORT_TRY(scatter_start(ctx, data, &updates, &spare, &y));
     for (int64_t t = 0; t < tuples; t++) CORT_TRY(scatter_elems(ctx, y, off[t], updates, t * slice, slice, p->red));
     return NULL;
 }

@@ -143,6 +143,34 @@ static void test_scatters(void) {
     cort_value_clear(&supd);
 }
 
+/* An executor that plans output 0 into input 0's buffer, as CORT_OP_INPLACE_INPUT0 allows. */
+static cort_status *inplace_alloc(cort_kctx *ctx, int index, int32_t type, int rank, const int64_t *dims,
+                                  cort_tensor **out) {
+    h_exec *e = ctx->exec;
+    cort_value *v = &e->outs[index];
+    memset(v, 0, sizeof *v);
+    v->kind = CORT_VALUE_TENSOR;
+    v->t = ctx->in[0]->t;
+    *out = &v->t;
+    return NULL;
+}
+
+static void test_scatter_in_place_with_self_updates(void) {
+    static const cort_kctx_services inplace = {
+        .alloc_output = inplace_alloc, .scratch = h_scratch, .parallel_for = h_parallel_for};
+    int64_t n = 4;
+    cort_value x = h_f32(1, &n, (float[]){1, 2, 3, 4}), idx = h_i64(1, &n, (int64_t[]){3, 2, 1, 0}), out[1];
+    cort_value *in[3] = {&x, &idx, &x}; /* updates is the same value as data */
+    h_node h;
+    h_init(&h, "ScatterElements", 13, 3, 1);
+    cort_status *st = h_run_with(&h, in, out, &inplace);
+    CHECK(!st);
+    cort_status_free(st);
+    CHECK(out[0].t.data == x.t.data && h_f32_is(&out[0], (float[]){4, 3, 2, 1}, 4));
+    cort_value_clear(&x); /* out[0] only borrowed x's buffer */
+    cort_value_clear(&idx);
+}
+
 static void test_one_hot(void) {
     int64_t id = 4, two = 2;
     cort_value idx = h_i64(1, &id, (int64_t[]){0, -1, 3, 2}), depth = h_f32(0, NULL, (float[]){3});
@@ -171,6 +199,7 @@ int main(void) {
     test_gather_negative_indices();
     test_gather_elements_and_nd();
     test_scatters();
+    test_scatter_in_place_with_self_updates();
     test_one_hot();
     return check_report("test_shape_ops_gather");
 }

@@ -121,9 +121,10 @@ static inline cort_value h_f32(int rank, const int64_t *dims, const float *data)
     return h_tensor(CORT_FLOAT, rank, dims, data);
 }
 
-/* Parses and runs the node on inputs (NULL entries are omitted inputs); outputs land in outs. Returns
- * the kernel's status (the caller frees it). */
-static inline cort_status *h_run(h_node *h, cort_value **inputs, cort_value *outs) {
+/* Parses and runs the node on inputs (NULL entries are omitted inputs) with the given services; outputs
+ * land in outs. Returns the kernel's status (the caller frees it). */
+static inline cort_status *h_run_with(h_node *h, cort_value **inputs, cort_value *outs,
+                                      const cort_kctx_services *svc) {
     const cort_tensor *first = inputs[0] && inputs[0]->kind == CORT_VALUE_TENSOR ? &inputs[0]->t : NULL;
     const char *why = "";
     const cort_op_def *def = cort_registry_find("", h->node.op_type, h->node.opset, first ? first->type : 0, &why);
@@ -138,13 +139,18 @@ static inline cort_status *h_run(h_node *h, cort_value **inputs, cort_value *out
     if (!st) {
         const cort_value *in[H_MAX_IO];
         for (int i = 0; i < h->node.n_inputs; i++) in[i] = inputs[i];
-        cort_kctx ctx = {&h->node, params, NULL, h->node.n_inputs, h->node.n_outputs, in, &h_services, &e, 1};
+        cort_kctx ctx = {&h->node, params, NULL, h->node.n_inputs, h->node.n_outputs, in, svc, &e, 1};
         st = def->run(&ctx);
     }
     for (int i = 0; i < e.n_scratch; i++) free(e.scratch[i]);
     for (int i = 0; i < h->node.n_outputs; i++) outs[i] = e.outs[i];
     cort_pool_release(&pool);
     return st;
+}
+
+/* h_run_with the harness's ordinary services. */
+static inline cort_status *h_run(h_node *h, cort_value **inputs, cort_value *outs) {
+    return h_run_with(h, inputs, outs, &h_services);
 }
 
 /* Parses the node and runs its infer with the given input types and constants (NULL: not constant);
