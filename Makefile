@@ -30,7 +30,7 @@ test: deps-test build
 test-asan: deps-test
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCORT_SANITIZE=ON
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest --output-on-failure -j $(JOBS) -LE 'zoo|slow'
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -LE 'zoo|slow|python'
 
 clean:
 	rm -rf $(BUILD) build-asan
