@@ -221,6 +221,9 @@ def corpus():
     c["function_too_many_args.onnx"] = model(io(node("f", ["X", "X", "X"], ["Y"], domain="local")), extra=opset("local", 1) + function("f", [fnode("Relu", ["x"], ["y"])]))
     c["function_duplicate.onnx"] = model(io(node("f", ["X"], ["Y"], domain="local")), extra=opset("local", 1) + function("f", [fnode("Relu", ["x"], ["y"])]) * 2)
     c["function_ok.onnx"] = model(io(node("f", ["X"], ["Y"], domain="local")), extra=opset("local", 1) + function("f", [fnode("Relu", ["x"], ["t"]), fnode("Neg", ["t"], ["y"])]))
+    # the body uses the function's own import (13) while the model's is unusable: loads, and must round-trip
+    c["function_own_opset.onnx"] = model(io(node("f", ["X"], ["Y"], domain="local")), version=1000,
+                                         extra=opset("local", 1) + function("f", [fnode("Relu", ["x"], ["y"])]))
     c["shape_rank_17.onnx"] = model(node("Identity", ["X"], ["Y"]) + value_info(11, "X", dims=[1] * 17) + value_info(12, "Y"))
     c["type_unknown_elem.onnx"] = model(node("Identity", ["X"], ["Y"]) + value_info(11, "X", elem=1234) + value_info(12, "Y"))
     c["value_info_no_name.onnx"] = model(io(node("Relu", ["X"], ["Y"])) + msg(13, msg(2, type_tensor(FLOAT))))
