@@ -63,8 +63,10 @@ void cort_sgemm_packed_mt(const cort_threads *th, const float *packed_a, int64_t
 /* Likewise for a constant B (fully-connected weights): cort_sgemm_pack_b fills
  * cort_sgemm_packed_b_size(k, n) bytes with op(B) (k x n), and cort_sgemm_packed_b_mt computes
  * C = alpha * op(A) * packed B + beta * C, splitting rows across threads. Both packed forms take
- * `work` of cort_sgemm_mt_work_size(m, n, k, threads) bytes. */
+ * `work` of cort_sgemm_mt_work_size(m, n, k, threads) bytes; packed B needs only
+ * cort_sgemm_packed_b_mt_work_size(m, n, k, threads), which is smaller. */
 size_t cort_sgemm_packed_b_size(int64_t k, int64_t n);
+size_t cort_sgemm_packed_b_mt_work_size(int64_t m, int64_t n, int64_t k, int threads);
 void cort_sgemm_pack_b(bool trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *packed);
 void cort_sgemm_packed_b_mt(const cort_threads *th, bool trans_a, int64_t m, int64_t n, int64_t k, float alpha,
                             const float *a, int64_t lda, const float *packed_b, float beta, float *c, int64_t ldc,

@@ -214,7 +214,8 @@ static cort_status *gemm_f32(cort_kctx *ctx, const gemm_params *p, const cort_te
             for (int64_t j = 0; j < n; j++) yf[i * n + j] = p->beta * cf[i * rs + j * cs];
     cort_threads th = kctx_threads(ctx);
     void *work;
-    CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(m, n, k, th.count), &work));
+    CORT_TRY(scratch_bytes(ctx, pb ? cort_sgemm_packed_b_mt_work_size(m, n, k, th.count)
+                                   : cort_sgemm_mt_work_size(m, n, k, th.count), &work));
     if (pb)
         cort_sgemm_packed_b_mt(&th, p->trans_a, m, n, k, p->alpha, af, p->trans_a ? m : k, pb, with_c ? 1.0f : 0.0f,
                                yf, n, work);
@@ -386,8 +387,10 @@ static cort_status *matmul_f32(cort_kctx *ctx, const mm_shape *s, const float *a
     void *work;
     if (s->b_shared || s->batch == 1) {
         int64_t rows = s->b_shared ? s->batch * s->m : s->m;
-        CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(rows, s->n, s->k, th.count), &work));
-        if (packed && s->b_shared)
+        bool use_packed = packed && s->b_shared;
+        CORT_TRY(scratch_bytes(ctx, use_packed ? cort_sgemm_packed_b_mt_work_size(rows, s->n, s->k, th.count)
+                                               : cort_sgemm_mt_work_size(rows, s->n, s->k, th.count), &work));
+        if (use_packed)
             cort_sgemm_packed_b_mt(&th, false, rows, s->n, s->k, 1.0f, a, s->k, packed, 0.0f, c, s->n, work);
         else
             cort_sgemm_mt(&th, false, false, rows, s->n, s->k, 1.0f, a, s->k, b, s->n, 0.0f, c, s->n, work);

@@ -44,7 +44,9 @@ static int compare_case_mode(bool ta, bool tb, int64_t m, int64_t n, int64_t k, 
     float *c = malloc(sizeof(float) * (size_t)(m * ldc));
     float *ref = malloc(sizeof(float) * (size_t)(m * ldc));
     cort_threads th = {serial_for, NULL, threads};
-    size_t ws = threads > 1 || mode != PLAIN ? cort_sgemm_mt_work_size(m, n, k, threads) : cort_sgemm_work_size(m, n, k);
+    size_t ws = mode == PACKED_B                  ? cort_sgemm_packed_b_mt_work_size(m, n, k, threads)
+                : threads > 1 || mode != PLAIN ? cort_sgemm_mt_work_size(m, n, k, threads)
+                                               : cort_sgemm_work_size(m, n, k);
     void *work = malloc(ws);
     float *packed = malloc(mode == PACKED_A ? cort_sgemm_packed_a_size(m, k) : cort_sgemm_packed_b_size(k, n));
     int bad = 0;

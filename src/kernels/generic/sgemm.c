@@ -342,6 +342,16 @@ size_t cort_sgemm_mt_work_size(int64_t m, int64_t n, int64_t k, int threads) {
     return any > rows ? any : rows;
 }
 
+size_t cort_sgemm_packed_b_mt_work_size(int64_t m, int64_t n, int64_t k, int threads) {
+    bool rows;
+    int64_t chunk;
+    int tasks = sgemm_tasks(m, n, k, threads, true, &rows, &chunk);
+    if (m <= 0 || n <= 0 || k <= 0) return 64 * (size_t)tasks;
+    /* only A panels: B is already packed */
+    size_t each = (size_t)(round_up(min64(chunk, MC), MR_MAX) * min64(k, KC)) * sizeof(float) + 128;
+    return each * (size_t)tasks;
+}
+
 static void sgemm_task(void *arg, int64_t begin, int64_t end) {
     const sgemm_split *s = arg;
     for (int64_t t = begin; t < end; t++) {
@@ -369,6 +379,7 @@ static void sgemm_split_run(const cort_threads *th, sgemm_split *s, void *work) 
     s->a.rows_total = round_up(s->m, pick_kernel().mr);
     s->work_each = s->split_rows ? cort_sgemm_work_size(s->chunk, s->n, s->k)
                                  : cort_sgemm_work_size(s->m, s->chunk, s->k);
+    if (s->b.packed) s->work_each = cort_sgemm_packed_b_mt_work_size(s->chunk, s->n, s->k, 1);
     s->work = work;
     if (tasks <= 1 || !th) {
         s->chunk = s->split_rows ? s->m : s->n;
