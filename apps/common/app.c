@@ -1,0 +1,46 @@
+/* Model lookup, timing and JSON output for the apps. */
+#include "app.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int app_find_model(const char *dir, const char *name, char *path, size_t pathlen, char *err, size_t errlen) {
+    const char *from = dir ? "--models" : "$" APP_MODELS_ENV;
+    if (!dir) dir = getenv(APP_MODELS_ENV);
+    if (!dir || !*dir) {
+        snprintf(err, errlen, "no model folder given: pass --models DIR or set %s (looking for %s)",
+                 APP_MODELS_ENV, name);
+        return -1;
+    }
+    int n = snprintf(path, pathlen, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= pathlen) {
+        snprintf(err, errlen, "model path too long: %s/%s", dir, name);
+        return -1;
+    }
+    if (access(path, R_OK) != 0) {
+        snprintf(err, errlen, "model %s not found in %s (from %s)", name, dir, from);
+        return -1;
+    }
+    return 0;
+}
+
+double app_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void app_json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p == '\n') fputs("\\n", f);
+        else if (*p == '\t') fputs("\\t", f);
+        else if (*p == '\r') fputs("\\r", f);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}

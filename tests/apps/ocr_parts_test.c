@@ -1,0 +1,2 @@
+#include "ocr_internal.h"
+int main(void) { return 0; }
