@@ -18,6 +18,21 @@ typedef struct frame {
     bool top;
 } frame;
 
+typedef struct scratch_block {
+    struct scratch_block *next;
+    _Alignas(64) unsigned char data[];
+} scratch_block;
+
+/* Scratch memory of one run context, reused by every step: a bump area used as a stack (a Loop's body
+ * steps allocate above their Loop's scratch), with heap blocks for what does not fit, after which the
+ * area grows so that the next run fits. */
+typedef struct scratch_area {
+    unsigned char *base;
+    size_t cap, used;
+    size_t high;      /* most bytes in use at once in the area this round */
+    size_t overflow;  /* bytes that went to heap blocks this round */
+} scratch_area;
+
 struct cort_run_ctx {
     cort_run_ctx *next_idle; /* must stay first: the session links idle contexts through it */
     cort_session *s;
@@ -30,16 +45,13 @@ struct cort_run_ctx {
     size_t *seen_sizes;                /* bytes each planned value needed in this run */
     bool plan_broken;                  /* a value was not eligible for the arena this run */
     cort_value **bound;                /* caller-provided output tensors, per top-graph value */
+    scratch_area scratch;
     int id;                            /* trace thread id */
     bool profiling;                    /* this run records per-node times */
     cort_trace_event *events;          /* one per main-graph step */
     size_t n_events;
 };
 
-typedef struct scratch_block {
-    struct scratch_block *next;
-    _Alignas(64) unsigned char data[];
-} scratch_block;
 
 typedef struct step_exec {
     cort_kctx k;
@@ -47,7 +59,8 @@ typedef struct step_exec {
     const cort_step *step;
     cort_value discard[8]; /* outputs the graph omits */
     cort_value *direct;    /* when set (constant folding), the node's outputs go here */
-    scratch_block *scratch;
+    size_t scratch_mark;   /* the area's use when the step began */
+    scratch_block *scratch; /* heap blocks of this step */
 } step_exec;
 
 static cort_status *run_frame(frame *f);
@@ -201,12 +214,42 @@ static cort_status *svc_set_output_value(cort_kctx *k, int index, const cort_val
 
 static void *svc_scratch(cort_kctx *k, size_t bytes) {
     step_exec *x = exec_of(k);
+    scratch_area *a = &x->f->rc->scratch;
     if (bytes > SIZE_MAX - sizeof(scratch_block) - 64) return NULL;
-    scratch_block *b = aligned_alloc(64, (sizeof *b + bytes + 63) & ~(size_t)63);
+    size_t need = (bytes + 63) & ~(size_t)63;
+    if (a->used + need <= a->cap) {
+        void *p = a->base + a->used;
+        a->used += need;
+        if (a->used > a->high) a->high = a->used;
+        return p;
+    }
+    scratch_block *b = aligned_alloc(64, (sizeof *b + need + 63) & ~(size_t)63);
     if (!b) return NULL;
     b->next = x->scratch;
     x->scratch = b;
+    a->overflow += need;
     return b->data;
+}
+
+/* The outermost step returns the area to empty; if heap blocks were needed, the area grows to hold the
+ * whole round (its contents are dead by then). */
+static void release_scratch(step_exec *x) {
+    scratch_area *a = &x->f->rc->scratch;
+    while (x->scratch) {
+        scratch_block *b = x->scratch;
+        x->scratch = b->next;
+        free(b);
+    }
+    a->used = x->scratch_mark;
+    if (x->scratch_mark || !a->overflow) return;
+    size_t want = a->high + a->overflow;
+    unsigned char *grown = aligned_alloc(64, (want + 63) & ~(size_t)63);
+    if (grown) {
+        free(a->base);
+        a->base = grown;
+        a->cap = want;
+    }
+    a->high = a->overflow = 0;
 }
 
 static const cort_exec_graph *child_exec(const cort_exec_graph *eg, const cort_graph *g) {
@@ -307,11 +350,7 @@ static cort_status *check_outputs_written(const step_exec *x) {
 }
 
 static void finish_step(step_exec *x) {
-    while (x->scratch) {
-        scratch_block *b = x->scratch;
-        x->scratch = b->next;
-        free(b);
-    }
+    release_scratch(x);
     for (int i = 0; i < 8; i++) cort_value_clear(&x->discard[i]);
     const cort_step *st = x->step;
     for (int r = 0; r < st->n_release; r++) {
@@ -336,6 +375,7 @@ static cort_status *run_frame(frame *f) {
                   cort_threadpool_threads(f->rc->s->threadpool)},
             .f = f,
             .step = st,
+            .scratch_mark = f->rc->scratch.used,
         };
         x.k.exec = &x;
         double t0 = f->top && f->rc->profiling ? cort_now_us() : 0;
@@ -364,6 +404,7 @@ cort_status *cort_eval_step(cort_session *s, const cort_step *st, const cort_val
     cort_status *status = st->def->run(&x.k);
     if (!status) status = check_outputs_written(&x);
     finish_step(&x);
+    free(rc.scratch.base);
     if (status)
         for (int i = 0; i < n->n_outputs; i++) cort_value_clear(&outputs[i]);
     return status;
@@ -380,6 +421,7 @@ void cort_run_ctx_free(cort_run_ctx *rc) {
     free(rc->seen_sizes);
     free(rc->bound);
     free(rc->events);
+    free(rc->scratch.base);
     free(rc);
 }
 
@@ -505,6 +547,9 @@ static void find_inplace_pairs(const cort_exec_graph *eg, const size_t *sizes, i
         int in = st->node->inputs[0], out = st->node->outputs[0];
         if (in < 0 || out < 0 || sizes[in] == NOT_PLANNED || sizes[out] != sizes[in] || eg->last_step[in] != i)
             continue;
+        bool read_twice = false; /* Add(x, x) in place would overwrite x before its second read */
+        for (int k = 1; k < st->node->n_inputs; k++) read_twice |= st->node->inputs[k] == in;
+        if (read_twice) continue;
         share[out] = share[in];
     }
 }

@@ -49,7 +49,8 @@ typedef struct cort_kctx_services {
                                    cort_value **items);
     /* Stores a deep copy of `v` (tensor, sequence or none) as output `index`. */
     cort_status *(*set_output_value)(cort_kctx *ctx, int index, const cort_value *v);
-    /* Scratch memory valid until the kernel returns; NULL on shortage. */
+    /* Scratch memory (64-byte aligned) valid until the kernel returns; NULL on shortage. Call it from the
+     * kernel's own thread (not from parallel_for workers): allocate per-task scratch up front. */
     void *(*scratch)(cort_kctx *ctx, size_t bytes);
     /* Runs subgraph `g` (an attribute of this node) with the given inputs (matched to g's inputs in
      * order); fills `outputs` (n_out zeroed values the caller then owns and must clear). */
