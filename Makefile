@@ -46,3 +46,16 @@ test-zoo: deps-test build
 .PHONY: test-conformance
 test-conformance: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L conformance
+
+# The OCR demo: installs stb and curl, fetches PaddleOCR's PP-OCRv4 models once (sha256-checked) into
+# OCR_MODELS, builds, and reads the text of the bundled demo/ocr/hello.png.
+OCR_MODELS ?= $(HOME)/.cache/cort/models
+DEB_DEMO_OCR := libstb-dev curl ca-certificates
+.PHONY: demo-ocr
+demo-ocr: deps
+	@if ! dpkg -s $(DEB_DEMO_OCR) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_DEMO_OCR); fi
+	sh demo/ocr/fetch_models.sh "$(OCR_MODELS)"
+	$(MAKE) --no-print-directory build
+	$(BUILD)/cort-ocr demo/ocr/hello.png --models "$(OCR_MODELS)" -o $(BUILD)/hello_ocr.png
+	@echo "boxes drawn on the image: $(BUILD)/hello_ocr.png"

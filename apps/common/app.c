@@ -6,12 +6,30 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The folder models are looked for in: --models, else $CORT_MODELS, else the cache `make demo-ocr`
+ * fills (~/.cache/cort/models), so the apps work right after the demo without options. */
+static const char *model_folder(const char *dir, char *buf, size_t buflen, const char **from) {
+    if (dir) {
+        *from = "--models";
+        return dir;
+    }
+    const char *env = getenv(APP_MODELS_ENV), *home = getenv("HOME");
+    if (env && *env) {
+        *from = "$" APP_MODELS_ENV;
+        return env;
+    }
+    *from = "the default cache; pass --models DIR or set " APP_MODELS_ENV;
+    if (!home || !*home) return NULL;
+    int n = snprintf(buf, buflen, "%s/%s", home, APP_MODELS_CACHE);
+    return n > 0 && (size_t)n < buflen ? buf : NULL;
+}
+
 int app_find_model(const char *dir, const char *name, char *path, size_t pathlen, char *err, size_t errlen) {
-    const char *from = dir ? "--models" : "$" APP_MODELS_ENV;
-    if (!dir) dir = getenv(APP_MODELS_ENV);
-    if (!dir || !*dir) {
-        snprintf(err, errlen, "no model folder given: pass --models DIR or set %s (looking for %s)",
-                 APP_MODELS_ENV, name);
+    char cache[4096];
+    const char *from = "";
+    dir = model_folder(dir, cache, sizeof cache, &from);
+    if (!dir) {
+        snprintf(err, errlen, "no model folder: pass --models DIR or set %s (looking for %s)", APP_MODELS_ENV, name);
         return -1;
     }
     int n = snprintf(path, pathlen, "%s/%s", dir, name);

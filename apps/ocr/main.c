@@ -16,7 +16,8 @@ static const char USAGE[] =
     "\n"
     "  --json          print only {\"lines\": [{\"text\": ..., \"box\": [x1, y1, x2, y2], \"score\": s}, ...]}\n"
     "  --models DIR    folder holding " OCR_DET_MODEL ", " OCR_REC_MODEL "\n"
-    "                  and " OCR_KEYS_FILE " (default: $" APP_MODELS_ENV ")\n"
+    "                  and " OCR_KEYS_FILE " (default: $" APP_MODELS_ENV ", else ~/" APP_MODELS_CACHE ",\n"
+    "                  where `make demo-ocr` puts them)\n"
     "  -o OUT.png      also write the image with the boxes and their text drawn on it\n"
     "  --threads N     intra-op threads (default 0: one per core)\n"
     "  --runs N        read the image N times and report the last run's timings (warm caches)\n";

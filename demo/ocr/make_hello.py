@@ -12,7 +12,7 @@ LINES = [
     "Hello from cort",
     "An ONNX runtime written in C",
     "This text was read by PP-OCRv4",
-    "Fast and small: 42 ms per page",
+    "The quick brown fox jumps over 13 lazy dogs",
 ]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def main():
     font = ImageFont.truetype(FONT, 30)
     title = ImageFont.truetype(FONT.replace("DejaVuSans", "DejaVuSans-Bold"), 40)
-    img = Image.new("L", (640, 300), 255)
+    img = Image.new("L", (720, 300), 255)
     draw = ImageDraw.Draw(img)
     y = 24
     for i, line in enumerate(LINES):
