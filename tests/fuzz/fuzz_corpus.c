@@ -51,6 +51,14 @@ static void exercise(const void *data, size_t size, const char *what) {
     cort_status_free(cort_onnx_read_tensor(data, size, &v, &name));
     free(name);
     cort_value_clear(&v);
+    /* and as a SequenceProto and an OptionalProto of one */
+    cort_type tensor = {.kind = CORT_TYPE_TENSOR, .elem = CORT_FLOAT, .rank = -1};
+    cort_type seq = {.kind = CORT_TYPE_SEQUENCE, .inner = &tensor};
+    cort_type opt = {.kind = CORT_TYPE_OPTIONAL, .inner = &seq};
+    cort_status_free(cort_onnx_read_value(data, size, &seq, &v));
+    cort_value_clear(&v);
+    cort_status_free(cort_onnx_read_value(data, size, &opt, &v));
+    cort_value_clear(&v);
 }
 
 static void run_corpus(const char *dir) {

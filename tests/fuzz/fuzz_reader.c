@@ -26,5 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cort_value v = {0};
     cort_status_free(cort_onnx_read_tensor(data, size, &v, NULL));
     cort_value_clear(&v);
+    cort_type tensor = {.kind = CORT_TYPE_TENSOR, .elem = CORT_FLOAT, .rank = -1};
+    cort_type seq = {.kind = CORT_TYPE_SEQUENCE, .inner = &tensor};
+    cort_type opt = {.kind = CORT_TYPE_OPTIONAL, .inner = &seq};
+    cort_status_free(cort_onnx_read_value(data, size, &opt, &v));
+    cort_value_clear(&v);
     return 0;
 }
