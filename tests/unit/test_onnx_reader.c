@@ -842,7 +842,141 @@ static void test_save_and_reload(void) {
     cort_model_free(m);
 }
 
+/* A node carrying one attribute of every type survives load -> write -> load. */
+static void write_every_attr(cort_pb_writer *w) {
+    size_t a;
+    attr_int(w, "i", -7);
+    attr_float(w, 5, "f", 2.5f);
+    a = cort_pb_w_begin(w, 5);
+    cort_pb_w_string(w, 1, "s");
+    cort_pb_w_varint(w, 20, 3);
+    cort_pb_w_bytes(w, 4, "a\0b", 3);
+    cort_pb_w_end(w, a);
+    a = cort_pb_w_begin(w, 5);
+    cort_pb_w_string(w, 1, "ints");
+    cort_pb_w_varint(w, 20, 7);
+    cort_pb_w_varint(w, 8, 3);
+    cort_pb_w_varint(w, 8, (uint64_t)(int64_t)-4);
+    cort_pb_w_end(w, a);
+    a = cort_pb_w_begin(w, 5);
+    cort_pb_w_string(w, 1, "floats");
+    cort_pb_w_varint(w, 20, 6);
+    cort_pb_w_fixed32(w, 7, 0x3f800000u);
+    cort_pb_w_end(w, a);
+    a = cort_pb_w_begin(w, 5);
+    cort_pb_w_string(w, 1, "strings");
+    cort_pb_w_varint(w, 20, 8);
+    cort_pb_w_bytes(w, 9, "x", 1);
+    cort_pb_w_bytes(w, 9, "", 0);
+    cort_pb_w_end(w, a);
+    float v[3] = {1, 0, 3};
+    int64_t d3 = 3;
+    a = cort_pb_w_begin(w, 5);
+    cort_pb_w_string(w, 1, "t");
+    cort_pb_w_varint(w, 20, 4);
+    tensor_f32(w, 5, "", 1, &d3, v, 3);
+    cort_pb_w_end(w, a);
+    a = cort_pb_w_begin(w, 5);
+    cort_pb_w_string(w, 1, "ts");
+    cort_pb_w_varint(w, 20, 9);
+    tensor_f32(w, 10, "", 1, &d3, v, 3);
+    tensor_f32(w, 10, "", 0, NULL, v, 1);
+    cort_pb_w_end(w, a);
+    a = cort_pb_w_begin(w, 5); /* sparse [4]: value 9 at index 2 */
+    cort_pb_w_string(w, 1, "sp");
+    cort_pb_w_varint(w, 20, 11);
+    size_t sp = cort_pb_w_begin(w, 22);
+    float nine = 9;
+    int64_t one = 1, two = 2;
+    tensor_f32(w, 1, "", 1, &one, &nine, 1);
+    size_t ix = cort_pb_w_begin(w, 2);
+    cort_pb_w_varint(w, 1, 1);
+    cort_pb_w_varint(w, 2, CORT_INT64);
+    cort_pb_w_bytes(w, 9, &two, 8);
+    cort_pb_w_end(w, ix);
+    cort_pb_w_varint(w, 3, 4);
+    cort_pb_w_end(w, sp);
+    cort_pb_w_end(w, a);
+    a = cort_pb_w_begin(w, 5); /* seq(tensor(int64)[N]) */
+    cort_pb_w_string(w, 1, "tp");
+    cort_pb_w_varint(w, 20, 13);
+    size_t tp = cort_pb_w_begin(w, 14), sq = cort_pb_w_begin(w, 4), el = cort_pb_w_begin(w, 1);
+    size_t tt = cort_pb_w_begin(w, 1);
+    cort_pb_w_varint(w, 1, CORT_INT64);
+    size_t sh = cort_pb_w_begin(w, 2), dm = cort_pb_w_begin(w, 1);
+    cort_pb_w_string(w, 2, "N");
+    cort_pb_w_end(w, dm);
+    cort_pb_w_end(w, sh);
+    cort_pb_w_end(w, tt);
+    cort_pb_w_end(w, el);
+    cort_pb_w_end(w, sq);
+    cort_pb_w_end(w, tp);
+    cort_pb_w_end(w, a);
+    a = cort_pb_w_begin(w, 5);
+    cort_pb_w_string(w, 1, "gs");
+    cort_pb_w_varint(w, 20, 10);
+    for (int k = 0; k < 2; k++) {
+        size_t sg = cort_pb_w_begin(w, 11);
+        node(w, "Neg", "inner", "X", "out");
+        value_info(w, 12, "out", CORT_FLOAT, -1, NULL);
+        cort_pb_w_end(w, sg);
+    }
+    cort_pb_w_end(w, a);
+}
+
+static void check_every_attr(const cort_node *n) {
+    CHECK(n->n_attrs == 11);
+    CHECK(cort_attr_int(n, "i", 0) == -7 && cort_attr_float(n, "f", 0) == 2.5f);
+    const cort_attr *a = cort_node_attr(n, "s");
+    CHECK(a && a->s_len == 3 && !memcmp(a->s, "a\0b", 3));
+    const int64_t *ints;
+    CHECK(cort_attr_ints(n, "ints", &ints) == 2 && ints[1] == -4);
+    const float *fl;
+    CHECK(cort_attr_floats(n, "floats", &fl) == 1 && fl[0] == 1.0f);
+    a = cort_node_attr(n, "strings");
+    CHECK(a && a->type == CORT_ATTR_STRINGS && a->n == 2 && !strcmp(a->strings[0], "x") && a->string_lens[1] == 0);
+    a = cort_node_attr(n, "t");
+    CHECK(a && a->t && a->t->dims[0] == 3 && ((float *)a->t->data)[2] == 3);
+    a = cort_node_attr(n, "ts");
+    CHECK(a && a->n == 2 && a->tensors[1].rank == 0 && ((float *)a->tensors[1].data)[0] == 1);
+    a = cort_node_attr(n, "sp");
+    CHECK(a && a->type == CORT_ATTR_SPARSE_TENSOR && a->t->dims[0] == 4);
+    if (a && a->t) CHECK(((float *)a->t->data)[2] == 9 && ((float *)a->t->data)[0] == 0);
+    a = cort_node_attr(n, "tp");
+    CHECK(a && a->tp && a->tp->kind == CORT_TYPE_SEQUENCE && a->tp->inner && a->tp->inner->elem == CORT_INT64);
+    if (a && a->tp && a->tp->inner)
+        CHECK(a->tp->inner->rank == 1 && a->tp->inner->dims[0].symbol && !strcmp(a->tp->inner->dims[0].symbol, "N"));
+    a = cort_node_attr(n, "gs");
+    CHECK(a && a->n == 2 && a->graphs[1] && a->graphs[1]->n_nodes == 1 && a->graphs[1]->parent);
+}
+
+static void test_every_attribute(void) {
+    cort_pb_writer w = {0};
+    model_header(&w, 8, 13);
+    opset(&w, 8, "x", 1);
+    size_t g = cort_pb_w_begin(&w, 7);
+    size_t n = node_begin(&w, 1, "Custom", "all", "X", "Y", "x");
+    write_every_attr(&w);
+    cort_pb_w_end(&w, n);
+    value_info(&w, 11, "X", CORT_FLOAT, -1, NULL);
+    value_info(&w, 12, "Y", CORT_FLOAT, -1, NULL);
+    cort_pb_w_end(&w, g);
+    cort_model *m = NULL, *again = NULL;
+    CHECK_OK(load(&w, &m));
+    if (!m) return;
+    check_every_attr(m->graph->nodes[0]);
+    void *bytes = NULL;
+    size_t size = 0;
+    CHECK_OK(cort_onnx_write_model(m, &bytes, &size));
+    if (bytes) CHECK_OK(cort_onnx_load_bytes(bytes, size, &again));
+    if (again) check_every_attr(again->graph->nodes[0]);
+    free(bytes);
+    cort_model_free(again);
+    cort_model_free(m);
+}
+
 int main(void) {
+    test_every_attribute();
     test_wire();
     test_tensor_fields();
     test_values();
