@@ -93,15 +93,23 @@ CORT_API cort_status *cort_session_options_set_log_level(cort_session_options *o
 
 /* ---------------------------------------------------------------- sessions */
 
+/* The session logs at the more verbose of its options' level and its environment's. */
+static cort_session_options effective_options(const cort_env *env, const cort_session_options *opts) {
+    cort_session_options o = {.opt_level = CORT_OPT_ALL, .log_level = CORT_LOG_WARNING};
+    if (opts) o = *opts;
+    if (env && (int)env->level < o.log_level) o.log_level = (int)env->level;
+    return o;
+}
+
 CORT_API cort_status *cort_session_create(cort_env *env, const char *path, const cort_session_options *opts,
                                           cort_session **out) {
     REQUIRE(out, "out is NULL");
     *out = NULL;
     REQUIRE(path, "path is NULL");
-    (void)env;
     cort_model *model = NULL;
     CORT_TRY(cort_onnx_load_file(path, &model));
-    return cort_session_prepare(model, opts, out);
+    cort_session_options o = effective_options(env, opts);
+    return cort_session_prepare(model, &o, out);
 }
 
 CORT_API cort_status *cort_session_create_from_bytes(cort_env *env, const void *data, size_t size,
@@ -109,10 +117,10 @@ CORT_API cort_status *cort_session_create_from_bytes(cort_env *env, const void *
     REQUIRE(out, "out is NULL");
     *out = NULL;
     REQUIRE(data || size == 0, "data is NULL");
-    (void)env;
     cort_model *model = NULL;
     CORT_TRY(cort_onnx_load_bytes(data, size, &model));
-    return cort_session_prepare(model, opts, out);
+    cort_session_options o = effective_options(env, opts);
+    return cort_session_prepare(model, &o, out);
 }
 
 CORT_API void cort_session_free(cort_session *session) { cort_session_release(session); }

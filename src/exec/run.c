@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "exec/exec.h"
 #include "plan/memplan.h"
 
@@ -603,6 +604,8 @@ static cort_status *store_plan(cort_session *s, cort_run_ctx *rc, char *sig) {
         free(victim->signature);
         free(victim->offsets);
         free(victim->sizes);
+        cort_log(s->log_level, CORT_LOG_VERBOSE, "run: planned %d buffers into an arena of %zu bytes for shapes %s", n,
+                 total, sig);
         *victim = (cort_plan){sig, total, plan_off, plan_size, ++s->plan_clock};
         if (total > s->max_arena) s->max_arena = total;
         pthread_mutex_unlock(&s->lock);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "exec/exec.h"
 #include "onnx/onnx.h"
 #include "opt/opt.h"
@@ -264,6 +265,8 @@ static cort_status *build_exec_graph(cort_session *s, cort_graph *g, const cort_
         cort_step *st = &eg->steps[i];
         st->node = g->nodes[i];
         CORT_TRY(cort_step_bind(s, g, st, true));
+        cort_log(s->log_level, CORT_LOG_VERBOSE, "node '%s' (%s, opset %d): kernel of opsets %d-%d", st->node->name,
+                 st->node->op_type, st->node->opset, st->def->since, st->def->until);
         for (int k = 0; k < st->node->n_outputs; k++)
             if (st->node->outputs[k] >= 0) eg->def_step[st->node->outputs[k]] = i;
         for (int k = 0; k < st->node->n_inputs; k++)
@@ -336,6 +339,10 @@ cort_status *cort_session_prepare(cort_model *model, const cort_session_options 
     if (!st) st = build_exec_graph(s, model->graph, NULL, &s->main, &escaping);
     free(escaping.items);
     if (!st) st = describe_io(s);
+    if (!st)
+        cort_log(s->log_level, CORT_LOG_INFO,
+                 "session: %d nodes to run (constant folding removed %d, identities %d, dead nodes %d), %d thread(s)",
+                 s->main->n_steps, s->opt_stats.folded, s->opt_stats.identities, s->opt_stats.dead, s->threads);
     if (!st) st = cort_profiler_init(&s->prof, opts ? opts->profile_prefix : NULL, s->main->n_steps);
     if (st) {
         cort_session_release(s);
