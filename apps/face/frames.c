@@ -95,9 +95,10 @@ static int parse_colorspace(const char *c, y4m_layout *lay) {
     else if (!strncmp(c, "444", 3) && strncmp(c, "444alpha", 8)) return 0;
     else if (!strncmp(c, "mono", 4)) lay->mono = 1;
     else return -1;
-    /* Only 8-bit samples: "420p10" and the like carry 16-bit ones. */
+    /* Only 8-bit samples: "420p10", "mono12" and the like carry 16-bit ones. */
     const char *rest = c + (lay->mono ? 4 : 3);
-    return strchr(rest, 'p') && strcmp(rest, "paldv") ? -1 : 0;
+    if (rest[0] == 'p') rest++;
+    return isdigit((unsigned char)rest[0]) ? -1 : 0;
 }
 
 /* Reads the header line: "YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg ...". */
