@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -34,4 +35,12 @@ cort_status *cort_map_file(const char *path, void **addr, size_t *size) {
 
 void cort_unmap_file(void *addr, size_t size) {
     if (addr && size) munmap(addr, size);
+}
+
+void cort_release_mapped_pages(const void *addr, size_t size) {
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0 || !addr || size == 0) return;
+    uintptr_t begin = ((uintptr_t)addr + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    uintptr_t end = ((uintptr_t)addr + size) & ~((uintptr_t)page - 1);
+    if (end > begin) madvise((void *)begin, end - begin, MADV_DONTNEED);
 }

@@ -8,4 +8,7 @@
 /* Maps `path` read-only. An empty file maps to a NULL address with size 0. */
 cort_status *cort_map_file(const char *path, void **addr, size_t *size);
 void cort_unmap_file(void *addr, size_t size);
+/* Tells the system the whole pages inside [addr, addr+size) of a read-only file mapping are not needed
+ * now: they leave the resident set and are read from the file again if touched. */
+void cort_release_mapped_pages(const void *addr, size_t size);
 #endif

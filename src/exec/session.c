@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file_map.h"
 #include "base/log.h"
 #include "exec/exec.h"
 #include "onnx/onnx.h"
@@ -234,6 +235,26 @@ static cort_status *compute_release_lists(cort_session *s, cort_exec_graph *eg) 
     return NULL;
 }
 
+static bool in_mapping(const cort_model *m, const void *p, size_t size) {
+    for (int i = 0; i < m->n_mappings; i++) {
+        const char *base = m->mappings[i].addr;
+        if ((const char *)p >= base && (const char *)p + size <= base + m->mappings[i].size) return true;
+    }
+    return false;
+}
+
+/* Weights a kernel packed at load into a layout of its own need not stay resident in their original form:
+ * their pages of the mapped file are released at once, keeping the peak low (a reader that still needs
+ * the original reads it again from the file). */
+static void release_packed_inputs(cort_session *s, const cort_graph *g, const cort_step *st) {
+    if (!st->state) return;
+    for (int k = 0; k < st->node->n_inputs; k++) {
+        const cort_tensor *t = constant_of(g, st->node->inputs[k]);
+        size_t bytes = t ? cort_tensor_nbytes(t) : 0;
+        if (bytes >= 65536 && in_mapping(s->model, t->data, bytes)) cort_release_mapped_pages(t->data, bytes);
+    }
+}
+
 static cort_status *build_exec_graph(cort_session *s, cort_graph *g, const cort_exec_graph *parent,
                                      cort_exec_graph **out, ext_refs *escaping) {
     cort_exec_graph *eg = cort_pool_alloc(&s->pool, sizeof *eg);
@@ -265,6 +286,7 @@ static cort_status *build_exec_graph(cort_session *s, cort_graph *g, const cort_
         cort_step *st = &eg->steps[i];
         st->node = g->nodes[i];
         CORT_TRY(cort_step_bind(s, g, st, true));
+        release_packed_inputs(s, g, st);
         cort_log(s->log_level, CORT_LOG_VERBOSE, "node '%s' (%s, opset %d): kernel of opsets %d-%d", st->node->name,
                  st->node->op_type, st->node->opset, st->def->since, st->def->until);
         for (int k = 0; k < st->node->n_outputs; k++)
