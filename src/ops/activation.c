@@ -6,6 +6,7 @@
 #include <tgmath.h>
 
 #include "kernels/generic/elementwise.h"
+#include "kernels/vecmath.h"
 #include "ops/op.h"
 
 #define ACT_FLOATS(op, EXPR)                          \
@@ -29,24 +30,26 @@ static inline double logistic_f64(double v) {
     return v >= 0 ? r : e * r;
 }
 #define SIGMOID(v) _Generic((v), float: logistic_f32, double: logistic_f64)(v)
-ACT_FLOATS(sigmoid, SIGMOID(v))
+/* float32 (and the half types, converted in float chunks) take the vectorised array math */
+static void sigmoid_f32(const void *x, void *y, int64_t n, const cort_ew_params *p) { cort_vsigmoid(x, y, n); }
+CORT_EW_UNARY(sigmoid_f64, double, double, SIGMOID(v))
+static const cort_ew_unary_fn sigmoid_table[CORT_EW_NTYPES] = {
+    [CORT_FLOAT] = sigmoid_f32, [CORT_DOUBLE] = sigmoid_f64, [CORT_FLOAT16] = sigmoid_f32, [CORT_BFLOAT16] = sigmoid_f32};
 #define CLAMP01(t) ((t) < 0 ? 0 : (t) > 1 ? 1 : (t))
 ACT_FLOATS(hard_sigmoid, CLAMP01((float)p.alpha * v + (float)p.beta))
 ACT_FLOATS(hard_swish, v * CLAMP01(v * (1.0f / 6) + 0.5f))
 ACT_FLOATS(softplus, v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)))
 ACT_FLOATS(softsign, v / (1 + fabs(v)))
 /* tanh through expm1 of -2|v|: as accurate as libm's tanh (within a few ulp), faster, and it never
- * overflows since the argument is <= 0. */
-static inline float tanh_f32(float v) {
-    float t = expm1f(-2 * fabsf(v));
-    return copysignf(-t / (t + 2), v);
-}
+ * overflows since the argument is <= 0. float32 takes the vectorised array math. */
 static inline double tanh_f64(double v) {
     double t = expm1(-2 * fabs(v));
     return copysign(-t / (t + 2), v);
 }
-#define TANH(v) _Generic((v), float: tanh_f32, double: tanh_f64)(v)
-ACT_FLOATS(tanh_op, TANH(v))
+static void tanh_op_f32(const void *x, void *y, int64_t n, const cort_ew_params *p) { cort_vtanh(x, y, n); }
+CORT_EW_UNARY(tanh_op_f64, double, double, tanh_f64(v))
+static const cort_ew_unary_fn tanh_op_table[CORT_EW_NTYPES] = {
+    [CORT_FLOAT] = tanh_op_f32, [CORT_DOUBLE] = tanh_op_f64, [CORT_FLOAT16] = tanh_op_f32, [CORT_BFLOAT16] = tanh_op_f32};
 ACT_FLOATS(thresholded_relu, v > (float)p.alpha ? v : 0)
 
 /* Relu takes signed integers too since opset 14. NaN passes through. */

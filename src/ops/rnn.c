@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "kernels/vecmath.h"
 #include "ops/op.h"
 
 typedef enum { CELL_SIMPLE, CELL_GRU, CELL_LSTM } rnn_cell;
@@ -365,6 +366,9 @@ static inline double gate_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 #define RNN_SIGMOID gate_sigmoidf
 #define RNN_TANH gate_tanhf
 #define RNN_EXP expf
+#define RNN_VTANH cort_vtanh
+#define RNN_VSIGMOID cort_vsigmoid
+#define RNN_DOT_ROWS cort_sgemv_rows
 #define RNN_LOG1P log1pf
 #define RNN_FABS fabsf
 #include "ops/rnn_steps.h"
@@ -373,6 +377,9 @@ static inline double gate_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 #undef RNN_SIGMOID
 #undef RNN_TANH
 #undef RNN_EXP
+#undef RNN_VTANH
+#undef RNN_VSIGMOID
+#undef RNN_DOT_ROWS
 #undef RNN_LOG1P
 #undef RNN_FABS
 

@@ -1,6 +1,8 @@
 /* The recurrence of RNN, GRU and LSTM for one element type. rnn.c includes this file once per type
  * with RNN_T (float or double) and RNN_FN(name) (a suffixing macro) defined, so the cell math runs in
  * the tensor's own precision without a copy of the code per type. Not a standalone header. */
+/* Optional per type: RNN_VTANH / RNN_VSIGMOID(x, y, n) array activations and RNN_DOT_ROWS(rows, k,
+ * w, ldw, x, y), the product of rows of w with one vector. */
 #if !defined(RNN_T) || !defined(RNN_FN)
 #error "rnn_steps.h is included by rnn.c with RNN_T, RNN_FN and the RNN_<MATH> macros defined"
 #endif
@@ -14,10 +16,18 @@ static void RNN_FN(activate)(const rnn_act *f, RNN_T *x, int64_t n) {
         for (int64_t i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0;
         break;
     case ACT_TANH:
+#ifdef RNN_VTANH
+        RNN_VTANH(x, x, n);
+#else
         for (int64_t i = 0; i < n; i++) x[i] = RNN_TANH(x[i]);
+#endif
         break;
     case ACT_SIGMOID:
+#ifdef RNN_VSIGMOID
+        RNN_VSIGMOID(x, x, n);
+#else
         for (int64_t i = 0; i < n; i++) x[i] = RNN_SIGMOID(x[i]);
+#endif
         break;
     case ACT_AFFINE:
         for (int64_t i = 0; i < n; i++) x[i] = a * x[i] + b;
@@ -200,6 +210,11 @@ typedef struct RNN_FN(gemv_task) {
 
 static void RNN_FN(gemv_rows)(void *arg, int64_t begin, int64_t end) {
     const RNN_FN(gemv_task) *t = arg;
+#ifdef RNN_DOT_ROWS /* a vectorised product of the type, when there is one */
+    for (int64_t b = 0; b < t->batch; b++)
+        RNN_DOT_ROWS(end - begin, t->k, t->r + begin * t->ldr, t->ldr, t->a + b * t->lda, t->c + b * t->ldc + begin);
+    return;
+#endif
     for (int64_t row = begin; row < end; row++) {
         const RNN_T *w = t->r + row * t->ldr;
         for (int64_t b = 0; b < t->batch; b++) {

@@ -5,6 +5,7 @@
 #include <tgmath.h>
 
 #include "kernels/generic/elementwise.h"
+#include "kernels/vecmath.h"
 #include "ops/op.h"
 
 /* ------------------------------------------------------------------ typed loops
@@ -42,7 +43,12 @@ FLOAT_OP(ceil_op, ceil(v))
 FLOAT_OP(round_op, nearbyint(v)) /* the default rounding mode rounds half to even */
 FLOAT_OP(sqrt_op, sqrt(v))
 FLOAT_OP(reciprocal_op, 1 / v)
-FLOAT_OP(exp_op, exp(v))
+/* float32 (and the half types, in float chunks) take the vectorised array math */
+#define VEC_FLOAT_OP(op, vfn, EXPR)                                                                   \
+    static void op##_f32(const void *x, void *y, int64_t n, const cort_ew_params *p) { vfn(x, y, n); } \
+    CORT_EW_UNARY(op##_f64, double, double, EXPR)                                                     \
+    static const cort_ew_unary_fn op##_table[CORT_EW_NTYPES] = {TABLE_FLOATS(op)};
+VEC_FLOAT_OP(exp_op, cort_vexp, exp(v))
 FLOAT_OP(log_op, log(v))
 FLOAT_OP(sin_op, sin(v))
 FLOAT_OP(cos_op, cos(v))
@@ -55,7 +61,7 @@ FLOAT_OP(cosh_op, cosh(v))
 FLOAT_OP(asinh_op, asinh(v))
 FLOAT_OP(acosh_op, acosh(v))
 FLOAT_OP(atanh_op, atanh(v))
-FLOAT_OP(erf_op, erf(v))
+VEC_FLOAT_OP(erf_op, cort_verf, erf(v))
 
 /* Abs, Neg, Sign over signed and unsigned integers too. Negation of signed values goes through
  * unsigned arithmetic so the most negative value wraps instead of overflowing. */
