@@ -59,3 +59,11 @@ demo-ocr: deps
 	$(MAKE) --no-print-directory build
 	$(BUILD)/cort-ocr demo/ocr/hello.png --models "$(OCR_MODELS)" -o $(BUILD)/hello_ocr.png
 	@echo "boxes drawn on the image: $(BUILD)/hello_ocr.png"
+
+# Side-by-side latency, session creation and peak RSS of cort and ONNX Runtime on the model zoo
+# (alternated runs; see bench/README.md). Needs make_tests.sh's models. BENCH_ARGS passes options,
+# e.g. BENCH_ARGS='--only resnet50,bert_base --threads 1'. Report: $(BUILD)/bench/RESULTS.md.
+.PHONY: bench
+bench: deps
+	@[ -d tools/zoo/out/models ] || sh tools/zoo/make_tests.sh
+	python3 bench/compare --build $(BUILD) --out $(BUILD)/bench/RESULTS.md $(BENCH_ARGS)
