@@ -26,6 +26,7 @@ static int by_score_desc(const void *pa, const void *pb) {
 }
 
 void face_nms(face *faces, int *n, float iou) {
+    if (*n < 2) return; /* also keeps a NULL list away from qsort */
     qsort(faces, (size_t)*n, sizeof *faces, by_score_desc);
     int kept = 0;
     for (int i = 0; i < *n; i++) {
