@@ -24,7 +24,11 @@ static const float DET_MEAN[3] = {0.485f * 255, 0.456f * 255, 0.406f * 255};
 static const float DET_SCALE[3] = {1 / (0.229f * 255), 1 / (0.224f * 255), 1 / (0.225f * 255)};
 static const float REC_MEAN[3] = {127.5f, 127.5f, 127.5f};
 static const float REC_SCALE[3] = {1 / 127.5f, 1 / 127.5f, 1 / 127.5f};
-enum { REC_HEIGHT = 48 };
+/* The recogniser's input height and narrowest input (PaddleOCR pads to 320 columns at least), and
+ * lines per run. PaddleOCR batches 6 lines padded to the widest, but padding changes what the model
+ * reads (a short line padded to a long one's width lost a gap between words in the demo image) and
+ * costs compute, so each line runs alone at its own width. */
+enum { REC_HEIGHT = 48, REC_MIN_WIDTH = 320, REC_BATCH = 1 };
 
 void ocr_default_options(ocr_options *opt) {
     opt->limit_side = 960;
@@ -198,38 +202,82 @@ static int detect(ocr_engine *e, const img *image, ocr_result *res, char *err, s
     return 0;
 }
 
-/* Recognises one line: rectify, scale to height 48, normalise, run, decode. */
-static int recognise(ocr_engine *e, const img *image, ocr_line *line, char *err, size_t errlen) {
-    img strip = {0}, scaled = {0};
-    if (ocr_rectify(image, line->quad, &strip) != 0) {
-        line->text = NULL; /* a degenerate box: nothing to read */
-        return 0;
+/* Each line rectified and scaled to the recogniser's height, ready to batch. */
+typedef struct rec_strip {
+    int line;
+    img px;
+} rec_strip;
+
+static int cmp_strip_width(const void *a, const void *b) {
+    const rec_strip *p = a, *q = b;
+    return (p->px.w > q->px.w) - (p->px.w < q->px.w);
+}
+
+/* Rectifies every line and scales it to height 48; lines whose box is degenerate get no strip.
+ * Returns the number of strips, sorted by width so that batches pad little, or -1. */
+static int make_strips(const img *image, const ocr_result *res, rec_strip *strips) {
+    int n = 0;
+    for (int i = 0; i < res->n; i++) {
+        img crop = {0};
+        if (ocr_rectify(image, res->lines[i].quad, &crop) != 0) continue; /* nothing to read */
+        int rc = img_resize(&crop, ocr_rec_scaled_width(crop.w, crop.h), REC_HEIGHT, IMG_CUBIC, &strips[n].px);
+        img_free(&crop);
+        if (rc != 0) return -1;
+        strips[n++].line = i;
     }
-    int sw, in_w = ocr_rec_input_width(strip.w, strip.h, &sw);
-    float *x = malloc(sizeof(float) * 3 * REC_HEIGHT * (size_t)in_w);
-    int rc = -1;
-    if (!x || img_resize(&strip, sw, REC_HEIGHT, IMG_CUBIC, &scaled) != 0 ||
-        img_to_chw(&scaled, REC_MEAN, REC_SCALE, IMG_BGR, x, in_w, REC_HEIGHT) != 0) {
-        snprintf(err, errlen, "out of memory preparing a recogniser input of width %d", in_w);
-        goto done;
+    qsort(strips, (size_t)n, sizeof *strips, cmp_strip_width);
+    return n;
+}
+
+/* Runs one batch of strips, padded to the widest (at least REC_MIN_WIDTH, as PaddleOCR pads), and
+ * decodes each line's text. */
+static int recognise_batch(ocr_engine *e, rec_strip *strips, int count, ocr_result *res, char *err, size_t errlen) {
+    int width = REC_MIN_WIDTH;
+    for (int k = 0; k < count; k++) width = strips[k].px.w > width ? strips[k].px.w : width;
+    size_t item = 3 * REC_HEIGHT * (size_t)width;
+    float *x = malloc(sizeof(float) * item * (size_t)count);
+    if (!x) {
+        snprintf(err, errlen, "out of memory preparing %d lines of width %d for the recogniser", count, width);
+        return -1;
     }
-    const int64_t dims[4] = {1, 3, REC_HEIGHT, in_w};
+    for (int k = 0; k < count; k++)
+        img_to_chw(&strips[k].px, REC_MEAN, REC_SCALE, IMG_BGR, x + item * (size_t)k, width, REC_HEIGHT);
+    const int64_t dims[4] = {count, 3, REC_HEIGHT, width};
     cort_value *y = NULL;
-    if (run_model(e->rec, e->rec_in, e->rec_out, x, dims, 3, &y, err, errlen) != 0) goto done;
-    const int64_t *yd = cort_tensor_dims(y);
-    if (yd[0] != 1 || yd[2] != e->keys.n + 1) {
-        snprintf(err, errlen, "recogniser output has %lld classes but the key list gives %d (+1 blank): "
-                 "model and %s do not match", (long long)yd[2], e->keys.n, OCR_KEYS_FILE);
-        cort_value_free(y);
-        goto done;
-    }
-    rc = ocr_ctc_decode(cort_tensor_data(y), (int)yd[1], (int)yd[2], &e->keys, &line->text, &line->score);
-    if (rc) snprintf(err, errlen, "out of memory decoding a line");
-    cort_value_free(y);
-done:
+    int rc = run_model(e->rec, e->rec_in, e->rec_out, x, dims, 3, &y, err, errlen);
     free(x);
-    img_free(&strip);
-    img_free(&scaled);
+    if (rc) return -1;
+    const int64_t *yd = cort_tensor_dims(y);
+    if (yd[0] != count || yd[1] < 0 || yd[1] > width || yd[2] != e->keys.n + 1) {
+        snprintf(err, errlen, "recogniser output has shape [%lld,%lld,%lld]; expected %d lines and %d classes "
+                 "(the keys of %s and a blank): do the model and key list match?",
+                 (long long)yd[0], (long long)yd[1], (long long)yd[2], count, e->keys.n + 1, OCR_KEYS_FILE);
+        cort_value_free(y);
+        return -1;
+    }
+    const float *probs = cort_tensor_data(y);
+    for (int k = 0; k < count && rc == 0; k++) {
+        ocr_line *line = &res->lines[strips[k].line];
+        rc = ocr_ctc_decode(probs + (size_t)k * (size_t)(yd[1] * yd[2]), (int)yd[1], (int)yd[2], &e->keys,
+                            &line->text, &line->score);
+        if (rc) snprintf(err, errlen, "out of memory decoding a line");
+    }
+    cort_value_free(y);
+    return rc;
+}
+
+/* Recognition of every detected line, in batches of lines of similar width. */
+static int recognise(ocr_engine *e, const img *image, ocr_result *res, char *err, size_t errlen) {
+    rec_strip *strips = calloc((size_t)res->n + 1, sizeof *strips);
+    int n = strips ? make_strips(image, res, strips) : -1, rc = 0;
+    if (n < 0) {
+        snprintf(err, errlen, "out of memory rectifying the text lines");
+        rc = -1;
+    }
+    for (int b = 0; rc == 0 && b < n; b += REC_BATCH)
+        rc = recognise_batch(e, strips + b, n - b < REC_BATCH ? n - b : REC_BATCH, res, err, errlen);
+    for (int i = 0; strips && i < res->n; i++) img_free(&strips[i].px);
+    free(strips);
     return rc;
 }
 
@@ -279,11 +327,10 @@ int ocr_run(ocr_engine *e, const img *image, ocr_result *res, char *err, size_t 
         return -1;
     }
     double t1 = app_now_ms();
-    for (int i = 0; i < res->n; i++)
-        if (recognise(e, image, &res->lines[i], err, errlen) != 0) {
-            ocr_result_free(res);
-            return -1;
-        }
+    if (recognise(e, image, res, err, errlen) != 0) {
+        ocr_result_free(res);
+        return -1;
+    }
     drop_weak_lines(res, e->opt.drop_score);
     sort_reading_order(res->lines, res->n);
     double t2 = app_now_ms();

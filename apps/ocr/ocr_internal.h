@@ -55,9 +55,8 @@ void ocr_keys_free(ocr_keys *keys);
 /** Warps the quadrilateral (tl, tr, br, bl) of the image to an upright strip; strips much taller
  *  than wide are turned a quarter counter-clockwise (vertical text), as PaddleOCR does. */
 int ocr_rectify(const img *image, const double quad[8], img *strip);
-/** Width of the recogniser's input for a strip scaled to height 48: at least 320 (the padding
- *  PaddleOCR's batches have), else the strip's own width. *scaled_w receives the strip's width. */
-int ocr_rec_input_width(int w, int h, int *scaled_w);
+/** The width of a w x h strip scaled to the recogniser's height (48), keeping its aspect. */
+int ocr_rec_scaled_width(int w, int h);
 /**
  * Greedy CTC decoding of T x C probabilities: the best class per step, repeats merged, blanks
  * dropped. *text is malloc'ed UTF-8; *score is the mean probability of the kept steps (0 if none).

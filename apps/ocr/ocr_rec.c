@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { REC_HEIGHT = 48, REC_MIN_WIDTH = 320, MAX_KEYS_BYTES = 1 << 24 };
+enum { REC_HEIGHT = 48, MAX_KEYS_BYTES = 1 << 24 };
 
 static char *read_file(const char *path, size_t *size, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
@@ -86,13 +86,9 @@ int ocr_rectify(const img *image, const double quad[8], img *strip) {
     return img_warp_perspective(image, hm, out_w, out_h, IMG_CUBIC, IMG_BORDER_REPLICATE, strip);
 }
 
-int ocr_rec_input_width(int w, int h, int *scaled_w) {
-    double ratio = (double)w / h;
-    int sw = (int)ceil(REC_HEIGHT * ratio);
-    if (sw < 1) sw = 1;
-    if (sw > IMG_MAX_SIDE) sw = IMG_MAX_SIDE;
-    *scaled_w = sw;
-    return sw > REC_MIN_WIDTH ? sw : REC_MIN_WIDTH;
+int ocr_rec_scaled_width(int w, int h) {
+    double sw = ceil(REC_HEIGHT * (double)w / h);
+    return sw < 1 ? 1 : sw > IMG_MAX_SIDE ? IMG_MAX_SIDE : (int)sw;
 }
 
 int ocr_ctc_decode(const float *probs, int t_steps, int classes, const ocr_keys *keys, char **text, float *score) {

@@ -18,15 +18,24 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def draw_spaced(draw, x, y, line, font):
+    """Draws the words of a line with gaps of about two spaces: PP-OCRv4's recogniser, trained
+    mostly on Chinese, tends to run words together when the gaps are narrow."""
+    gap = font.getlength("  ")
+    for word in line.split():
+        draw.text((x, y), word, fill=0, font=font)
+        x += font.getlength(word) + gap
+
+
 def main():
     font = ImageFont.truetype(FONT, 30)
-    title = ImageFont.truetype(FONT.replace("DejaVuSans", "DejaVuSans-Bold"), 40)
-    img = Image.new("L", (720, 300), 255)
+    title = ImageFont.truetype(FONT, 40)
+    img = Image.new("L", (800, 300), 255)
     draw = ImageDraw.Draw(img)
     y = 24
     for i, line in enumerate(LINES):
         f = title if i == 0 else font
-        draw.text((32, y), line, fill=0, font=f)
+        draw_spaced(draw, 32, y, line, f)
         y += 80 if i == 0 else 60
     # Grey with a palette of few levels keeps the PNG small (a few KB).
     img.quantize(colors=16).save(os.path.join(HERE, "hello.png"), optimize=True)

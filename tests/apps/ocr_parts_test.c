@@ -124,9 +124,8 @@ static void test_keys_and_ctc(void) {
 }
 
 static void test_rec_geometry(void) {
-    int sw;
-    CHECK(ocr_rec_input_width(100, 20, &sw) == 320 && sw == 240);
-    CHECK(ocr_rec_input_width(1000, 20, &sw) == 2400 && sw == 2400);
+    CHECK(ocr_rec_scaled_width(100, 20) == 240 && ocr_rec_scaled_width(101, 20) == 243);
+    CHECK(ocr_rec_scaled_width(1, 1000) == 1 && ocr_rec_scaled_width(1 << 20, 1) == IMG_MAX_SIDE);
 
     img im, strip;
     CHECK(img_alloc(&im, 50, 40) == 0);
