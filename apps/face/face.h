@@ -44,7 +44,7 @@ typedef enum face_detector { FACE_DET_ULTRAFACE = 0, FACE_DET_YUNET = 1 } face_d
 typedef struct face_options {
     face_detector detector;
     int with_embedder;  /**< load MobileFaceNet too (identify, enroll, video) */
-    float score_thresh; /**< detections below are dropped; <= 0 picks the detector's default */
+    float score_thresh; /**< detections below are dropped; <= 0 picks 0.7 */
     float nms_iou;      /**< a box overlapping a better one more than this (IoU) is dropped */
     float match_thresh; /**< cosine similarity needed to name a face */
     int threads;        /**< cort intra-op threads; 0 for one per core */

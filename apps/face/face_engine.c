@@ -64,6 +64,8 @@ int face_engine_create(const char *models_dir, const face_options *opt, face_eng
     }
     if (opt) e->opt = *opt;
     else face_default_options(&e->opt);
+    /* UltraFace's upstream default; for YuNet lower than OpenCV's 0.9, which misses faces in
+     * profile (skimage's camera-man scores 0.87). */
     if (e->opt.score_thresh <= 0) e->opt.score_thresh = 0.7f;
     const char *det_name = e->opt.detector == FACE_DET_YUNET ? FACE_YUNET_MODEL : FACE_ULTRAFACE_MODEL;
     size_t det_floats = e->opt.detector == FACE_DET_YUNET ? 3 * 640 * 640 : 3 * 240 * 320;

@@ -23,7 +23,7 @@ static const char USAGE[] =
     "  --db FILE       the gallery of enrolled faces (enroll creates or extends it)\n"
     "  --json          print only {\"faces\": [{\"box\": [x1, y1, x2, y2], \"score\": s, \"name\": ...}, ...]}\n"
     "  -o OUT.png      also write the image with boxes and names drawn on it\n"
-    "  --score S       detection threshold (default 0.9 YuNet, 0.7 UltraFace)\n"
+    "  --score S       detection score threshold (default 0.7)\n"
     "  --match S       cosine similarity needed to name a face (default 0.4)\n"
     "  --threads N     intra-op threads (default 0: one per core)\n"
     "  --repeat N      video: play the frames N times (timings of longer runs)\n";
