@@ -83,6 +83,45 @@ void cort_sgemm_gather_b_mt(const cort_threads *th, const float *packed_a, const
                             int64_t n, int64_t k, cort_pack_b_fn pack, const void *pack_src, float beta, float *c,
                             int64_t ldc, void *work);
 
+/* An epilogue fused into the GEMM's store, so Conv/Gemm + bias + Relu/Clip cost no extra pass over C:
+ * C = (product + beta * C) + bias[row], then the activation. */
+typedef enum cort_activation {
+    CORT_ACT_NONE = 0,
+    CORT_ACT_RELU, /* max(v, 0) */
+    CORT_ACT_CLIP, /* min(max(v, lo), hi); Relu6 is CLIP with [0, 6] */
+} cort_activation;
+typedef struct cort_sgemm_epilogue {
+    const float *bias; /* one value per row of C (m values), or NULL */
+    cort_activation act;
+    float lo, hi; /* CORT_ACT_CLIP bounds */
+} cort_sgemm_epilogue;
+
+/* The threaded entry points above with an epilogue (ep may be NULL: none). */
+void cort_sgemm_mt_ep(const cort_threads *th, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                      float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                      int64_t ldc, const cort_sgemm_epilogue *ep, void *work);
+void cort_sgemm_packed_mt_ep(const cort_threads *th, const float *packed_a, int64_t m, int64_t n, int64_t k,
+                             bool trans_b, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                             const cort_sgemm_epilogue *ep, void *work);
+void cort_sgemm_gather_b_mt_ep(const cort_threads *th, const float *packed_a, const float *a, int64_t lda, int64_t m,
+                               int64_t n, int64_t k, cort_pack_b_fn pack, const void *pack_src, float beta, float *c,
+                               int64_t ldc, const cort_sgemm_epilogue *ep, void *work);
+/* cort_sgemm_variant with an epilogue, for tests. */
+bool cort_sgemm_variant_ep(int variant, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                           const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                           int64_t ldc, const cort_sgemm_epilogue *ep, void *work);
+
+/* The contract between the SGEMM driver and its micro-kernels (src/kernels/generic/sgemm.c and
+ * src/kernels/x86): how a finished tile meets C. C = acc + beta * C (beta 0: C is not read), then,
+ * when `bias` is set, + bias[row of the block], then, when `clamp`, clamped to [lo, hi]. The driver
+ * passes bias and clamp only with the last k block. */
+typedef struct cort_sgemm_store {
+    float beta;
+    const float *bias;
+    bool clamp;
+    float lo, hi;
+} cort_sgemm_store;
+
 /* Double-precision GEMM with the same conventions (a plain loop nest; no workspace). */
 void cort_dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double *a,
                 int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);

@@ -1,9 +1,10 @@
 /* Cache-blocked single-precision GEMM in the style of BLIS/GotoBLAS: panels of A (MC x KC) and B
  * (KC x NC) are packed into contiguous micro-panels, then a register-blocked mr x nr micro-kernel
- * written in plain C runs over them. The micro-tile shape belongs to the micro-kernel, chosen once
- * per process by CPU features: 6 x 16 in portable C (vectorised by gcc/clang), the same with
- * AVX2+FMA, and 12 x 32 with AVX-512 on x86-64. Packed layouts follow the chosen shape, so weights
+ * runs over them. The micro-tile shape belongs to the micro-kernel, chosen once per process by CPU
+ * features: 6 x 8 in portable C (vectorised by gcc/clang), 6 x 16 with AVX2+FMA and 12 x 32 with
+ * AVX-512 on x86-64 (intrinsics, src/kernels/x86). Packed layouts follow the chosen shape, so weights
  * packed at load and the kernels that read them always agree. */
+#include <math.h>
 #include <string.h>
 
 #include "kernels/kernels.h"
@@ -16,14 +17,9 @@ enum {
     NC = 2048,   /* B block: KC x NC floats stay in L3 (a multiple of every nr) */
 };
 
-#if defined(__GNUC__) || defined(__clang__)
-#define CORT_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define CORT_ALWAYS_INLINE inline
-#endif
-
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define CORT_SGEMM_X86_FMA 1
+#include "kernels/x86/sgemm_x86.h"
 #endif
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -79,84 +75,83 @@ static void pack_b(bool trans, const float *b, int64_t ldb, int64_t p0, int64_t 
     }
 }
 
-/* The micro-kernels. Each computes, for every micro-tile of a packed block, acc = packed A
- * micro-panel (ROWS x kc) * packed B micro-panel (kc x 2*VLEN), then C = acc + beta * C on the valid
- * corner. With GNU C a row of the tile is two vector values, so the accumulators live in registers
- * whatever the target ISA; MADD(a, b, acc) returns acc + a * b for a broadcast scalar a, fused into
- * one instruction in the FMA builds. */
-static CORT_ALWAYS_INLINE void store_tile(const float *tile, int64_t tile_ld, float *c, int64_t ldc, int64_t mr,
-                                          int64_t nr, float beta) {
+/* The portable micro-kernel: for every micro-tile of a packed block, acc = packed A micro-panel
+ * (6 x kc) * packed B micro-panel (kc x 16), then the tile meets C as `st` says. With GNU C a row of
+ * the tile is two 4-wide vector values (one SSE/NEON register each), so the accumulators stay in
+ * registers whatever the target ISA. The x86 kernels live in src/kernels/x86. */
+static float apply_store(float v, float old, int64_t row, const cort_sgemm_store *st) {
+    if (st->beta != 0) v += st->beta * old;
+    if (st->bias) v += st->bias[row];
+    if (st->clamp) v = v < st->lo ? st->lo : v > st->hi ? st->hi : v;
+    return v;
+}
+
+static void store_tile(const float *tile, int64_t tile_ld, float *c, int64_t ldc, int64_t mr, int64_t nr,
+                       const cort_sgemm_store *st) {
     for (int64_t i = 0; i < mr; i++) {
         float *ci = c + i * ldc;
         const float *ti = tile + i * tile_ld;
-        if (beta == 0) {
-            for (int64_t j = 0; j < nr; j++) ci[j] = ti[j];
+        if (st->beta == 0 && !st->bias && !st->clamp) {
+            memcpy(ci, ti, sizeof(float) * (size_t)nr);
         } else {
-            for (int64_t j = 0; j < nr; j++) ci[j] = ti[j] + beta * ci[j];
+            for (int64_t j = 0; j < nr; j++) ci[j] = apply_store(ti[j], st->beta != 0 ? ci[j] : 0.0f, i, st);
         }
     }
 }
 
+enum { PLAIN_MR = 6, PLAIN_NR = 8 };
 #if defined(__GNUC__) || defined(__clang__)
-typedef float vec8 __attribute__((vector_size(32)));
-/* unaligned load; a macro because passing wide vectors between functions changes the ABI */
+typedef float vec4 __attribute__((vector_size(16)));
+/* unaligned load; a macro because passing vectors between functions can change the ABI */
 #define LOADV(v, p) memcpy(&(v), (p), sizeof(v))
-#define MADD_PLAIN(a, b, acc) ((acc) + (a) * (b))
-
-#define DEFINE_BLOCK(name, attrs, VEC, VLEN, ROWS, MADD)                                                    \
-    attrs static void name(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c, \
-                           int64_t ldc, float beta) {                                                      \
-        for (int64_t jr = 0; jr < nc; jr += 2 * VLEN) {                                                    \
-            for (int64_t ir = 0; ir < mc; ir += ROWS) {                                                    \
-                const float *a = ap + ir * kc, *b = bp + jr * kc;                                          \
-                VEC acc[ROWS][2];                                                                          \
-                for (int i = 0; i < ROWS; i++) acc[i][0] = acc[i][1] = (VEC){0};                           \
-                for (int64_t p = 0; p < kc; p++) {                                                         \
-                    VEC b0, b1;                                                                            \
-                    LOADV(b0, b);                                                                          \
-                    LOADV(b1, b + VLEN);                                                                   \
-                    for (int i = 0; i < ROWS; i++) {                                                       \
-                        acc[i][0] = MADD(a[i], b0, acc[i][0]);                                             \
-                        acc[i][1] = MADD(a[i], b1, acc[i][1]);                                             \
-                    }                                                                                      \
-                    a += ROWS;                                                                             \
-                    b += 2 * VLEN;                                                                         \
-                }                                                                                          \
-                float tile[ROWS * 2 * VLEN];                                                               \
-                memcpy(tile, acc, sizeof tile);                                                            \
-                store_tile(tile, 2 * VLEN, c + ir * ldc + jr, ldc, min64(ROWS, mc - ir),                   \
-                           min64(2 * VLEN, nc - jr), beta);                                                \
-            }                                                                                              \
-        }                                                                                                  \
-    }
-DEFINE_BLOCK(block_plain, , vec8, 8, 6, MADD_PLAIN)
-#else
-static void block_plain(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
-                        int64_t ldc, float beta) {
-    for (int64_t jr = 0; jr < nc; jr += 16) {
-        for (int64_t ir = 0; ir < mc; ir += 6) {
+static void block_plain(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
+                        const cort_sgemm_store *st) {
+    for (int64_t jr = 0; jr < nc; jr += PLAIN_NR) {
+        for (int64_t ir = 0; ir < mc; ir += PLAIN_MR) {
             const float *a = ap + ir * kc, *b = bp + jr * kc;
-            float tile[6 * 16] = {0};
-            for (int64_t p = 0; p < kc; p++, a += 6, b += 16)
-                for (int i = 0; i < 6; i++)
-                    for (int j = 0; j < 16; j++) tile[i * 16 + j] += a[i] * b[j];
-            store_tile(tile, 16, c + ir * ldc + jr, ldc, min64(6, mc - ir), min64(16, nc - jr), beta);
+            vec4 acc[PLAIN_MR][2];
+            for (int i = 0; i < PLAIN_MR; i++) acc[i][0] = acc[i][1] = (vec4){0, 0, 0, 0};
+            for (int64_t p = 0; p < kc; p++) {
+                vec4 b0, b1;
+                LOADV(b0, b);
+                LOADV(b1, b + 4);
+                for (int i = 0; i < PLAIN_MR; i++) {
+                    acc[i][0] += a[i] * b0;
+                    acc[i][1] += a[i] * b1;
+                }
+                a += PLAIN_MR;
+                b += PLAIN_NR;
+            }
+            float tile[PLAIN_MR * PLAIN_NR];
+            memcpy(tile, acc, sizeof tile);
+            cort_sgemm_store here = *st;
+            if (here.bias) here.bias += ir;
+            store_tile(tile, PLAIN_NR, c + ir * ldc + jr, ldc, min64(PLAIN_MR, mc - ir), min64(PLAIN_NR, nc - jr),
+                       &here);
+        }
+    }
+}
+#else
+static void block_plain(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
+                        const cort_sgemm_store *st) {
+    for (int64_t jr = 0; jr < nc; jr += PLAIN_NR) {
+        for (int64_t ir = 0; ir < mc; ir += PLAIN_MR) {
+            const float *a = ap + ir * kc, *b = bp + jr * kc;
+            float tile[PLAIN_MR * PLAIN_NR] = {0};
+            for (int64_t p = 0; p < kc; p++, a += PLAIN_MR, b += PLAIN_NR)
+                for (int i = 0; i < PLAIN_MR; i++)
+                    for (int j = 0; j < PLAIN_NR; j++) tile[i * PLAIN_NR + j] += a[i] * b[j];
+            cort_sgemm_store here = *st;
+            if (here.bias) here.bias += ir;
+            store_tile(tile, PLAIN_NR, c + ir * ldc + jr, ldc, min64(PLAIN_MR, mc - ir), min64(PLAIN_NR, nc - jr),
+                       &here);
         }
     }
 }
 #endif
 
-#ifdef CORT_SGEMM_X86_FMA
-#include <immintrin.h>
-typedef float vec16 __attribute__((vector_size(64)));
-#define MADD_FMA(a, b, acc) ((vec8)_mm256_fmadd_ps(_mm256_set1_ps(a), (__m256)(b), (__m256)(acc)))
-#define MADD_AVX512(a, b, acc) ((vec16)_mm512_fmadd_ps(_mm512_set1_ps(a), (__m512)(b), (__m512)(acc)))
-DEFINE_BLOCK(block_fma, __attribute__((target("avx2,fma"))), vec8, 8, 6, MADD_FMA)
-/* 12 x 32: 24 of the 32 zmm registers accumulate */
-DEFINE_BLOCK(block_avx512, __attribute__((target("avx512f"))), vec16, 16, 12, MADD_AVX512)
-#endif
-
-typedef void (*block_fn)(int64_t, int64_t, int64_t, const float *, const float *, float *, int64_t, float);
+typedef void (*block_fn)(int64_t, int64_t, int64_t, const float *, const float *, float *, int64_t,
+                         const cort_sgemm_store *);
 
 typedef struct ukernel {
     int64_t mr, nr;
@@ -166,17 +161,17 @@ typedef struct ukernel {
 /* Kernel variants, best last; variant 0 runs anywhere. */
 static bool variant_at(int v, ukernel *uk) {
     if (v == 0) {
-        *uk = (ukernel){6, 16, block_plain};
+        *uk = (ukernel){PLAIN_MR, PLAIN_NR, block_plain};
         return true;
     }
 #ifdef CORT_SGEMM_X86_FMA
     __builtin_cpu_init();
     if (v == 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        *uk = (ukernel){6, 16, block_fma};
+        *uk = (ukernel){6, 16, cort_sgemm_block_avx2};
         return true;
     }
     if (v == 2 && __builtin_cpu_supports("avx512f")) {
-        *uk = (ukernel){12, 32, block_avx512};
+        *uk = (ukernel){12, 32, cort_sgemm_block_avx512};
         return true;
     }
 #endif
@@ -191,9 +186,26 @@ static ukernel pick_kernel(void) {
     return uk;
 }
 
-static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc) {
+/* The store for the k block starting at pc: bias and activation only with the last one. */
+static cort_sgemm_store store_for(const cort_sgemm_epilogue *ep, float beta, bool last) {
+    cort_sgemm_store st = {beta, NULL, false, 0, 0};
+    if (!ep || !last) return st;
+    st.bias = ep->bias;
+    if (ep->act == CORT_ACT_RELU) st.clamp = true, st.lo = 0, st.hi = INFINITY;
+    else if (ep->act == CORT_ACT_CLIP) st.clamp = true, st.lo = ep->lo, st.hi = ep->hi;
+    return st;
+}
+
+/* C = beta * C with the epilogue, for products with nothing to multiply (k == 0 or alpha == 0). */
+static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc, const cort_sgemm_epilogue *ep) {
+    cort_sgemm_store st = store_for(ep, beta, true);
     for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        for (int64_t j = 0; j < n; j++) {
+            float v = beta == 0 ? 0 : beta * c[i * ldc + j];
+            if (st.bias) v += st.bias[i];
+            if (st.clamp) v = v < st.lo ? st.lo : v > st.hi ? st.hi : v;
+            c[i * ldc + j] = v;
+        }
 }
 
 /* Where the packed A panels come from: packed on the fly into `work`, or a whole matrix packed
@@ -225,10 +237,11 @@ static const float *packed_b_block(const float *packed, int64_t k, int64_t jc, i
 }
 
 static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha, const a_source *as,
-                       const b_source *bs, float beta, float *c, int64_t ldc, void *work) {
+                       const b_source *bs, float beta, float *c, int64_t ldc, const cort_sgemm_epilogue *ep,
+                       void *work) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0) {
-        scale_c(m, n, beta, c, ldc);
+        scale_c(m, n, beta, c, ldc, ep);
         return;
     }
     int64_t kc_max = min64(k, KC);
@@ -238,7 +251,7 @@ static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha,
         int64_t nc = min64(NC, n - jc);
         for (int64_t pc = 0; pc < k; pc += KC) {
             int64_t kc = min64(KC, k - pc);
-            float beta_here = pc == 0 ? beta : 1.0f;
+            cort_sgemm_store st = store_for(ep, pc == 0 ? beta : 1.0f, pc + kc >= k);
             const float *bpanel = bp;
             if (bs->packed) bpanel = packed_b_block(bs->packed, k, jc, nc, pc, uk.nr);
             else if (bs->pack) bs->pack(bs->pack_src, pc, kc, bs->col0 + jc, nc, uk.nr, bp);
@@ -248,7 +261,9 @@ static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha,
                 const float *panel = ap;
                 if (as->packed) panel = as->packed + pc * as->rows_total + (as->row0 + ic) * kc;
                 else pack_a(as->trans, as->a, as->lda, ic, mc, pc, kc, alpha, uk.mr, ap);
-                uk.block(mc, nc, kc, panel, bpanel, c + ic * ldc + jc, ldc, beta_here);
+                cort_sgemm_store here = st;
+                if (here.bias) here.bias += ic;
+                uk.block(mc, nc, kc, panel, bpanel, c + ic * ldc + jc, ldc, &here);
             }
         }
     }
@@ -258,18 +273,25 @@ void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
                 int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
     a_source as = {trans_a, a, lda, NULL, 0, 0};
     b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0};
-    sgemm_core(pick_kernel(), m, n, k, alpha, &as, &bs, beta, c, ldc, work);
+    sgemm_core(pick_kernel(), m, n, k, alpha, &as, &bs, beta, c, ldc, NULL, work);
+}
+
+bool cort_sgemm_variant_ep(int variant, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                           const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                           int64_t ldc, const cort_sgemm_epilogue *ep, void *work) {
+    ukernel uk;
+    if (!variant_at(variant, &uk)) return false;
+    a_source as = {trans_a, a, lda, NULL, 0, 0};
+    b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0};
+    sgemm_core(uk, m, n, k, alpha, &as, &bs, beta, c, ldc, ep, work);
+    return true;
 }
 
 bool cort_sgemm_variant(int variant, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                         const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
                         void *work) {
-    ukernel uk;
-    if (!variant_at(variant, &uk)) return false;
-    a_source as = {trans_a, a, lda, NULL, 0, 0};
-    b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0};
-    sgemm_core(uk, m, n, k, alpha, &as, &bs, beta, c, ldc, work);
-    return true;
+    return cort_sgemm_variant_ep(variant, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL,
+                                 work);
 }
 
 size_t cort_sgemm_packed_a_size(int64_t m, int64_t k) {
@@ -309,6 +331,7 @@ typedef struct sgemm_split {
     int64_t m, n, k, chunk, ldc;
     float alpha, beta;
     float *c;
+    const cort_sgemm_epilogue *ep;
     char *work;
     size_t work_each;
 } sgemm_split;
@@ -363,13 +386,18 @@ static void sgemm_task(void *arg, int64_t begin, int64_t end) {
             int64_t rows = min64(s->chunk, s->m - lo);
             if (as.a) as.a += as.trans ? lo : lo * as.lda;
             as.row0 = lo;
+            cort_sgemm_epilogue ep;
+            if (s->ep) {
+                ep = *s->ep;
+                if (ep.bias) ep.bias += lo;
+            }
             sgemm_core(pick_kernel(), rows, s->n, s->k, s->alpha, &as, &bs, s->beta, s->c + lo * s->ldc, s->ldc,
-                       work);
+                       s->ep ? &ep : NULL, work);
         } else {
             int64_t cols = min64(s->chunk, s->n - lo);
             if (bs.b) bs.b += bs.trans ? lo * bs.ldb : lo;
             bs.col0 += lo;
-            sgemm_core(pick_kernel(), s->m, cols, s->k, s->alpha, &as, &bs, s->beta, s->c + lo, s->ldc, work);
+            sgemm_core(pick_kernel(), s->m, cols, s->k, s->alpha, &as, &bs, s->beta, s->c + lo, s->ldc, s->ep, work);
         }
     }
 }
@@ -398,8 +426,15 @@ static void split_init(sgemm_split *s, int64_t m, int64_t n, int64_t k, float al
 void cort_sgemm_mt(const cort_threads *th, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                    float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                    float *c, int64_t ldc, void *work) {
+    cort_sgemm_mt_ep(th, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL, work);
+}
+
+void cort_sgemm_mt_ep(const cort_threads *th, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                      float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                      int64_t ldc, const cort_sgemm_epilogue *ep, void *work) {
     sgemm_split s;
     split_init(&s, m, n, k, alpha, beta, c, ldc);
+    s.ep = ep;
     s.a = (a_source){trans_a, a, lda, NULL, 0, 0};
     s.b = (b_source){trans_b, b, ldb, NULL, NULL, NULL, 0};
     sgemm_split_run(th, &s, work);
@@ -417,8 +452,15 @@ void cort_sgemm_packed_b_mt(const cort_threads *th, bool trans_a, int64_t m, int
 
 void cort_sgemm_packed_mt(const cort_threads *th, const float *packed_a, int64_t m, int64_t n, int64_t k,
                           bool trans_b, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
+    cort_sgemm_packed_mt_ep(th, packed_a, m, n, k, trans_b, b, ldb, beta, c, ldc, NULL, work);
+}
+
+void cort_sgemm_packed_mt_ep(const cort_threads *th, const float *packed_a, int64_t m, int64_t n, int64_t k,
+                             bool trans_b, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                             const cort_sgemm_epilogue *ep, void *work) {
     sgemm_split s;
     split_init(&s, m, n, k, 1.0f, beta, c, ldc);
+    s.ep = ep;
     s.a = (a_source){false, NULL, 0, packed_a, 0, 0};
     s.b = (b_source){trans_b, b, ldb, NULL, NULL, NULL, 0};
     sgemm_split_run(th, &s, work);
@@ -427,8 +469,15 @@ void cort_sgemm_packed_mt(const cort_threads *th, const float *packed_a, int64_t
 void cort_sgemm_gather_b_mt(const cort_threads *th, const float *packed_a, const float *a, int64_t lda, int64_t m,
                             int64_t n, int64_t k, cort_pack_b_fn pack, const void *pack_src, float beta, float *c,
                             int64_t ldc, void *work) {
+    cort_sgemm_gather_b_mt_ep(th, packed_a, a, lda, m, n, k, pack, pack_src, beta, c, ldc, NULL, work);
+}
+
+void cort_sgemm_gather_b_mt_ep(const cort_threads *th, const float *packed_a, const float *a, int64_t lda, int64_t m,
+                               int64_t n, int64_t k, cort_pack_b_fn pack, const void *pack_src, float beta, float *c,
+                               int64_t ldc, const cort_sgemm_epilogue *ep, void *work) {
     sgemm_split s;
     split_init(&s, m, n, k, 1.0f, beta, c, ldc);
+    s.ep = ep;
     s.a = (a_source){false, a, lda, packed_a, 0, 0};
     s.b = (b_source){false, NULL, 0, NULL, pack, pack_src, 0};
     sgemm_split_run(th, &s, work);

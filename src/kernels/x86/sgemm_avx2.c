@@ -1,0 +1,70 @@
+/* The AVX2+FMA SGEMM micro-kernel: 6 x 16 tiles in 12 of the 16 ymm registers. Full-width rows
+ * store with plain vector stores; the narrower right-edge tile goes through a small buffer. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "kernels/x86/sgemm_x86.h"
+
+#define TARGET __attribute__((target("avx2,fma")))
+enum { MR = 6, NR = 16 };
+
+static TARGET inline __m256 finish(__m256 v, const float *cp, const cort_sgemm_store *st, __m256 bias, __m256 lo,
+                                   __m256 hi) {
+    if (st->beta != 0) v = _mm256_fmadd_ps(_mm256_set1_ps(st->beta), _mm256_loadu_ps(cp), v);
+    if (st->bias) v = _mm256_add_ps(v, bias);
+    if (st->clamp) v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+    return v;
+}
+
+static TARGET void store_rows(__m256 acc[MR][2], float *c, int64_t ldc, int64_t rows, int64_t cols,
+                              const cort_sgemm_store *st) {
+    __m256 lo = _mm256_set1_ps(st->lo), hi = _mm256_set1_ps(st->hi);
+    for (int64_t i = 0; i < rows; i++) {
+        float *ci = c + i * ldc;
+        __m256 bias = _mm256_set1_ps(st->bias ? st->bias[i] : 0.0f);
+        if (cols == NR) {
+            _mm256_storeu_ps(ci, finish(acc[i][0], ci, st, bias, lo, hi));
+            _mm256_storeu_ps(ci + 8, finish(acc[i][1], ci + 8, st, bias, lo, hi));
+        } else { /* edge tile: stage the row so C is touched only inside its width */
+            float buf[NR];
+            memset(buf, 0, sizeof buf);
+            if (st->beta != 0) memcpy(buf, ci, sizeof(float) * (size_t)cols);
+            _mm256_storeu_ps(buf, finish(acc[i][0], buf, st, bias, lo, hi));
+            _mm256_storeu_ps(buf + 8, finish(acc[i][1], buf + 8, st, bias, lo, hi));
+            memcpy(ci, buf, sizeof(float) * (size_t)cols);
+        }
+    }
+}
+
+static TARGET void tile(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                        const cort_sgemm_store *st) {
+    __m256 acc[MR][2];
+    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    for (int64_t p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        _mm_prefetch((const char *)(b + 8 * NR), _MM_HINT_T0);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 6
+#endif
+        for (int i = 0; i < MR; i++) {
+            __m256 ai = _mm256_broadcast_ss(a + i);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        a += MR;
+        b += NR;
+    }
+    store_rows(acc, c, ldc, rows, cols, st);
+}
+
+TARGET void cort_sgemm_block_avx2(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
+                                  int64_t ldc, const cort_sgemm_store *st) {
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+        int64_t cols = nc - jr < NR ? nc - jr : NR;
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+            cort_sgemm_store here = *st;
+            if (here.bias) here.bias += ir;
+            tile(kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, mc - ir < MR ? mc - ir : MR, cols, &here);
+        }
+    }
+}

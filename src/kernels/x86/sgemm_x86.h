@@ -1,0 +1,25 @@
+/* The x86 SGEMM micro-kernels (sgemm_avx512.c, sgemm_avx2.c) as sgemm.c drives them, and the x86
+ * depthwise convolution (conv_dw_avx512.c). Each block function computes, for a packed A block
+ * (mc rows as mr-row micro-panels, kc deep) and a packed B block (nc columns as nr-column
+ * micro-panels), C[mc x nc] = A * B combined with C as `st` (kernels.h) says. Callers check the CPU first. */
+#ifndef CORT_KERNELS_X86_SGEMM_X86_H
+#define CORT_KERNELS_X86_SGEMM_X86_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernels/kernels.h"
+
+
+void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
+                             int64_t ldc, const cort_sgemm_store *st);
+void cort_sgemm_block_avx2(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
+                           int64_t ldc, const cort_sgemm_store *st);
+
+/* Depthwise 3x3 (stride 1 or 2, dilation 1, 2-D) of one channel with AVX-512; false, computing
+ * nothing, for other geometries. `work` holds cort_x86_depthwise_work_size(g) bytes. */
+bool cort_x86_depthwise_ok(const cort_conv_geom *g);
+size_t cort_x86_depthwise_work_size(const cort_conv_geom *g);
+void cort_x86_depthwise3x3_avx512(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
+                                  float lo, float hi, void *work);
+
+#endif
