@@ -79,6 +79,13 @@ typedef struct conv_params {
     int64_t group;
     int n_kernel, n_strides, n_dilations, n_pads, n_out_pad, n_out_shape; /* -1: attribute absent */
     int64_t kernel[MAXS], strides[MAXS], dilations[MAXS], pads[2 * MAXS], out_pad[MAXS], out_shape[MAXS + 2];
+    /* An activation fused into float Conv's output, for the graph optimizer: parse leaves it
+     * CORT_ACT_NONE; a pass that folds a following Relu (CORT_ACT_RELU) or Clip (CORT_ACT_CLIP with
+     * [act_lo, act_hi], e.g. [0, 6] for Relu6) into this Conv sets it. The GEMM paths apply it in their
+     * store together with the bias; depthwise applies it per plane. ConvTranspose and the integer
+     * forms ignore it, so only set it on Conv. */
+    cort_activation activation;
+    float act_lo, act_hi;
 } conv_params;
 
 static cort_status *read_ints_attr(const cort_node *node, const char *name, int max, int64_t *dst, int *n) {
@@ -417,10 +424,22 @@ static void fill_bias_rows(float *y, const float *bias, int64_t rows, int64_t le
         for (int64_t i = 0; i < len; i++) y[r * len + i] = bias[r];
 }
 
-/* Y[n] = W * im2col(X[n]) (+ bias) for every image and group. The column matrix is never stored: the
- * GEMM gathers its panels straight from the image (a 1x1 stride-1 kernel reads the image as B). */
-static cort_status *conv_gemm(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w, const float *bias,
-                              const conv_state *pre, float *y) {
+static float activate(const conv_params *p, float v) {
+    if (p->activation == CORT_ACT_RELU) return v < 0 ? 0 : v;
+    if (p->activation == CORT_ACT_CLIP) return v < p->act_lo ? p->act_lo : v > p->act_hi ? p->act_hi : v;
+    return v;
+}
+
+static void activate_all(const conv_params *p, float *y, int64_t n) {
+    if (p->activation == CORT_ACT_NONE) return;
+    for (int64_t i = 0; i < n; i++) y[i] = activate(p, y[i]);
+}
+
+/* Y[n] = act(W * im2col(X[n]) + bias) for every image and group. The column matrix is never stored:
+ * the GEMM gathers its panels straight from the image (a 1x1 stride-1 kernel reads the image as B),
+ * and bias and activation happen in the GEMM's store. */
+static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
+                              const float *w, const float *bias, const conv_state *pre, float *y) {
     const cort_conv_geom *g = &s->geom;
     int64_t isize = cort_conv_in_size(g), osize = cort_conv_out_size(g), ksize = cort_conv_kernel_size(g);
     int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, kdim = cg * ksize;
@@ -434,26 +453,30 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_shape *s, const float *
             float *yg = y + (n * s->out_ch + gi * mg) * osize;
             const float *packed = pre ? pre->packed + (size_t)gi * pre->group_floats : NULL;
             const float *wg = w ? w + gi * mg * kdim : NULL; /* NULL when packed weights stand in */
-            float beta = bias ? 1.0f : 0.0f;
-            if (bias) fill_bias_rows(yg, bias + gi * mg, mg, osize);
+            cort_sgemm_epilogue ep = {bias ? bias + gi * mg : NULL, p->activation, p->act_lo, p->act_hi};
             if (direct && packed) {
-                cort_sgemm_packed_mt(&th, packed, mg, osize, kdim, false, xg, osize, beta, yg, osize, work);
+                cort_sgemm_packed_mt_ep(&th, packed, mg, osize, kdim, false, xg, osize, 0.0f, yg, osize, &ep, work);
             } else if (direct) {
-                cort_sgemm_mt(&th, false, false, mg, osize, kdim, 1.0f, wg, kdim, xg, osize, beta, yg, osize, work);
+                cort_sgemm_mt_ep(&th, false, false, mg, osize, kdim, 1.0f, wg, kdim, xg, osize, 0.0f, yg, osize, &ep,
+                                 work);
             } else {
                 cort_im2col_source src = {g, xg};
-                cort_sgemm_gather_b_mt(&th, packed, wg, kdim, mg, osize, kdim, cort_im2col_pack, &src, beta, yg,
-                                       osize, work);
+                cort_sgemm_gather_b_mt_ep(&th, packed, wg, kdim, mg, osize, kdim, cort_im2col_pack, &src, 0.0f, yg,
+                                          osize, &ep, work);
             }
         }
     }
     return NULL;
 }
 
-static cort_status *conv_f32(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w, const float *bias,
-                             const conv_state *pre, float *y) {
-    if (s->group == s->in_ch && s->group == s->out_ch) return conv_depthwise(ctx, s, x, w, bias, y);
-    return conv_gemm(ctx, s, x, w, bias, pre, y);
+static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
+                             const float *w, const float *bias, const conv_state *pre, float *y) {
+    if (s->group == s->in_ch && s->group == s->out_ch) {
+        CORT_TRY(conv_depthwise(ctx, s, x, w, bias, y));
+        activate_all(p, y, s->batch * s->out_ch * cort_conv_out_size(&s->geom));
+        return NULL;
+    }
+    return conv_gemm(ctx, p, s, x, w, bias, pre, y);
 }
 
 static cort_status *conv_run(cort_kctx *ctx) {
@@ -481,9 +504,9 @@ static cort_status *conv_run(cort_kctx *ctx) {
         int64_t osize = cort_tensor_count(y) / (s.batch * s.out_ch);
         for (int64_t n = 0; n < s.batch; n++)
             for (int64_t m = 0; m < s.out_ch; m++)
-                for (int64_t i = 0; i < osize; i++) yf[(n * s.out_ch + m) * osize + i] = bf ? bf[m] : 0;
+                for (int64_t i = 0; i < osize; i++) yf[(n * s.out_ch + m) * osize + i] = activate(p, bf ? bf[m] : 0);
     } else {
-        CORT_TRY(conv_f32(ctx, &s, xf, wf, bf, pre, yf));
+        CORT_TRY(conv_f32(ctx, p, &s, xf, wf, bf, pre, yf));
     }
     if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, yf, cort_tensor_count(y), y->data);
     return NULL;
