@@ -67,3 +67,15 @@ demo-ocr: deps
 bench: deps
 	@[ -d tools/zoo/out/models ] || sh tools/zoo/make_tests.sh
 	python3 bench/compare --build $(BUILD) --out $(BUILD)/bench/RESULTS.md $(BENCH_ARGS)
+
+# ARM64 Linux cross build (cmake/toolchains/aarch64-linux-gnu.cmake), tested under qemu-user: unit tests
+# through ctest, then the ONNX backend suites (tests/cross/run_arm64.sh). See docs/platforms.md.
+DEB_ARM64 := gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user libonnx-testdata
+.PHONY: test-arm64
+test-arm64: deps
+	@if ! dpkg -s $(DEB_ARM64) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_ARM64); fi
+	cmake -S . -B build-arm64 -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCORT_BUILD_APPS=OFF
+	cmake --build build-arm64 -j $(JOBS)
+	sh tests/cross/run_arm64.sh build-arm64
