@@ -2,10 +2,10 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_BUILD := build-essential cmake ninja-build pkg-config python3
-DEB_TEST := clang libclang-rt-14-dev valgrind libonnx-testdata python3
+DEB_BUILD := build-essential cmake ninja-build pkg-config python3 libstb-dev
+DEB_TEST := clang libclang-rt-14-dev valgrind libonnx-testdata python3 python3-skimage curl ca-certificates
 
-.PHONY: all build deps deps-test demo test test-asan test-zoo clean
+.PHONY: all build deps deps-test demo demo-shapes test test-asan test-zoo clean
 
 all: build
 
@@ -21,10 +21,16 @@ build: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# The README's main job: read the text of a bundled image with PaddleOCR's models (see demo-ocr below).
+demo: demo-ocr
+
+# The small bundled classifier, no download: names the shape in each sample drawing.
+demo-shapes: build
 	sh demo/run_demo.sh $(BUILD)/cort
 
+# The OCR models are fetched first so that the apps' end-to-end tests run rather than skip.
 test: deps-test build
+	sh demo/ocr/fetch_models.sh "$(OCR_MODELS)"
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'zoo|slow'
 
 test-asan: deps-test
