@@ -197,6 +197,28 @@ static cort_status *instnorm_parse(cort_parse_ctx *pc) {
     return NULL;
 }
 
+/* Mean and (biased) variance of n floats, summed in double. Eight partial sums per pass let the
+ * compiler vectorise the reductions, which it may not reorder itself. */
+static void row_moments(const float *x, int64_t n, double *mean, double *var) {
+    double acc[8] = {0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int q = 0; q < 8; q++) acc[q] += x[i + q];
+    double s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; i < n; i++) s += x[i];
+    double m = n ? s / (double)n : 0;
+    for (int q = 0; q < 8; q++) acc[q] = 0;
+    for (i = 0; i + 8 <= n; i += 8)
+        for (int q = 0; q < 8; q++) {
+            double d = x[i + q] - m;
+            acc[q] += d * d;
+        }
+    double s2 = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; i < n; i++) s2 += (x[i] - m) * (x[i] - m);
+    *mean = m;
+    *var = n ? s2 / (double)n : 0;
+}
+
 typedef struct inst_job {
     const float *x, *scale, *bias;
     float *y;
@@ -210,11 +232,8 @@ static void inst_planes(void *arg, int64_t begin, int64_t end) {
         int64_t c = pl % j->channels;
         const float *x = j->x + pl * j->plane;
         float *y = j->y + pl * j->plane;
-        double s = 0, s2 = 0;
-        for (int64_t i = 0; i < j->plane; i++) s += x[i];
-        double m = j->plane ? s / (double)j->plane : 0;
-        for (int64_t i = 0; i < j->plane; i++) s2 += (x[i] - m) * (x[i] - m);
-        double v = j->plane ? s2 / (double)j->plane : 0;
+        double m, v;
+        row_moments(x, j->plane, &m, &v);
         float a = (float)(j->scale[c] / sqrt(v + j->epsilon)), b = (float)(j->bias[c] - m * a);
         for (int64_t i = 0; i < j->plane; i++) y[i] = x[i] * a + b;
     }
@@ -298,15 +317,14 @@ static void ln_rows(void *arg, int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {
         const float *x = j->x + r * j->size;
         float *y = j->y + r * j->size;
-        double s = 0, s2 = 0;
-        for (int64_t i = 0; i < j->size; i++) s += x[i];
-        double m = j->size ? s / (double)j->size : 0;
-        for (int64_t i = 0; i < j->size; i++) s2 += (x[i] - m) * (x[i] - m);
-        double inv = 1.0 / sqrt((j->size ? s2 / (double)j->size : 0) + j->epsilon);
+        double m, var;
+        row_moments(x, j->size, &m, &var);
+        double inv = 1.0 / sqrt(var + j->epsilon);
         float mf = (float)m, invf = (float)inv;
-        if (j->dense_params) {
-            for (int64_t i = 0; i < j->size; i++)
-                y[i] = (x[i] - mf) * invf * j->scale[i] + (j->bias ? j->bias[i] : 0.0f);
+        if (j->dense_params && j->bias) {
+            for (int64_t i = 0; i < j->size; i++) y[i] = (x[i] - mf) * invf * j->scale[i] + j->bias[i];
+        } else if (j->dense_params) {
+            for (int64_t i = 0; i < j->size; i++) y[i] = (x[i] - mf) * invf * j->scale[i];
         } else {
             for (int64_t i = 0; i < j->size; i++) {
                 float sc = j->scale[broadcast_offset(i, j->norm_dims, j->scale_stride, j->norm_rank)];
@@ -317,6 +335,25 @@ static void ln_rows(void *arg, int64_t begin, int64_t end) {
         if (j->mean) j->mean[r] = mf;
         if (j->inv_std) j->inv_std[r] = invf;
     }
+}
+
+/* Y has X's type and shape; Mean and InvStdDev keep X's leading dims, with the normalised ones set to
+ * 1, in float unless X is double (as run writes them). */
+static cort_status *layernorm_infer(cort_infer_ctx *ic) {
+    const ln_params *p = ic->params;
+    const cort_type *x = ic->n_in > 0 ? ic->in[0] : NULL;
+    if (!x || x->kind != CORT_TYPE_TENSOR || ic->n_out < 1) return NULL;
+    CORT_TRY(cort_type_copy(ic->pool, &ic->out[0], x));
+    int axis;
+    if (x->rank < 1 || !cort_norm_axis(p->axis, x->rank, &axis)) return NULL; /* run reports a bad axis */
+    int32_t stat_elem = x->elem == CORT_DOUBLE ? CORT_DOUBLE : x->elem ? CORT_FLOAT : 0;
+    for (int o = 1; o < 3 && o < ic->n_out; o++) {
+        cort_dim *dims = cort_pool_alloc(ic->pool, sizeof *dims * (size_t)x->rank);
+        if (!dims) return cort_oom();
+        for (int d = 0; d < x->rank; d++) dims[d] = d < axis ? x->dims[d] : (cort_dim){1, NULL};
+        cort_type_set_tensor(&ic->out[o], stat_elem, x->rank, dims);
+    }
+    return NULL;
 }
 
 static cort_status *layernorm_stat_output(cort_kctx *ctx, int index, const cort_tensor *x, int axis, int32_t type,
@@ -510,8 +547,8 @@ const cort_op_def cort_ops_norm[] = {
      NULL, bn_run, 0},
     {"", "InstanceNormalization", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(eps_params), instnorm_parse,
      same_as_input_infer, NULL, instnorm_run, 0},
-    {"", "LayerNormalization", 17, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(ln_params), layernorm_parse, NULL, NULL,
-     layernorm_run, 0},
+    {"", "LayerNormalization", 17, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(ln_params), layernorm_parse,
+     layernorm_infer, NULL, layernorm_run, 0},
     {"", "LRN", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(lrn_params), lrn_parse, same_as_input_infer, NULL, lrn_run,
      0},
     {"", "MeanVarianceNormalization", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(mvn_params), mvn_parse,
