@@ -5,6 +5,11 @@
 
 #include "kernels/kernels.h"
 
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#include "kernels/x86/sgemm_x86.h"
+#define CORT_DW_X86 1
+#endif
+
 /* Hot loops get an AVX2 clone picked at load by the dynamic linker (ifunc), where that exists. */
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__linux__)
 #define CORT_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
@@ -221,7 +226,21 @@ static void flat_dims(const cort_conv_geom *g, int64_t *hp, int64_t *wp) {
     if (*hp < g->pad_begin[0] + g->in[0]) *hp = g->pad_begin[0] + g->in[0];
 }
 
+/* The AVX-512 3x3 path, where the CPU and geometry allow it. */
+static bool use_x86_depthwise(const cort_conv_geom *g) {
+#ifdef CORT_DW_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && cort_x86_depthwise_ok(g);
+#else
+    (void)g;
+    return false;
+#endif
+}
+
 size_t cort_conv_direct_work_size(const cort_conv_geom *g) {
+#ifdef CORT_DW_X86
+    if (use_x86_depthwise(g)) return cort_x86_depthwise_work_size(g);
+#endif
     if (!flat_ok(g)) return 0;
     int64_t hp, wp;
     flat_dims(g, &hp, &wp);
@@ -258,6 +277,12 @@ CORT_SIMD_CLONES static void direct_channel_flat(const cort_conv_geom *g, const 
 
 void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
                               void *work) {
+#ifdef CORT_DW_X86
+    if (work && use_x86_depthwise(g)) {
+        cort_x86_depthwise3x3_avx512(g, x, w, bias, y, work);
+        return;
+    }
+#endif
     if (work && flat_ok(g)) {
         direct_channel_flat(g, x, w, bias, y, work);
         return;

@@ -20,6 +20,6 @@ void cort_sgemm_block_avx2(int64_t mc, int64_t nc, int64_t kc, const float *ap, 
 bool cort_x86_depthwise_ok(const cort_conv_geom *g);
 size_t cort_x86_depthwise_work_size(const cort_conv_geom *g);
 void cort_x86_depthwise3x3_avx512(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
-                                  float lo, float hi, void *work);
+                                  void *work);
 
 #endif
