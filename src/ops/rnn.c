@@ -308,64 +308,15 @@ static void gemm_packed_f64(const rnn_job *j, void *work, int64_t m, int64_t n, 
  * rather than calling the GEMM, which would repack R at every step. */
 #define RNN_GEMV_MAX_BATCH 4
 
-/* ---- float tanh and sigmoid for the gates
- * libm's tanhf/expf are calls a loop cannot vectorise, and the gates spend most of their time in
- * them. These are branch-free (selects are bit masks), so compilers vectorise the activation loops
- * without -ffast-math: e^x as 2^k * p(r) with |r| <= ln2/2 and p the degree-7 Taylor polynomial
- * (relative error ~1e-7); tanh within 1e-7 absolute, 4e-7 relative; sigmoid within 1e-7 absolute. */
-
-static inline float select_float(bool take_a, float a, float b) {
-    int32_t mask = -(int32_t)take_a, ab, bb;
-    memcpy(&ab, &a, sizeof ab);
-    memcpy(&bb, &b, sizeof bb);
-    int32_t rb = (ab & mask) | (bb & ~mask);
-    float r;
-    memcpy(&r, &rb, sizeof r);
-    return r;
-}
-
-/* e^x for x in [-87, 87] (arguments outside are clamped) */
-static inline float gate_expf(float x) {
-    x = select_float(x > 87.0f, 87.0f, select_float(x < -87.0f, -87.0f, x));
-    const float round_magic = 12582912.0f; /* 1.5 * 2^23: adding and subtracting it rounds to an integer */
-    float k = (x * 1.44269504f + round_magic) - round_magic;
-    k = select_float(k == k, k, 0.0f); /* a NaN input stays NaN through p, but must not reach the int cast */
-    float r = x - k * 0.693145751953125f - k * 1.428606765330187e-06f; /* ln 2 split in two parts */
-    float p = 1.0f / 5040;
-    p = p * r + 1.0f / 720;
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    int32_t bits = ((int32_t)k + 127) * (1 << 23);
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-
-static inline float gate_tanhf(float x) {
-    float sign = select_float(x < 0.0f, -1.0f, 1.0f), a = x * sign, x2 = x * x;
-    /* near 0, 1 - 2 / (e^2a + 1) cancels: the odd series is exact to float precision for |x| < 0.2 */
-    float small = x + x * x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315)));
-    float big = sign * (1.0f - 2.0f / (gate_expf(2.0f * a) + 1.0f));
-    return select_float(a < 0.2f, small, big);
-}
-
-static inline float gate_sigmoidf(float x) {
-    /* past 80 the result is 1 or below 2e-35 anyway; the clamp keeps e^-x finite and normal */
-    x = select_float(x > 80.0f, 80.0f, select_float(x < -80.0f, -80.0f, x));
-    return 1.0f / (1.0f + gate_expf(-x));
-}
-
+/* ---- gate math: float takes the array math of kernels/vecmath.h (vectorised, ~2 ulp) and its
+ * element cores where an activation needs one value at a time */
 static inline double gate_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 #define RNN_T float
 #define RNN_FN(name) name##_f32
-#define RNN_SIGMOID gate_sigmoidf
-#define RNN_TANH gate_tanhf
-#define RNN_EXP expf
+#define RNN_SIGMOID cort_vm_sigmoid
+#define RNN_TANH cort_vm_tanh
+#define RNN_EXP cort_vm_exp
 #define RNN_VTANH cort_vtanh
 #define RNN_VSIGMOID cort_vsigmoid
 #define RNN_DOT_ROWS cort_sgemv_rows
