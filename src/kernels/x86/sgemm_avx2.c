@@ -16,7 +16,11 @@ static TARGET inline __m256 finish(__m256 v, const float *cp, const cort_sgemm_s
     return v;
 }
 
-static TARGET void store_rows(__m256 acc[MR][2], float *c, int64_t ldc, int64_t rows, int64_t cols,
+#define INLINE inline __attribute__((always_inline))
+
+/* kept out of line: inlined, the compiler hoists the epilogue's constants into registers the k loop
+ * needs; the accumulators go through memory once per tile instead */
+static TARGET __attribute__((noinline)) void store_rows(__m256 acc[MR][2], float *c, int64_t ldc, int64_t rows, int64_t cols,
                               const cort_sgemm_store *st) {
     __m256 lo = _mm256_set1_ps(st->lo), hi = _mm256_set1_ps(st->hi);
     for (int64_t i = 0; i < rows; i++) {
@@ -36,25 +40,28 @@ static TARGET void store_rows(__m256 acc[MR][2], float *c, int64_t ldc, int64_t 
     }
 }
 
-static TARGET void tile(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int64_t rows, int64_t cols,
-                        const cort_sgemm_store *st) {
+/* `wide` false: the tile is at most half as wide, and only the first column vector is computed */
+static TARGET INLINE void tile(bool wide, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                               int64_t rows, int64_t cols, const cort_sgemm_store *st) {
     __m256 acc[MR][2];
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
     for (int64_t p = 0; p < kc; p++) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-        _mm_prefetch((const char *)(b + 8 * NR), _MM_HINT_T0);
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 6
 #endif
         for (int i = 0; i < MR; i++) {
             __m256 ai = _mm256_broadcast_ss(a + i);
             acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+            if (wide) acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
         }
         a += MR;
         b += NR;
     }
-    store_rows(acc, c, ldc, rows, cols, st);
+    /* a copy: were acc's own address to escape into the call, gcc would keep acc in memory */
+    __m256 done[MR][2];
+    for (int i = 0; i < MR; i++) done[i][0] = acc[i][0], done[i][1] = acc[i][1];
+    store_rows(done, c, ldc, rows, cols, st);
 }
 
 TARGET void cort_sgemm_block_avx2(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
@@ -64,7 +71,9 @@ TARGET void cort_sgemm_block_avx2(int64_t mc, int64_t nc, int64_t kc, const floa
         for (int64_t ir = 0; ir < mc; ir += MR) {
             cort_sgemm_store here = *st;
             if (here.bias) here.bias += ir;
-            tile(kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, mc - ir < MR ? mc - ir : MR, cols, &here);
+            int64_t rows = mc - ir < MR ? mc - ir : MR;
+            if (cols > NR / 2) tile(true, kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, rows, cols, &here);
+            else tile(false, kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, rows, cols, &here);
         }
     }
 }

@@ -22,7 +22,11 @@ static TARGET inline __m512 finish(__m512 v, const float *cp, __mmask16 m, const
     return v;
 }
 
-static TARGET void store_rows(__m512 acc[MR][2], float *c, int64_t ldc, int64_t rows, int64_t cols,
+#define INLINE inline __attribute__((always_inline))
+
+/* kept out of line: inlined, the compiler hoists the epilogue's constants into registers the k loop
+ * needs; the accumulators go through memory once per tile instead */
+static TARGET __attribute__((noinline)) void store_rows(__m512 acc[MR][2], float *c, int64_t ldc, int64_t rows, int64_t cols,
                               const cort_sgemm_store *st) {
     __mmask16 m0 = lane_mask(cols), m1 = lane_mask(cols - 16);
     __m512 lo = _mm512_set1_ps(st->lo), hi = _mm512_set1_ps(st->hi);
@@ -34,8 +38,9 @@ static TARGET void store_rows(__m512 acc[MR][2], float *c, int64_t ldc, int64_t 
     }
 }
 
-static TARGET void tile(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int64_t rows, int64_t cols,
-                        const cort_sgemm_store *st) {
+/* `wide` false: the tile is at most half as wide, and only the first column vector is computed */
+static TARGET INLINE void tile(bool wide, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                               int64_t rows, int64_t cols, const cort_sgemm_store *st) {
     __m512 acc[MR][2];
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (int64_t i = 0; i < rows; i++) {
@@ -52,12 +57,15 @@ static TARGET void tile(int64_t kc, const float *a, const float *b, float *c, in
         for (int i = 0; i < MR; i++) {
             __m512 ai = _mm512_set1_ps(a[i]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+            if (wide) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
         a += MR;
         b += NR;
     }
-    store_rows(acc, c, ldc, rows, cols, st);
+    /* a copy: were acc's own address to escape into the call, gcc would keep acc in memory */
+    __m512 done[MR][2];
+    for (int i = 0; i < MR; i++) done[i][0] = acc[i][0], done[i][1] = acc[i][1];
+    store_rows(done, c, ldc, rows, cols, st);
 }
 
 TARGET void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
@@ -67,7 +75,9 @@ TARGET void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const fl
         for (int64_t ir = 0; ir < mc; ir += MR) {
             cort_sgemm_store here = *st;
             if (here.bias) here.bias += ir;
-            tile(kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, mc - ir < MR ? mc - ir : MR, cols, &here);
+            int64_t rows = mc - ir < MR ? mc - ir : MR;
+            if (cols > NR / 2) tile(true, kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, rows, cols, &here);
+            else tile(false, kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, rows, cols, &here);
         }
     }
 }
