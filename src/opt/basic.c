@@ -3,76 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opt/opt.h"
-
-typedef struct graph_uses {
-    int *count;      /* per value: node inputs + graph outputs + references from nested subgraphs */
-    bool *outer_ref; /* per value: read by name from a nested subgraph */
-    bool *is_const;  /* per value: constant data known at load */
-    bool *dead;      /* per node */
-} graph_uses;
-
-static void mark_outer_refs(const cort_graph *top, const cort_graph *sub, graph_uses *u) {
-    for (int v = 0; v < sub->n_values; v++) {
-        if (!(sub->values[v].flags & CORT_VF_OUTER)) continue;
-        int id = cort_graph_find(top, sub->values[v].name);
-        if (id >= 0) {
-            u->outer_ref[id] = true;
-            u->count[id]++;
-        }
-    }
-    for (int i = 0; i < sub->n_nodes; i++) {
-        const cort_node *n = sub->nodes[i];
-        for (int a = 0; a < n->n_attrs; a++) {
-            if (n->attrs[a].g) mark_outer_refs(top, n->attrs[a].g, u);
-            for (int64_t k = 0; n->attrs[a].graphs && k < n->attrs[a].n; k++) mark_outer_refs(top, n->attrs[a].graphs[k], u);
-        }
-    }
-}
-
-static bool has_subgraph(const cort_node *n) {
-    for (int a = 0; a < n->n_attrs; a++)
-        if (n->attrs[a].type == CORT_ATTR_GRAPH || n->attrs[a].type == CORT_ATTR_GRAPHS) return true;
-    return false;
-}
-
-static cort_status *count_uses(const cort_graph *g, graph_uses *u) {
-    size_t nv = (size_t)g->n_values + 1;
-    u->count = calloc(nv, sizeof *u->count);
-    u->outer_ref = calloc(nv, sizeof *u->outer_ref);
-    u->is_const = calloc(nv, sizeof *u->is_const);
-    u->dead = calloc((size_t)g->n_nodes + 1, sizeof *u->dead);
-    if (!u->count || !u->outer_ref || !u->is_const || !u->dead) return cort_oom();
-    for (int i = 0; i < g->n_nodes; i++) {
-        const cort_node *n = g->nodes[i];
-        for (int k = 0; k < n->n_inputs; k++)
-            if (n->inputs[k] >= 0) u->count[n->inputs[k]]++;
-        for (int a = 0; a < n->n_attrs; a++) {
-            if (n->attrs[a].g) mark_outer_refs(g, n->attrs[a].g, u);
-            for (int64_t k = 0; n->attrs[a].graphs && k < n->attrs[a].n; k++) mark_outer_refs(g, n->attrs[a].graphs[k], u);
-        }
-    }
-    for (int k = 0; k < g->n_outputs; k++) u->count[g->outputs[k]]++;
-    for (int v = 0; v < g->n_values; v++) {
-        const cort_ir_value *iv = &g->values[v];
-        u->is_const[v] = (iv->flags & CORT_VF_INITIALIZER) && !(iv->flags & CORT_VF_GRAPH_INPUT) && iv->init;
-    }
-    return NULL;
-}
-
-static void free_uses(graph_uses *u) {
-    free(u->count);
-    free(u->outer_ref);
-    free(u->is_const);
-    free(u->dead);
-}
-
-static void drop_node(cort_graph *g, graph_uses *u, int i) {
-    const cort_node *n = g->nodes[i];
-    u->dead[i] = true;
-    for (int k = 0; k < n->n_inputs; k++)
-        if (n->inputs[k] >= 0) u->count[n->inputs[k]]--;
-}
+#include "opt/passes.h"
 
 /* ------------------------------------------------------------ identities */
 
@@ -105,7 +36,7 @@ static void replace_uses(cort_graph *g, graph_uses *u, int from, int to) {
     }
 }
 
-static int eliminate_identities(cort_graph *g, graph_uses *u) {
+int cort_opt_eliminate_identities(cort_graph *g, graph_uses *u) {
     int removed = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         const cort_node *n = g->nodes[i];
@@ -114,7 +45,7 @@ static int eliminate_identities(cort_graph *g, graph_uses *u) {
         /* graph outputs and names read by subgraphs keep their producer */
         if ((g->values[out].flags & CORT_VF_GRAPH_OUTPUT) || u->outer_ref[out]) continue;
         replace_uses(g, u, out, in);
-        drop_node(g, u, i);
+        cort_opt_drop_node(g, u, i);
         removed++;
     }
     return removed;
@@ -144,7 +75,7 @@ static bool reads_only_shape(const cort_graph *g, const cort_node *n) {
 }
 
 static bool foldable(const cort_graph *g, const graph_uses *u, const cort_node *n) {
-    if (*n->domain || nondeterministic(n->op_type) || has_subgraph(n) || n->n_inputs > 64) return false;
+    if (*n->domain || nondeterministic(n->op_type) || cort_opt_has_subgraph(n) || n->n_inputs > 64) return false;
     if (reads_only_shape(g, n)) return true;
     for (int k = 0; k < n->n_inputs; k++)
         if (n->inputs[k] >= 0 && !u->is_const[n->inputs[k]]) return false;
@@ -219,7 +150,7 @@ static cort_status *fold_node(cort_graph *g, graph_uses *u, int i, const cort_fo
         if (!st) {
             for (int k = 0; k < n->n_outputs; k++)
                 if (n->outputs[k] >= 0) u->is_const[n->outputs[k]] = true;
-            drop_node(g, u, i);
+            cort_opt_drop_node(g, u, i);
             *folded = true;
         }
     } else {
@@ -230,7 +161,7 @@ static cort_status *fold_node(cort_graph *g, graph_uses *u, int i, const cort_fo
     return st;
 }
 
-static cort_status *fold_constants(cort_graph *g, graph_uses *u, const cort_fold_env *env, int *count) {
+cort_status *cort_opt_fold_constants(cort_graph *g, graph_uses *u, const cort_fold_env *env, int *count) {
     for (int i = 0; i < g->n_nodes; i++) {
         if (u->dead[i] || !foldable(g, u, g->nodes[i])) continue;
         bool folded;
@@ -242,7 +173,7 @@ static cort_status *fold_constants(cort_graph *g, graph_uses *u, const cort_fold
 
 /* ------------------------------------------------------------ dead nodes */
 
-static int eliminate_dead_nodes(cort_graph *g, graph_uses *u) {
+int cort_opt_eliminate_dead_nodes(cort_graph *g, graph_uses *u) {
     int removed = 0;
     for (int i = g->n_nodes - 1; i >= 0; i--) {
         const cort_node *n = g->nodes[i];
@@ -250,48 +181,11 @@ static int eliminate_dead_nodes(cort_graph *g, graph_uses *u) {
         bool used = false;
         for (int k = 0; k < n->n_outputs && !used; k++) used = n->outputs[k] >= 0 && u->count[n->outputs[k]] > 0;
         if (used) continue;
-        drop_node(g, u, i);
+        cort_opt_drop_node(g, u, i);
         removed++;
     }
     return removed;
 }
 
-/* Initializers nothing reads any more (folded into others, or feeding removed nodes) are not saved. */
-static void drop_unused_initializers(cort_graph *g, const graph_uses *u) {
-    for (int v = 0; v < g->n_values; v++) {
-        cort_ir_value *iv = &g->values[v];
-        if (!(iv->flags & CORT_VF_INITIALIZER) || (iv->flags & (CORT_VF_GRAPH_INPUT | CORT_VF_GRAPH_OUTPUT)) ||
-            u->count[v] > 0)
-            continue;
-        iv->flags &= ~CORT_VF_INITIALIZER;
-        iv->init = NULL;
-        iv->type.kind = CORT_TYPE_UNKNOWN;
-    }
-}
 
-static void compact_nodes(cort_graph *g, const graph_uses *u) {
-    int w = 0;
-    for (int i = 0; i < g->n_nodes; i++)
-        if (!u->dead[i]) g->nodes[w++] = g->nodes[i];
-    g->n_nodes = w;
-}
 
-cort_status *cort_optimize(cort_model *m, int level, const cort_fold_env *env, cort_opt_stats *stats) {
-    memset(stats, 0, sizeof *stats);
-    if (level < 1) return NULL;
-    cort_graph *g = m->graph;
-    graph_uses u = {0};
-    cort_status *st = count_uses(g, &u);
-    if (!st) {
-        stats->identities = eliminate_identities(g, &u);
-        st = fold_constants(g, &u, env, &stats->folded);
-    }
-    if (!st) {
-        stats->dead = eliminate_dead_nodes(g, &u);
-        compact_nodes(g, &u);
-        drop_unused_initializers(g, &u);
-        st = cort_graph_check_and_sort(g);
-    }
-    free_uses(&u);
-    return st;
-}

@@ -13,6 +13,8 @@ typedef struct cort_fold_env {
                          cort_value *outputs);
 } cort_fold_env;
 
+#define CORT_OPT_LEVEL_EXTENDED 2
+
 /* Folded tensors larger than this stay computed at run time (constant folding must not bloat memory). */
 #define CORT_FOLD_MAX_BYTES ((size_t)64 << 20)
 
