@@ -257,7 +257,9 @@ static void RNN_FN(recurrent)(const rnn_job *j, const RNN_FN(rnn_bufs) *bf, int6
         return;
     }
     RNN_FN(gemv_task) t = {m, k, lda, k, ldc, a, w->r, c};
-    int64_t chunk = n * k >= ((int64_t)1 << 16) ? 32 : n; /* split only products worth a thread */
+    /* split only products worth a thread: a step's product of 2^20 MACs takes ~20 us vectorised,
+     * smaller ones finish sooner than threads can be woken and joined */
+    int64_t chunk = n * k >= ((int64_t)1 << 20) ? 64 : n;
     j->ctx->svc->parallel_for(j->ctx, n, chunk, RNN_FN(gemv_rows), &t);
 }
 
