@@ -38,8 +38,10 @@ static TARGET __attribute__((noinline)) void store_rows(__m512 acc[MR][2], float
     }
 }
 
-/* `wide` false: the tile is at most half as wide, and only the first column vector is computed */
-static TARGET INLINE void tile(bool wide, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+/* `wide` false: the tile is at most half as wide, and only the first column vector is computed;
+ * `live` (a constant at each call) rows are computed, so a GEMV or a short last row block does not pay
+ * for all 12 */
+static TARGET INLINE void tile(bool wide, int live, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                                int64_t rows, int64_t cols, const cort_sgemm_store *st) {
     __m512 acc[MR][2];
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
@@ -54,7 +56,7 @@ static TARGET INLINE void tile(bool wide, int64_t kc, const float *a, const floa
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 12
 #endif
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < live; i++) {
             __m512 ai = _mm512_set1_ps(a[i]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             if (wide) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
@@ -76,8 +78,15 @@ TARGET void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const fl
             cort_sgemm_store here = *st;
             if (here.bias) here.bias += ir;
             int64_t rows = mc - ir < MR ? mc - ir : MR;
-            if (cols > NR / 2) tile(true, kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, rows, cols, &here);
-            else tile(false, kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, rows, cols, &here);
+            const float *a = ap + ir * kc, *b = bp + jr * kc;
+            float *ct = c + ir * ldc + jr;
+            bool wide = cols > NR / 2;
+            if (rows <= 1 && wide) tile(true, 1, kc, a, b, ct, ldc, rows, cols, &here);
+            else if (rows <= 1) tile(false, 1, kc, a, b, ct, ldc, rows, cols, &here);
+            else if (rows <= 4 && wide) tile(true, 4, kc, a, b, ct, ldc, rows, cols, &here);
+            else if (rows <= 4) tile(false, 4, kc, a, b, ct, ldc, rows, cols, &here);
+            else if (wide) tile(true, MR, kc, a, b, ct, ldc, rows, cols, &here);
+            else tile(false, MR, kc, a, b, ct, ldc, rows, cols, &here);
         }
     }
 }
