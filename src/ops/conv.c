@@ -713,11 +713,36 @@ static cort_status *qlinearconv_run(cort_kctx *ctx) {
     return NULL;
 }
 
+/* com.cort::FusedConv: a Conv with the activation the graph optimizer folded into it, given as ONNX
+ * Runtime's com.microsoft::FusedConv gives it: `activation` "Relu", or "Clip" with `activation_params`
+ * [lo, hi]. The kernel applies it as it stores its output. */
+static cort_status *fusedconv_parse(cort_parse_ctx *pc) {
+    CORT_TRY(conv_parse(pc));
+    conv_params *p = pc->params;
+    const char *act = cort_attr_string(pc->node, "activation", "");
+    const float *ap = NULL;
+    int64_t n = cort_attr_floats(pc->node, "activation_params", &ap);
+    if (!strcmp(act, "Relu") && n <= 0) {
+        p->activation = CORT_ACT_RELU;
+    } else if (!strcmp(act, "Clip") && n == 2) {
+        p->activation = CORT_ACT_CLIP;
+        p->act_lo = ap[0];
+        p->act_hi = ap[1];
+    } else {
+        return cort_node_error(pc->node, CORT_INVALID_GRAPH,
+                               "activation '%s' with %lld parameter(s) is neither Relu nor Clip [lo, hi]", act,
+                               (long long)(n < 0 ? 0 : n));
+    }
+    return NULL;
+}
+
 /* ================================================================ table */
 
 const cort_op_def cort_ops_conv[] = {
     {"", "Conv", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(conv_params), conv_parse, conv_infer, conv_prepare,
      conv_run, 0},
+    {"com.cort", "FusedConv", 1, 1, CORT_T(CORT_FLOAT), 0, sizeof(conv_params), fusedconv_parse, conv_infer,
+     conv_prepare, conv_run, 0},
     {"", "ConvTranspose", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(conv_params), conv_parse, conv_infer,
      convtranspose_prepare, convtranspose_run, 0},
     {"", "ConvInteger", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, sizeof(conv_params), conv_parse,

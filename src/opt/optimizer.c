@@ -13,6 +13,7 @@ cort_status *cort_optimize(cort_model *m, int level, const cort_fold_env *env, c
         stats->identities = cort_opt_eliminate_identities(g, &u);
         st = cort_opt_fold_constants(g, &u, env, &stats->folded);
     }
+    if (!st && level >= CORT_OPT_LEVEL_EXTENDED) st = cort_opt_fuse_activations(m, g, &u, &stats->fused);
     if (!st) {
         stats->dead = cort_opt_eliminate_dead_nodes(g, &u);
         cort_opt_compact(g, &u);

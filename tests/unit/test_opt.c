@@ -1,5 +1,6 @@
 /* Level-1 graph optimizations: constants fold (Shape of a static shape included), identities and dead
  * nodes go, and the optimized session computes what the unoptimized one does. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "check.h"
@@ -79,7 +80,93 @@ static void run(cort_session *s, float *z, int64_t *shape) {
     cort_value_free(out[1]);
 }
 
+/* Y = Relu(Conv(X, W)), Z = Clip(Conv(X, W2), 0, 6) with 3x3 weights: both pairs fuse at level 2. */
+static cort_model *make_conv_model(void) {
+    cort_model *m = NULL;
+    if (cort_model_new(&m)) return NULL;
+    m->ir_version = 8;
+    m->n_opsets = 1;
+    m->opsets = cort_pool_calloc(&m->pool, 1, sizeof *m->opsets);
+    m->opsets[0] = (cort_opset){"", 13};
+    cort_graph *g = m->graph = cort_graph_new(&m->pool, NULL, "fuse");
+    int x = cort_graph_value(g, "X"), w = cort_graph_value(g, "W"), w2 = cort_graph_value(g, "W2");
+    int c1 = cort_graph_value(g, "c1"), c2 = cort_graph_value(g, "c2"), y = cort_graph_value(g, "Y");
+    int z = cort_graph_value(g, "Z"), lo = cort_graph_value(g, "lo"), hi = cort_graph_value(g, "hi");
+    cort_dim *xd = cort_pool_calloc(&m->pool, 4, sizeof *xd);
+    xd[0] = xd[1] = (cort_dim){1, NULL};
+    xd[2] = xd[3] = (cort_dim){5, NULL};
+    cort_type_set_tensor(&g->values[x].type, CORT_FLOAT, 4, xd);
+    cort_graph_add_input(g, x);
+    int ids[4] = {w, w2, lo, hi};
+    for (int k = 0; k < 4; k++) {
+        cort_tensor *t = cort_pool_alloc(&m->pool, sizeof *t);
+        float *d = cort_pool_calloc(&m->pool, 9, sizeof(float));
+        for (int i = 0; i < 9; i++) d[i] = k == 0 ? (float)(i - 4) : k == 1 ? (float)(4 - i) * 0.5f : 0;
+        if (k >= 2) d[0] = k == 2 ? 0.0f : 6.0f;
+        *t = k < 2 ? (cort_tensor){.type = CORT_FLOAT, .rank = 4, .dims = {1, 1, 3, 3}, .data = d}
+                   : (cort_tensor){.type = CORT_FLOAT, .rank = 0, .data = d};
+        g->values[ids[k]].init = t;
+        g->values[ids[k]].flags |= CORT_VF_INITIALIZER;
+    }
+    cort_node *conv1 = cort_graph_add_node(g, "Conv", "", "conv1", 2, 1, 0);
+    conv1->inputs[0] = x, conv1->inputs[1] = w, conv1->outputs[0] = c1;
+    cort_node *conv2 = cort_graph_add_node(g, "Conv", "", "conv2", 2, 1, 0);
+    conv2->inputs[0] = x, conv2->inputs[1] = w2, conv2->outputs[0] = c2;
+    add_node(g, "Relu", "relu", c1, -1, y);
+    cort_node *clip = cort_graph_add_node(g, "Clip", "", "clip", 3, 1, 0);
+    clip->inputs[0] = c2, clip->inputs[1] = lo, clip->inputs[2] = hi, clip->outputs[0] = z;
+    for (int i = 0; i < g->n_nodes; i++) g->nodes[i]->opset = 13;
+    cort_graph_add_output(g, y);
+    cort_graph_add_output(g, z);
+    return cort_graph_check_and_sort(g) ? NULL : m;
+}
+
+static void run_conv_model(int level, float *y, float *z, int *steps, int *fused) {
+    cort_session_options *opts = NULL;
+    cort_session *s = NULL;
+    CHECK_OK(cort_session_options_create(&opts));
+    CHECK_OK(cort_session_options_set_opt_level(opts, (cort_opt_level)level));
+    CHECK_OK(cort_session_prepare(make_conv_model(), opts, &s));
+    cort_session_options_free(opts);
+    if (!s) return;
+    *steps = s->main->n_steps;
+    *fused = s->opt_stats.fused;
+    float x[25];
+    for (int i = 0; i < 25; i++) x[i] = (float)((i * 7) % 11) - 5.0f;
+    int64_t dims[4] = {1, 1, 5, 5};
+    cort_value *in = NULL, *out[2] = {NULL, NULL};
+    const char *in_name = "X", *out_names[2] = {"Y", "Z"};
+    CHECK_OK(cort_tensor_create_view(CORT_FLOAT, dims, 4, x, sizeof x, &in));
+    CHECK_OK(cort_session_run(s, NULL, &in_name, (const cort_value *const *)&in, 1, out_names, 2, out));
+    if (out[0] && out[1]) {
+        memcpy(y, cort_tensor_data(out[0]), 9 * sizeof *y);
+        memcpy(z, cort_tensor_data(out[1]), 9 * sizeof *z);
+    }
+    cort_value_free(in);
+    cort_value_free(out[0]);
+    cort_value_free(out[1]);
+    cort_session_free(s);
+}
+
+static void check_activation_fusion(void) {
+    float y1[9], z1[9], y2[9], z2[9];
+    int steps1 = 0, steps2 = 0, fused1 = -1, fused2 = -1;
+    run_conv_model(CORT_OPT_BASIC, y1, z1, &steps1, &fused1);
+    run_conv_model(CORT_OPT_ALL, y2, z2, &steps2, &fused2);
+    CHECK(steps1 == 4 && fused1 == 0);
+    CHECK(steps2 == 2 && fused2 == 2);
+    CHECK(!memcmp(y1, y2, sizeof y1) && !memcmp(z1, z2, sizeof z1));
+    bool clipped = false, relued = true;
+    for (int i = 0; i < 9; i++) {
+        relued &= y2[i] >= 0;
+        clipped |= z2[i] == 6.0f;
+        CHECK(z2[i] >= 0 && z2[i] <= 6);
+    }
+    CHECK(relued && clipped);
+}
+
 int main(void) {
+    check_activation_fusion();
     const char *saved = "/tmp/cort_test_opt_saved.onnx";
     cort_session *plain = open_session(CORT_OPT_DISABLE_ALL, NULL), *opt = open_session(CORT_OPT_BASIC, saved);
     CHECK(plain && opt);
