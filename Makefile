@@ -85,3 +85,15 @@ test-arm64: deps
 	  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCORT_BUILD_APPS=OFF
 	cmake --build build-arm64 -j $(JOBS)
 	sh tests/cross/run_arm64.sh build-arm64
+
+# WebAssembly (emscripten, node): build-wasm/cort.js + cort.wasm, then the backend suites run in-process
+# under node (tests/cross/run_wasm.sh). Run with node --no-experimental-fetch. See docs/platforms.md.
+DEB_WASM := emscripten node-acorn nodejs libonnx-testdata
+.PHONY: build-wasm
+build-wasm:
+	@if ! dpkg -s $(DEB_WASM) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_WASM); fi
+	NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release \
+	  -DCORT_BUILD_APPS=OFF -DCORT_BUILD_TESTS=OFF
+	NODE_PATH=/usr/share/nodejs cmake --build build-wasm -j $(JOBS)
+	sh tests/cross/run_wasm.sh build-wasm

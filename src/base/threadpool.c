@@ -8,6 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* WebAssembly built without -pthread has no threads to start: pools there run everything serially. */
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+#define CORT_SINGLE_THREADED 1
+#else
+#define CORT_SINGLE_THREADED 0
+#endif
+
 enum { SPIN_ITERATIONS = 20000 };
 
 struct cort_threadpool {
@@ -68,6 +75,7 @@ static void *worker_main(void *arg) {
 
 int cort_physical_cores(void) {
     /* count distinct (package, core) pairs; hyperthread siblings share a core id */
+    if (CORT_SINGLE_THREADED) return 1;
     int seen_pairs[1024][2], n_pairs = 0;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     for (long c = 0; c < cpus && n_pairs < 1024; c++) {
@@ -94,7 +102,7 @@ int cort_physical_cores(void) {
 
 cort_status *cort_threadpool_create(int threads, cort_threadpool **out) {
     *out = NULL;
-    if (threads < 1) threads = 1;
+    if (threads < 1 || CORT_SINGLE_THREADED) threads = 1;
     cort_threadpool *p = calloc(1, sizeof *p);
     if (!p) return cort_oom();
     p->threads = threads;
