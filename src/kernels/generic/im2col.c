@@ -226,16 +226,13 @@ static void flat_dims(const cort_conv_geom *g, int64_t *hp, int64_t *wp) {
     if (*hp < g->pad_begin[0] + g->in[0]) *hp = g->pad_begin[0] + g->in[0];
 }
 
+#ifdef CORT_DW_X86
 /* The AVX-512 3x3 path, where the CPU and geometry allow it. */
 static bool use_x86_depthwise(const cort_conv_geom *g) {
-#ifdef CORT_DW_X86
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && cort_x86_depthwise_ok(g);
-#else
-    (void)g;
-    return false;
-#endif
 }
+#endif
 
 size_t cort_conv_direct_work_size(const cort_conv_geom *g) {
 #ifdef CORT_DW_X86
