@@ -12,7 +12,7 @@ static TARGET inline __m256 finish(__m256 v, const float *cp, const cort_sgemm_s
                                    __m256 hi) {
     if (st->beta != 0) v = _mm256_fmadd_ps(_mm256_set1_ps(st->beta), _mm256_loadu_ps(cp), v);
     if (st->bias) v = _mm256_add_ps(v, bias);
-    if (st->clamp) v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+    if (st->clamp) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v)); /* NaN passes through, as in Relu/Clip */
     return v;
 }
 
@@ -20,8 +20,8 @@ static TARGET inline __m256 finish(__m256 v, const float *cp, const cort_sgemm_s
 
 /* kept out of line: inlined, the compiler hoists the epilogue's constants into registers the k loop
  * needs; the accumulators go through memory once per tile instead */
-static TARGET __attribute__((noinline)) void store_rows(__m256 acc[MR][2], float *c, int64_t ldc, int64_t rows, int64_t cols,
-                              const cort_sgemm_store *st) {
+static TARGET __attribute__((noinline)) void store_rows(__m256 acc[MR][2], float *c, int64_t ldc, int64_t rows,
+                                                        int64_t cols, const cort_sgemm_store *st) {
     __m256 lo = _mm256_set1_ps(st->lo), hi = _mm256_set1_ps(st->hi);
     for (int64_t i = 0; i < rows; i++) {
         float *ci = c + i * ldc;

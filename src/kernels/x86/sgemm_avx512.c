@@ -18,7 +18,7 @@ static TARGET inline __m512 finish(__m512 v, const float *cp, __mmask16 m, const
                                    __m512 lo, __m512 hi) {
     if (st->beta != 0) v = _mm512_fmadd_ps(_mm512_set1_ps(st->beta), _mm512_maskz_loadu_ps(m, cp), v);
     if (st->bias) v = _mm512_add_ps(v, bias);
-    if (st->clamp) v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    if (st->clamp) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v)); /* NaN passes through, as in Relu/Clip */
     return v;
 }
 
@@ -26,8 +26,8 @@ static TARGET inline __m512 finish(__m512 v, const float *cp, __mmask16 m, const
 
 /* kept out of line: inlined, the compiler hoists the epilogue's constants into registers the k loop
  * needs; the accumulators go through memory once per tile instead */
-static TARGET __attribute__((noinline)) void store_rows(__m512 acc[MR][2], float *c, int64_t ldc, int64_t rows, int64_t cols,
-                              const cort_sgemm_store *st) {
+static TARGET __attribute__((noinline)) void store_rows(__m512 acc[MR][2], float *c, int64_t ldc, int64_t rows,
+                                                        int64_t cols, const cort_sgemm_store *st) {
     __mmask16 m0 = lane_mask(cols), m1 = lane_mask(cols - 16);
     __m512 lo = _mm512_set1_ps(st->lo), hi = _mm512_set1_ps(st->hi);
     for (int64_t i = 0; i < rows; i++) {
