@@ -53,8 +53,11 @@ static bool fusable_activation(const cort_graph *g, const graph_uses *u, const c
     return true;
 }
 
+/* Float Conv without groups: its GEMM applies the activation in its store for free, while grouped and
+ * depthwise kernels would need a pass of their own, no cheaper than the separate node. */
 static bool float_conv(const cort_graph *g, const cort_node *n) {
     if (*n->domain || strcmp(n->op_type, "Conv") || n->n_outputs != 1 || n->outputs[0] < 0) return false;
+    if (cort_attr_int(n, "group", 1) != 1) return false;
     const cort_type *t = &g->values[n->outputs[0]].type;
     return t->kind == CORT_TYPE_TENSOR && t->elem == CORT_FLOAT;
 }
