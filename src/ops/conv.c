@@ -8,55 +8,16 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "ops/nn_util.h"
 #include "ops/op.h"
 
 /* ================================================================ shared helpers */
 
-static void pool_parallel_for(void *self, int64_t n, int64_t min_chunk, cort_task_fn fn, void *arg) {
-    cort_kctx *ctx = self;
-    ctx->svc->parallel_for(ctx, n, min_chunk, fn, arg);
-}
 
-static cort_threads kctx_threads(cort_kctx *ctx) {
-    cort_threads th = {pool_parallel_for, ctx, ctx->threads > 0 ? ctx->threads : 1};
-    return th;
-}
 
-static cort_status *need_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t) {
-    *t = cort_in(ctx, i);
-    if (!*t) return cort_kerr(ctx, "input %d '%s' is missing or not a tensor", i, name);
-    return NULL;
-}
 
-static cort_status *scratch_bytes(cort_kctx *ctx, size_t bytes, void **out) {
-    *out = ctx->svc->scratch(ctx, bytes ? bytes : 1);
-    if (!*out) return cort_kerr(ctx, "out of memory for %zu bytes of scratch", bytes);
-    return NULL;
-}
 
-static cort_status *scratch_f32(cort_kctx *ctx, int64_t n, float **out) {
-    void *p;
-    *out = NULL;
-    if (n > CORT_MAX_ELEMENTS) return cort_kerr(ctx, "scratch of %lld floats is too large", (long long)n);
-    CORT_TRY(scratch_bytes(ctx, (size_t)(n > 0 ? n : 1) * sizeof(float), &p));
-    *out = p;
-    return NULL;
-}
 
-/* The elements of a float-family tensor as float: the tensor's own data for float, else a copy. */
-static cort_status *as_f32(cort_kctx *ctx, const cort_tensor *t, const float **out) {
-    if (t->type == CORT_FLOAT) {
-        *out = t->data;
-        return NULL;
-    }
-    int64_t n = cort_tensor_count(t);
-    float *buf;
-    CORT_TRY(scratch_f32(ctx, n, &buf));
-    if (!cort_convert_to_f32(t->type, t->data, n, buf))
-        return cort_kerr(ctx, "element type %s is not a floating type", cort_type_name(t->type));
-    *out = buf;
-    return NULL;
-}
 
 /* a * b for two element counts, or a value scratch_f32 refuses when the product is out of range */
 static int64_t count_product(int64_t a, int64_t b) {
@@ -88,18 +49,6 @@ typedef struct conv_params {
     float act_lo, act_hi;
 } conv_params;
 
-static cort_status *read_ints_attr(const cort_node *node, const char *name, int max, int64_t *dst, int *n) {
-    const int64_t *v;
-    int64_t count = cort_attr_ints(node, name, &v);
-    *n = -1;
-    if (count < 0) return NULL;
-    if (count > max)
-        return cort_node_error(node, CORT_INVALID_GRAPH, "attribute '%s' has %lld values, at most %d supported",
-                               name, (long long)count, max);
-    memcpy(dst, v, sizeof(int64_t) * (size_t)count);
-    *n = (int)count;
-    return NULL;
-}
 
 static cort_status *conv_parse(cort_parse_ctx *pc) {
     conv_params *p = pc->params;
@@ -112,12 +61,12 @@ static cort_status *conv_parse(cort_parse_ctx *pc) {
     else return cort_node_error(node, CORT_INVALID_GRAPH, "unknown auto_pad '%s'", pad);
     p->group = cort_attr_int(node, "group", 1);
     if (p->group < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "group must be >= 1 (got %lld)", (long long)p->group);
-    CORT_TRY(read_ints_attr(node, "kernel_shape", MAXS, p->kernel, &p->n_kernel));
-    CORT_TRY(read_ints_attr(node, "strides", MAXS, p->strides, &p->n_strides));
-    CORT_TRY(read_ints_attr(node, "dilations", MAXS, p->dilations, &p->n_dilations));
-    CORT_TRY(read_ints_attr(node, "pads", 2 * MAXS, p->pads, &p->n_pads));
-    CORT_TRY(read_ints_attr(node, "output_padding", MAXS, p->out_pad, &p->n_out_pad));
-    CORT_TRY(read_ints_attr(node, "output_shape", MAXS + 2, p->out_shape, &p->n_out_shape));
+    CORT_TRY(cort_nn_read_ints(node, "kernel_shape", MAXS, p->kernel, &p->n_kernel));
+    CORT_TRY(cort_nn_read_ints(node, "strides", MAXS, p->strides, &p->n_strides));
+    CORT_TRY(cort_nn_read_ints(node, "dilations", MAXS, p->dilations, &p->n_dilations));
+    CORT_TRY(cort_nn_read_ints(node, "pads", 2 * MAXS, p->pads, &p->n_pads));
+    CORT_TRY(cort_nn_read_ints(node, "output_padding", MAXS, p->out_pad, &p->n_out_pad));
+    CORT_TRY(cort_nn_read_ints(node, "output_shape", MAXS + 2, p->out_shape, &p->n_out_shape));
     for (int i = 0; i < p->n_strides; i++)
         if (p->strides[i] < 1 || p->strides[i] > ATTR_MAX)
             return cort_node_error(node, CORT_INVALID_GRAPH, "strides must be in [1, 2^31]");
@@ -406,7 +355,7 @@ static cort_status *conv_depthwise(cort_kctx *ctx, const conv_shape *s, const fl
     tasks = (j.planes + j.per_task - 1) / j.per_task;
     if (j.work_each) {
         void *work;
-        CORT_TRY(scratch_bytes(ctx, j.work_each * (size_t)tasks, &work));
+        CORT_TRY(cort_nn_scratch(ctx, j.work_each * (size_t)tasks, &work));
         j.work = work;
     }
     ctx->svc->parallel_for(ctx, tasks, 1, depthwise_tasks, &j);
@@ -452,9 +401,9 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
     int64_t isize = cort_conv_in_size(g), osize = cort_conv_out_size(g), ksize = cort_conv_kernel_size(g);
     int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, kdim = cg * ksize;
     bool direct = is_pointwise(g);
-    cort_threads th = kctx_threads(ctx);
+    cort_threads th = cort_nn_threads(ctx);
     void *work;
-    CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(mg, osize, kdim, th.count), &work));
+    CORT_TRY(cort_nn_scratch(ctx, cort_sgemm_mt_work_size(mg, osize, kdim, th.count), &work));
     for (int64_t n = 0; n < s->batch; n++) {
         for (int64_t gi = 0; gi < s->group; gi++) {
             const float *xg = x + (n * s->in_ch + gi * cg) * isize;
@@ -490,8 +439,8 @@ static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_sh
 static cort_status *conv_run(cort_kctx *ctx) {
     const conv_params *p = ctx->params;
     const cort_tensor *x, *w, *b = cort_in(ctx, 2);
-    CORT_TRY(need_input(ctx, 0, "X", &x));
-    CORT_TRY(need_input(ctx, 1, "W", &w));
+    CORT_TRY(cort_nn_input(ctx, 0, "X", &x));
+    CORT_TRY(cort_nn_input(ctx, 1, "W", &w));
     if (!cort_is_float_type(x->type)) return cort_kerr(ctx, "element type %s is not supported", cort_type_name(x->type));
     if (w->type != x->type || (b && b->type != x->type)) return cort_kerr(ctx, "X, W and B must have one element type");
     conv_shape s;
@@ -503,11 +452,11 @@ static cort_status *conv_run(cort_kctx *ctx) {
     const conv_state *pre = packed_weights(ctx, w);
     const float *xf, *wf = NULL, *bf = NULL;
     float *yf = y->data;
-    CORT_TRY(as_f32(ctx, x, &xf));
+    CORT_TRY(cort_nn_as_f32(ctx, x, &xf));
     bool depthwise = s.group == s.in_ch && s.group == s.out_ch;
-    if (!pre || depthwise) CORT_TRY(as_f32(ctx, w, &wf)); /* otherwise packed weights stand in for W */
-    if (b) CORT_TRY(as_f32(ctx, b, &bf));
-    if (y->type != CORT_FLOAT) CORT_TRY(scratch_f32(ctx, cort_tensor_count(y), &yf));
+    if (!pre || depthwise) CORT_TRY(cort_nn_as_f32(ctx, w, &wf)); /* otherwise packed weights stand in for W */
+    if (b) CORT_TRY(cort_nn_as_f32(ctx, b, &bf));
+    if (y->type != CORT_FLOAT) CORT_TRY(cort_nn_scratch_f32(ctx, cort_tensor_count(y), &yf));
     if (cort_tensor_count(x) == 0 || cort_tensor_count(w) == 0) { /* nothing to sum: bias only */
         int64_t osize = cort_tensor_count(y) / (s.batch * s.out_ch);
         for (int64_t n = 0; n < s.batch; n++)
@@ -541,11 +490,11 @@ static cort_status *convtranspose_f32(cort_kctx *ctx, const conv_shape *s, const
     const cort_conv_geom *g = &s->geom;
     int64_t ysize = cort_conv_in_size(g), xsize = cort_conv_out_size(g), ksize = cort_conv_kernel_size(g);
     int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, rows = mg * ksize;
-    cort_threads th = kctx_threads(ctx);
+    cort_threads th = cort_nn_threads(ctx);
     float *col;
     void *work;
-    CORT_TRY(scratch_f32(ctx, count_product(rows, xsize), &col));
-    CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(rows, xsize, cg, th.count), &work));
+    CORT_TRY(cort_nn_scratch_f32(ctx, count_product(rows, xsize), &col));
+    CORT_TRY(cort_nn_scratch(ctx, cort_sgemm_mt_work_size(rows, xsize, cg, th.count), &work));
     for (int64_t n = 0; n < s->batch; n++) {
         for (int64_t gi = 0; gi < s->group; gi++) {
             const float *xg = x + (n * s->in_ch + gi * cg) * xsize;
@@ -569,8 +518,8 @@ static cort_status *convtranspose_f32(cort_kctx *ctx, const conv_shape *s, const
 static cort_status *convtranspose_run(cort_kctx *ctx) {
     const conv_params *p = ctx->params;
     const cort_tensor *x, *w, *b = cort_in(ctx, 2);
-    CORT_TRY(need_input(ctx, 0, "X", &x));
-    CORT_TRY(need_input(ctx, 1, "W", &w));
+    CORT_TRY(cort_nn_input(ctx, 0, "X", &x));
+    CORT_TRY(cort_nn_input(ctx, 1, "W", &w));
     if (!cort_is_float_type(x->type)) return cort_kerr(ctx, "element type %s is not supported", cort_type_name(x->type));
     if (w->type != x->type || (b && b->type != x->type)) return cort_kerr(ctx, "X, W and B must have one element type");
     conv_shape s;
@@ -583,10 +532,10 @@ static cort_status *convtranspose_run(cort_kctx *ctx) {
     const conv_state *pre = packed_weights(ctx, w);
     const float *xf, *wf = NULL, *bf = NULL;
     float *yf = y->data;
-    CORT_TRY(as_f32(ctx, x, &xf));
-    if (!pre) CORT_TRY(as_f32(ctx, w, &wf));
-    if (b) CORT_TRY(as_f32(ctx, b, &bf));
-    if (y->type != CORT_FLOAT) CORT_TRY(scratch_f32(ctx, count, &yf));
+    CORT_TRY(cort_nn_as_f32(ctx, x, &xf));
+    if (!pre) CORT_TRY(cort_nn_as_f32(ctx, w, &wf));
+    if (b) CORT_TRY(cort_nn_as_f32(ctx, b, &bf));
+    if (y->type != CORT_FLOAT) CORT_TRY(cort_nn_scratch_f32(ctx, count, &yf));
     CORT_TRY(convtranspose_f32(ctx, &s, xf, wf, bf, pre, yf));
     if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, yf, count, y->data);
     return NULL;
@@ -623,9 +572,9 @@ static cort_status *int_conv_accumulate(cort_kctx *ctx, const conv_shape *s, con
     int64_t xcount = cort_tensor_count(q->x);
     float *xs, *col;
     void *wbuf;
-    CORT_TRY(scratch_f32(ctx, xcount, &xs));
-    CORT_TRY(scratch_f32(ctx, count_product(kdim, osize), &col));
-    CORT_TRY(scratch_bytes(ctx, sizeof(int32_t) * (size_t)(s->out_ch * kdim > 0 ? s->out_ch * kdim : 1), &wbuf));
+    CORT_TRY(cort_nn_scratch_f32(ctx, xcount, &xs));
+    CORT_TRY(cort_nn_scratch_f32(ctx, count_product(kdim, osize), &col));
+    CORT_TRY(cort_nn_scratch(ctx, sizeof(int32_t) * (size_t)(s->out_ch * kdim > 0 ? s->out_ch * kdim : 1), &wbuf));
     int32_t *ws = wbuf;
     int64_t xz = q->x_zp ? cort_get_i64(q->x_zp, 0) : 0;
     for (int64_t i = 0; i < xcount; i++) xs[i] = (float)(cort_get_i64(q->x, i) - xz);
@@ -655,8 +604,8 @@ static cort_status *int_conv_accumulate(cort_kctx *ctx, const conv_shape *s, con
 
 static cort_status *int_conv_inputs(cort_kctx *ctx, int xi, int wi, int xzi, int wzi, int_conv *q, conv_shape *s) {
     const conv_params *p = ctx->params;
-    CORT_TRY(need_input(ctx, xi, "x", &q->x));
-    CORT_TRY(need_input(ctx, wi, "w", &q->w));
+    CORT_TRY(cort_nn_input(ctx, xi, "x", &q->x));
+    CORT_TRY(cort_nn_input(ctx, wi, "w", &q->w));
     q->x_zp = cort_in(ctx, xzi);
     q->w_zp = cort_in(ctx, wzi);
     if (!is_8bit(q->x->type) || !is_8bit(q->w->type))
@@ -687,10 +636,10 @@ static cort_status *qlinearconv_run(cort_kctx *ctx) {
     int_conv q;
     conv_shape s;
     const cort_tensor *x_scale, *w_scale, *y_scale, *y_zp, *b = cort_in(ctx, 8);
-    CORT_TRY(need_input(ctx, 1, "x_scale", &x_scale));
-    CORT_TRY(need_input(ctx, 4, "w_scale", &w_scale));
-    CORT_TRY(need_input(ctx, 6, "y_scale", &y_scale));
-    CORT_TRY(need_input(ctx, 7, "y_zero_point", &y_zp));
+    CORT_TRY(cort_nn_input(ctx, 1, "x_scale", &x_scale));
+    CORT_TRY(cort_nn_input(ctx, 4, "w_scale", &w_scale));
+    CORT_TRY(cort_nn_input(ctx, 6, "y_scale", &y_scale));
+    CORT_TRY(cort_nn_input(ctx, 7, "y_zero_point", &y_zp));
     CORT_TRY(int_conv_inputs(ctx, 0, 3, 2, 5, &q, &s));
     if (!is_8bit(y_zp->type) || cort_tensor_count(y_zp) != 1 || cort_tensor_count(y_scale) != 1 ||
         cort_tensor_count(x_scale) != 1)
@@ -706,7 +655,7 @@ static cort_status *qlinearconv_run(cort_kctx *ctx) {
     int64_t count = cort_tensor_count(y);
     if (count == 0) return NULL;
     void *buf;
-    CORT_TRY(scratch_bytes(ctx, sizeof(int32_t) * (size_t)count, &buf));
+    CORT_TRY(cort_nn_scratch(ctx, sizeof(int32_t) * (size_t)count, &buf));
     int32_t *acc = buf;
     CORT_TRY(int_conv_accumulate(ctx, &s, &q, acc));
     int64_t osize = count / (s.batch * s.out_ch);

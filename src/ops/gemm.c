@@ -6,67 +6,16 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "ops/nn_util.h"
 #include "ops/op.h"
 
-/* ================================================================ shared helpers */
 
-static void pool_parallel_for(void *self, int64_t n, int64_t min_chunk, cort_task_fn fn, void *arg) {
-    cort_kctx *ctx = self;
-    ctx->svc->parallel_for(ctx, n, min_chunk, fn, arg);
-}
 
-static cort_threads kctx_threads(cort_kctx *ctx) {
-    cort_threads th = {pool_parallel_for, ctx, ctx->threads > 0 ? ctx->threads : 1};
-    return th;
-}
 
-static cort_status *need_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t) {
-    *t = cort_in(ctx, i);
-    if (!*t) return cort_kerr(ctx, "input %d '%s' is missing or not a tensor", i, name);
-    return NULL;
-}
 
-static cort_status *scratch_bytes(cort_kctx *ctx, size_t bytes, void **out) {
-    *out = ctx->svc->scratch(ctx, bytes ? bytes : 1);
-    if (!*out) return cort_kerr(ctx, "out of memory for %zu bytes of scratch", bytes);
-    return NULL;
-}
 
-static cort_status *scratch_f32(cort_kctx *ctx, int64_t n, float **out) {
-    void *p;
-    CORT_TRY(scratch_bytes(ctx, (size_t)(n > 0 ? n : 1) * sizeof(float), &p));
-    *out = p;
-    return NULL;
-}
 
-/* The elements of a float-family tensor as float: the tensor's own data for float, else a copy. */
-static cort_status *as_f32(cort_kctx *ctx, const cort_tensor *t, const float **out) {
-    if (t->type == CORT_FLOAT) {
-        *out = t->data;
-        return NULL;
-    }
-    int64_t n = cort_tensor_count(t);
-    float *buf;
-    CORT_TRY(scratch_f32(ctx, n, &buf));
-    if (!cort_convert_to_f32(t->type, t->data, n, buf))
-        return cort_kerr(ctx, "element type %s is not a floating type", cort_type_name(t->type));
-    *out = buf;
-    return NULL;
-}
 
-/* Where a float result for output tensor y is computed: y's buffer for float, else scratch that
- * finish_f32 converts into y. */
-static cort_status *result_f32(cort_kctx *ctx, cort_tensor *y, float **out) {
-    if (y->type == CORT_FLOAT) {
-        *out = y->data;
-        return NULL;
-    }
-    return scratch_f32(ctx, cort_tensor_count(y), out);
-}
-
-static void finish_f32(cort_tensor *y, const float *buf) {
-    if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, buf, cort_tensor_count(y), y->data);
-}
 
 static bool is_int_type(int32_t t) {
     return t == CORT_INT8 || t == CORT_UINT8 || t == CORT_INT16 || t == CORT_UINT16 || t == CORT_INT32 ||
@@ -204,17 +153,17 @@ static cort_status *gemm_f32(cort_kctx *ctx, const gemm_params *p, const cort_te
                              cort_tensor *y) {
     const float *af, *bf = NULL, *cf = NULL, *pb = packed_b_for(ctx, b, p->trans_b);
     float *yf;
-    CORT_TRY(as_f32(ctx, a, &af));
-    if (!pb) CORT_TRY(as_f32(ctx, b, &bf));
-    if (c) CORT_TRY(as_f32(ctx, c, &cf));
-    CORT_TRY(result_f32(ctx, y, &yf));
+    CORT_TRY(cort_nn_as_f32(ctx, a, &af));
+    if (!pb) CORT_TRY(cort_nn_as_f32(ctx, b, &bf));
+    if (c) CORT_TRY(cort_nn_as_f32(ctx, c, &cf));
+    CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     bool with_c = cf && p->beta != 0;
     if (with_c)
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++) yf[i * n + j] = p->beta * cf[i * rs + j * cs];
-    cort_threads th = kctx_threads(ctx);
+    cort_threads th = cort_nn_threads(ctx);
     void *work;
-    CORT_TRY(scratch_bytes(ctx, pb ? cort_sgemm_packed_b_mt_work_size(m, n, k, th.count)
+    CORT_TRY(cort_nn_scratch(ctx, pb ? cort_sgemm_packed_b_mt_work_size(m, n, k, th.count)
                                    : cort_sgemm_mt_work_size(m, n, k, th.count), &work));
     if (pb)
         cort_sgemm_packed_b_mt(&th, p->trans_a, m, n, k, p->alpha, af, p->trans_a ? m : k, pb, with_c ? 1.0f : 0.0f,
@@ -222,7 +171,7 @@ static cort_status *gemm_f32(cort_kctx *ctx, const gemm_params *p, const cort_te
     else
         cort_sgemm_mt(&th, p->trans_a, p->trans_b, m, n, k, p->alpha, af, p->trans_a ? m : k, bf,
                       p->trans_b ? k : n, with_c ? 1.0f : 0.0f, yf, n, work);
-    finish_f32(y, yf);
+    cort_nn_finish_f32(y, yf);
     return NULL;
 }
 
@@ -241,8 +190,8 @@ static void gemm_f64(const gemm_params *p, const cort_tensor *a, const cort_tens
 static cort_status *gemm_run(cort_kctx *ctx) {
     const gemm_params *p = ctx->params;
     const cort_tensor *a, *b, *c = cort_in(ctx, 2);
-    CORT_TRY(need_input(ctx, 0, "A", &a));
-    CORT_TRY(need_input(ctx, 1, "B", &b));
+    CORT_TRY(cort_nn_input(ctx, 0, "A", &a));
+    CORT_TRY(cort_nn_input(ctx, 1, "B", &b));
     CORT_TRY(same_type(ctx, a, b, "A and B"));
     if (c) CORT_TRY(same_type(ctx, a, c, "A and C"));
     if (a->rank != 2 || b->rank != 2)
@@ -383,12 +332,12 @@ static void sgemm_batch_task(void *arg, int64_t begin, int64_t end) {
 
 static cort_status *matmul_f32(cort_kctx *ctx, const mm_shape *s, const float *a, const float *b,
                                const float *packed, float *c) {
-    cort_threads th = kctx_threads(ctx);
+    cort_threads th = cort_nn_threads(ctx);
     void *work;
     if (s->b_shared || s->batch == 1) {
         int64_t rows = s->b_shared ? s->batch * s->m : s->m;
         bool use_packed = packed && s->b_shared;
-        CORT_TRY(scratch_bytes(ctx, use_packed ? cort_sgemm_packed_b_mt_work_size(rows, s->n, s->k, th.count)
+        CORT_TRY(cort_nn_scratch(ctx, use_packed ? cort_sgemm_packed_b_mt_work_size(rows, s->n, s->k, th.count)
                                                : cort_sgemm_mt_work_size(rows, s->n, s->k, th.count), &work));
         if (use_packed)
             cort_sgemm_packed_b_mt(&th, false, rows, s->n, s->k, 1.0f, a, s->k, packed, 0.0f, c, s->n, work);
@@ -401,12 +350,12 @@ static cort_status *matmul_f32(cort_kctx *ctx, const mm_shape *s, const float *a
         int64_t tasks = th.count;
         t.per_task = (s->batch + tasks - 1) / tasks;
         tasks = (s->batch + t.per_task - 1) / t.per_task;
-        CORT_TRY(scratch_bytes(ctx, t.work_each * (size_t)tasks, &work));
+        CORT_TRY(cort_nn_scratch(ctx, t.work_each * (size_t)tasks, &work));
         t.work = work;
         th.parallel_for(th.self, tasks, 1, sgemm_batch_task, &t);
         return NULL;
     }
-    CORT_TRY(scratch_bytes(ctx, cort_sgemm_mt_work_size(s->m, s->n, s->k, th.count), &work));
+    CORT_TRY(cort_nn_scratch(ctx, cort_sgemm_mt_work_size(s->m, s->n, s->k, th.count), &work));
     for (int64_t i = 0; i < s->batch; i++) {
         int64_t am, bm;
         batch_sources(s, i, &am, &bm);
@@ -444,8 +393,8 @@ static cort_status *matmul_prepare(cort_prepare_ctx *pc) { return pack_const_b(p
 
 static cort_status *matmul_run(cort_kctx *ctx) {
     const cort_tensor *a, *b;
-    CORT_TRY(need_input(ctx, 0, "A", &a));
-    CORT_TRY(need_input(ctx, 1, "B", &b));
+    CORT_TRY(cort_nn_input(ctx, 0, "A", &a));
+    CORT_TRY(cort_nn_input(ctx, 1, "B", &b));
     CORT_TRY(same_type(ctx, a, b, "A and B"));
     mm_shape s;
     CORT_TRY(matmul_shape(ctx, a, b, &s));
@@ -459,11 +408,11 @@ static cort_status *matmul_run(cort_kctx *ctx) {
     if (cort_is_float_type(a->type)) {
         const float *af, *bf = NULL, *pb = s.b_shared ? packed_b_for(ctx, b, false) : NULL;
         float *yf;
-        CORT_TRY(as_f32(ctx, a, &af));
-        if (!pb) CORT_TRY(as_f32(ctx, b, &bf));
-        CORT_TRY(result_f32(ctx, y, &yf));
+        CORT_TRY(cort_nn_as_f32(ctx, a, &af));
+        if (!pb) CORT_TRY(cort_nn_as_f32(ctx, b, &bf));
+        CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
         CORT_TRY(matmul_f32(ctx, &s, af, bf, pb, yf));
-        finish_f32(y, yf);
+        cort_nn_finish_f32(y, yf);
         return NULL;
     }
     if (is_int_type(a->type)) {
@@ -536,8 +485,8 @@ static void qmm_products(const mm_shape *s, const qmm_inputs *q, int32_t *acc) {
 
 static cort_status *matmulinteger_run(cort_kctx *ctx) {
     qmm_inputs q = {0};
-    CORT_TRY(need_input(ctx, 0, "A", &q.a));
-    CORT_TRY(need_input(ctx, 1, "B", &q.b));
+    CORT_TRY(cort_nn_input(ctx, 0, "A", &q.a));
+    CORT_TRY(cort_nn_input(ctx, 1, "B", &q.b));
     q.a_zp = cort_in(ctx, 2);
     q.b_zp = cort_in(ctx, 3);
     if (!is_8bit(q.a->type) || !is_8bit(q.b->type))
@@ -562,14 +511,14 @@ static int64_t saturate_8bit(double v, int32_t type) {
 static cort_status *qlinearmatmul_run(cort_kctx *ctx) {
     qmm_inputs q = {0};
     const cort_tensor *a_scale, *b_scale, *y_scale, *y_zp;
-    CORT_TRY(need_input(ctx, 0, "a", &q.a));
-    CORT_TRY(need_input(ctx, 1, "a_scale", &a_scale));
-    CORT_TRY(need_input(ctx, 2, "a_zero_point", &q.a_zp));
-    CORT_TRY(need_input(ctx, 3, "b", &q.b));
-    CORT_TRY(need_input(ctx, 4, "b_scale", &b_scale));
-    CORT_TRY(need_input(ctx, 5, "b_zero_point", &q.b_zp));
-    CORT_TRY(need_input(ctx, 6, "y_scale", &y_scale));
-    CORT_TRY(need_input(ctx, 7, "y_zero_point", &y_zp));
+    CORT_TRY(cort_nn_input(ctx, 0, "a", &q.a));
+    CORT_TRY(cort_nn_input(ctx, 1, "a_scale", &a_scale));
+    CORT_TRY(cort_nn_input(ctx, 2, "a_zero_point", &q.a_zp));
+    CORT_TRY(cort_nn_input(ctx, 3, "b", &q.b));
+    CORT_TRY(cort_nn_input(ctx, 4, "b_scale", &b_scale));
+    CORT_TRY(cort_nn_input(ctx, 5, "b_zero_point", &q.b_zp));
+    CORT_TRY(cort_nn_input(ctx, 6, "y_scale", &y_scale));
+    CORT_TRY(cort_nn_input(ctx, 7, "y_zero_point", &y_zp));
     if (!is_8bit(q.a->type) || !is_8bit(q.b->type) || !is_8bit(y_zp->type))
         return cort_kerr(ctx, "a, b and y_zero_point must be int8 or uint8");
     if (!cort_is_float_type(a_scale->type) || !cort_is_float_type(b_scale->type) ||
@@ -588,7 +537,7 @@ static cort_status *qlinearmatmul_run(cort_kctx *ctx) {
     int64_t count = cort_tensor_count(y);
     if (count == 0) return NULL;
     void *buf;
-    CORT_TRY(scratch_bytes(ctx, (size_t)count * sizeof(int32_t), &buf));
+    CORT_TRY(cort_nn_scratch(ctx, (size_t)count * sizeof(int32_t), &buf));
     int32_t *acc = buf;
     qmm_products(&s, &q, acc);
     double ys = cort_get_f64(y_scale, 0), yz = (double)cort_get_i64(y_zp, 0);
@@ -630,7 +579,7 @@ static double determinant(double *m, int64_t n) {
 
 static cort_status *det_run(cort_kctx *ctx) {
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "X", &x));
+    CORT_TRY(cort_nn_input(ctx, 0, "X", &x));
     if (!cort_is_float_type(x->type)) return cort_kerr(ctx, "element type %s is not supported", cort_type_name(x->type));
     if (x->rank < 2 || x->dims[x->rank - 1] != x->dims[x->rank - 2])
         return cort_kerr(ctx, "input must have shape [*, M, M]");
@@ -639,7 +588,7 @@ static cort_status *det_run(cort_kctx *ctx) {
     CORT_TRY(cort_out(ctx, 0, x->type, x->rank - 2, x->dims, &y));
     int64_t mats = cort_tensor_count(y);
     void *buf;
-    CORT_TRY(scratch_bytes(ctx, (size_t)(n * n > 0 ? n * n : 1) * sizeof(double), &buf));
+    CORT_TRY(cort_nn_scratch(ctx, (size_t)(n * n > 0 ? n * n : 1) * sizeof(double), &buf));
     double *m = buf;
     for (int64_t b = 0; b < mats; b++) {
         for (int64_t i = 0; i < n * n; i++) m[i] = cort_get_f64(x, b * n * n + i);
@@ -885,7 +834,7 @@ static cort_status *einsum_run(cort_kctx *ctx) {
         const cort_tensor *t = cort_in(ctx, i);
         int64_t n = cort_tensor_count(t);
         void *buf;
-        CORT_TRY(scratch_bytes(ctx, (size_t)(n > 0 ? n : 1) * 8, &buf));
+        CORT_TRY(cort_nn_scratch(ctx, (size_t)(n > 0 ? n : 1) * 8, &buf));
         for (int64_t e = 0; e < n; e++) {
             if (floating) ((double *)buf)[e] = cort_get_f64(t, e);
             else ((int64_t *)buf)[e] = cort_get_i64(t, e);
@@ -895,7 +844,7 @@ static cort_status *einsum_run(cort_kctx *ctx) {
     }
     einsum_strides *st;
     void *stbuf;
-    CORT_TRY(scratch_bytes(ctx, sizeof *st, &stbuf));
+    CORT_TRY(cort_nn_scratch(ctx, sizeof *st, &stbuf));
     st = stbuf;
     einsum_label_strides(&pl, ctx, st);
     einsum_compute(&pl, st, floating ? fx : NULL, floating ? NULL : ix, y);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "ops/nn_util.h"
 #include "ops/op.h"
 
 /* ================================================================ shared helpers */
@@ -18,37 +19,9 @@ static cort_status *need_input(const cort_kctx *ctx, int i, const char *name, co
     return NULL;
 }
 
-static cort_status *scratch_f32(cort_kctx *ctx, int64_t n, float **out) {
-    *out = ctx->svc->scratch(ctx, (size_t)(n > 0 ? n : 1) * sizeof(float));
-    if (!*out) return cort_kerr(ctx, "out of memory for %lld floats of scratch", (long long)n);
-    return NULL;
-}
 
-static cort_status *as_f32(cort_kctx *ctx, const cort_tensor *t, const float **out) {
-    if (t->type == CORT_FLOAT) {
-        *out = t->data;
-        return NULL;
-    }
-    int64_t n = cort_tensor_count(t);
-    float *buf;
-    CORT_TRY(scratch_f32(ctx, n, &buf));
-    if (!cort_convert_to_f32(t->type, t->data, n, buf))
-        return cort_kerr(ctx, "element type %s is not a floating type", cort_type_name(t->type));
-    *out = buf;
-    return NULL;
-}
 
-static cort_status *output_f32(cort_kctx *ctx, cort_tensor *y, float **out) {
-    if (y->type == CORT_FLOAT) {
-        *out = y->data;
-        return NULL;
-    }
-    return scratch_f32(ctx, cort_tensor_count(y), out);
-}
 
-static void finish_f32(cort_tensor *y, const float *buf) {
-    if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, buf, cort_tensor_count(y), y->data);
-}
 
 static int64_t product(const int64_t *v, int n) {
     int64_t p = 1;
@@ -131,9 +104,9 @@ static cort_status *bn_running_outputs(cort_kctx *ctx, const bn_params *p, const
         cort_tensor *t;
         CORT_TRY(cort_out(ctx, o + 1, ins[o]->type, 1, &channels, &t));
         float *buf;
-        CORT_TRY(output_f32(ctx, t, &buf));
+        CORT_TRY(cort_nn_output_f32(ctx, t, &buf));
         for (int64_t c = 0; c < channels; c++) buf[c] = old[o][c] * p->momentum + cur[o][c] * (1 - p->momentum);
-        finish_f32(t, buf);
+        cort_nn_finish_f32(t, buf);
     }
     return NULL;
 }
@@ -164,25 +137,25 @@ static cort_status *bn_run(cort_kctx *ctx) {
     CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
     const float *xf, *sf, *bf, *mf, *vf;
     float *yf;
-    CORT_TRY(as_f32(ctx, x, &xf));
-    CORT_TRY(as_f32(ctx, scale, &sf));
-    CORT_TRY(as_f32(ctx, bias, &bf));
-    CORT_TRY(as_f32(ctx, mean, &mf));
-    CORT_TRY(as_f32(ctx, var, &vf));
-    CORT_TRY(output_f32(ctx, y, &yf));
+    CORT_TRY(cort_nn_as_f32(ctx, x, &xf));
+    CORT_TRY(cort_nn_as_f32(ctx, scale, &sf));
+    CORT_TRY(cort_nn_as_f32(ctx, bias, &bf));
+    CORT_TRY(cort_nn_as_f32(ctx, mean, &mf));
+    CORT_TRY(cort_nn_as_f32(ctx, var, &vf));
+    CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     bn_job job = {xf, sf, bf, mf, vf, yf, channels, plane, per_element, p->epsilon};
     if (training) {
         if (per_element) return cort_kerr(ctx, "training_mode needs per-channel statistics");
         float *bm, *bv;
-        CORT_TRY(scratch_f32(ctx, channels, &bm));
-        CORT_TRY(scratch_f32(ctx, channels, &bv));
+        CORT_TRY(cort_nn_scratch_f32(ctx, channels, &bm));
+        CORT_TRY(cort_nn_scratch_f32(ctx, channels, &bv));
         bn_batch_stats(xf, batch, channels, plane, bm, bv);
         job.mean = bm;
         job.var = bv;
         CORT_TRY(bn_running_outputs(ctx, p, mean, var, mf, vf, bm, bv, channels));
     }
     if (batch * channels > 0) ctx->svc->parallel_for(ctx, batch * channels, 1, bn_planes, &job);
-    finish_f32(y, yf);
+    cort_nn_finish_f32(y, yf);
     return NULL;
 }
 
@@ -253,14 +226,14 @@ static cort_status *instnorm_run(cort_kctx *ctx) {
     CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
     const float *xf, *sf, *bf;
     float *yf;
-    CORT_TRY(as_f32(ctx, x, &xf));
-    CORT_TRY(as_f32(ctx, scale, &sf));
-    CORT_TRY(as_f32(ctx, bias, &bf));
-    CORT_TRY(output_f32(ctx, y, &yf));
+    CORT_TRY(cort_nn_as_f32(ctx, x, &xf));
+    CORT_TRY(cort_nn_as_f32(ctx, scale, &sf));
+    CORT_TRY(cort_nn_as_f32(ctx, bias, &bf));
+    CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     inst_job job = {xf, sf, bf, yf, channels, product(x->dims + 2, x->rank - 2), p->epsilon};
     int64_t planes = x->dims[0] * channels;
     if (planes > 0) ctx->svc->parallel_for(ctx, planes, 1, inst_planes, &job);
-    finish_f32(y, yf);
+    cort_nn_finish_f32(y, yf);
     return NULL;
 }
 
@@ -364,7 +337,7 @@ static cort_status *layernorm_stat_output(cort_kctx *ctx, int index, const cort_
     int64_t dims[CORT_MAX_RANK];
     for (int d = 0; d < x->rank; d++) dims[d] = d < axis ? x->dims[d] : 1;
     CORT_TRY(cort_out(ctx, index, type, x->rank, dims, t));
-    return output_f32(ctx, *t, buf);
+    return cort_nn_output_f32(ctx, *t, buf);
 }
 
 static cort_status *layernorm_run(cort_kctx *ctx) {
@@ -390,17 +363,17 @@ static cort_status *layernorm_run(cort_kctx *ctx) {
     CORT_TRY(layernorm_stat_output(ctx, 2, x, axis, stat_type, &inv_f, &inv_t));
     const float *xf, *sf, *bf = NULL;
     float *yf;
-    CORT_TRY(as_f32(ctx, x, &xf));
-    CORT_TRY(as_f32(ctx, scale, &sf));
-    if (bias) CORT_TRY(as_f32(ctx, bias, &bf));
-    CORT_TRY(output_f32(ctx, y, &yf));
+    CORT_TRY(cort_nn_as_f32(ctx, x, &xf));
+    CORT_TRY(cort_nn_as_f32(ctx, scale, &sf));
+    if (bias) CORT_TRY(cort_nn_as_f32(ctx, bias, &bf));
+    CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     bool dense = cort_tensor_count(scale) == size && (!bias || cort_tensor_count(bias) == size);
     ln_job job = {xf, sf, bf, yf, mean_f, inv_f, size, norm_rank, x->dims + axis, scale_stride, bias_stride, dense,
                   p->epsilon};
     if (rows > 0) ctx->svc->parallel_for(ctx, rows, 1, ln_rows, &job);
-    finish_f32(y, yf);
-    if (mean_t) finish_f32(mean_t, mean_f);
-    if (inv_t) finish_f32(inv_t, inv_f);
+    cort_nn_finish_f32(y, yf);
+    if (mean_t) cort_nn_finish_f32(mean_t, mean_f);
+    if (inv_t) cort_nn_finish_f32(inv_t, inv_f);
     return NULL;
 }
 
@@ -430,8 +403,8 @@ static cort_status *lrn_run(cort_kctx *ctx) {
     CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
     const float *xf;
     float *yf;
-    CORT_TRY(as_f32(ctx, x, &xf));
-    CORT_TRY(output_f32(ctx, y, &yf));
+    CORT_TRY(cort_nn_as_f32(ctx, x, &xf));
+    CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     int64_t batch = x->dims[0], channels = x->dims[1], plane = product(x->dims + 2, x->rank - 2);
     int64_t before = (p->size - 1) / 2, after = p->size - 1 - before;
     double scale = (double)p->alpha / (double)p->size;
@@ -448,7 +421,7 @@ static cort_status *lrn_run(cort_kctx *ctx) {
                 yf[at] = (float)(xf[at] / pow(p->bias + scale * sq, p->beta));
             }
         }
-    finish_f32(y, yf);
+    cort_nn_finish_f32(y, yf);
     return NULL;
 }
 
@@ -518,8 +491,8 @@ static cort_status *mvn_run(cort_kctx *ctx) {
     if (count == 0) return NULL;
     const float *xf;
     float *yf;
-    CORT_TRY(as_f32(ctx, x, &xf));
-    CORT_TRY(output_f32(ctx, y, &yf));
+    CORT_TRY(cort_nn_as_f32(ctx, x, &xf));
+    CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     void *buf = ctx->svc->scratch(ctx, sizeof(double) * 2 * (size_t)groups);
     if (!buf) return cort_kerr(ctx, "out of memory");
     double *sum = buf, *sq = sum + groups;
@@ -536,7 +509,7 @@ static cort_status *mvn_run(cort_kctx *ctx) {
         double v = xf[i] - m;
         yf[i] = (float)(p->normalize_variance ? v / (sqrt(var > 0 ? var : 0) + 1e-9) : v);
     }
-    finish_f32(y, yf);
+    cort_nn_finish_f32(y, yf);
     return NULL;
 }
 

@@ -7,23 +7,12 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "ops/nn_util.h"
 #include "ops/op.h"
 
 enum { MAXS = CORT_CONV_MAX_SPATIAL };
 
-/* ================================================================ shared helpers */
 
-static cort_status *need_input(const cort_kctx *ctx, int i, const char *name, const cort_tensor **t) {
-    *t = cort_in(ctx, i);
-    if (!*t) return cort_kerr(ctx, "input %d '%s' is missing or not a tensor", i, name);
-    return NULL;
-}
-
-static cort_status *scratch_f32(cort_kctx *ctx, int64_t n, float **out) {
-    *out = ctx->svc->scratch(ctx, (size_t)(n > 0 ? n : 1) * sizeof(float));
-    if (!*out) return cort_kerr(ctx, "out of memory for %lld floats of scratch", (long long)n);
-    return NULL;
-}
 
 static bool pool_type_ok(int32_t t) { return cort_is_float_type(t) || t == CORT_INT8 || t == CORT_UINT8; }
 
@@ -36,20 +25,13 @@ static cort_status *input_f32(cort_kctx *ctx, const cort_tensor *x, const float 
     }
     int64_t n = cort_tensor_count(x);
     float *buf;
-    CORT_TRY(scratch_f32(ctx, n, &buf));
+    CORT_TRY(cort_nn_scratch_f32(ctx, n, &buf));
     if (!cort_convert_to_f32(x->type, x->data, n, buf))
         for (int64_t i = 0; i < n; i++) buf[i] = (float)cort_get_f64(x, i);
     *out = buf;
     return NULL;
 }
 
-static cort_status *output_f32(cort_kctx *ctx, cort_tensor *y, float **out) {
-    if (y->type == CORT_FLOAT) {
-        *out = y->data;
-        return NULL;
-    }
-    return scratch_f32(ctx, cort_tensor_count(y), out);
-}
 
 /* Stores a float result into y (rounding and saturating for the 8-bit types). */
 static void finish_f32(cort_tensor *y, const float *buf) {
@@ -86,18 +68,6 @@ typedef struct pool_params {
     int64_t kernel[MAXS], strides[MAXS], dilations[MAXS], pads[2 * MAXS];
 } pool_params;
 
-static cort_status *read_ints_attr(const cort_node *node, const char *name, int max, int64_t *dst, int *n) {
-    const int64_t *v;
-    int64_t count = cort_attr_ints(node, name, &v);
-    *n = -1;
-    if (count < 0) return NULL;
-    if (count > max)
-        return cort_node_error(node, CORT_INVALID_GRAPH, "attribute '%s' has %lld values, at most %d supported",
-                               name, (long long)count, max);
-    memcpy(dst, v, sizeof(int64_t) * (size_t)count);
-    *n = (int)count;
-    return NULL;
-}
 
 static cort_status *parse_auto_pad(const cort_node *node, auto_pad *mode) {
     const char *pad = cort_attr_string(node, "auto_pad", "NOTSET");
@@ -112,10 +82,10 @@ static cort_status *parse_auto_pad(const cort_node *node, auto_pad *mode) {
 /* The window attributes shared by the pools and MaxUnpool. */
 static cort_status *parse_window(const cort_node *node, pool_params *p) {
     CORT_TRY(parse_auto_pad(node, &p->pad_mode));
-    CORT_TRY(read_ints_attr(node, "kernel_shape", MAXS, p->kernel, &p->n_kernel));
-    CORT_TRY(read_ints_attr(node, "strides", MAXS, p->strides, &p->n_strides));
-    CORT_TRY(read_ints_attr(node, "dilations", MAXS, p->dilations, &p->n_dilations));
-    CORT_TRY(read_ints_attr(node, "pads", 2 * MAXS, p->pads, &p->n_pads));
+    CORT_TRY(cort_nn_read_ints(node, "kernel_shape", MAXS, p->kernel, &p->n_kernel));
+    CORT_TRY(cort_nn_read_ints(node, "strides", MAXS, p->strides, &p->n_strides));
+    CORT_TRY(cort_nn_read_ints(node, "dilations", MAXS, p->dilations, &p->n_dilations));
+    CORT_TRY(cort_nn_read_ints(node, "pads", 2 * MAXS, p->pads, &p->n_pads));
     if (p->n_kernel < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "attribute 'kernel_shape' is required");
     for (int i = 0; i < p->n_kernel; i++)
         if (p->kernel[i] < 1 || p->kernel[i] > ATTR_MAX)
@@ -409,7 +379,7 @@ static void pool_planes(void *arg, int64_t begin, int64_t end) {
 static cort_status *window_pool_run(cort_kctx *ctx) {
     const pool_params *p = ctx->params;
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "X", &x));
+    CORT_TRY(cort_nn_input(ctx, 0, "X", &x));
     pool_shape s;
     CORT_TRY(pool_shape_of(ctx, p, x, &s));
     if (p->kind == POOL_LP && !(p->p > 0)) return cort_kerr(ctx, "p must be positive");
@@ -421,7 +391,7 @@ static cort_status *window_pool_run(cort_kctx *ctx) {
     const float *xf;
     float *yf;
     CORT_TRY(input_f32(ctx, x, &xf));
-    CORT_TRY(output_f32(ctx, y, &yf));
+    CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     pool_job job = {p, &s, xf, yf, ind ? ind->data : NULL};
     ctx->svc->parallel_for(ctx, s.planes, 1, pool_planes, &job);
     finish_f32(y, yf);
@@ -516,7 +486,7 @@ static cort_status *globallp_parse(cort_parse_ctx *pc) {
 static cort_status *global_pool_run(cort_kctx *ctx) {
     const global_params *p = ctx->params;
     const cort_tensor *x;
-    CORT_TRY(need_input(ctx, 0, "X", &x));
+    CORT_TRY(cort_nn_input(ctx, 0, "X", &x));
     if (x->rank < 2) return cort_kerr(ctx, "input X has rank %d, expected at least 2", x->rank);
     int64_t dims[CORT_MAX_RANK];
     dims[0] = x->dims[0];
@@ -529,7 +499,7 @@ static cort_status *global_pool_run(cort_kctx *ctx) {
     const float *xf;
     float *yf;
     CORT_TRY(input_f32(ctx, x, &xf));
-    CORT_TRY(output_f32(ctx, y, &yf));
+    CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     global_job job = {p->kind, p->p, product(x->dims + 2, x->rank - 2), xf, yf};
     ctx->svc->parallel_for(ctx, planes, 16, global_planes, &job);
     finish_f32(y, yf);
@@ -575,8 +545,8 @@ static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo :
 static cort_status *maxroipool_run(cort_kctx *ctx) {
     const roi_params *p = ctx->params;
     const cort_tensor *x, *rois;
-    CORT_TRY(need_input(ctx, 0, "X", &x));
-    CORT_TRY(need_input(ctx, 1, "rois", &rois));
+    CORT_TRY(cort_nn_input(ctx, 0, "X", &x));
+    CORT_TRY(cort_nn_input(ctx, 1, "rois", &rois));
     if (x->rank != 4) return cort_kerr(ctx, "input X has rank %d, expected 4", x->rank);
     if (rois->rank != 2 || rois->dims[1] != 5) return cort_kerr(ctx, "rois must have shape [num_rois, 5]");
     if (!cort_is_float_type(rois->type)) return cort_kerr(ctx, "rois must be floating point");
@@ -589,7 +559,7 @@ static cort_status *maxroipool_run(cort_kctx *ctx) {
     const float *xf;
     float *yf;
     CORT_TRY(input_f32(ctx, x, &xf));
-    CORT_TRY(output_f32(ctx, y, &yf));
+    CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     for (int64_t r = 0; r < n_rois; r++) {
         int64_t b = (int64_t)cort_get_f64(rois, r * 5);
         if (b < 0 || b >= x->dims[0]) return cort_kerr(ctx, "roi %lld has batch index %lld out of range", (long long)r, (long long)b);
@@ -633,8 +603,8 @@ static cort_status *maxunpool_parse(cort_parse_ctx *pc) {
 static cort_status *maxunpool_run(cort_kctx *ctx) {
     const pool_params *p = ctx->params;
     const cort_tensor *x, *ind, *shape = cort_in(ctx, 2);
-    CORT_TRY(need_input(ctx, 0, "X", &x));
-    CORT_TRY(need_input(ctx, 1, "I", &ind));
+    CORT_TRY(cort_nn_input(ctx, 0, "X", &x));
+    CORT_TRY(cort_nn_input(ctx, 1, "I", &ind));
     if (x->rank < 3 || x->rank - 2 > MAXS) return cort_kerr(ctx, "input X has rank %d, expected 3..%d", x->rank, MAXS + 2);
     int sp = x->rank - 2;
     CORT_TRY(check_len(ctx, "kernel_shape", p->n_kernel, sp));
