@@ -30,7 +30,7 @@ demo-shapes: build
 
 # The OCR models are fetched first so that the apps' end-to-end tests run rather than skip.
 test: deps-test build
-	sh demo/ocr/fetch_models.sh "$(OCR_MODELS)"
+	sh demo/ocr/fetch_models.sh "$(OCR_MODELS)" || echo "OCR models could not be fetched: the OCR end-to-end tests will skip"
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'zoo|slow'
 
 test-asan: deps-test
