@@ -27,19 +27,16 @@ static int64_t count_product(int64_t a, int64_t b) {
 
 /* ================================================================ attributes and geometry */
 
-typedef enum auto_pad { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad;
-
-/* Bounds on window attributes and extents that keep every position computation inside int64. */
-#define ATTR_MAX (INT64_C(1) << 31)
+/* Bound on extents that keeps every position computation inside int64. */
 #define EXTENT_MAX (INT64_C(1) << 42)
 
 enum { MAXS = CORT_CONV_MAX_SPATIAL };
 
 typedef struct conv_params {
-    auto_pad pad_mode;
+    cort_nn_window win;
     int64_t group;
-    int n_kernel, n_strides, n_dilations, n_pads, n_out_pad, n_out_shape; /* -1: attribute absent */
-    int64_t kernel[MAXS], strides[MAXS], dilations[MAXS], pads[2 * MAXS], out_pad[MAXS], out_shape[MAXS + 2];
+    int n_out_pad, n_out_shape; /* -1: attribute absent */
+    int64_t out_pad[MAXS], out_shape[MAXS + 2];
     /* An activation fused into float Conv's output, for the graph optimizer: parse leaves it
      * CORT_ACT_NONE; a pass that folds a following Relu (CORT_ACT_RELU) or Clip (CORT_ACT_CLIP with
      * [act_lo, act_hi], e.g. [0, 6] for Relu6) into this Conv sets it. The GEMM paths apply it in their
@@ -53,33 +50,11 @@ typedef struct conv_params {
 static cort_status *conv_parse(cort_parse_ctx *pc) {
     conv_params *p = pc->params;
     const cort_node *node = pc->node;
-    const char *pad = cort_attr_string(node, "auto_pad", "NOTSET");
-    if (!strcmp(pad, "NOTSET")) p->pad_mode = PAD_NOTSET;
-    else if (!strcmp(pad, "SAME_UPPER")) p->pad_mode = PAD_SAME_UPPER;
-    else if (!strcmp(pad, "SAME_LOWER")) p->pad_mode = PAD_SAME_LOWER;
-    else if (!strcmp(pad, "VALID")) p->pad_mode = PAD_VALID;
-    else return cort_node_error(node, CORT_INVALID_GRAPH, "unknown auto_pad '%s'", pad);
+    CORT_TRY(cort_nn_read_window(node, &p->win));
     p->group = cort_attr_int(node, "group", 1);
     if (p->group < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "group must be >= 1 (got %lld)", (long long)p->group);
-    CORT_TRY(cort_nn_read_ints(node, "kernel_shape", MAXS, p->kernel, &p->n_kernel));
-    CORT_TRY(cort_nn_read_ints(node, "strides", MAXS, p->strides, &p->n_strides));
-    CORT_TRY(cort_nn_read_ints(node, "dilations", MAXS, p->dilations, &p->n_dilations));
-    CORT_TRY(cort_nn_read_ints(node, "pads", 2 * MAXS, p->pads, &p->n_pads));
     CORT_TRY(cort_nn_read_ints(node, "output_padding", MAXS, p->out_pad, &p->n_out_pad));
-    CORT_TRY(cort_nn_read_ints(node, "output_shape", MAXS + 2, p->out_shape, &p->n_out_shape));
-    for (int i = 0; i < p->n_strides; i++)
-        if (p->strides[i] < 1 || p->strides[i] > ATTR_MAX)
-            return cort_node_error(node, CORT_INVALID_GRAPH, "strides must be in [1, 2^31]");
-    for (int i = 0; i < p->n_dilations; i++)
-        if (p->dilations[i] < 1 || p->dilations[i] > ATTR_MAX)
-            return cort_node_error(node, CORT_INVALID_GRAPH, "dilations must be in [1, 2^31]");
-    for (int i = 0; i < p->n_pads; i++)
-        if (p->pads[i] < 0 || p->pads[i] > ATTR_MAX)
-            return cort_node_error(node, CORT_INVALID_GRAPH, "pads must be in [0, 2^31]");
-    for (int i = 0; i < p->n_kernel; i++)
-        if (p->kernel[i] < 1 || p->kernel[i] > ATTR_MAX)
-            return cort_node_error(node, CORT_INVALID_GRAPH, "kernel_shape must be in [1, 2^31]");
-    return NULL;
+    return cort_nn_read_ints(node, "output_shape", MAXS + 2, p->out_shape, &p->n_out_shape);
 }
 
 /* The shapes of one convolution, checked against the attributes. */
@@ -103,10 +78,10 @@ static cort_status *conv_common(const cort_kctx *ctx, const conv_params *p, cons
         return cort_kerr(ctx, "input X has rank %d, expected 3..%d", x->rank, MAXS + 2);
     if (w->rank != x->rank) return cort_kerr(ctx, "weight W has rank %d but X has rank %d", w->rank, x->rank);
     int sp = x->rank - 2;
-    CORT_TRY(check_attr_len(ctx, "kernel_shape", p->n_kernel, sp));
-    CORT_TRY(check_attr_len(ctx, "strides", p->n_strides, sp));
-    CORT_TRY(check_attr_len(ctx, "dilations", p->n_dilations, sp));
-    CORT_TRY(check_attr_len(ctx, "pads", p->n_pads, 2 * sp));
+    CORT_TRY(check_attr_len(ctx, "kernel_shape", p->win.n_kernel, sp));
+    CORT_TRY(check_attr_len(ctx, "strides", p->win.n_strides, sp));
+    CORT_TRY(check_attr_len(ctx, "dilations", p->win.n_dilations, sp));
+    CORT_TRY(check_attr_len(ctx, "pads", p->win.n_pads, 2 * sp));
     memset(s, 0, sizeof *s);
     s->batch = x->dims[0];
     s->in_ch = x->dims[1];
@@ -114,11 +89,11 @@ static cort_status *conv_common(const cort_kctx *ctx, const conv_params *p, cons
     s->geom.spatial = sp;
     for (int d = 0; d < sp; d++) {
         s->geom.kernel[d] = w->dims[d + 2];
-        if (p->n_kernel >= 0 && p->kernel[d] != w->dims[d + 2])
+        if (p->win.n_kernel >= 0 && p->win.kernel[d] != w->dims[d + 2])
             return cort_kerr(ctx, "kernel_shape does not match the weight's shape");
         if (s->geom.kernel[d] < 1) return cort_kerr(ctx, "weight has an empty kernel dimension");
-        s->geom.stride[d] = p->n_strides >= 0 ? p->strides[d] : 1;
-        s->geom.dilation[d] = p->n_dilations >= 0 ? p->dilations[d] : 1;
+        s->geom.stride[d] = p->win.n_strides >= 0 ? p->win.strides[d] : 1;
+        s->geom.dilation[d] = p->win.n_dilations >= 0 ? p->win.dilations[d] : 1;
         if (s->geom.kernel[d] - 1 > EXTENT_MAX / s->geom.dilation[d]) return cort_kerr(ctx, "kernel reach is too large");
     }
     return NULL;
@@ -138,16 +113,16 @@ static cort_status *conv_shape_fwd(const cort_kctx *ctx, const conv_params *p, c
     for (int d = 0; d < g->spatial; d++) {
         int64_t in = x->dims[d + 2], reach = (g->kernel[d] - 1) * g->dilation[d] + 1, out;
         g->in[d] = in;
-        if (p->pad_mode == PAD_SAME_UPPER || p->pad_mode == PAD_SAME_LOWER) {
+        if (p->win.pad_mode == CORT_PAD_SAME_UPPER || p->win.pad_mode == CORT_PAD_SAME_LOWER) {
             out = (in + g->stride[d] - 1) / g->stride[d];
             int64_t total = (out - 1) * g->stride[d] + reach - in;
             if (total < 0) total = 0;
-            g->pad_begin[d] = p->pad_mode == PAD_SAME_UPPER ? total / 2 : total - total / 2;
+            g->pad_begin[d] = p->win.pad_mode == CORT_PAD_SAME_UPPER ? total / 2 : total - total / 2;
             s->pad_end[d] = total - g->pad_begin[d];
         } else {
-            bool valid = p->pad_mode == PAD_VALID || p->n_pads < 0;
-            g->pad_begin[d] = valid ? 0 : p->pads[d];
-            s->pad_end[d] = valid ? 0 : p->pads[d + g->spatial];
+            bool valid = p->win.pad_mode == CORT_PAD_VALID || p->win.n_pads < 0;
+            g->pad_begin[d] = valid ? 0 : p->win.pads[d];
+            s->pad_end[d] = valid ? 0 : p->win.pads[d + g->spatial];
             int64_t span = in + g->pad_begin[d] + s->pad_end[d] - reach;
             if (span < 0) return cort_kerr(ctx, "kernel (reach %lld) is larger than the padded input (%lld)",
                                            (long long)reach, (long long)(in + g->pad_begin[d] + s->pad_end[d]));
@@ -177,20 +152,20 @@ static cort_status *conv_shape_transpose(const cort_kctx *ctx, const conv_params
     for (int d = 0; d < sp; d++) {
         int64_t in = x->dims[d + 2], reach = (g->kernel[d] - 1) * g->dilation[d] + 1;
         int64_t adj = p->n_out_pad >= 0 ? p->out_pad[d] : 0, out;
-        if (adj < 0 || adj > ATTR_MAX || (in > 1 && in - 1 > EXTENT_MAX / g->stride[d]))
+        if (adj < 0 || adj > CORT_NN_ATTR_MAX || (in > 1 && in - 1 > EXTENT_MAX / g->stride[d]))
             return cort_kerr(ctx, "output_padding or the transposed output extent is out of range");
         int64_t full = g->stride[d] * (in - 1) + adj + reach; /* output size with no padding */
-        bool same = p->pad_mode == PAD_SAME_UPPER || p->pad_mode == PAD_SAME_LOWER;
+        bool same = p->win.pad_mode == CORT_PAD_SAME_UPPER || p->win.pad_mode == CORT_PAD_SAME_LOWER;
         if (p->n_out_shape >= 0 || same) {
             out = p->n_out_shape >= 0 ? p->out_shape[d + p->n_out_shape - sp] : in * g->stride[d];
             int64_t total = full - out;
             if (total < 0) total = 0; /* the tail beyond `full` only gets the bias */
             /* as for Conv, SAME_LOWER puts the odd padding unit at the start */
-            g->pad_begin[d] = p->pad_mode == PAD_SAME_LOWER ? total - total / 2 : total / 2;
+            g->pad_begin[d] = p->win.pad_mode == CORT_PAD_SAME_LOWER ? total - total / 2 : total / 2;
         } else {
-            bool valid = p->pad_mode == PAD_VALID || p->n_pads < 0;
-            g->pad_begin[d] = valid ? 0 : p->pads[d];
-            int64_t pad_end = valid ? 0 : p->pads[d + sp];
+            bool valid = p->win.pad_mode == CORT_PAD_VALID || p->win.n_pads < 0;
+            g->pad_begin[d] = valid ? 0 : p->win.pads[d];
+            int64_t pad_end = valid ? 0 : p->win.pads[d + sp];
             out = full - g->pad_begin[d] - pad_end;
         }
         if (out < 0) return cort_kerr(ctx, "output spatial size %lld is negative", (long long)out);

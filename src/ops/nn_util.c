@@ -71,3 +71,33 @@ cort_status *cort_nn_read_ints(const cort_node *node, const char *name, int max,
     *n = (int)count;
     return NULL;
 }
+
+static cort_status *parse_auto_pad(const cort_node *node, cort_auto_pad *mode) {
+    const char *pad = cort_attr_string(node, "auto_pad", "NOTSET");
+    if (!strcmp(pad, "NOTSET")) *mode = CORT_PAD_NOTSET;
+    else if (!strcmp(pad, "SAME_UPPER")) *mode = CORT_PAD_SAME_UPPER;
+    else if (!strcmp(pad, "SAME_LOWER")) *mode = CORT_PAD_SAME_LOWER;
+    else if (!strcmp(pad, "VALID")) *mode = CORT_PAD_VALID;
+    else return cort_node_error(node, CORT_INVALID_GRAPH, "unknown auto_pad '%s'", pad);
+    return NULL;
+}
+
+static cort_status *check_range(const cort_node *node, const char *name, const int64_t *v, int n, int64_t lo) {
+    for (int i = 0; i < n; i++)
+        if (v[i] < lo || v[i] > CORT_NN_ATTR_MAX)
+            return cort_node_error(node, CORT_INVALID_GRAPH, "%s must be in [%lld, 2^31]", name, (long long)lo);
+    return NULL;
+}
+
+cort_status *cort_nn_read_window(const cort_node *node, cort_nn_window *w) {
+    enum { MAXS = CORT_CONV_MAX_SPATIAL };
+    CORT_TRY(parse_auto_pad(node, &w->pad_mode));
+    CORT_TRY(cort_nn_read_ints(node, "kernel_shape", MAXS, w->kernel, &w->n_kernel));
+    CORT_TRY(cort_nn_read_ints(node, "strides", MAXS, w->strides, &w->n_strides));
+    CORT_TRY(cort_nn_read_ints(node, "dilations", MAXS, w->dilations, &w->n_dilations));
+    CORT_TRY(cort_nn_read_ints(node, "pads", 2 * MAXS, w->pads, &w->n_pads));
+    CORT_TRY(check_range(node, "kernel_shape", w->kernel, w->n_kernel, 1));
+    CORT_TRY(check_range(node, "strides", w->strides, w->n_strides, 1));
+    CORT_TRY(check_range(node, "dilations", w->dilations, w->n_dilations, 1));
+    return check_range(node, "pads", w->pads, w->n_pads, 0);
+}

@@ -52,53 +52,23 @@ static int64_t product(const int64_t *v, int n) {
 
 /* ================================================================ attributes and shapes */
 
-typedef enum auto_pad { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad;
-
-/* Bounds on window attributes and extents that keep every position computation inside int64. */
-#define ATTR_MAX (INT64_C(1) << 31)
+/* Bound on extents that keeps every position computation inside int64. */
 #define EXTENT_MAX (INT64_C(1) << 42)
 typedef enum pool_kind { POOL_MAX, POOL_AVG, POOL_LP } pool_kind;
 
 typedef struct pool_params {
     pool_kind kind;
-    auto_pad pad_mode;
+    cort_nn_window win;
     bool ceil_mode, count_include_pad, col_major;
     float p; /* LpPool exponent */
-    int n_kernel, n_strides, n_dilations, n_pads; /* -1: absent */
-    int64_t kernel[MAXS], strides[MAXS], dilations[MAXS], pads[2 * MAXS];
 } pool_params;
 
 
-static cort_status *parse_auto_pad(const cort_node *node, auto_pad *mode) {
-    const char *pad = cort_attr_string(node, "auto_pad", "NOTSET");
-    if (!strcmp(pad, "NOTSET")) *mode = PAD_NOTSET;
-    else if (!strcmp(pad, "SAME_UPPER")) *mode = PAD_SAME_UPPER;
-    else if (!strcmp(pad, "SAME_LOWER")) *mode = PAD_SAME_LOWER;
-    else if (!strcmp(pad, "VALID")) *mode = PAD_VALID;
-    else return cort_node_error(node, CORT_INVALID_GRAPH, "unknown auto_pad '%s'", pad);
-    return NULL;
-}
 
 /* The window attributes shared by the pools and MaxUnpool. */
 static cort_status *parse_window(const cort_node *node, pool_params *p) {
-    CORT_TRY(parse_auto_pad(node, &p->pad_mode));
-    CORT_TRY(cort_nn_read_ints(node, "kernel_shape", MAXS, p->kernel, &p->n_kernel));
-    CORT_TRY(cort_nn_read_ints(node, "strides", MAXS, p->strides, &p->n_strides));
-    CORT_TRY(cort_nn_read_ints(node, "dilations", MAXS, p->dilations, &p->n_dilations));
-    CORT_TRY(cort_nn_read_ints(node, "pads", 2 * MAXS, p->pads, &p->n_pads));
-    if (p->n_kernel < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "attribute 'kernel_shape' is required");
-    for (int i = 0; i < p->n_kernel; i++)
-        if (p->kernel[i] < 1 || p->kernel[i] > ATTR_MAX)
-            return cort_node_error(node, CORT_INVALID_GRAPH, "kernel_shape must be in [1, 2^31]");
-    for (int i = 0; i < p->n_strides; i++)
-        if (p->strides[i] < 1 || p->strides[i] > ATTR_MAX)
-            return cort_node_error(node, CORT_INVALID_GRAPH, "strides must be in [1, 2^31]");
-    for (int i = 0; i < p->n_dilations; i++)
-        if (p->dilations[i] < 1 || p->dilations[i] > ATTR_MAX)
-            return cort_node_error(node, CORT_INVALID_GRAPH, "dilations must be in [1, 2^31]");
-    for (int i = 0; i < p->n_pads; i++)
-        if (p->pads[i] < 0 || p->pads[i] > ATTR_MAX)
-            return cort_node_error(node, CORT_INVALID_GRAPH, "pads must be in [0, 2^31]");
+    CORT_TRY(cort_nn_read_window(node, &p->win));
+    if (p->win.n_kernel < 1) return cort_node_error(node, CORT_INVALID_GRAPH, "attribute 'kernel_shape' is required");
     p->ceil_mode = cort_attr_int(node, "ceil_mode", 0) != 0;
     return NULL;
 }
@@ -148,10 +118,10 @@ static cort_status *pool_shape_of(const cort_kctx *ctx, const pool_params *p, co
     if (x->rank < 3 || x->rank - 2 > MAXS)
         return cort_kerr(ctx, "input X has rank %d, expected 3..%d", x->rank, MAXS + 2);
     int sp = x->rank - 2;
-    CORT_TRY(check_len(ctx, "kernel_shape", p->n_kernel, sp));
-    CORT_TRY(check_len(ctx, "strides", p->n_strides, sp));
-    CORT_TRY(check_len(ctx, "dilations", p->n_dilations, sp));
-    CORT_TRY(check_len(ctx, "pads", p->n_pads, 2 * sp));
+    CORT_TRY(check_len(ctx, "kernel_shape", p->win.n_kernel, sp));
+    CORT_TRY(check_len(ctx, "strides", p->win.n_strides, sp));
+    CORT_TRY(check_len(ctx, "dilations", p->win.n_dilations, sp));
+    CORT_TRY(check_len(ctx, "pads", p->win.n_pads, 2 * sp));
     memset(s, 0, sizeof *s);
     cort_conv_geom *g = &s->geom;
     g->spatial = sp;
@@ -162,21 +132,21 @@ static cort_status *pool_shape_of(const cort_kctx *ctx, const pool_params *p, co
     for (int d = 0; d < sp; d++) {
         int64_t in = x->dims[d + 2], out;
         g->in[d] = in;
-        g->kernel[d] = p->kernel[d];
-        g->stride[d] = p->n_strides >= 0 ? p->strides[d] : 1;
-        g->dilation[d] = p->n_dilations >= 0 ? p->dilations[d] : 1;
+        g->kernel[d] = p->win.kernel[d];
+        g->stride[d] = p->win.n_strides >= 0 ? p->win.strides[d] : 1;
+        g->dilation[d] = p->win.n_dilations >= 0 ? p->win.dilations[d] : 1;
         if (g->kernel[d] - 1 > EXTENT_MAX / g->dilation[d]) return cort_kerr(ctx, "kernel reach is too large");
         int64_t reach = (g->kernel[d] - 1) * g->dilation[d] + 1;
-        if (p->pad_mode == PAD_SAME_UPPER || p->pad_mode == PAD_SAME_LOWER) {
+        if (p->win.pad_mode == CORT_PAD_SAME_UPPER || p->win.pad_mode == CORT_PAD_SAME_LOWER) {
             out = (in + g->stride[d] - 1) / g->stride[d];
             int64_t total = (out - 1) * g->stride[d] + reach - in;
             if (total < 0) total = 0;
-            g->pad_begin[d] = p->pad_mode == PAD_SAME_UPPER ? total / 2 : total - total / 2;
+            g->pad_begin[d] = p->win.pad_mode == CORT_PAD_SAME_UPPER ? total / 2 : total - total / 2;
             s->pad_end[d] = total - g->pad_begin[d];
         } else {
-            bool valid = p->pad_mode == PAD_VALID || p->n_pads < 0;
-            g->pad_begin[d] = valid ? 0 : p->pads[d];
-            s->pad_end[d] = valid ? 0 : p->pads[d + sp];
+            bool valid = p->win.pad_mode == CORT_PAD_VALID || p->win.n_pads < 0;
+            g->pad_begin[d] = valid ? 0 : p->win.pads[d];
+            s->pad_end[d] = valid ? 0 : p->win.pads[d + sp];
             int64_t span = in + g->pad_begin[d] + s->pad_end[d] - reach;
             if (span < 0) return cort_kerr(ctx, "kernel (reach %lld) is larger than the padded input", (long long)reach);
             out = (p->ceil_mode ? (span + g->stride[d] - 1) / g->stride[d] : span / g->stride[d]) + 1;
@@ -607,9 +577,9 @@ static cort_status *maxunpool_run(cort_kctx *ctx) {
     CORT_TRY(cort_nn_input(ctx, 1, "I", &ind));
     if (x->rank < 3 || x->rank - 2 > MAXS) return cort_kerr(ctx, "input X has rank %d, expected 3..%d", x->rank, MAXS + 2);
     int sp = x->rank - 2;
-    CORT_TRY(check_len(ctx, "kernel_shape", p->n_kernel, sp));
-    CORT_TRY(check_len(ctx, "strides", p->n_strides, sp));
-    CORT_TRY(check_len(ctx, "pads", p->n_pads, 2 * sp));
+    CORT_TRY(check_len(ctx, "kernel_shape", p->win.n_kernel, sp));
+    CORT_TRY(check_len(ctx, "strides", p->win.n_strides, sp));
+    CORT_TRY(check_len(ctx, "pads", p->win.n_pads, 2 * sp));
     if (ind->type != CORT_INT64 || cort_tensor_count(ind) != cort_tensor_count(x))
         return cort_kerr(ctx, "indices I must be int64 with X's element count");
     /* indices address the default-size output; an explicit output_shape may be larger */
@@ -617,9 +587,9 @@ static cort_status *maxunpool_run(cort_kctx *ctx) {
     natural[0] = x->dims[0];
     natural[1] = x->dims[1];
     for (int d = 0; d < sp; d++) {
-        int64_t stride = p->n_strides >= 0 ? p->strides[d] : 1;
-        int64_t pads = p->n_pads >= 0 ? p->pads[d] + p->pads[d + sp] : 0;
-        natural[d + 2] = (x->dims[d + 2] - 1) * stride + p->kernel[d] - pads;
+        int64_t stride = p->win.n_strides >= 0 ? p->win.strides[d] : 1;
+        int64_t pads = p->win.n_pads >= 0 ? p->win.pads[d] + p->win.pads[d + sp] : 0;
+        natural[d + 2] = (x->dims[d + 2] - 1) * stride + p->win.kernel[d] - pads;
     }
     memcpy(dims, natural, sizeof dims);
     if (shape) {
