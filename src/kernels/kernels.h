@@ -83,18 +83,30 @@ void cort_sgemm_gather_b_mt(const cort_threads *th, const float *packed_a, const
                             int64_t n, int64_t k, cort_pack_b_fn pack, const void *pack_src, float beta, float *c,
                             int64_t ldc, void *work);
 
-/* An epilogue fused into the GEMM's store, so Conv/Gemm + bias + Relu/Clip cost no extra pass over C:
- * C = (product + beta * C) + bias[row], then the activation. */
+/* An epilogue fused into the GEMM's store, so Conv/Gemm + bias + activation cost no extra pass over C:
+ * C = (product + beta * C) + bias[row], then the activation. The piecewise-linear activations (RELU,
+ * CLIP, LEAKY_RELU) are applied in the micro-kernel's store; the others right after each block of C
+ * is finished, while it is still in cache. */
 typedef enum cort_activation {
     CORT_ACT_NONE = 0,
-    CORT_ACT_RELU, /* max(v, 0) */
-    CORT_ACT_CLIP, /* min(max(v, lo), hi); Relu6 is CLIP with [0, 6] */
+    CORT_ACT_RELU,         /* max(v, 0) */
+    CORT_ACT_CLIP,         /* min(max(v, lo), hi); Relu6 is CLIP with [0, 6] */
+    CORT_ACT_LEAKY_RELU,   /* v < 0 ? alpha * v : v */
+    CORT_ACT_SIGMOID,      /* 1 / (1 + e^-v) */
+    CORT_ACT_HARD_SIGMOID, /* max(0, min(1, alpha * v + beta)) */
+    CORT_ACT_HARD_SWISH,   /* v * max(0, min(1, v / 6 + 1 / 2)) */
+    CORT_ACT_TANH,         /* tanh(v) */
+    CORT_ACT_SILU,         /* v * sigmoid(v) (Swish) */
 } cort_activation;
 typedef struct cort_sgemm_epilogue {
     const float *bias; /* one value per row of C (m values), or NULL */
     cort_activation act;
-    float lo, hi; /* CORT_ACT_CLIP bounds */
+    float lo, hi;      /* CORT_ACT_CLIP bounds */
+    float alpha, beta; /* CORT_ACT_LEAKY_RELU alpha; CORT_ACT_HARD_SIGMOID alpha and beta */
 } cort_sgemm_epilogue;
+
+/* y[i] = act(y[i]) for n values, with ep's activation and parameters (ep->bias is not used). */
+void cort_activation_apply(const cort_sgemm_epilogue *ep, float *y, int64_t n);
 
 /* The threaded entry points above with an epilogue (ep may be NULL: none). */
 void cort_sgemm_mt_ep(const cort_threads *th, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,

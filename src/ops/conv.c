@@ -37,13 +37,10 @@ typedef struct conv_params {
     int64_t group;
     int n_out_pad, n_out_shape; /* -1: attribute absent */
     int64_t out_pad[MAXS], out_shape[MAXS + 2];
-    /* An activation fused into float Conv's output, for the graph optimizer: parse leaves it
-     * CORT_ACT_NONE; a pass that folds a following Relu (CORT_ACT_RELU) or Clip (CORT_ACT_CLIP with
-     * [act_lo, act_hi], e.g. [0, 6] for Relu6) into this Conv sets it. The GEMM paths apply it in their
-     * store together with the bias; depthwise applies it per plane. ConvTranspose and the integer
-     * forms ignore it, so only set it on Conv. */
-    cort_activation activation;
-    float act_lo, act_hi;
+    /* An activation fused into float Conv's output (com.cort::FusedConv; plain Conv leaves it
+     * CORT_ACT_NONE), with its parameters; `bias` unused. The GEMM paths apply it as they store
+     * their output; depthwise applies it per plane. ConvTranspose and the integer forms ignore it. */
+    cort_sgemm_epilogue act;
 } conv_params;
 
 
@@ -348,30 +345,14 @@ static void fill_bias_rows(float *y, const float *bias, int64_t rows, int64_t le
         for (int64_t i = 0; i < len; i++) y[r * len + i] = bias[r];
 }
 
-static float activate(const conv_params *p, float v) {
-    if (p->activation == CORT_ACT_RELU) return v < 0 ? 0 : v;
-    if (p->activation == CORT_ACT_CLIP) return v < p->act_lo ? p->act_lo : v > p->act_hi ? p->act_hi : v;
-    return v;
-}
+static void activate_all(const conv_params *p, float *y, int64_t n) { cort_activation_apply(&p->act, y, n); }
 
-/* One loop per activation, with the bounds in locals, so that the compiler vectorises each. */
-static void activate_all(const conv_params *p, float *y, int64_t n) {
-    if (p->activation == CORT_ACT_RELU) {
-        for (int64_t i = 0; i < n; i++) y[i] = y[i] < 0 ? 0 : y[i];
-    } else if (p->activation == CORT_ACT_CLIP) {
-        const float lo = p->act_lo, hi = p->act_hi;
-        for (int64_t i = 0; i < n; i++) {
-            float v = y[i] < lo ? lo : y[i];
-            y[i] = v > hi ? hi : v;
-        }
-    }
-}
-
-/* Y[n] = act(W * im2col(X[n]) + bias) for every image and group. The column matrix is never stored:
- * the GEMM gathers its panels straight from the image (a 1x1 stride-1 kernel reads the image as B),
- * and bias and activation happen in the GEMM's store. */
+/* Y[n] = act(W * im2col(X[n]) + bias + beta * Y[n]) for every image and group (beta 1 adds a residual
+ * already in Y). The column matrix is never stored: the GEMM gathers its panels straight from the
+ * image (a 1x1 stride-1 kernel reads the image as B), and bias and activation happen in the GEMM's
+ * store. */
 static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
-                              const float *w, const float *bias, const conv_state *pre, float *y) {
+                              const float *w, const float *bias, const conv_state *pre, float beta, float *y) {
     const cort_conv_geom *g = &s->geom;
     int64_t isize = cort_conv_in_size(g), osize = cort_conv_out_size(g), ksize = cort_conv_kernel_size(g);
     int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, kdim = cg * ksize;
@@ -385,15 +366,16 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
             float *yg = y + (n * s->out_ch + gi * mg) * osize;
             const float *packed = pre ? pre->packed + (size_t)gi * pre->group_floats : NULL;
             const float *wg = w ? w + gi * mg * kdim : NULL; /* NULL when packed weights stand in */
-            cort_sgemm_epilogue ep = {bias ? bias + gi * mg : NULL, p->activation, p->act_lo, p->act_hi};
+            cort_sgemm_epilogue ep = p->act;
+            ep.bias = bias ? bias + gi * mg : NULL;
             if (direct && packed) {
-                cort_sgemm_packed_mt_ep(&th, packed, mg, osize, kdim, false, xg, osize, 0.0f, yg, osize, &ep, work);
+                cort_sgemm_packed_mt_ep(&th, packed, mg, osize, kdim, false, xg, osize, beta, yg, osize, &ep, work);
             } else if (direct) {
-                cort_sgemm_mt_ep(&th, false, false, mg, osize, kdim, 1.0f, wg, kdim, xg, osize, 0.0f, yg, osize, &ep,
+                cort_sgemm_mt_ep(&th, false, false, mg, osize, kdim, 1.0f, wg, kdim, xg, osize, beta, yg, osize, &ep,
                                  work);
             } else {
                 cort_im2col_source src = {g, xg};
-                cort_sgemm_gather_b_mt_ep(&th, packed, wg, kdim, mg, osize, kdim, cort_im2col_pack, &src, 0.0f, yg,
+                cort_sgemm_gather_b_mt_ep(&th, packed, wg, kdim, mg, osize, kdim, cort_im2col_pack, &src, beta, yg,
                                           osize, &ep, work);
             }
         }
@@ -401,14 +383,30 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
     return NULL;
 }
 
+/* Y = act(conv(X, W, B) + Z), Z (NULL: none) of Y's size. */
 static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
-                             const float *w, const float *bias, const conv_state *pre, float *y) {
+                             const float *w, const float *bias, const conv_state *pre, const float *z, float *y) {
+    int64_t count = s->batch * s->out_ch * cort_conv_out_size(&s->geom);
     if (s->group == s->in_ch && s->group == s->out_ch) {
         CORT_TRY(conv_depthwise(ctx, s, x, w, bias, y));
-        activate_all(p, y, s->batch * s->out_ch * cort_conv_out_size(&s->geom));
+        if (z)
+            for (int64_t i = 0; i < count; i++) y[i] += z[i];
+        activate_all(p, y, count);
         return NULL;
     }
-    return conv_gemm(ctx, p, s, x, w, bias, pre, y);
+    if (z && z != y) memmove(y, z, sizeof(float) * (size_t)count);
+    return conv_gemm(ctx, p, s, x, w, bias, pre, z ? 1.0f : 0.0f, y);
+}
+
+/* FusedConv's residual input Z: Y's element type and shape. */
+static cort_status *residual_input(cort_kctx *ctx, const cort_tensor *y, const float **zf) {
+    const cort_tensor *z = ctx->n_in > 3 ? cort_in(ctx, 3) : NULL;
+    *zf = NULL;
+    if (!z) return NULL;
+    bool same = z->type == y->type && z->rank == y->rank;
+    for (int d = 0; same && d < y->rank; d++) same = z->dims[d] == y->dims[d];
+    if (!same) return cort_kerr(ctx, "input Z must have the output's type and shape");
+    return cort_nn_as_f32(ctx, z, zf);
 }
 
 static cort_status *conv_run(cort_kctx *ctx) {
@@ -425,8 +423,9 @@ static cort_status *conv_run(cort_kctx *ctx) {
     CORT_TRY(cort_out(ctx, 0, x->type, s.out_rank, s.out_dims, &y));
     if (cort_tensor_count(y) == 0) return NULL;
     const conv_state *pre = packed_weights(ctx, w);
-    const float *xf, *wf = NULL, *bf = NULL;
+    const float *xf, *wf = NULL, *bf = NULL, *zf;
     float *yf = y->data;
+    CORT_TRY(residual_input(ctx, y, &zf));
     CORT_TRY(cort_nn_as_f32(ctx, x, &xf));
     bool depthwise = s.group == s.in_ch && s.group == s.out_ch;
     if (!pre || depthwise) CORT_TRY(cort_nn_as_f32(ctx, w, &wf)); /* otherwise packed weights stand in for W */
@@ -436,9 +435,11 @@ static cort_status *conv_run(cort_kctx *ctx) {
         int64_t osize = cort_tensor_count(y) / (s.batch * s.out_ch);
         for (int64_t n = 0; n < s.batch; n++)
             for (int64_t m = 0; m < s.out_ch; m++)
-                for (int64_t i = 0; i < osize; i++) yf[(n * s.out_ch + m) * osize + i] = activate(p, bf ? bf[m] : 0);
+                for (int64_t i = 0; i < osize; i++)
+                    yf[(n * s.out_ch + m) * osize + i] = (bf ? bf[m] : 0) + (zf ? zf[(n * s.out_ch + m) * osize + i] : 0);
+        activate_all(p, yf, cort_tensor_count(y));
     } else {
-        CORT_TRY(conv_f32(ctx, p, &s, xf, wf, bf, pre, yf));
+        CORT_TRY(conv_f32(ctx, p, &s, xf, wf, bf, pre, zf, yf));
     }
     if (y->type != CORT_FLOAT) cort_convert_from_f32(y->type, yf, cort_tensor_count(y), y->data);
     return NULL;
@@ -645,27 +646,46 @@ static cort_status *qlinearconv_run(cort_kctx *ctx) {
     return NULL;
 }
 
-/* com.cort::FusedConv: a Conv with the activation the graph optimizer folded into it, given as ONNX
- * Runtime's com.microsoft::FusedConv gives it: `activation` "Relu", or "Clip" with `activation_params`
- * [lo, hi]. The kernel applies it as it stores its output. */
+/* com.cort::FusedConv: a Conv with what the graph optimizer folded into it, given as ONNX Runtime's
+ * com.microsoft::FusedConv gives it: Y = act(Conv(X, W, B) + Z), the optional 4th input Z of Y's shape
+ * (a residual) added before the activation; `activation` names the activation and
+ * `activation_params` holds its parameters. Beyond ORT's names, "HardSwish" and "SiLU" (x * sigmoid(x))
+ * are accepted. The kernel applies it as it stores its output. */
+typedef struct fused_activation {
+    const char *name;
+    cort_activation act;
+    int n_params; /* activation_params expected; -1: 0 or the default given */
+} fused_activation;
+
+static const fused_activation FUSED_ACTIVATIONS[] = {
+    {"", CORT_ACT_NONE, 0},          {"Relu", CORT_ACT_RELU, 0},          {"Clip", CORT_ACT_CLIP, 2},
+    {"LeakyRelu", CORT_ACT_LEAKY_RELU, 1}, {"Sigmoid", CORT_ACT_SIGMOID, 0}, {"HardSigmoid", CORT_ACT_HARD_SIGMOID, 2},
+    {"HardSwish", CORT_ACT_HARD_SWISH, 0}, {"Tanh", CORT_ACT_TANH, 0},     {"SiLU", CORT_ACT_SILU, 0},
+};
+
 static cort_status *fusedconv_parse(cort_parse_ctx *pc) {
     CORT_TRY(conv_parse(pc));
     conv_params *p = pc->params;
     const char *act = cort_attr_string(pc->node, "activation", "");
     const float *ap = NULL;
     int64_t n = cort_attr_floats(pc->node, "activation_params", &ap);
-    if (!strcmp(act, "Relu") && n <= 0) {
-        p->activation = CORT_ACT_RELU;
-    } else if (!strcmp(act, "Clip") && n == 2) {
-        p->activation = CORT_ACT_CLIP;
-        p->act_lo = ap[0];
-        p->act_hi = ap[1];
-    } else {
-        return cort_node_error(pc->node, CORT_INVALID_GRAPH,
-                               "activation '%s' with %lld parameter(s) is neither Relu nor Clip [lo, hi]", act,
-                               (long long)(n < 0 ? 0 : n));
+    if (n < 0) n = 0;
+    for (size_t i = 0; i < sizeof FUSED_ACTIVATIONS / sizeof *FUSED_ACTIVATIONS; i++) {
+        const fused_activation *f = &FUSED_ACTIVATIONS[i];
+        if (strcmp(act, f->name)) continue;
+        if (n != f->n_params)
+            return cort_node_error(pc->node, CORT_INVALID_GRAPH, "activation '%s' takes %d activation_params, got %lld",
+                                   act, f->n_params, (long long)n);
+        p->act.act = f->act;
+        if (f->act == CORT_ACT_CLIP) p->act.lo = ap[0], p->act.hi = ap[1];
+        if (f->act == CORT_ACT_LEAKY_RELU) p->act.alpha = ap[0];
+        if (f->act == CORT_ACT_HARD_SIGMOID) p->act.alpha = ap[0], p->act.beta = ap[1];
+        return NULL;
     }
-    return NULL;
+    return cort_node_error(pc->node, CORT_INVALID_GRAPH,
+                           "activation '%s' is not one of Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, "
+                           "Tanh, SiLU",
+                           act);
 }
 
 /* ================================================================ table */

@@ -2,8 +2,9 @@
  * (KC x NC) are packed into contiguous micro-panels, then a register-blocked mr x nr micro-kernel
  * runs over them. The micro-tile shape belongs to the micro-kernel, chosen once per process by CPU
  * features: 6 x 8 in portable C (vectorised by gcc/clang), 6 x 16 with AVX2+FMA and 12 x 32 with
- * AVX-512 on x86-64 (intrinsics, src/kernels/x86). Packed layouts follow the chosen shape, so weights
- * packed at load and the kernels that read them always agree. */
+ * AVX-512 on x86-64 (intrinsics, src/kernels/x86), 12 x 8 with NEON on AArch64 (src/kernels/arm).
+ * Packed layouts follow the chosen shape, so weights packed at load and the kernels that read them
+ * always agree. */
 #include <math.h>
 #include <string.h>
 
@@ -20,6 +21,9 @@ enum {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define CORT_SGEMM_X86_FMA 1
 #include "kernels/x86/sgemm_x86.h"
+#endif
+#if defined(__aarch64__)
+#include "kernels/arm/neon.h" /* NEON is part of every AArch64 CPU: chosen at compile time */
 #endif
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -175,6 +179,12 @@ static bool variant_at(int v, ukernel *uk) {
         return true;
     }
 #endif
+#if defined(__aarch64__)
+    if (v == 1) {
+        *uk = (ukernel){CORT_NEON_SGEMM_MR, CORT_NEON_SGEMM_NR, cort_sgemm_block_neon};
+        return true;
+    }
+#endif
     return false;
 }
 
@@ -196,6 +206,15 @@ static cort_sgemm_store store_for(const cort_sgemm_epilogue *ep, float beta, boo
     return st;
 }
 
+/* An activation the micro-kernels' store cannot apply runs over each finished block of C instead. */
+static bool act_after_store(const cort_sgemm_epilogue *ep) {
+    return ep && ep->act != CORT_ACT_NONE && ep->act != CORT_ACT_RELU && ep->act != CORT_ACT_CLIP;
+}
+
+static void activate_block(const cort_sgemm_epilogue *ep, float *c, int64_t ldc, int64_t rows, int64_t cols) {
+    for (int64_t i = 0; i < rows; i++) cort_activation_apply(ep, c + i * ldc, cols);
+}
+
 /* C = beta * C with the epilogue, for products with nothing to multiply (k == 0 or alpha == 0). */
 static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc, const cort_sgemm_epilogue *ep) {
     cort_sgemm_store st = store_for(ep, beta, true);
@@ -206,6 +225,7 @@ static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc, con
             if (st.clamp) v = v < st.lo ? st.lo : v > st.hi ? st.hi : v;
             c[i * ldc + j] = v;
         }
+    if (act_after_store(ep)) activate_block(ep, c, ldc, m, n);
 }
 
 /* Where the packed A panels come from: packed on the fly into `work`, or a whole matrix packed
@@ -264,6 +284,7 @@ static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha,
                 cort_sgemm_store here = st;
                 if (here.bias) here.bias += ic;
                 uk.block(mc, nc, kc, panel, bpanel, c + ic * ldc + jc, ldc, &here);
+                if (pc + kc >= k && act_after_store(ep)) activate_block(ep, c + ic * ldc + jc, ldc, mc, nc);
             }
         }
     }

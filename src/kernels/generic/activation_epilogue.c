@@ -1,0 +1,49 @@
+/* The activations a Conv/Gemm epilogue applies (cort_activation, kernels.h) over a finished run of
+ * output values. Each has its own loop with its parameters in locals so the compiler vectorises it;
+ * the transcendental ones go through vecmath's dispatched array functions. Relu and Clip let NaN
+ * through, as the operators do. */
+#include "kernels/kernels.h"
+#include "kernels/vecmath.h"
+
+void cort_activation_apply(const cort_sgemm_epilogue *ep, float *y, int64_t n) {
+    const float lo = ep->lo, hi = ep->hi, alpha = ep->alpha, beta = ep->beta;
+    switch (ep->act) {
+    case CORT_ACT_NONE:
+        break;
+    case CORT_ACT_RELU:
+        for (int64_t i = 0; i < n; i++) y[i] = y[i] < 0 ? 0 : y[i];
+        break;
+    case CORT_ACT_CLIP:
+        for (int64_t i = 0; i < n; i++) {
+            float v = y[i] < lo ? lo : y[i];
+            y[i] = v > hi ? hi : v;
+        }
+        break;
+    case CORT_ACT_LEAKY_RELU:
+        for (int64_t i = 0; i < n; i++) y[i] = y[i] < 0 ? alpha * y[i] : y[i];
+        break;
+    case CORT_ACT_SIGMOID:
+        cort_vsigmoid(y, y, n);
+        break;
+    case CORT_ACT_HARD_SIGMOID:
+        for (int64_t i = 0; i < n; i++) {
+            float v = alpha * y[i] + beta;
+            v = v > 0 ? v : 0;
+            y[i] = v < 1 ? v : 1;
+        }
+        break;
+    case CORT_ACT_HARD_SWISH:
+        for (int64_t i = 0; i < n; i++) {
+            float v = y[i] * (1.0f / 6.0f) + 0.5f;
+            v = v > 0 ? v : 0;
+            y[i] = y[i] * (v < 1 ? v : 1);
+        }
+        break;
+    case CORT_ACT_TANH:
+        cort_vtanh(y, y, n);
+        break;
+    case CORT_ACT_SILU:
+        cort_vsilu(y, y, n);
+        break;
+    }
+}
