@@ -74,17 +74,19 @@ bench: deps
 	@[ -d tools/zoo/out/models ] || sh tools/zoo/make_tests.sh
 	python3 bench/compare --build $(BUILD) --out $(BUILD)/bench/RESULTS.md $(BENCH_ARGS)
 
-# ARM64 Linux cross build (cmake/toolchains/aarch64-linux-gnu.cmake), tested under qemu-user: unit tests
-# through ctest, then the ONNX backend suites (tests/cross/run_arm64.sh). See docs/platforms.md.
+# ARM64 Linux cross build (cmake/toolchains/aarch64-linux-gnu.cmake, NEON kernels), tested under
+# qemu-user: unit tests through ctest, then all ONNX backend suites, whose pass/fail list must equal
+# x86-64's known_failures.txt (tests/cross/run_arm64.sh; fails on any difference). See docs/platforms.md.
 DEB_ARM64 := gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user libonnx-testdata
+ARM64_BUILD ?= build-arm64
 .PHONY: test-arm64
 test-arm64: deps
 	@if ! dpkg -s $(DEB_ARM64) >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_ARM64); fi
-	cmake -S . -B build-arm64 -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	cmake -S . -B $(ARM64_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCORT_BUILD_APPS=OFF
-	cmake --build build-arm64 -j $(JOBS)
-	sh tests/cross/run_arm64.sh build-arm64
+	cmake --build $(ARM64_BUILD) -j $(JOBS)
+	sh tests/cross/run_arm64.sh $(ARM64_BUILD)
 
 # WebAssembly (emscripten, node): build-wasm/cort.js + cort.wasm, then the backend suites run in-process
 # under node (tests/cross/run_wasm.sh). Run with node --no-experimental-fetch. See docs/platforms.md.
@@ -97,3 +99,15 @@ build-wasm:
 	  -DCORT_BUILD_APPS=OFF -DCORT_BUILD_TESTS=OFF
 	NODE_PATH=/usr/share/nodejs cmake --build build-wasm -j $(JOBS)
 	sh tests/cross/run_wasm.sh build-wasm
+
+# The JavaScript package (js/, onnxruntime-web's API): its WebAssembly module built with emscripten into
+# build-js/js (copied into js/dist/), then its tests under node (js/test/*.test.js). See js/README.md.
+DEB_JS := emscripten node-acorn nodejs libonnx-testdata
+.PHONY: test-js
+test-js: deps
+	@if ! dpkg -s $(DEB_JS) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_JS); fi
+	NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B build-js -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DCORT_BUILD_APPS=OFF -DCORT_BUILD_TESTS=OFF
+	NODE_PATH=/usr/share/nodejs cmake --build build-js -j $(JOBS) --target cort_js
+	cd js && node --test test/*.test.js
