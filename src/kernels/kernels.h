@@ -174,9 +174,23 @@ typedef struct cort_im2col_source {
 } cort_im2col_source;
 void cort_im2col_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float *out);
 
-/* Direct convolution of one channel with one filter (depthwise): y[out_size] = bias + sum x * w.
- * `work` (cort_conv_direct_work_size(g) bytes; the size may be 0) enables the faster 2-D path; NULL
- * selects a path without scratch. */
+/* ------------------------------------------------------- depthwise convolution
+ * One filter per channel: for c in [c_begin, c_end), y[c] (out_size values) = act(x[c] (in_size
+ * values) convolved with w[c] (kernel_size values) + bias[c]), where ep gives the bias (one value per
+ * channel, or NULL) and the activation with its parameters (ep NULL: neither). The activation is
+ * applied before the store where the kernel can (the piecewise ones), else over each finished
+ * channel. `work` holds cort_depthwise_work_size(g) bytes (64-byte aligned preferred; the size may be
+ * 0), reused channel after channel, so concurrent calls each need their own; NULL selects a slower
+ * path without scratch. x, w and y point at channel 0. */
+size_t cort_depthwise_work_size(const cort_conv_geom *g);
+void cort_depthwise(const cort_conv_geom *g, const float *x, const float *w, const cort_sgemm_epilogue *ep,
+                    int64_t c_begin, int64_t c_end, float *y, void *work);
+/* cort_depthwise by `variant` (0 portable C, 1 AVX2+FMA, 2 AVX-512), so tests can cover every variant
+ * the CPU runs; false, computing nothing, when this CPU, build or geometry lacks it. */
+bool cort_depthwise_variant(int variant, const cort_conv_geom *g, const float *x, const float *w,
+                            const cort_sgemm_epilogue *ep, int64_t c_begin, int64_t c_end, float *y, void *work);
+
+/* One channel of cort_depthwise with a bias and no activation (older entry points). */
 size_t cort_conv_direct_work_size(const cort_conv_geom *g);
 void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
                               void *work);

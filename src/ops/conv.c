@@ -293,11 +293,12 @@ static const conv_state *packed_weights(const cort_kctx *ctx, const cort_tensor 
 }
 
 /* Depthwise work is split into `tasks` contiguous runs of (image, channel) planes, each with its own
- * scratch for the direct kernel. */
+ * scratch for the kernel, which applies bias and activation as it stores. */
 typedef struct depthwise_job {
     const conv_shape *s;
-    const float *x, *w, *bias;
+    const float *x, *w;
     float *y;
+    cort_sgemm_epilogue ep;
     char *work;
     size_t work_each;
     int64_t planes, per_task;
@@ -305,22 +306,32 @@ typedef struct depthwise_job {
 
 static void depthwise_tasks(void *arg, int64_t begin, int64_t end) {
     const depthwise_job *j = arg;
-    int64_t isize = cort_conv_in_size(&j->s->geom), osize = cort_conv_out_size(&j->s->geom);
-    int64_t ksize = cort_conv_kernel_size(&j->s->geom), ch = j->s->in_ch;
+    int64_t isize = cort_conv_in_size(&j->s->geom), osize = cort_conv_out_size(&j->s->geom), ch = j->s->in_ch;
     for (int64_t t = begin; t < end; t++) {
         void *work = j->work_each ? j->work + (size_t)t * j->work_each : NULL;
-        int64_t hi = (t + 1) * j->per_task < j->planes ? (t + 1) * j->per_task : j->planes;
-        for (int64_t i = t * j->per_task; i < hi; i++) {
-            int64_t c = i % ch;
-            cort_conv_direct_channel(&j->s->geom, j->x + i * isize, j->w + c * ksize, j->bias ? j->bias[c] : 0.0f,
-                                     j->y + i * osize, work);
+        int64_t lo = t * j->per_task, hi = lo + j->per_task < j->planes ? lo + j->per_task : j->planes;
+        while (lo < hi) { /* the run's planes image by image */
+            int64_t n = lo / ch, c_end = hi - n * ch < ch ? hi - n * ch : ch;
+            cort_depthwise(&j->s->geom, j->x + n * ch * isize, j->w, &j->ep, lo - n * ch, c_end,
+                           j->y + n * ch * osize, work);
+            lo = n * ch + c_end;
         }
     }
 }
 
+/* Y = act(depthwise(X, W) + bias); act NULL: none. */
 static cort_status *conv_depthwise(cort_kctx *ctx, const conv_shape *s, const float *x, const float *w,
-                                   const float *bias, float *y) {
-    depthwise_job j = {s, x, w, bias, y, NULL, cort_conv_direct_work_size(&s->geom), s->batch * s->in_ch, 0};
+                                   const float *bias, const cort_sgemm_epilogue *act, float *y) {
+    depthwise_job j;
+    memset(&j, 0, sizeof j);
+    j.s = s;
+    j.x = x;
+    j.w = w;
+    j.y = y;
+    if (act) j.ep = *act;
+    j.ep.bias = bias;
+    j.work_each = (cort_depthwise_work_size(&s->geom) + 63) & ~(size_t)63;
+    j.planes = s->batch * s->in_ch;
     int64_t tasks = ctx->threads > 1 ? ctx->threads : 1;
     if (tasks > j.planes) tasks = j.planes;
     j.per_task = (j.planes + tasks - 1) / tasks;
@@ -388,9 +399,10 @@ static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_sh
                              const float *w, const float *bias, const conv_state *pre, const float *z, float *y) {
     int64_t count = s->batch * s->out_ch * cort_conv_out_size(&s->geom);
     if (s->group == s->in_ch && s->group == s->out_ch) {
-        CORT_TRY(conv_depthwise(ctx, s, x, w, bias, y));
-        if (z)
-            for (int64_t i = 0; i < count; i++) y[i] += z[i];
+        /* without a residual the kernel applies the activation as it stores */
+        CORT_TRY(conv_depthwise(ctx, s, x, w, bias, z ? NULL : &p->act, y));
+        if (!z) return NULL;
+        for (int64_t i = 0; i < count; i++) y[i] += z[i];
         activate_all(p, y, count);
         return NULL;
     }

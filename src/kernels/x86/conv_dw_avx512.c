@@ -1,108 +1,207 @@
-/* Depthwise 3x3 convolution of one channel with AVX-512, stride 1 or 2. The channel is first copied
- * into a zero-bordered buffer wide enough that every vector load of every tap stays inside it, so the
- * inner loop has no bounds tests: 16 outputs of a row take 9 FMAs with the taps' weights broadcast, and
- * stride 2 splits each pair of input vectors into even and odd columns with one permute each. The
- * right edge of a row is stored with a mask. */
+/* Depthwise 3x3 and 5x5 convolution with AVX-512, stride 1 or 2, bias and activation applied before
+ * the store. Each channel is copied into the zero-bordered layout of conv_dw_x86.h, then each pair of
+ * output rows is computed 16 columns at a time: every input row vector loaded serves the taps of both
+ * output rows that read it, with the weights broadcast in registers. The right edge of a row is stored
+ * with a mask. The kernel size, stride, rows per step and activation are compile-time constants of
+ * each specialised loop. */
 #include <immintrin.h>
-#include <string.h>
 
-#include "kernels/x86/sgemm_x86.h"
+#include "kernels/x86/conv_dw_x86.h"
 
 #define TARGET __attribute__((target("avx512f")))
-enum { LANES = 16 };
+#define INLINE static inline __attribute__((always_inline))
+enum { LANES = 16, MAX_TAPS = 25 };
 
-/* padded copy: rows the 3 taps of every output row read, and columns the loads of every block read */
-static void padded_dims(const cort_conv_geom *g, int64_t *hp, int64_t *wp) {
-    int64_t s = g->stride[0], ow16 = (g->out[1] + LANES - 1) / LANES * LANES;
-    *hp = s * (g->out[0] - 1) + 3;
-    *wp = s * ow16 + 2 + (s == 2 ? LANES : 0);
-}
+/* The activations applied in registers; the others are clamped to +-inf here (a no-op) and applied
+ * over each finished plane by cort_activation_apply. */
+enum { ACT_CLAMP, ACT_HARD_SWISH, ACT_HARD_SIGMOID, ACT_LEAKY };
 
-bool cort_x86_depthwise_ok(const cort_conv_geom *g) {
-    if (g->spatial != 2 || g->kernel[0] != 3 || g->kernel[1] != 3 || g->stride[0] != g->stride[1] ||
-        (g->stride[0] != 1 && g->stride[0] != 2) || g->dilation[0] != 1 || g->dilation[1] != 1)
-        return false;
-    const int64_t limit = (int64_t)1 << 20; /* keeps the padded copy below 2^41 bytes before the check below */
-    for (int d = 0; d < 2; d++)
-        if (g->pad_begin[d] < 0 || g->pad_begin[d] > 2 || g->out[d] < 1 || g->out[d] > limit || g->in[d] > limit)
-            return false;
-    int64_t hp, wp;
-    padded_dims(g, &hp, &wp);
-    return hp * wp <= ((int64_t)1 << 28);
-}
+typedef struct act_consts {
+    __m512 lo, hi, alpha, beta;
+} act_consts;
 
-size_t cort_x86_depthwise_work_size(const cort_conv_geom *g) {
-    int64_t hp, wp;
-    padded_dims(g, &hp, &wp);
-    return (size_t)(hp * wp) * sizeof(float) + 64;
-}
-
-/* Copies the channel into the padded buffer; the rest stays zero. */
-static void pad_channel(const cort_conv_geom *g, const float *x, float *pad, int64_t hp, int64_t wp) {
-    memset(pad, 0, sizeof(float) * (size_t)(hp * wp));
-    int64_t top = g->pad_begin[0], left = g->pad_begin[1];
-    int64_t cols = g->in[1] < wp - left ? g->in[1] : wp - left;
-    for (int64_t r = 0; r < g->in[0] && top + r < hp; r++)
-        memcpy(pad + (top + r) * wp + left, x + r * g->in[1], sizeof(float) * (size_t)cols);
+TARGET INLINE __m512 activate(__m512 v, const act_consts *a, const int kind) {
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    switch (kind) {
+    case ACT_HARD_SWISH: { /* v * min(max(v / 6 + 1/2, 0), 1) */
+        __m512 t = _mm512_fmadd_ps(v, a->alpha, a->beta);
+        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(t, zero), one));
+    }
+    case ACT_HARD_SIGMOID: {
+        __m512 t = _mm512_fmadd_ps(v, a->alpha, a->beta);
+        return _mm512_min_ps(_mm512_max_ps(t, zero), one);
+    }
+    case ACT_LEAKY:
+        return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, a->alpha);
+    default: /* NaN passes: max/min return their second operand when either is NaN */
+        return _mm512_min_ps(a->hi, _mm512_max_ps(a->lo, v));
+    }
 }
 
 static TARGET inline __mmask16 tail_mask(int64_t n) {
     return n >= LANES ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
 }
 
-static TARGET void rows_stride1(const float *pad, int64_t wp, const __m512 wv[9], __m512 bias, float *y, int64_t oh,
-                                int64_t ow) {
-    for (int64_t i = 0; i < oh; i++) {
-        const float *r0 = pad + i * wp, *r1 = r0 + wp, *r2 = r1 + wp;
-        for (int64_t j = 0; j < ow; j += LANES) {
-            __m512 acc = bias;
-            acc = _mm512_fmadd_ps(wv[0], _mm512_loadu_ps(r0 + j), acc);
-            acc = _mm512_fmadd_ps(wv[1], _mm512_loadu_ps(r0 + j + 1), acc);
-            acc = _mm512_fmadd_ps(wv[2], _mm512_loadu_ps(r0 + j + 2), acc);
-            acc = _mm512_fmadd_ps(wv[3], _mm512_loadu_ps(r1 + j), acc);
-            acc = _mm512_fmadd_ps(wv[4], _mm512_loadu_ps(r1 + j + 1), acc);
-            acc = _mm512_fmadd_ps(wv[5], _mm512_loadu_ps(r1 + j + 2), acc);
-            acc = _mm512_fmadd_ps(wv[6], _mm512_loadu_ps(r2 + j), acc);
-            acc = _mm512_fmadd_ps(wv[7], _mm512_loadu_ps(r2 + j + 1), acc);
-            acc = _mm512_fmadd_ps(wv[8], _mm512_loadu_ps(r2 + j + 2), acc);
-            _mm512_mask_storeu_ps(y + i * ow + j, tail_mask(ow - j), acc);
+/* cort_dw_pad_channel with vector stores: each padded row is zeroed whole (the stores may run into
+ * the next row, written after it, or the slack), then the image row is copied in, at stride 2 split
+ * into its even and odd columns with one permute each. */
+static TARGET void pad_channel(const cort_dw_layout *l, const float *x, float *pad) {
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    /* at stride 2, input columns 2m go to phase (left & 1) from index left / 2, columns 2m + 1 to the
+     * other phase from index (left + 1) / 2 */
+    int64_t first_phase = l->left & 1;
+    int64_t at_even = first_phase * l->we + (l->left >> 1), at_odd = (1 - first_phase) * l->we + ((l->left + 1) >> 1);
+    for (int64_t r = 0; r < l->hp; r++) {
+        float *row = pad + r * l->pitch;
+        for (int64_t j = 0; j < l->pitch; j += LANES) _mm512_storeu_ps(row + j, zero);
+        int64_t src = r - l->top;
+        if (src < 0 || src >= l->in_h) continue;
+        const float *xr = x + src * l->in_w;
+        if (l->stride == 1) {
+            for (int64_t q = 0; q < l->in_w; q += LANES) {
+                __mmask16 m = tail_mask(l->in_w - q);
+                _mm512_mask_storeu_ps(row + l->left + q, m, _mm512_maskz_loadu_ps(m, xr + q));
+            }
+            continue;
+        }
+        for (int64_t q = 0; q < l->in_w; q += 2 * LANES) {
+            int64_t left = l->in_w - q; /* input columns from q on */
+            __m512 a = _mm512_maskz_loadu_ps(tail_mask(left), xr + q);
+            __m512 b = _mm512_maskz_loadu_ps(tail_mask(left - LANES > 0 ? left - LANES : 0), xr + q + LANES);
+            _mm512_mask_storeu_ps(row + at_even + q / 2, tail_mask((left + 1) / 2), _mm512_permutex2var_ps(a, even, b));
+            _mm512_mask_storeu_ps(row + at_odd + q / 2, tail_mask(left / 2), _mm512_permutex2var_ps(a, odd, b));
+        }
+    }
+    for (int64_t j = 0; j < CORT_DW_SLACK; j += LANES) _mm512_storeu_ps(pad + l->hp * l->pitch + j, zero);
+}
+
+/* Output rows [i, i + R) of one channel, all column blocks. Output row i + t reads padded rows
+ * S * (i + t) + r; each padded row q is loaded once per tap column and feeds every output row that
+ * reads it. */
+TARGET INLINE void rows_step(const float *pad, const cort_dw_layout *l, const __m512 *wv, __m512 bias,
+                             const act_consts *ac, float *y, int64_t i, const int K, const int S, const int R,
+                             const int kind) {
+    const float *base = pad + S * i * l->pitch;
+    for (int64_t j = 0; j < l->ow; j += LANES) {
+        __m512 acc[4];
+        for (int t = 0; t < R; t++) acc[t] = bias;
+        for (int q = 0; q < S * (R - 1) + K; q++) {
+            const float *row = base + q * l->pitch + j;
+            for (int c = 0; c < K; c++) {
+                __m512 v = _mm512_loadu_ps(row + (c % S) * l->we + c / S);
+                for (int t = 0; t < R; t++) {
+                    int r = q - S * t;
+                    if (r >= 0 && r < K) acc[t] = _mm512_fmadd_ps(wv[r * K + c], v, acc[t]);
+                }
+            }
+        }
+        for (int t = 0; t < R; t++) {
+            __m512 v = activate(acc[t], ac, kind);
+            float *dst = y + (i + t) * l->ow + j;
+            if (j + LANES <= l->ow) _mm512_storeu_ps(dst, v);
+            else _mm512_mask_storeu_ps(dst, tail_mask(l->ow - j), v);
         }
     }
 }
 
-/* acc + the three taps of one input row for 16 outputs at stride 2, reading from r (= column 2 * j) */
-static TARGET inline __m512 taps_stride2(const float *r, __m512 w0, __m512 w1, __m512 w2, __m512 even, __m512 odd,
-                                         __m512 acc) {
-    __m512 a = _mm512_loadu_ps(r), b = _mm512_loadu_ps(r + LANES);
-    __m512 c = _mm512_loadu_ps(r + 2), d = _mm512_loadu_ps(r + 2 + LANES);
-    acc = _mm512_fmadd_ps(w0, _mm512_permutex2var_ps(a, _mm512_castps_si512(even), b), acc);
-    acc = _mm512_fmadd_ps(w1, _mm512_permutex2var_ps(a, _mm512_castps_si512(odd), b), acc);
-    return _mm512_fmadd_ps(w2, _mm512_permutex2var_ps(c, _mm512_castps_si512(even), d), acc);
+TARGET INLINE void channel(const float *pad, const cort_dw_layout *l, const float *w, float bias, const act_consts *ac,
+                           float *y, const int K, const int S, const int kind) {
+    __m512 wv[MAX_TAPS];
+    for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
+    __m512 b = _mm512_set1_ps(bias);
+    int64_t i = 0;
+    for (; i + 2 <= l->oh; i += 2) rows_step(pad, l, wv, b, ac, y, i, K, S, 2, kind);
+    if (i < l->oh) rows_step(pad, l, wv, b, ac, y, i, K, S, 1, kind);
 }
 
-static TARGET void rows_stride2(const float *pad, int64_t wp, const __m512 wv[9], __m512 bias, float *y, int64_t oh,
-                                int64_t ow) {
-    __m512 even = _mm512_castsi512_ps(_mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
-    __m512 odd = _mm512_castsi512_ps(_mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
-    for (int64_t i = 0; i < oh; i++) {
-        const float *r0 = pad + 2 * i * wp, *r1 = r0 + wp, *r2 = r1 + wp;
-        for (int64_t j = 0; j < ow; j += LANES) {
-            __m512 acc = taps_stride2(r0 + 2 * j, wv[0], wv[1], wv[2], even, odd, bias);
-            acc = taps_stride2(r1 + 2 * j, wv[3], wv[4], wv[5], even, odd, acc);
-            acc = taps_stride2(r2 + 2 * j, wv[6], wv[7], wv[8], even, odd, acc);
-            _mm512_mask_storeu_ps(y + i * ow + j, tail_mask(ow - j), acc);
-        }
+typedef void (*channel_fn)(const float *pad, const cort_dw_layout *l, const float *w, float bias,
+                           const act_consts *ac, float *y);
+
+#define CHANNEL_FN(K, S, KIND)                                                                                   \
+    static TARGET void channel_##K##_##S##_##KIND(const float *pad, const cort_dw_layout *l, const float *w,     \
+                                                  float bias, const act_consts *ac, float *y) {                  \
+        channel(pad, l, w, bias, ac, y, K, S, KIND);                                                             \
+    }
+#define CHANNEL_FNS(KIND)                                                                                        \
+    CHANNEL_FN(3, 1, KIND) CHANNEL_FN(3, 2, KIND) CHANNEL_FN(5, 1, KIND) CHANNEL_FN(5, 2, KIND)
+CHANNEL_FNS(ACT_CLAMP)
+CHANNEL_FNS(ACT_HARD_SWISH)
+CHANNEL_FNS(ACT_HARD_SIGMOID)
+CHANNEL_FNS(ACT_LEAKY)
+
+#define CHANNEL_ROW(KIND)                                                                                        \
+    {channel_3_1_##KIND, channel_3_2_##KIND, channel_5_1_##KIND, channel_5_2_##KIND}
+static const channel_fn channel_fns[4][4] = {CHANNEL_ROW(ACT_CLAMP), CHANNEL_ROW(ACT_HARD_SWISH),
+                                             CHANNEL_ROW(ACT_HARD_SIGMOID), CHANNEL_ROW(ACT_LEAKY)};
+
+/* Which in-register activation serves ep, with its constants; *after is set when the plane needs
+ * cort_activation_apply once computed. */
+static TARGET int register_activation(const cort_sgemm_epilogue *ep, act_consts *ac, bool *after) {
+    float inf = __builtin_inff();
+    ac->lo = _mm512_set1_ps(-inf);
+    ac->hi = _mm512_set1_ps(inf);
+    ac->alpha = _mm512_set1_ps(ep ? ep->alpha : 0);
+    ac->beta = _mm512_set1_ps(ep ? ep->beta : 0);
+    *after = false;
+    switch (ep ? ep->act : CORT_ACT_NONE) {
+    case CORT_ACT_NONE:
+        return ACT_CLAMP;
+    case CORT_ACT_RELU:
+        ac->lo = _mm512_setzero_ps();
+        return ACT_CLAMP;
+    case CORT_ACT_CLIP:
+        ac->lo = _mm512_set1_ps(ep->lo);
+        ac->hi = _mm512_set1_ps(ep->hi);
+        return ACT_CLAMP;
+    case CORT_ACT_HARD_SWISH:
+        ac->alpha = _mm512_set1_ps(1.0f / 6.0f);
+        ac->beta = _mm512_set1_ps(0.5f);
+        return ACT_HARD_SWISH;
+    case CORT_ACT_HARD_SIGMOID:
+        return ACT_HARD_SIGMOID;
+    case CORT_ACT_LEAKY_RELU:
+        return ACT_LEAKY;
+    default:
+        *after = true;
+        return ACT_CLAMP;
     }
 }
 
-TARGET void cort_x86_depthwise3x3_avx512(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
-                                         void *work) {
-    int64_t hp, wp;
-    padded_dims(g, &hp, &wp);
-    float *pad = (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
-    pad_channel(g, x, pad, hp, wp);
-    __m512 wv[9];
-    for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
-    if (g->stride[0] == 1) rows_stride1(pad, wp, wv, _mm512_set1_ps(bias), y, g->out[0], g->out[1]);
-    else rows_stride2(pad, wp, wv, _mm512_set1_ps(bias), y, g->out[0], g->out[1]);
+TARGET void cort_x86_depthwise_avx512(const cort_conv_geom *g, const float *x, const float *w,
+                                      const cort_sgemm_epilogue *ep, int64_t c_begin, int64_t c_end, float *y,
+                                      void *work) {
+    cort_dw_layout l = cort_dw_layout_of(g);
+    float *pad = cort_dw_buffer(work);
+    act_consts ac;
+    bool after;
+    int kind = register_activation(ep, &ac, &after);
+    channel_fn fn = channel_fns[kind][(l.k == 5) * 2 + (l.stride == 2)];
+    int64_t isize = l.in_h * l.in_w, osize = l.oh * l.ow, taps = l.k * l.k;
+    for (int64_t c = c_begin; c < c_end; c++) {
+        float *yc = y + c * osize;
+        pad_channel(&l, x + c * isize, pad);
+        fn(pad, &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
+        if (after) cort_activation_apply(ep, yc, osize);
+    }
+}
+
+bool cort_x86_depthwise_ok(const cort_conv_geom *g) {
+    int64_t k = g->kernel[0], s = g->stride[0];
+    if (g->spatial != 2 || (k != 3 && k != 5) || g->kernel[1] != k || (s != 1 && s != 2) || g->stride[1] != s ||
+        g->dilation[0] != 1 || g->dilation[1] != 1)
+        return false;
+    const int64_t limit = (int64_t)1 << 20; /* keeps the layout's products far from overflow */
+    for (int d = 0; d < 2; d++)
+        if (g->pad_begin[d] < 0 || g->pad_begin[d] >= k || g->out[d] < 1 || g->out[d] > limit || g->in[d] < 1 ||
+            g->in[d] > limit)
+            return false;
+    cort_dw_layout l = cort_dw_layout_of(g);
+    return l.hp * l.pitch <= ((int64_t)1 << 28);
+}
+
+size_t cort_x86_depthwise_work_size(const cort_conv_geom *g) {
+    cort_dw_layout l = cort_dw_layout_of(g);
+    return cort_dw_layout_bytes(&l);
 }

@@ -15,11 +15,4 @@ void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap
 void cort_sgemm_block_avx2(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
                            int64_t ldc, const cort_sgemm_store *st);
 
-/* Depthwise 3x3 (stride 1 or 2, dilation 1, 2-D) of one channel with AVX-512; false, computing
- * nothing, for other geometries. `work` holds cort_x86_depthwise_work_size(g) bytes. */
-bool cort_x86_depthwise_ok(const cort_conv_geom *g);
-size_t cort_x86_depthwise_work_size(const cort_conv_geom *g);
-void cort_x86_depthwise3x3_avx512(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
-                                  void *work);
-
 #endif

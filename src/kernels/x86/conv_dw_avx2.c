@@ -1,0 +1,150 @@
+/* Depthwise 3x3 and 5x5 convolution with AVX2 and FMA: conv_dw_avx512.c's scheme on 8-lane vectors.
+ * Each channel is copied into the zero-bordered layout of conv_dw_x86.h, then each pair of output rows
+ * is computed 8 columns at a time, every loaded input vector serving both rows; bias and activation
+ * are applied in registers and the right edge of a row is stored with a mask. */
+#include <immintrin.h>
+
+#include "kernels/x86/conv_dw_x86.h"
+
+#define TARGET __attribute__((target("avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+enum { LANES = 8, MAX_TAPS = 25 };
+
+/* The activations applied in registers; the others are clamped to +-inf here (a no-op) and applied
+ * over each finished plane by cort_activation_apply. */
+enum { ACT_CLAMP, ACT_HARD_SWISH, ACT_HARD_SIGMOID, ACT_LEAKY };
+
+typedef struct act_consts {
+    __m256 lo, hi, alpha, beta;
+} act_consts;
+
+TARGET INLINE __m256 activate(__m256 v, const act_consts *a, const int kind) {
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+    switch (kind) {
+    case ACT_HARD_SWISH: {
+        __m256 t = _mm256_fmadd_ps(v, a->alpha, a->beta);
+        return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(t, zero), one));
+    }
+    case ACT_HARD_SIGMOID: {
+        __m256 t = _mm256_fmadd_ps(v, a->alpha, a->beta);
+        return _mm256_min_ps(_mm256_max_ps(t, zero), one);
+    }
+    case ACT_LEAKY:
+        return _mm256_blendv_ps(v, _mm256_mul_ps(v, a->alpha), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+    default: /* NaN passes: max/min return their second operand when either is NaN */
+        return _mm256_min_ps(a->hi, _mm256_max_ps(a->lo, v));
+    }
+}
+
+/* Lanes [0, n) set, for n in [0, 8]. */
+static TARGET inline __m256i tail_mask(int64_t n) {
+    static const int32_t ones[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256((const __m256i *)(const void *)(ones + LANES - (n < LANES ? n : LANES)));
+}
+
+/* Output rows [i, i + R) of one channel (see conv_dw_avx512.c). */
+TARGET INLINE void rows_step(const float *pad, const cort_dw_layout *l, const __m256 *wv, __m256 bias,
+                             const act_consts *ac, float *y, int64_t i, const int K, const int S, const int R,
+                             const int kind) {
+    const float *base = pad + S * i * l->pitch;
+    int64_t full = l->ow / LANES * LANES;
+    for (int64_t j = 0; j < l->ow; j += LANES) {
+        __m256 acc[2];
+        for (int t = 0; t < R; t++) acc[t] = bias;
+        for (int q = 0; q < S * (R - 1) + K; q++) {
+            const float *row = base + q * l->pitch + j;
+            for (int c = 0; c < K; c++) {
+                __m256 v = _mm256_loadu_ps(row + (c % S) * l->we + c / S);
+                for (int t = 0; t < R; t++) {
+                    int r = q - S * t;
+                    if (r >= 0 && r < K) acc[t] = _mm256_fmadd_ps(wv[r * K + c], v, acc[t]);
+                }
+            }
+        }
+        for (int t = 0; t < R; t++) {
+            __m256 v = activate(acc[t], ac, kind);
+            float *dst = y + (i + t) * l->ow + j;
+            if (j < full) _mm256_storeu_ps(dst, v);
+            else _mm256_maskstore_ps(dst, tail_mask(l->ow - j), v);
+        }
+    }
+}
+
+TARGET INLINE void channel(const float *pad, const cort_dw_layout *l, const float *w, float bias, const act_consts *ac,
+                           float *y, const int K, const int S, const int kind) {
+    __m256 wv[MAX_TAPS];
+    for (int t = 0; t < K * K; t++) wv[t] = _mm256_set1_ps(w[t]);
+    __m256 b = _mm256_set1_ps(bias);
+    int64_t i = 0;
+    for (; i + 2 <= l->oh; i += 2) rows_step(pad, l, wv, b, ac, y, i, K, S, 2, kind);
+    if (i < l->oh) rows_step(pad, l, wv, b, ac, y, i, K, S, 1, kind);
+}
+
+typedef void (*channel_fn)(const float *pad, const cort_dw_layout *l, const float *w, float bias,
+                           const act_consts *ac, float *y);
+
+#define CHANNEL_FN(K, S, KIND)                                                                                   \
+    static TARGET void channel_##K##_##S##_##KIND(const float *pad, const cort_dw_layout *l, const float *w,     \
+                                                  float bias, const act_consts *ac, float *y) {                  \
+        channel(pad, l, w, bias, ac, y, K, S, KIND);                                                             \
+    }
+#define CHANNEL_FNS(KIND)                                                                                        \
+    CHANNEL_FN(3, 1, KIND) CHANNEL_FN(3, 2, KIND) CHANNEL_FN(5, 1, KIND) CHANNEL_FN(5, 2, KIND)
+CHANNEL_FNS(ACT_CLAMP)
+CHANNEL_FNS(ACT_HARD_SWISH)
+CHANNEL_FNS(ACT_HARD_SIGMOID)
+CHANNEL_FNS(ACT_LEAKY)
+
+#define CHANNEL_ROW(KIND)                                                                                        \
+    {channel_3_1_##KIND, channel_3_2_##KIND, channel_5_1_##KIND, channel_5_2_##KIND}
+static const channel_fn channel_fns[4][4] = {CHANNEL_ROW(ACT_CLAMP), CHANNEL_ROW(ACT_HARD_SWISH),
+                                             CHANNEL_ROW(ACT_HARD_SIGMOID), CHANNEL_ROW(ACT_LEAKY)};
+
+static TARGET int register_activation(const cort_sgemm_epilogue *ep, act_consts *ac, bool *after) {
+    float inf = __builtin_inff();
+    ac->lo = _mm256_set1_ps(-inf);
+    ac->hi = _mm256_set1_ps(inf);
+    ac->alpha = _mm256_set1_ps(ep ? ep->alpha : 0);
+    ac->beta = _mm256_set1_ps(ep ? ep->beta : 0);
+    *after = false;
+    switch (ep ? ep->act : CORT_ACT_NONE) {
+    case CORT_ACT_NONE:
+        return ACT_CLAMP;
+    case CORT_ACT_RELU:
+        ac->lo = _mm256_setzero_ps();
+        return ACT_CLAMP;
+    case CORT_ACT_CLIP:
+        ac->lo = _mm256_set1_ps(ep->lo);
+        ac->hi = _mm256_set1_ps(ep->hi);
+        return ACT_CLAMP;
+    case CORT_ACT_HARD_SWISH:
+        ac->alpha = _mm256_set1_ps(1.0f / 6.0f);
+        ac->beta = _mm256_set1_ps(0.5f);
+        return ACT_HARD_SWISH;
+    case CORT_ACT_HARD_SIGMOID:
+        return ACT_HARD_SIGMOID;
+    case CORT_ACT_LEAKY_RELU:
+        return ACT_LEAKY;
+    default:
+        *after = true;
+        return ACT_CLAMP;
+    }
+}
+
+TARGET void cort_x86_depthwise_avx2(const cort_conv_geom *g, const float *x, const float *w,
+                                    const cort_sgemm_epilogue *ep, int64_t c_begin, int64_t c_end, float *y,
+                                    void *work) {
+    cort_dw_layout l = cort_dw_layout_of(g);
+    float *pad = cort_dw_buffer(work);
+    act_consts ac;
+    bool after;
+    int kind = register_activation(ep, &ac, &after);
+    channel_fn fn = channel_fns[kind][(l.k == 5) * 2 + (l.stride == 2)];
+    int64_t isize = l.in_h * l.in_w, osize = l.oh * l.ow, taps = l.k * l.k;
+    for (int64_t c = c_begin; c < c_end; c++) {
+        float *yc = y + c * osize;
+        cort_dw_pad_channel(&l, x + c * isize, pad);
+        fn(pad, &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
+        if (after) cort_activation_apply(ep, yc, osize);
+    }
+}

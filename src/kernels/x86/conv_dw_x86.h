@@ -1,0 +1,92 @@
+/* The x86 depthwise convolution kernels (conv_dw_avx512.c, conv_dw_avx2.c) and the zero-bordered
+ * copy of a channel they both read. Plain C here; the intrinsics stay in the kernel files.
+ *
+ * Each channel is first copied into a buffer with its padding written as zeros and enough slack on
+ * the right and below that every vector load of every tap stays inside it, so the inner loops carry
+ * no bounds tests. At stride 2 each padded row is stored as its even columns followed by its odd
+ * columns: tap column c of output column o then reads phase c & 1 at index o + c / 2, so the strided
+ * convolution loads contiguous vectors exactly as the stride-1 one does. */
+#ifndef CORT_KERNELS_X86_CONV_DW_X86_H
+#define CORT_KERNELS_X86_CONV_DW_X86_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+
+/* True for the geometries the x86 kernels take: 2-D, square 3x3 or 5x5, equal strides of 1 or 2, no
+ * dilation, padding smaller than the kernel, and a channel whose padded copy stays small. */
+bool cort_x86_depthwise_ok(const cort_conv_geom *g);
+/* Bytes of `work` the kernels need (one padded channel, reused for each channel in turn). */
+size_t cort_x86_depthwise_work_size(const cort_conv_geom *g);
+
+/* Channels [c_begin, c_end) of cort_depthwise (kernels.h), for geometries cort_x86_depthwise_ok
+ * accepts; the caller checks the CPU. */
+void cort_x86_depthwise_avx512(const cort_conv_geom *g, const float *x, const float *w, const cort_sgemm_epilogue *ep,
+                               int64_t c_begin, int64_t c_end, float *y, void *work);
+void cort_x86_depthwise_avx2(const cort_conv_geom *g, const float *x, const float *w, const cort_sgemm_epilogue *ep,
+                             int64_t c_begin, int64_t c_end, float *y, void *work);
+
+/* The padded copy of one channel: `hp` rows of `pitch` floats; a row is `stride` phases of `we`. */
+typedef struct cort_dw_layout {
+    int64_t k, stride, oh, ow;
+    int64_t hp, we, pitch;
+    int64_t top, left, in_h, in_w;
+} cort_dw_layout;
+
+/* Floats past the last row that loads of the last vector block may touch (masked-off lanes only). */
+enum { CORT_DW_SLACK = 64 };
+
+static inline cort_dw_layout cort_dw_layout_of(const cort_conv_geom *g) {
+    cort_dw_layout l;
+    l.k = g->kernel[0];
+    l.stride = g->stride[0];
+    l.oh = g->out[0];
+    l.ow = g->out[1];
+    l.top = g->pad_begin[0];
+    l.left = g->pad_begin[1];
+    l.in_h = g->in[0];
+    l.in_w = g->in[1];
+    l.hp = (l.oh - 1) * l.stride + l.k;
+    int64_t reach = (l.k - 1) / l.stride;   /* index reach of the taps within one phase */
+    int64_t image = (l.left + l.in_w + l.stride - 1) / l.stride; /* phase width holding the image */
+    l.we = l.ow + reach > image ? l.ow + reach : image;
+    l.pitch = l.we * l.stride;
+    return l;
+}
+
+static inline size_t cort_dw_layout_bytes(const cort_dw_layout *l) {
+    return (size_t)(l->hp * l->pitch + CORT_DW_SLACK) * sizeof(float) + 64;
+}
+
+/* The 64-byte aligned start of the padded copy inside `work`. */
+static inline float *cort_dw_buffer(void *work) { return (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63); }
+
+/* Writes channel x into the padded copy `pad`: zeros where the padding is, the image elsewhere. */
+static inline void cort_dw_pad_channel(const cort_dw_layout *l, const float *x, float *pad) {
+    int64_t cols = l->in_w < l->pitch - l->left ? l->in_w : l->pitch - l->left;
+    for (int64_t r = 0; r < l->hp; r++) {
+        float *row = pad + r * l->pitch;
+        int64_t src = r - l->top;
+        if (src < 0 || src >= l->in_h) {
+            memset(row, 0, sizeof(float) * (size_t)l->pitch);
+            continue;
+        }
+        const float *xr = x + src * l->in_w;
+        if (l->stride == 1) {
+            memset(row, 0, sizeof(float) * (size_t)l->left);
+            memcpy(row + l->left, xr, sizeof(float) * (size_t)cols);
+            memset(row + l->left + cols, 0, sizeof(float) * (size_t)(l->pitch - l->left - cols));
+            continue;
+        }
+        /* stride 2: padded column p goes to phase p & 1, index p / 2 */
+        memset(row, 0, sizeof(float) * (size_t)l->pitch);
+        float *even = row, *odd = row + l->we;
+        int64_t first_even = l->left & 1; /* the first input column whose padded column is even */
+        for (int64_t q = first_even; q < cols; q += 2) even[(l->left + q) >> 1] = xr[q];
+        for (int64_t q = 1 - first_even; q < cols; q += 2) odd[(l->left + q) >> 1] = xr[q];
+    }
+    memset(pad + l->hp * l->pitch, 0, sizeof(float) * CORT_DW_SLACK);
+}
+
+#endif
