@@ -1,4 +1,5 @@
 #include "base/threadpool.h"
+#include "base/affinity.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -57,6 +58,7 @@ static unsigned wait_for_job(cort_threadpool *p, unsigned seen) {
 
 static void *worker_main(void *arg) {
     cort_threadpool *p = arg;
+    cort_affinity_worker_start(p->threads); /* big cores on big.LITTLE CPUs (base/affinity.h) */
     unsigned seen = 0;
     for (;;) {
         seen = wait_for_job(p, seen);

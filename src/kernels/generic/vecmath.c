@@ -40,6 +40,12 @@ static const cort_vecmath_impl impl_avx2 = {"avx2",          cort_vexp_avx2, cor
                                             cort_verf_avx2, cort_vsilu_avx2, cort_sgemv_rows_avx2};
 #endif
 
+#if defined(__aarch64__)
+#include "kernels/arm/neon.h" /* NEON is part of every AArch64 CPU: no run-time test */
+static const cort_vecmath_impl impl_neon = {"neon",          cort_vexp_neon, cort_vsigmoid_neon, cort_vtanh_neon,
+                                            cort_verf_neon, cort_vsilu_neon, cort_sgemv_rows_neon};
+#endif
+
 static const cort_vecmath_impl impl_generic = {"generic",          cort_vexp_generic, cort_vsigmoid_generic,
                                                cort_vtanh_generic, cort_verf_generic, cort_vsilu_generic,
                                                sgemv_rows_generic};
@@ -50,6 +56,9 @@ int cort_vecmath_impls(const cort_vecmath_impl **out, int max) {
     /* libgcc's feature bits also require the OS to save the vector registers (XCR0) */
     if (n < max && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) out[n++] = &impl_avx512;
     if (n < max && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) out[n++] = &impl_avx2;
+#endif
+#if defined(__aarch64__)
+    if (n < max) out[n++] = &impl_neon;
 #endif
     if (n < max) out[n++] = &impl_generic;
     return n;

@@ -1,0 +1,19 @@
+/* Where a thread pool's workers run. On CPUs that mix big and little cores (phones, some ARM
+ * servers and laptops), a worker left to the scheduler may land on a little core and hold back every
+ * parallel_for it takes part in; so a pool that fits on the big cores has its workers moved there
+ * (Linux and Android: sched_setaffinity, within the process's own CPU mask). Apple has no affinity
+ * API: a worker asks for the user-initiated QoS class, which the scheduler runs on performance
+ * cores. Elsewhere, and when the cores are all alike, nothing changes. Placement is a hint: a
+ * failure leaves the thread where it was. */
+#ifndef CORT_BASE_AFFINITY_H
+#define CORT_BASE_AFFINITY_H
+#include <stdbool.h>
+
+/* Called by each worker thread as it starts; `threads` is the pool's size, the caller counted. */
+void cort_affinity_worker_start(int threads);
+
+/* The rule worker_start applies: pin a pool of `threads` to `big` big cores out of `all` when the
+ * cores differ (0 < big < all) and the pool fits on the big ones. */
+bool cort_affinity_should_pin(int threads, int big, int all);
+
+#endif
