@@ -148,10 +148,12 @@ static cort_status *eval_for_folding(void *ctx, const cort_graph *g, const cort_
     return cort_eval_step(s, &st, in, out);
 }
 
+static cort_status *infer_for_fusion(void *ctx, cort_graph *g) { return infer_types(ctx, g); }
+
 static cort_status *optimize(cort_session *s, const cort_session_options *opts) {
     if (s->opt_level >= CORT_OPT_BASIC) {
         CORT_TRY(infer_types(s, s->model->graph));
-        cort_fold_env env = {s, eval_for_folding};
+        cort_fold_env env = {s, eval_for_folding, infer_for_fusion};
         CORT_TRY(cort_optimize(s->model, s->opt_level, &env, &s->opt_stats));
     }
     if (opts && opts->optimized_path) CORT_TRY(cort_onnx_save_model(s->model, opts->optimized_path));

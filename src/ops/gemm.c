@@ -6,16 +6,9 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "ops/fused.h"
 #include "ops/nn_util.h"
 #include "ops/op.h"
-
-
-
-
-
-
-
-
 
 static bool is_int_type(int32_t t) {
     return t == CORT_INT8 || t == CORT_UINT8 || t == CORT_INT16 || t == CORT_UINT16 || t == CORT_INT32 ||
@@ -420,6 +413,102 @@ static cort_status *matmul_run(cort_kctx *ctx) {
         return NULL;
     }
     return cort_kerr(ctx, "element type %s is not supported", cort_type_name(a->type));
+}
+
+/* ================================================================ com.cort::FusedMatMul */
+
+/* Y = act(A * op(B) + bias): a MatMul with a constant 2-D B (transposed when transB), the bias Add
+ * that follows it and optionally a GELU, as the optimizer fuses them (src/opt/fuse_transformer.c).
+ * A's leading dims fold into the rows of one GEMM against B packed at load; the bias is written into
+ * Y first and accumulated onto (beta 1), and the activation runs over each thread's rows while they
+ * are still in cache. */
+typedef struct fused_matmul_params {
+    bool trans_b;
+    cort_fused_act act;
+} fused_matmul_params;
+
+static cort_status *fused_matmul_parse(cort_parse_ctx *pc) {
+    fused_matmul_params *p = pc->params;
+    p->trans_b = cort_attr_int(pc->node, "transB", 0) != 0;
+    const char *act = cort_attr_string(pc->node, "activation", "");
+    if (!cort_fused_act_from_name(act, &p->act))
+        return cort_node_error(pc->node, CORT_INVALID_GRAPH, "unknown activation '%s' (expected Gelu or FastGelu)",
+                               act);
+    return NULL;
+}
+
+static cort_status *fused_matmul_prepare(cort_prepare_ctx *pc) {
+    const fused_matmul_params *p = pc->params;
+    return pack_const_b(pc, p->trans_b);
+}
+
+static cort_status *fused_matmul_infer(cort_infer_ctx *ic) {
+    const fused_matmul_params *p = ic->params;
+    const cort_type *a = ic->in[0], *b = ic->n_in > 1 ? ic->in[1] : NULL;
+    if (!a || !b || a->kind != CORT_TYPE_TENSOR || b->kind != CORT_TYPE_TENSOR || a->rank < 1 || b->rank != 2)
+        return NULL;
+    cort_dim *d = pool_dims(ic->pool, a->rank);
+    if (!d) return cort_oom();
+    memcpy(d, a->dims, (size_t)a->rank * sizeof *d);
+    d[a->rank - 1] = b->dims[p->trans_b ? 0 : 1];
+    cort_type_set_tensor(&ic->out[0], a->elem, a->rank, d);
+    return NULL;
+}
+
+typedef struct act_rows {
+    cort_fused_act act;
+    float *y;
+    int64_t n;
+} act_rows;
+
+static void act_rows_task(void *arg, int64_t begin, int64_t end) {
+    const act_rows *t = arg;
+    cort_fused_act_apply(t->act, t->y + begin * t->n, (end - begin) * t->n);
+}
+
+static cort_status *fused_matmul_run(cort_kctx *ctx) {
+    const fused_matmul_params *p = ctx->params;
+    const cort_tensor *a, *b, *bias = cort_in(ctx, 2);
+    CORT_TRY(cort_nn_input(ctx, 0, "A", &a));
+    CORT_TRY(cort_nn_input(ctx, 1, "B", &b));
+    if (a->type != CORT_FLOAT || b->type != CORT_FLOAT || (bias && bias->type != CORT_FLOAT))
+        return cort_kerr(ctx, "A, B and bias must be float");
+    if (a->rank < 1 || b->rank != 2) return cort_kerr(ctx, "A must have rank >= 1 and B rank 2 (got %d and %d)",
+                                                      a->rank, b->rank);
+    int64_t k = a->dims[a->rank - 1], kb = b->dims[p->trans_b ? 1 : 0], n = b->dims[p->trans_b ? 0 : 1];
+    if (k != kb) return cort_kerr(ctx, "inner dimensions differ: %lld vs %lld", (long long)k, (long long)kb);
+    if (bias && cort_tensor_count(bias) != n)
+        return cort_kerr(ctx, "bias has %lld elements, expected %lld", (long long)cort_tensor_count(bias),
+                         (long long)n);
+    int64_t dims[CORT_MAX_RANK];
+    memcpy(dims, a->dims, (size_t)a->rank * sizeof *dims);
+    dims[a->rank - 1] = n;
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, CORT_FLOAT, a->rank, dims, &y));
+    int64_t m = 1;
+    for (int d = 0; d < a->rank - 1; d++) m *= a->dims[d];
+    if (m * n == 0) return NULL;
+    float *yf = y->data;
+    if (bias)
+        for (int64_t i = 0; i < m; i++) memcpy(yf + i * n, bias->data, (size_t)n * sizeof *yf);
+    else if (k == 0)
+        memset(yf, 0, (size_t)(m * n) * sizeof *yf);
+    cort_threads th = cort_nn_threads(ctx);
+    const float *pb = packed_b_for(ctx, b, p->trans_b);
+    void *work;
+    CORT_TRY(cort_nn_scratch(ctx, pb ? cort_sgemm_packed_b_mt_work_size(m, n, k, th.count)
+                                     : cort_sgemm_mt_work_size(m, n, k, th.count), &work));
+    float beta = bias ? 1.0f : 0.0f;
+    if (k > 0 && pb)
+        cort_sgemm_packed_b_mt(&th, false, m, n, k, 1.0f, a->data, k, pb, beta, yf, n, work);
+    else if (k > 0)
+        cort_sgemm_mt(&th, false, p->trans_b, m, n, k, 1.0f, a->data, k, b->data, p->trans_b ? k : n, beta, yf, n,
+                      work);
+    if (p->act != CORT_FUSED_NONE) {
+        act_rows t = {p->act, yf, n};
+        th.parallel_for(th.self, m, (16384 + n - 1) / n, act_rows_task, &t);
+    }
+    return NULL;
 }
 
 /* ================================================================ MatMulInteger, QLinearMatMul */
@@ -864,6 +953,8 @@ const cort_op_def cort_ops_gemm[] = {
     {"", "QLinearMatMul", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, 0, NULL, NULL, NULL,
      qlinearmatmul_run, 0},
     {"", "Det", 11, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, 0, NULL, NULL, NULL, det_run, 0},
+    {"com.cort", "FusedMatMul", 1, 1, CORT_T(CORT_FLOAT), 0, sizeof(fused_matmul_params), fused_matmul_parse,
+     fused_matmul_infer, fused_matmul_prepare, fused_matmul_run, 0},
     {"", "Einsum", 12, CORT_OPSET_MAX, CORT_TS_NUM, 0, sizeof(einsum_params), einsum_parse, NULL, NULL, einsum_run, 0},
     {0},
 };

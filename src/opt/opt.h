@@ -5,12 +5,15 @@
 #define CORT_OPT_OPT_H
 #include "ir/ir.h"
 
-/* Evaluates one node on constant inputs (the session's ordinary kernel path). `outputs` are n_outputs
- * zeroed values the callee fills and the caller then owns. */
+/* What the optimizer asks of the session. `eval` evaluates one node on constant inputs (the session's
+ * ordinary kernel path): `outputs` are n_outputs zeroed values the callee fills and the caller then owns.
+ * `infer` (may be NULL) infers the types of g's values again, node by node, so the shapes that folding
+ * made constant (Reshape targets, Split sizes) reach the fusions that need them. */
 typedef struct cort_fold_env {
     void *ctx;
     cort_status *(*eval)(void *ctx, const cort_graph *g, const cort_node *n, const cort_value *const *inputs,
                          cort_value *outputs);
+    cort_status *(*infer)(void *ctx, cort_graph *g);
 } cort_fold_env;
 
 #define CORT_OPT_LEVEL_EXTENDED 2

@@ -3,6 +3,31 @@
 
 #include "opt/passes.h"
 
+/* Level 2 and above: fusions into com.cort operators, after folding has made the shapes constant. */
+static cort_status *fuse(cort_model *m, cort_graph *g, graph_uses *u, cort_opt_stats *stats) {
+    CORT_TRY(cort_opt_fuse_activations(m, g, u, &stats->fused));
+    CORT_TRY(cort_opt_fuse_attention(m, g, u, &stats->fused));
+    CORT_TRY(cort_opt_fuse_matmul_bias(m, g, u, &stats->fused));
+    return cort_opt_fuse_gelu(m, g, u, &stats->fused);
+}
+
+/* Drops what folding left unread, then infers the types again over the smaller graph: a shape that
+ * folding made constant (a Reshape target, Split sizes) makes more shapes known, and with them more
+ * Shape nodes foldable. Repeats while folding finds something new. */
+static cort_status *fold_to_fixpoint(cort_graph *g, graph_uses *u, const cort_fold_env *env, cort_opt_stats *stats) {
+    CORT_TRY(cort_opt_fold_constants(g, u, env, &stats->folded));
+    for (int round = 0; round < 4 && env->infer; round++) {
+        stats->dead += cort_opt_eliminate_dead_nodes(g, u);
+        cort_opt_compact(g, u);
+        memset(u->dead, 0, (size_t)g->n_nodes * sizeof *u->dead);
+        CORT_TRY(env->infer(env->ctx, g));
+        int before = stats->folded;
+        CORT_TRY(cort_opt_fold_constants(g, u, env, &stats->folded));
+        if (stats->folded == before) break;
+    }
+    return NULL;
+}
+
 cort_status *cort_optimize(cort_model *m, int level, const cort_fold_env *env, cort_opt_stats *stats) {
     memset(stats, 0, sizeof *stats);
     if (level < 1) return NULL;
@@ -11,11 +36,11 @@ cort_status *cort_optimize(cort_model *m, int level, const cort_fold_env *env, c
     cort_status *st = cort_opt_count_uses(g, &u);
     if (!st) {
         stats->identities = cort_opt_eliminate_identities(g, &u);
-        st = cort_opt_fold_constants(g, &u, env, &stats->folded);
+        st = fold_to_fixpoint(g, &u, env, stats);
     }
-    if (!st && level >= CORT_OPT_LEVEL_EXTENDED) st = cort_opt_fuse_activations(m, g, &u, &stats->fused);
+    if (!st && level >= CORT_OPT_LEVEL_EXTENDED) st = fuse(m, g, &u, stats);
     if (!st) {
-        stats->dead = cort_opt_eliminate_dead_nodes(g, &u);
+        stats->dead += cort_opt_eliminate_dead_nodes(g, &u);
         cort_opt_compact(g, &u);
         st = cort_graph_check_and_sort(g);
     }

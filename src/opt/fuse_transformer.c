@@ -1,0 +1,228 @@
+/* Level-2 fusions of the transformer blocks' dense layers:
+ *  - MatMul(A, W) + b with W a constant float matrix and b a constant vector of W's columns
+ *    → com.cort::FusedMatMul(A, W, b): the bias lands in the GEMM's output, the Add node goes;
+ *  - GELU written out with Erf, x * 0.5 * (1 + erf(x / sqrt 2)) (PyTorch's exact form), → com.cort::Gelu,
+ *    and its tanh approximation x * 0.5 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (GPT-2's "gelu_new")
+ *    → com.cort::FastGelu, as ONNX Runtime names them;
+ *  - a Gelu / FastGelu whose input comes only from a FusedMatMul → that FusedMatMul's `activation`.
+ * Every rewrite turns the subgraph's last node into the fused one (so the order stays topological:
+ * its inputs are all computed before the subgraph's first node) and drops the rest. */
+#include <string.h>
+
+#include "opt/passes.h"
+
+/* ------------------------------------------------------------ MatMul + bias */
+
+static bool const_float_matrix(const cort_graph *g, const graph_uses *u, int v) {
+    if (v < 0 || !u->is_const[v]) return false;
+    const cort_tensor *t = g->values[v].init;
+    return t->type == CORT_FLOAT && t->rank == 2;
+}
+
+/* The Add's other operand when it is a constant float vector of n values. */
+static int bias_operand(const cort_graph *g, const graph_uses *u, const cort_node *add, int product, int64_t n) {
+    int other = add->inputs[0] == product ? add->inputs[1] : add->inputs[0];
+    if (other == product || other < 0 || !u->is_const[other]) return -1;
+    const cort_tensor *t = g->values[other].init;
+    return t->type == CORT_FLOAT && t->rank == 1 && t->dims[0] == n ? other : -1;
+}
+
+cort_status *cort_opt_fuse_matmul_bias(cort_model *m, cort_graph *g, graph_uses *u, int *count) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        cort_node *mm = g->nodes[i];
+        if (u->dead[i] || !cort_opt_is_op(mm, "MatMul", 2) || mm->inputs[0] < 0) continue;
+        if (!const_float_matrix(g, u, mm->inputs[1])) continue;
+        const cort_type *a = &g->values[mm->inputs[0]].type;
+        if (a->kind != CORT_TYPE_TENSOR || a->elem != CORT_FLOAT || a->rank < 2) continue;
+        int j = cort_opt_sole_reader(g, u, mm->outputs[0]);
+        if (j < 0 || !cort_opt_is_op(g->nodes[j], "Add", 2)) continue;
+        int64_t n = g->values[mm->inputs[1]].init->dims[1];
+        int bias = bias_operand(g, u, g->nodes[j], mm->outputs[0], n);
+        if (bias < 0) continue;
+        CORT_TRY(cort_opt_import_cort_domain(m));
+        int ins[3] = {mm->inputs[0], mm->inputs[1], bias};
+        CORT_TRY(cort_opt_rewrite(g, u, g->nodes[j], "FusedMatMul", ins, 3, NULL, 0));
+        cort_opt_drop_node(g, u, i);
+        (*count)++;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ GELU */
+
+/* The live node producing v when it is a default-domain `op` with two inputs, one of them the constant
+ * scalar `want`; *other is the remaining input. Requires v private to the pattern. */
+static int scalar_op(const cort_graph *g, const graph_uses *u, int v, const char *op, double want, int *other) {
+    if (!cort_opt_private(g, u, v)) return -1;
+    int p = cort_opt_producer(g, u, v);
+    if (p < 0 || !cort_opt_is_op(g->nodes[p], op, 2)) return -1;
+    const cort_node *n = g->nodes[p];
+    float c;
+    bool commutes = strcmp(op, "Div") && strcmp(op, "Sub");
+    if (cort_opt_const_scalar(g, u, n->inputs[1], &c) && cort_opt_near(c, want)) *other = n->inputs[0];
+    else if (commutes && cort_opt_const_scalar(g, u, n->inputs[0], &c) && cort_opt_near(c, want)) *other = n->inputs[1];
+    else return -1;
+    return p;
+}
+
+/* The Mul node reading v and x: its index, with *other its operand besides v. */
+static int mul_reader(const cort_graph *g, const graph_uses *u, int v, int *other) {
+    int r = cort_opt_sole_reader(g, u, v);
+    if (r < 0 || !cort_opt_is_op(g->nodes[r], "Mul", 2)) return -1;
+    const cort_node *n = g->nodes[r];
+    *other = n->inputs[0] == v ? n->inputs[1] : n->inputs[0];
+    return r;
+}
+
+typedef struct gelu_match {
+    int x;          /* the activation's input */
+    int drop[12];   /* nodes the fused one replaces */
+    int n_drop;
+    int last;       /* the node that becomes the fused one */
+} gelu_match;
+
+/* From v = 1 + f(x) forward: x * v * 0.5 in any of the orders exporters write it. */
+static bool match_half_x_times(const cort_graph *g, const graph_uses *u, int v, gelu_match *mt) {
+    int other, r1 = mul_reader(g, u, v, &other);
+    if (r1 < 0) return false;
+    float c;
+    if (other == mt->x) { /* (x * v) * 0.5 */
+        int o2, r2 = mul_reader(g, u, g->nodes[r1]->outputs[0], &o2);
+        if (r2 < 0 || !cort_opt_const_scalar(g, u, o2, &c) || !cort_opt_near(c, 0.5)) return false;
+        mt->drop[mt->n_drop++] = r1;
+        mt->last = r2;
+        return true;
+    }
+    if (cort_opt_const_scalar(g, u, other, &c) && cort_opt_near(c, 0.5)) { /* x * (v * 0.5) */
+        int o2, r2 = mul_reader(g, u, g->nodes[r1]->outputs[0], &o2);
+        if (r2 < 0 || o2 != mt->x) return false;
+        mt->drop[mt->n_drop++] = r1;
+        mt->last = r2;
+        return true;
+    }
+    int half_x, h = scalar_op(g, u, other, "Mul", 0.5, &half_x); /* (x * 0.5) * v */
+    if (h < 0 || half_x != mt->x) return false;
+    mt->drop[mt->n_drop++] = h;
+    mt->last = r1;
+    return true;
+}
+
+/* From f = op(...) forward: 1 + f, then x * that * 0.5. */
+static bool match_one_plus(const cort_graph *g, const graph_uses *u, int f, gelu_match *mt) {
+    int r = cort_opt_sole_reader(g, u, f);
+    if (r < 0 || !cort_opt_is_op(g->nodes[r], "Add", 2)) return false;
+    const cort_node *add = g->nodes[r];
+    float c;
+    int other = add->inputs[0] == f ? add->inputs[1] : add->inputs[0];
+    if (!cort_opt_const_scalar(g, u, other, &c) || !cort_opt_near(c, 1.0)) return false;
+    mt->drop[mt->n_drop++] = r;
+    return match_half_x_times(g, u, add->outputs[0], mt);
+}
+
+/* Erf(x / sqrt 2) or Erf(x * (1 / sqrt 2)), then the common tail. */
+static bool match_erf_gelu(const cort_graph *g, const graph_uses *u, int e, gelu_match *mt) {
+    const cort_node *erf = g->nodes[e];
+    if (!cort_opt_is_op(erf, "Erf", 1)) return false;
+    int x, p = scalar_op(g, u, erf->inputs[0], "Div", 1.4142135623730951, &x);
+    if (p < 0) p = scalar_op(g, u, erf->inputs[0], "Mul", 0.7071067811865476, &x);
+    if (p < 0 || x < 0) return false;
+    *mt = (gelu_match){.x = x, .n_drop = 0};
+    mt->drop[mt->n_drop++] = p;
+    mt->drop[mt->n_drop++] = e;
+    return match_one_plus(g, u, erf->outputs[0], mt);
+}
+
+/* x^3 as Mul(x, Mul(x, x)) in either order, or Pow(x, 3): the nodes into mt, x returned (-1 if not). */
+static int match_cube(const cort_graph *g, const graph_uses *u, int v, gelu_match *mt) {
+    if (!cort_opt_private(g, u, v)) return -1;
+    int p = cort_opt_producer(g, u, v);
+    if (p < 0) return -1;
+    const cort_node *n = g->nodes[p];
+    float c;
+    if (cort_opt_is_op(n, "Pow", 2) && cort_opt_const_scalar(g, u, n->inputs[1], &c) && c == 3.0f) {
+        mt->drop[mt->n_drop++] = p;
+        return n->inputs[0];
+    }
+    if (!cort_opt_is_op(n, "Mul", 2)) return -1;
+    for (int side = 0; side < 2; side++) {
+        int x = n->inputs[side], sq = n->inputs[1 - side];
+        if (!cort_opt_private(g, u, sq)) continue;
+        int q = cort_opt_producer(g, u, sq);
+        if (q < 0 || !cort_opt_is_op(g->nodes[q], "Mul", 2)) continue;
+        if (g->nodes[q]->inputs[0] != x || g->nodes[q]->inputs[1] != x) continue;
+        mt->drop[mt->n_drop++] = p;
+        mt->drop[mt->n_drop++] = q;
+        return x;
+    }
+    return -1;
+}
+
+/* Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)), then the common tail. */
+static bool match_tanh_gelu(const cort_graph *g, const graph_uses *u, int t, gelu_match *mt) {
+    const cort_node *th = g->nodes[t];
+    if (!cort_opt_is_op(th, "Tanh", 1)) return false;
+    *mt = (gelu_match){.x = -1, .n_drop = 0};
+    int inner, p = scalar_op(g, u, th->inputs[0], "Mul", 0.7978845608028654, &inner);
+    if (p < 0 || !cort_opt_private(g, u, inner)) return false;
+    int s = cort_opt_producer(g, u, inner);
+    if (s < 0 || !cort_opt_is_op(g->nodes[s], "Add", 2)) return false;
+    mt->drop[mt->n_drop++] = p;
+    mt->drop[mt->n_drop++] = s;
+    for (int side = 0; side < 2; side++) {
+        int x = g->nodes[s]->inputs[side], cubed, c = scalar_op(g, u, g->nodes[s]->inputs[1 - side], "Mul", 0.044715,
+                                                               &cubed);
+        if (c < 0) continue;
+        int n_before = mt->n_drop;
+        mt->drop[mt->n_drop++] = c;
+        if (match_cube(g, u, cubed, mt) == x && x >= 0) {
+            mt->x = x;
+            break;
+        }
+        mt->n_drop = n_before;
+    }
+    if (mt->x < 0) return false;
+    mt->drop[mt->n_drop++] = t;
+    return match_one_plus(g, u, th->outputs[0], mt);
+}
+
+static bool float_value(const cort_graph *g, int v) {
+    const cort_type *t = &g->values[v].type;
+    return t->kind == CORT_TYPE_TENSOR && t->elem == CORT_FLOAT;
+}
+
+/* A com.cort Gelu / FastGelu node j reading only a FusedMatMul's output: the FusedMatMul applies it. */
+static cort_status *fold_into_matmul(cort_graph *g, graph_uses *u, int j, int *count) {
+    cort_node *act = g->nodes[j];
+    int p = cort_opt_sole_reader(g, u, act->inputs[0]) == j ? cort_opt_producer(g, u, act->inputs[0]) : -1;
+    if (p < 0) return NULL;
+    cort_node *mm = g->nodes[p];
+    if (strcmp(mm->domain, CORT_OPT_DOMAIN) || strcmp(mm->op_type, "FusedMatMul") ||
+        cort_node_attr(mm, "activation"))
+        return NULL;
+    cort_attr attrs[8];
+    if (mm->n_attrs > 7) return NULL;
+    memcpy(attrs, mm->attrs, (size_t)mm->n_attrs * sizeof *attrs);
+    attrs[mm->n_attrs] = (cort_attr){.name = "activation", .type = CORT_ATTR_STRING, .s = act->op_type,
+                                     .s_len = strlen(act->op_type)};
+    CORT_TRY(cort_opt_rewrite(g, u, act, "FusedMatMul", mm->inputs, mm->n_inputs, attrs, mm->n_attrs + 1));
+    cort_opt_drop_node(g, u, p);
+    (*count)++;
+    return NULL;
+}
+
+cort_status *cort_opt_fuse_gelu(cort_model *m, cort_graph *g, graph_uses *u, int *count) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        if (u->dead[i]) continue;
+        gelu_match mt;
+        const char *op = NULL;
+        if (match_erf_gelu(g, u, i, &mt)) op = "Gelu";
+        else if (match_tanh_gelu(g, u, i, &mt)) op = "FastGelu";
+        if (!op || !float_value(g, mt.x)) continue;
+        CORT_TRY(cort_opt_import_cort_domain(m));
+        CORT_TRY(cort_opt_rewrite(g, u, g->nodes[mt.last], op, &mt.x, 1, NULL, 0));
+        for (int k = 0; k < mt.n_drop; k++) cort_opt_drop_node(g, u, mt.drop[k]);
+        (*count)++;
+        CORT_TRY(fold_into_matmul(g, u, mt.last, count));
+    }
+    return NULL;
+}
