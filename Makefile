@@ -111,3 +111,20 @@ test-js: deps
 	  -DCORT_BUILD_APPS=OFF -DCORT_BUILD_TESTS=OFF
 	NODE_PATH=/usr/share/nodejs cmake --build build-js -j $(JOBS) --target cort_js
 	cd js && node --test test/*.test.js
+
+# The face app in the browser (examples/web/face, issue 7): Debian's Chromium, headless, with a fake
+# camera playing skimage's astronaut.png; the page's boxes are checked against cort-face's on the same
+# images (tests/web/face_web_test.mjs). Builds the JS package through test-js and cort-face in $(BUILD);
+# playwright-core goes into tests/web/node_modules (git-ignored). Models: ../shared/models or
+# CORT_FACE_MODELS (absent: the test says so and is skipped). Screenshots: $(BUILD)/web/face_web_*.png.
+DEB_WEB := chromium python3-skimage nodejs emscripten node-acorn
+.PHONY: test-web
+test-web: deps test-js
+	@if ! dpkg -s $(DEB_WEB) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_WEB); fi
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	cd tests/web && npm install --no-audit --no-fund --no-package-lock --loglevel=error
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS) --target cort-face
+	node tests/web/face_web_test.mjs --out $(BUILD)/web --face-cli $(BUILD)/cort-face; rc=$$?; \
+	  if [ $$rc = 77 ]; then echo "test-web skipped (see above)"; else exit $$rc; fi
