@@ -123,7 +123,8 @@ test-web: deps test-js
 	@if ! dpkg -s $(DEB_WEB) >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_WEB); fi
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
-	cd tests/web && npm install --no-audit --no-fund --no-package-lock --loglevel=error
+	cd tests/web && npm install --no-audit --no-fund --no-package-lock --loglevel=error || \
+	  echo "playwright-core could not be installed (no npm registry?): the browser test will skip"
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS) --target cort-face
 	node tests/web/face_web_test.mjs --out $(BUILD)/web --face-cli $(BUILD)/cort-face; rc=$$?; \
