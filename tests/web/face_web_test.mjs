@@ -195,8 +195,10 @@ async function main() {
       await page.mouse.click(p.x, p.y);
       await page.fill('#enrol-name', NAME);
       await page.click('#enrol-button');
-      const after = s.camera.frames + 2;
-      await waitFor(page, 'a named camera frame', (n) => window.faceDemo.camera.frames >= n || window.faceDemo.errors.length, after);
+      await waitFor(page, 'the enrolment', () => window.faceDemo.gallery.length >= 1 || window.faceDemo.errors.length);
+      // The frame in flight may have started before the gallery changed; the one after it has not.
+      const after = (await demoState(page)).camera.frames + 2;
+      await waitFor(page, 'a camera frame after the enrolment', (n) => window.faceDemo.camera.frames >= n || window.faceDemo.errors.length, after);
       s = await demoState(page);
       const f = s.camera.faces[0];
       check(s.gallery.length === 1 && s.gallery[0] === NAME, `gallery holds ${JSON.stringify(s.gallery)}`);
