@@ -77,7 +77,8 @@ bench: deps
 # ARM64 Linux cross build (cmake/toolchains/aarch64-linux-gnu.cmake, NEON kernels), tested under
 # qemu-user: unit tests through ctest, then all ONNX backend suites, whose pass/fail list must equal
 # x86-64's known_failures.txt (tests/cross/run_arm64.sh; fails on any difference). See docs/platforms.md.
-DEB_ARM64 := gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user libonnx-testdata
+# Then the Android and iOS code paths are compile-checked with clang (tests/cross/check_mobile.sh).
+DEB_ARM64 := gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user libonnx-testdata clang
 ARM64_BUILD ?= build-arm64
 .PHONY: test-arm64
 test-arm64: deps
@@ -87,6 +88,7 @@ test-arm64: deps
 	  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCORT_BUILD_APPS=OFF
 	cmake --build $(ARM64_BUILD) -j $(JOBS)
 	sh tests/cross/run_arm64.sh $(ARM64_BUILD)
+	sh tests/cross/check_mobile.sh
 
 # WebAssembly (emscripten, node): build-wasm/cort.js + cort.wasm, then the backend suites run in-process
 # under node (tests/cross/run_wasm.sh). Run with node --no-experimental-fetch. See docs/platforms.md.

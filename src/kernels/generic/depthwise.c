@@ -9,6 +9,10 @@
 #include "kernels/x86/conv_dw_x86.h"
 #define CORT_DW_X86 1
 #endif
+#if defined(__aarch64__)
+#include "kernels/arm/neon.h" /* NEON is part of every AArch64 CPU: no run-time test */
+#define CORT_DW_NEON 1
+#endif
 
 /* Hot loops get an AVX2 clone picked at load by the dynamic linker (ifunc), where that exists. */
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__linux__)
@@ -20,7 +24,7 @@
 typedef void (*depthwise_fn)(const cort_conv_geom *g, const float *x, const float *w, const cort_sgemm_epilogue *ep,
                              int64_t c_begin, int64_t c_end, float *y, void *work);
 
-/* The SIMD kernel of `variant` (1 AVX2+FMA, 2 AVX-512; 3 the widest this CPU runs) for this geometry,
+/* The SIMD kernel of `variant` (1 AVX2+FMA or NEON, 2 AVX-512; 3 the widest this CPU runs) for this geometry,
  * or NULL where the CPU, the build or the geometry rules it out. */
 static depthwise_fn simd_kernel(int variant, const cort_conv_geom *g) {
 #ifdef CORT_DW_X86
@@ -30,6 +34,8 @@ static depthwise_fn simd_kernel(int variant, const cort_conv_geom *g) {
     bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if ((variant == 2 || variant == 3) && avx512) return cort_x86_depthwise_avx512;
     if ((variant == 1 || variant == 3) && avx2) return cort_x86_depthwise_avx2;
+#elif defined(CORT_DW_NEON)
+    if ((variant == 1 || variant == 3) && cort_neon_depthwise_ok(g)) return cort_neon_depthwise;
 #else
     (void)variant;
     (void)g;
@@ -201,6 +207,9 @@ size_t cort_depthwise_work_size(const cort_conv_geom *g) {
     size_t bytes = flat_work_size(g);
 #ifdef CORT_DW_X86
     if (cort_x86_depthwise_ok(g) && cort_x86_depthwise_work_size(g) > bytes) bytes = cort_x86_depthwise_work_size(g);
+#endif
+#ifdef CORT_DW_NEON
+    if (cort_neon_depthwise_ok(g) && cort_neon_depthwise_work_size(g) > bytes) bytes = cort_neon_depthwise_work_size(g);
 #endif
     return bytes;
 }
