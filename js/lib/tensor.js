@@ -1,4 +1,8 @@
-// Tensor: a CPU tensor with the same constructor, fields and element types as onnxruntime-web's Tensor.
+// Tensor: a CPU tensor with the constructor, fields, element types and argument checks of
+// onnxruntime-web's Tensor (onnxruntime-common's tensor-impl).
+
+// float16 data is a Float16Array where JavaScript has one, else a Uint16Array of IEEE half bits
+const Float16 = typeof globalThis.Float16Array === 'function' ? globalThis.Float16Array : Uint16Array;
 
 // type name -> [ONNX TensorProto.DataType, typed array constructor (Array for strings)]
 const TYPES = {
@@ -11,18 +15,19 @@ const TYPES = {
   int64: [7, BigInt64Array],
   string: [8, Array],
   bool: [9, Uint8Array],
-  float16: [10, Uint16Array],
+  float16: [10, Float16],
   float64: [11, Float64Array],
   uint32: [12, Uint32Array],
   uint64: [13, BigUint64Array],
 };
 
-// typed array constructor -> the type a Tensor built from it alone gets (as onnxruntime-web infers it)
+// typed array constructor -> the type a Tensor built from it alone gets (bool is never inferred)
 const INFERRED = new Map([
   [Float32Array, 'float32'], [Uint8Array, 'uint8'], [Int8Array, 'int8'], [Uint16Array, 'uint16'],
   [Int16Array, 'int16'], [Int32Array, 'int32'], [BigInt64Array, 'int64'], [Float64Array, 'float64'],
   [Uint32Array, 'uint32'], [BigUint64Array, 'uint64'],
 ]);
+if (Float16 !== Uint16Array) INFERRED.set(Float16, 'float16');
 
 const ONNX_TO_TYPE = new Map(Object.entries(TYPES).map(([name, [onnx]]) => [onnx, name]));
 
@@ -41,46 +46,62 @@ export function dataConstructorOf(type) {
   return TYPES[type]?.[1];
 }
 
-function checkDims(dims) {
-  if (!Array.isArray(dims) && !ArrayBuffer.isView(dims)) {
-    throw new TypeError('A tensor\'s dims must be an array of non-negative integers.');
-  }
-  const out = Array.from(dims, Number);
-  for (const d of out) {
-    if (!Number.isSafeInteger(d) || d < 0) {
-      throw new RangeError(`A tensor's dims must be non-negative integers, got [${out.join(',')}].`);
-    }
-  }
-  return out;
-}
-
-// An Array of plain values becomes the type's typed array (numbers -> BigInt for 64-bit types).
-function dataFromArray(type, ctor, values) {
+// new Tensor(type, data, dims): a plain Array is converted, a typed array must be the type's own
+function dataOfType(type, data) {
   if (type === 'string') {
-    for (const s of values) {
-      if (typeof s !== 'string') throw new TypeError('A string tensor\'s data must be an array of strings.');
-    }
-    return values;
+    if (!Array.isArray(data)) throw new TypeError('A string tensor\'s data must be a string array.');
+    return data;
   }
-  if (ctor === BigInt64Array || ctor === BigUint64Array) return ctor.from(values, (v) => BigInt(v));
-  if (type === 'bool') return Uint8Array.from(values, (v) => (v ? 1 : 0));
-  return ctor.from(values);
+  const Ctor = TYPES[type]?.[1];
+  if (!Ctor) throw new TypeError(`Unsupported tensor type: ${type}.`);
+  if (Array.isArray(data)) {
+    if (type === 'float16' && Ctor === Uint16Array) {
+      throw new TypeError('Creating a float16 tensor from number array is not supported. Please use Uint16Array as data.');
+    }
+    if (Ctor === BigInt64Array || Ctor === BigUint64Array) return Ctor.from(data, BigInt);
+    return Ctor.from(data);
+  }
+  if (data instanceof Ctor) return data;
+  if (data instanceof Uint8ClampedArray) {
+    if (type === 'uint8') return Uint8Array.from(data);
+    throw new TypeError('A Uint8ClampedArray tensor\'s data must be type of uint8');
+  }
+  if (type === 'float16' && data instanceof Uint16Array) {
+    return new Float16(data.buffer, data.byteOffset, data.length); // half bits, as onnxruntime-web allows
+  }
+  throw new TypeError(`A ${type} tensor's data must be type of ${Ctor.name}`);
 }
 
-function checkData(type, data) {
-  const ctor = TYPES[type][1];
-  if (Array.isArray(data)) return dataFromArray(type, ctor, data);
-  if (type === 'string' || !(data instanceof ctor)) {
-    throw new TypeError(`A ${type} tensor's data must be of type ${ctor.name}.`);
+// new Tensor(data, dims): the type follows from the data
+function typeAndDataOf(data) {
+  if (Array.isArray(data)) {
+    if (data.length === 0) throw new TypeError('Tensor type cannot be inferred from an empty array.');
+    if (typeof data[0] === 'string') return ['string', data];
+    if (typeof data[0] === 'boolean') return ['bool', Uint8Array.from(data)];
+    throw new TypeError(`Invalid element type of data array: ${typeof data[0]}.`);
   }
-  return data;
+  if (data instanceof Uint8ClampedArray) return ['uint8', Uint8Array.from(data)];
+  const type = data == null ? undefined : INFERRED.get(data.constructor);
+  if (!type) throw new TypeError(`Unsupported type for tensor data: ${data?.constructor}.`);
+  return [type, data];
+}
+
+function sizeOf(dims) {
+  let size = 1;
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i];
+    if (typeof d !== 'number' || !Number.isSafeInteger(d)) throw new TypeError(`dims[${i}] must be an integer, got: ${d}`);
+    if (d < 0) throw new RangeError(`dims[${i}] must be a non-negative integer, got: ${d}`);
+    size *= d;
+  }
+  return size;
 }
 
 export class Tensor {
   /**
-   * new Tensor(type, data, dims?) or new Tensor(data, dims?), as in onnxruntime-web.
-   * `data` is the type's typed array (BigInt64Array for int64, Uint8Array for bool, Uint16Array holding
-   * IEEE half bits for float16) or a plain Array; `dims` defaults to [data.length].
+   * new Tensor(type, data, dims?) or new Tensor(data, dims?), as in onnxruntime-web. `data` is the type's
+   * typed array (BigInt64Array for int64, Uint8Array for bool, Uint16Array of half bits for float16 where
+   * there is no Float16Array) or a plain Array; `dims` defaults to [data.length].
    */
   constructor(arg0, arg1, arg2) {
     let type;
@@ -88,37 +109,30 @@ export class Tensor {
     let dims;
     if (typeof arg0 === 'string') {
       type = arg0;
-      data = arg1;
+      data = dataOfType(arg0, arg1);
       dims = arg2;
-      if (!(type in TYPES)) throw new TypeError(`Unsupported tensor type: ${type}.`);
     } else {
-      data = arg0;
+      [type, data] = typeAndDataOf(arg0);
       dims = arg1;
-      if (Array.isArray(data)) {
-        if (data.length > 0 && typeof data[0] === 'string') type = 'string';
-        else if (data.length > 0 && typeof data[0] === 'boolean') type = 'bool';
-        else type = 'float32';
-      } else {
-        type = ArrayBuffer.isView(data) ? INFERRED.get(data.constructor) : undefined;
-        if (!type) throw new TypeError('Invalid tensor data: expected a typed array or an Array.');
-      }
     }
-    data = checkData(type, data);
-    dims = dims === undefined ? [data.length] : checkDims(dims);
-    const size = dims.reduce((a, b) => a * b, 1);
-    if (size !== data.length) {
-      throw new RangeError(`Tensor's size(${size}) does not match data length(${data.length}).`);
-    }
+    if (dims === undefined) dims = [data.length];
+    else if (!Array.isArray(dims)) throw new TypeError('A tensor\'s dims must be a number array');
+    const size = sizeOf(dims);
+    if (size !== data.length) throw new Error(`Tensor's size(${size}) does not match data length(${data.length}).`);
     this.type = type;
     this.dims = dims;
     this.size = size;
-    this.location = 'cpu';
     this.cpuData = data;
+  }
+
+  /** Where the data lives: always 'cpu' here. */
+  get location() {
+    return 'cpu';
   }
 
   /** The element data (the typed array, or an Array of strings). */
   get data() {
-    if (this.cpuData === undefined) throw new Error('The data of this tensor has been disposed.');
+    if (this.cpuData === undefined) throw new Error('The tensor is disposed.');
     return this.cpuData;
   }
 

@@ -34,20 +34,30 @@ test('Tensor: type, data, dims and size as onnxruntime-web', () => {
   assert.deepEqual(new Tensor(new Int32Array([1, 2, 3])).dims, [3]);
   assert.equal(new Tensor(new Int32Array(2)).type, 'int32');
   assert.equal(new Tensor(new BigInt64Array(2)).type, 'int64');
-  assert.equal(new Tensor([1.5, 2]).type, 'float32');
+  assert.equal(new Tensor(new Uint8ClampedArray(2)).type, 'uint8');
   assert.equal(new Tensor(['a', 'b']).type, 'string');
+  assert.equal(new Tensor([true, false]).type, 'bool');
+  assert.deepEqual(new Tensor('float32', [1.5, 2]).data, Float32Array.from([1.5, 2]));
   assert.deepEqual(new Tensor('int64', [1, 2], [2]).data, BigInt64Array.from([1n, 2n]));
   assert.deepEqual(new Tensor('bool', [true, false, true]).data, Uint8Array.from([1, 0, 1]));
+  assert.deepEqual(new Tensor('uint8', new Uint8ClampedArray([1, 255])).data, Uint8Array.from([1, 255]));
   assert.deepEqual(new Tensor('float16', new Uint16Array([0x3c00]), []).dims, []);
   assert.deepEqual(t.reshape([3, 2]).dims, [3, 2]);
 });
 
-test('Tensor: invalid arguments throw', () => {
-  assert.throws(() => new Tensor('float32', ramp(5), [2, 3]), /size\(6\) does not match data length\(5\)/);
-  assert.throws(() => new Tensor('int64', new Int32Array(2), [2]), /must be of type BigInt64Array/);
-  assert.throws(() => new Tensor('complex64', new Float32Array(2), [1]), /Unsupported tensor type/);
-  assert.throws(() => new Tensor('float32', ramp(2), [-1, -2]), /non-negative integers/);
-  assert.throws(() => new Tensor('string', [1, 2], [2]), /array of strings/);
+test('Tensor: invalid arguments throw as in onnxruntime-web', () => {
+  assert.throws(() => new Tensor('float32', ramp(5), [2, 3]), /Tensor's size\(6\) does not match data length\(5\)/);
+  assert.throws(() => new Tensor('int64', new Int32Array(2), [2]), /A int64 tensor's data must be type of BigInt64Array/);
+  assert.throws(() => new Tensor('complex64', new Float32Array(2), [1]), /Unsupported tensor type: complex64/);
+  assert.throws(() => new Tensor('float32', ramp(2), [-1, -2]), /dims\[0\] must be a non-negative integer/);
+  assert.throws(() => new Tensor('float32', ramp(2), [1.5]), /dims\[0\] must be an integer/);
+  assert.throws(() => new Tensor('string', 'ab', [2]), /must be a string array/);
+  assert.throws(() => new Tensor([1.5, 2]), /Invalid element type of data array: number/);
+  assert.throws(() => new Tensor([]), /cannot be inferred from an empty array/);
+  assert.throws(() => new Tensor('float16', [1, 2]), /float16 tensor from number array is not supported/);
+  const d = new Tensor('float32', ramp(2));
+  d.dispose();
+  assert.throws(() => d.data, /disposed/);
 });
 
 test('create from a path, a file URL, bytes, an ArrayBuffer and a slice of one', { skip: skipData }, async () => {
