@@ -10,6 +10,8 @@
 
 #define TARGET __attribute__((target("avx512f")))
 #define INLINE static inline __attribute__((always_inline))
+/* the tap and row loops have constant trip counts: unrolled whole, their accumulators stay in registers */
+#define UNROLL _Pragma("GCC unroll 32")
 enum { LANES = 16, MAX_TAPS = 25 };
 
 /* The activations applied in registers; the others are clamped to +-inf here (a no-op) and applied
@@ -42,39 +44,59 @@ static TARGET inline __mmask16 tail_mask(int64_t n) {
     return n >= LANES ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
 }
 
-/* cort_dw_pad_channel with vector stores: each padded row is zeroed whole (the stores may run into
- * the next row, written after it, or the slack), then the image row is copied in, at stride 2 split
- * into its even and odd columns with one permute each. */
+/* Writes n values (n >= 0) to dst with zeros before them from dst - before (before <= 16) and up to 16
+ * zeros after them: the zero stores may run into what follows (the next phase or row, written
+ * later, or the slack), so the caller goes left to right. */
+static TARGET inline void zero_border(float *dst, int64_t before, int64_t n) {
+    _mm512_storeu_ps(dst - before, _mm512_setzero_ps());
+    _mm512_storeu_ps(dst + n, _mm512_setzero_ps());
+}
+
+/* cort_dw_pad_channel with vector stores: each padded row gets zero vectors at its borders and the
+ * image row in between, at stride 2 split into its even and odd columns with one permute each. */
 static TARGET void pad_channel(const cort_dw_layout *l, const float *x, float *pad) {
     const __m512 zero = _mm512_setzero_ps();
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     /* at stride 2, input columns 2m go to phase (left & 1) from index left / 2, columns 2m + 1 to the
      * other phase from index (left + 1) / 2 */
-    int64_t first_phase = l->left & 1;
+    int64_t first_phase = l->left & 1, n_even = (l->in_w + 1) / 2, n_odd = l->in_w / 2;
     int64_t at_even = first_phase * l->we + (l->left >> 1), at_odd = (1 - first_phase) * l->we + ((l->left + 1) >> 1);
-    for (int64_t r = 0; r < l->hp; r++) {
+    for (int64_t r = 0; r < l->rows; r++) {
         float *row = pad + r * l->pitch;
-        for (int64_t j = 0; j < l->pitch; j += LANES) _mm512_storeu_ps(row + j, zero);
         int64_t src = r - l->top;
-        if (src < 0 || src >= l->in_h) continue;
-        const float *xr = x + src * l->in_w;
-        if (l->stride == 1) {
-            for (int64_t q = 0; q < l->in_w; q += LANES) {
-                __mmask16 m = tail_mask(l->in_w - q);
-                _mm512_mask_storeu_ps(row + l->left + q, m, _mm512_maskz_loadu_ps(m, xr + q));
-            }
+        if (src < 0 || src >= l->in_h) {
+            for (int64_t j = 0; j < l->pitch; j += LANES) _mm512_storeu_ps(row + j, zero);
             continue;
         }
+        const float *xr = x + src * l->in_w;
+        if (l->stride == 1) {
+            zero_border(row + l->left, l->left, l->in_w);
+            int64_t q = 0;
+            for (; q + LANES <= l->in_w; q += LANES) _mm512_storeu_ps(row + l->left + q, _mm512_loadu_ps(xr + q));
+            __mmask16 m = tail_mask(l->in_w - q);
+            _mm512_mask_storeu_ps(row + l->left + q, m, _mm512_maskz_loadu_ps(m, xr + q));
+            continue;
+        }
+        /* the phase written first comes first in the row (its right border may run into the other) */
+        float *phase0 = row + (first_phase ? at_odd : at_even), *phase1 = row + (first_phase ? at_even : at_odd);
+        zero_border(phase0, phase0 - row, first_phase ? n_odd : n_even);
+        zero_border(phase1, phase1 - row - l->we, first_phase ? n_even : n_odd);
         for (int64_t q = 0; q < l->in_w; q += 2 * LANES) {
             int64_t left = l->in_w - q; /* input columns from q on */
-            __m512 a = _mm512_maskz_loadu_ps(tail_mask(left), xr + q);
-            __m512 b = _mm512_maskz_loadu_ps(tail_mask(left - LANES > 0 ? left - LANES : 0), xr + q + LANES);
+            __m512 a, b;
+            if (left >= 2 * LANES) {
+                a = _mm512_loadu_ps(xr + q);
+                b = _mm512_loadu_ps(xr + q + LANES);
+            } else {
+                a = _mm512_maskz_loadu_ps(tail_mask(left), xr + q);
+                b = _mm512_maskz_loadu_ps(tail_mask(left > LANES ? left - LANES : 0), xr + q + LANES);
+            }
             _mm512_mask_storeu_ps(row + at_even + q / 2, tail_mask((left + 1) / 2), _mm512_permutex2var_ps(a, even, b));
             _mm512_mask_storeu_ps(row + at_odd + q / 2, tail_mask(left / 2), _mm512_permutex2var_ps(a, odd, b));
         }
     }
-    for (int64_t j = 0; j < CORT_DW_SLACK; j += LANES) _mm512_storeu_ps(pad + l->hp * l->pitch + j, zero);
+    for (int64_t j = 0; j < CORT_DW_SLACK; j += LANES) _mm512_storeu_ps(pad + l->rows * l->pitch + j, zero);
 }
 
 /* Output rows [i, i + R) of one channel, all column blocks. Output row i + t reads padded rows
@@ -85,24 +107,56 @@ TARGET INLINE void rows_step(const float *pad, const cort_dw_layout *l, const __
                              const int kind) {
     const float *base = pad + S * i * l->pitch;
     for (int64_t j = 0; j < l->ow; j += LANES) {
-        __m512 acc[4];
-        for (int t = 0; t < R; t++) acc[t] = bias;
-        for (int q = 0; q < S * (R - 1) + K; q++) {
+        /* two partial sums per row (even and odd tap rows) halve the FMA dependency chains */
+        __m512 acc[4][2];
+        UNROLL for (int t = 0; t < R; t++) acc[t][0] = bias, acc[t][1] = _mm512_setzero_ps();
+        UNROLL for (int q = 0; q < S * (R - 1) + K; q++) {
             const float *row = base + q * l->pitch + j;
-            for (int c = 0; c < K; c++) {
+            UNROLL for (int c = 0; c < K; c++) {
                 __m512 v = _mm512_loadu_ps(row + (c % S) * l->we + c / S);
-                for (int t = 0; t < R; t++) {
+                UNROLL for (int t = 0; t < R; t++) {
                     int r = q - S * t;
-                    if (r >= 0 && r < K) acc[t] = _mm512_fmadd_ps(wv[r * K + c], v, acc[t]);
+                    if (r >= 0 && r < K) acc[t][r & 1] = _mm512_fmadd_ps(wv[r * K + c], v, acc[t][r & 1]);
                 }
             }
         }
-        for (int t = 0; t < R; t++) {
-            __m512 v = activate(acc[t], ac, kind);
+        UNROLL for (int t = 0; t < R; t++) {
+            __m512 v = activate(_mm512_add_ps(acc[t][0], acc[t][1]), ac, kind);
             float *dst = y + (i + t) * l->ow + j;
             if (j + LANES <= l->ow) _mm512_storeu_ps(dst, v);
             else _mm512_mask_storeu_ps(dst, tail_mask(l->ow - j), v);
         }
+    }
+}
+
+/* Rows at most 8 wide (the late, small planes) go two to a vector: lanes 0..7 hold output row 2v,
+ * lanes 8..15 row 2v + 1, whose inputs lie S padded rows further down. Vector row v + t reads padded
+ * rows 2 * S * (v + t) + r and, in its upper half, the rows S below them. */
+TARGET INLINE void pairs_step(const float *pad, const cort_dw_layout *l, const __m512 *wv, __m512 bias,
+                              const act_consts *ac, float *y, int64_t v, const int K, const int S, const int R,
+                              const int kind) {
+    const float *base = pad + 2 * S * v * l->pitch;
+    __m512 acc[4][2];
+    UNROLL for (int t = 0; t < R; t++) acc[t][0] = bias, acc[t][1] = _mm512_setzero_ps();
+    UNROLL for (int q = 0; q < 2 * S * (R - 1) + K; q++) {
+        const float *row = base + q * l->pitch;
+        UNROLL for (int c = 0; c < K; c++) {
+            const float *at = row + (c % S) * l->we + c / S;
+            __m512 x2 = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd((const double *)at)),
+                                                             _mm256_loadu_pd((const double *)(at + S * l->pitch)), 1));
+            UNROLL for (int t = 0; t < R; t++) {
+                int r = q - 2 * S * t;
+                if (r >= 0 && r < K) acc[t][r & 1] = _mm512_fmadd_ps(wv[r * K + c], x2, acc[t][r & 1]);
+            }
+        }
+    }
+    /* the two rows are contiguous in y: compress their lanes together */
+    __mmask16 one_row = (__mmask16)((1u << l->ow) - 1u), both = (__mmask16)(one_row | one_row << 8);
+    UNROLL for (int t = 0; t < R; t++) {
+        int64_t out_row = 2 * (v + t);
+        __m512 val = _mm512_maskz_compress_ps(both, activate(_mm512_add_ps(acc[t][0], acc[t][1]), ac, kind));
+        int64_t n = out_row + 1 < l->oh ? 2 * l->ow : l->ow;
+        _mm512_mask_storeu_ps(y + out_row * l->ow, tail_mask(n), val);
     }
 }
 
@@ -112,7 +166,21 @@ TARGET INLINE void channel(const float *pad, const cort_dw_layout *l, const floa
     for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
     __m512 b = _mm512_set1_ps(bias);
     int64_t i = 0;
-    for (; i + 2 <= l->oh; i += 2) rows_step(pad, l, wv, b, ac, y, i, K, S, 2, kind);
+    if (l->ow <= LANES / 2) {
+        int64_t vrows = (l->oh + 1) / 2;
+        for (; i + 4 <= vrows; i += 4) pairs_step(pad, l, wv, b, ac, y, i, K, S, 4, kind);
+        if (i + 2 <= vrows) {
+            pairs_step(pad, l, wv, b, ac, y, i, K, S, 2, kind);
+            i += 2;
+        }
+        if (i < vrows) pairs_step(pad, l, wv, b, ac, y, i, K, S, 1, kind);
+        return;
+    }
+    for (; i + 4 <= l->oh; i += 4) rows_step(pad, l, wv, b, ac, y, i, K, S, 4, kind);
+    if (i + 2 <= l->oh) {
+        rows_step(pad, l, wv, b, ac, y, i, K, S, 2, kind);
+        i += 2;
+    }
     if (i < l->oh) rows_step(pad, l, wv, b, ac, y, i, K, S, 1, kind);
 }
 
@@ -198,7 +266,8 @@ bool cort_x86_depthwise_ok(const cort_conv_geom *g) {
             g->in[d] > limit)
             return false;
     cort_dw_layout l = cort_dw_layout_of(g);
-    return l.hp * l.pitch <= ((int64_t)1 << 28);
+    /* pad_channel's border stores reach 16 floats to the right of the image */
+    return l.rows * l.pitch <= ((int64_t)1 << 28) && l.pitch - l.left - l.in_w <= 16;
 }
 
 size_t cort_x86_depthwise_work_size(const cort_conv_geom *g) {

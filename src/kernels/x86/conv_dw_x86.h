@@ -27,10 +27,11 @@ void cort_x86_depthwise_avx512(const cort_conv_geom *g, const float *x, const fl
 void cort_x86_depthwise_avx2(const cort_conv_geom *g, const float *x, const float *w, const cort_sgemm_epilogue *ep,
                              int64_t c_begin, int64_t c_end, float *y, void *work);
 
-/* The padded copy of one channel: `hp` rows of `pitch` floats; a row is `stride` phases of `we`. */
+/* The padded copy of one channel: `rows` rows of `pitch` floats, a row `stride` phases of `we`; the
+ * outputs read the first `hp`, the rest let a kernel load two output rows' inputs as one vector. */
 typedef struct cort_dw_layout {
     int64_t k, stride, oh, ow;
-    int64_t hp, we, pitch;
+    int64_t hp, rows, we, pitch;
     int64_t top, left, in_h, in_w;
 } cort_dw_layout;
 
@@ -48,6 +49,7 @@ static inline cort_dw_layout cort_dw_layout_of(const cort_conv_geom *g) {
     l.in_h = g->in[0];
     l.in_w = g->in[1];
     l.hp = (l.oh - 1) * l.stride + l.k;
+    l.rows = l.hp + l.stride;
     int64_t reach = (l.k - 1) / l.stride;   /* index reach of the taps within one phase */
     int64_t image = (l.left + l.in_w + l.stride - 1) / l.stride; /* phase width holding the image */
     l.we = l.ow + reach > image ? l.ow + reach : image;
@@ -56,7 +58,7 @@ static inline cort_dw_layout cort_dw_layout_of(const cort_conv_geom *g) {
 }
 
 static inline size_t cort_dw_layout_bytes(const cort_dw_layout *l) {
-    return (size_t)(l->hp * l->pitch + CORT_DW_SLACK) * sizeof(float) + 64;
+    return (size_t)(l->rows * l->pitch + CORT_DW_SLACK) * sizeof(float) + 64;
 }
 
 /* The 64-byte aligned start of the padded copy inside `work`. */
@@ -65,7 +67,7 @@ static inline float *cort_dw_buffer(void *work) { return (float *)(((uintptr_t)w
 /* Writes channel x into the padded copy `pad`: zeros where the padding is, the image elsewhere. */
 static inline void cort_dw_pad_channel(const cort_dw_layout *l, const float *x, float *pad) {
     int64_t cols = l->in_w < l->pitch - l->left ? l->in_w : l->pitch - l->left;
-    for (int64_t r = 0; r < l->hp; r++) {
+    for (int64_t r = 0; r < l->rows; r++) {
         float *row = pad + r * l->pitch;
         int64_t src = r - l->top;
         if (src < 0 || src >= l->in_h) {
@@ -86,7 +88,7 @@ static inline void cort_dw_pad_channel(const cort_dw_layout *l, const float *x, 
         for (int64_t q = first_even; q < cols; q += 2) even[(l->left + q) >> 1] = xr[q];
         for (int64_t q = 1 - first_even; q < cols; q += 2) odd[(l->left + q) >> 1] = xr[q];
     }
-    memset(pad + l->hp * l->pitch, 0, sizeof(float) * CORT_DW_SLACK);
+    memset(pad + l->rows * l->pitch, 0, sizeof(float) * CORT_DW_SLACK);
 }
 
 #endif
