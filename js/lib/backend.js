@@ -51,7 +51,13 @@ async function readWasmBinary() {
 }
 
 async function loadModule() {
-  const { default: createCortModule } = await import('../dist/cort.mjs');
+  let createCortModule;
+  try {
+    ({ default: createCortModule } = await import('../dist/cort.mjs'));
+  } catch (e) {
+    throw new Error(`cannot load cort's WebAssembly module (dist/cort.mjs next to the package's index.js; ` +
+      `build it with make test-js, see README.md): ${e.message}`);
+  }
   const wasmBinary = await readWasmBinary();
   const settings = {};
   if (wasmBinary) settings.wasmBinary = wasmBinary;
