@@ -1,6 +1,6 @@
 /* Depthwise convolution: each channel convolved with its own filter, then bias and activation. The
- * SIMD kernels (x86: conv_dw_avx512.c, conv_dw_avx2.c) take the common 2-D shapes; the plain C paths
- * here take everything and stay the reference for other targets. */
+ * SIMD kernels (x86: conv_dw_avx512.c, conv_dw_avx2.c; WebAssembly: wasm/conv_dw_wasm.c) take the
+ * common 2-D shapes; the plain C paths here take everything and stay the reference for other targets. */
 #include <string.h>
 
 #include "kernels/kernels.h"
@@ -8,6 +8,10 @@
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #include "kernels/x86/conv_dw_x86.h"
 #define CORT_DW_X86 1
+#endif
+#if defined(__wasm_simd128__)
+#include "kernels/wasm/wasm_kernels.h" /* SIMD128 is chosen at compile time (-msimd128) */
+#define CORT_DW_WASM 1
 #endif
 #if defined(__aarch64__)
 #include "kernels/arm/neon.h" /* NEON is part of every AArch64 CPU: no run-time test */
@@ -24,8 +28,8 @@
 typedef void (*depthwise_fn)(const cort_conv_geom *g, const float *x, const float *w, const cort_sgemm_epilogue *ep,
                              int64_t c_begin, int64_t c_end, float *y, void *work);
 
-/* The SIMD kernel of `variant` (1 AVX2+FMA or NEON, 2 AVX-512; 3 the widest this CPU runs) for this geometry,
- * or NULL where the CPU, the build or the geometry rules it out. */
+/* The SIMD kernel of `variant` (1 AVX2+FMA, NEON or SIMD128, 2 AVX-512; 3 the widest this CPU runs) for
+ * this geometry, or NULL where the CPU, the build or the geometry rules it out. */
 static depthwise_fn simd_kernel(int variant, const cort_conv_geom *g) {
 #ifdef CORT_DW_X86
     if (!cort_x86_depthwise_ok(g)) return NULL;
@@ -36,6 +40,8 @@ static depthwise_fn simd_kernel(int variant, const cort_conv_geom *g) {
     if ((variant == 1 || variant == 3) && avx2) return cort_x86_depthwise_avx2;
 #elif defined(CORT_DW_NEON)
     if ((variant == 1 || variant == 3) && cort_neon_depthwise_ok(g)) return cort_neon_depthwise;
+#elif defined(CORT_DW_WASM)
+    if ((variant == 1 || variant == 3) && cort_wasm_depthwise_ok(g)) return cort_wasm_depthwise;
 #else
     (void)variant;
     (void)g;
@@ -210,6 +216,9 @@ size_t cort_depthwise_work_size(const cort_conv_geom *g) {
 #endif
 #ifdef CORT_DW_NEON
     if (cort_neon_depthwise_ok(g) && cort_neon_depthwise_work_size(g) > bytes) bytes = cort_neon_depthwise_work_size(g);
+#endif
+#ifdef CORT_DW_WASM
+    if (cort_wasm_depthwise_ok(g) && cort_wasm_depthwise_work_size(g) > bytes) bytes = cort_wasm_depthwise_work_size(g);
 #endif
     return bytes;
 }

@@ -2,9 +2,9 @@
  * (KC x NC) are packed into contiguous micro-panels, then a register-blocked mr x nr micro-kernel
  * runs over them. The micro-tile shape belongs to the micro-kernel, chosen once per process by CPU
  * features: 6 x 8 in portable C (vectorised by gcc/clang), 6 x 16 with AVX2+FMA and 12 x 32 with
- * AVX-512 on x86-64 (intrinsics, src/kernels/x86), 12 x 8 with NEON on AArch64 (src/kernels/arm).
- * Packed layouts follow the chosen shape, so weights packed at load and the kernels that read them
- * always agree. */
+ * AVX-512 on x86-64 (intrinsics, src/kernels/x86), 12 x 8 with NEON on AArch64 (src/kernels/arm),
+ * 4 x 8 with SIMD128 in WebAssembly (src/kernels/wasm). Packed layouts follow the chosen shape, so
+ * weights packed at load and the kernels that read them always agree. */
 #include <math.h>
 #include <string.h>
 
@@ -21,6 +21,9 @@ enum {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define CORT_SGEMM_X86_FMA 1
 #include "kernels/x86/sgemm_x86.h"
+#endif
+#if defined(__wasm_simd128__)
+#include "kernels/wasm/wasm_kernels.h" /* SIMD128 is chosen at compile time (-msimd128) */
 #endif
 #if defined(__aarch64__)
 #include "kernels/arm/neon.h" /* NEON is part of every AArch64 CPU: chosen at compile time */
@@ -182,6 +185,12 @@ static bool variant_at(int v, ukernel *uk) {
 #if defined(__aarch64__)
     if (v == 1) {
         *uk = (ukernel){CORT_NEON_SGEMM_MR, CORT_NEON_SGEMM_NR, cort_sgemm_block_neon};
+        return true;
+    }
+#endif
+#if defined(__wasm_simd128__)
+    if (v == 1) {
+        *uk = (ukernel){CORT_WASM_SGEMM_MR, CORT_WASM_SGEMM_NR, cort_sgemm_block_wasm};
         return true;
     }
 #endif

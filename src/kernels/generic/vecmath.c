@@ -46,6 +46,12 @@ static const cort_vecmath_impl impl_neon = {"neon",          cort_vexp_neon, cor
                                             cort_verf_neon, cort_vsilu_neon, cort_sgemv_rows_neon};
 #endif
 
+#if defined(__wasm_simd128__)
+#include "kernels/wasm/wasm_kernels.h" /* SIMD128 is chosen at compile time (-msimd128) */
+static const cort_vecmath_impl impl_wasm = {"wasm_simd128", cort_vexp_wasm, cort_vsigmoid_wasm, cort_vtanh_wasm,
+                                            cort_verf_wasm,  cort_vsilu_wasm, cort_sgemv_rows_wasm};
+#endif
+
 static const cort_vecmath_impl impl_generic = {"generic",          cort_vexp_generic, cort_vsigmoid_generic,
                                                cort_vtanh_generic, cort_verf_generic, cort_vsilu_generic,
                                                sgemv_rows_generic};
@@ -59,6 +65,9 @@ int cort_vecmath_impls(const cort_vecmath_impl **out, int max) {
 #endif
 #if defined(__aarch64__)
     if (n < max) out[n++] = &impl_neon;
+#endif
+#if defined(__wasm_simd128__)
+    if (n < max) out[n++] = &impl_wasm;
 #endif
     if (n < max) out[n++] = &impl_generic;
     return n;
