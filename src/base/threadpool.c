@@ -4,9 +4,11 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* WebAssembly built without -pthread has no threads to start: pools there run everything serially. */
@@ -16,62 +18,106 @@
 #define CORT_SINGLE_THREADED 0
 #endif
 
-enum { SPIN_ITERATIONS = 20000 };
+/* How long a worker spins for the next job before it blocks, and how long a caller spins for claimed
+ * chunks to finish before it blocks. Long enough to bridge the gap between two operators of a run
+ * (a wake-up through the kernel costs tens of microseconds), short enough that an idle session goes
+ * to sleep at once. Spinners yield the CPU every few checks: on an idle core that returns at once,
+ * on a busy machine it lets the thread that holds a claimed chunk run instead of the spinner. */
+enum { WORKER_SPIN_NS = 150000, JOIN_SPIN_NS = 400000, SPIN_CHECKS_PER_YIELD = 32 };
+
+static void spin_pause(unsigned i) {
+    if (i % SPIN_CHECKS_PER_YIELD == 0) sched_yield();
+}
+
+/* The claim word holds the job's generation in its high half and the next unclaimed chunk in its low
+ * half, so that one compare-and-swap both claims a chunk and proves the job is still the one whose
+ * fields the claimer read. */
+#define CLAIM_GEN(c) ((uint32_t)((c) >> 32))
+#define CLAIM_NEXT(c) ((uint32_t)(c))
 
 struct cort_threadpool {
     int threads;
     pthread_t *workers;
-    pthread_mutex_t busy;   /* held by the thread running a parallel_for */
+    pthread_mutex_t busy; /* held by the thread running a parallel_for */
+    /* the current job: written by its caller before the release store of `claim` that publishes it */
+    _Atomic(cort_pool_fn) fn;
+    _Atomic(void *) arg;
+    atomic_llong n, chunk;
+    atomic_uint n_chunks;
+    atomic_ullong claim;
+    atomic_uint finished; /* chunks of the current job completed */
+    /* sleeping and waking */
+    atomic_int sleepers;       /* workers blocked on `wake` */
+    atomic_bool caller_waits;  /* the caller blocks on `done` */
+    atomic_bool stop;
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
-    /* the current job */
-    cort_pool_fn fn;
-    void *arg;
-    int64_t n, chunk;
-    atomic_llong next;       /* next item to claim */
-    atomic_int active;       /* workers still inside the job */
-    atomic_uint generation;  /* bumped per job; workers wait for a new one */
-    int stop;
 };
 
-static void run_chunks(cort_threadpool *p) {
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Claims and runs chunks of job `gen` until none is left; false once the job has changed. */
+static void run_chunks(cort_threadpool *p, uint32_t gen) {
+    unsigned long long c = atomic_load_explicit(&p->claim, memory_order_acquire);
     for (;;) {
-        int64_t begin = atomic_fetch_add(&p->next, p->chunk);
-        if (begin >= p->n) break;
-        int64_t end = begin + p->chunk < p->n ? begin + p->chunk : p->n;
-        p->fn(p->arg, begin, end);
+        if (CLAIM_GEN(c) != gen) return;
+        /* relaxed reads: if another job replaced these fields, the claim below fails and they are unused */
+        cort_pool_fn fn = atomic_load_explicit(&p->fn, memory_order_relaxed);
+        void *arg = atomic_load_explicit(&p->arg, memory_order_relaxed);
+        int64_t n = atomic_load_explicit(&p->n, memory_order_relaxed);
+        int64_t chunk = atomic_load_explicit(&p->chunk, memory_order_relaxed);
+        uint32_t n_chunks = atomic_load_explicit(&p->n_chunks, memory_order_relaxed);
+        uint32_t i = CLAIM_NEXT(c);
+        if (i >= n_chunks) return;
+        if (!atomic_compare_exchange_weak_explicit(&p->claim, &c, c + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        int64_t begin = (int64_t)i * chunk, end = begin + chunk < n ? begin + chunk : n;
+        fn(arg, begin, end);
+        if (atomic_fetch_add(&p->finished, 1) + 1 == n_chunks && atomic_load(&p->caller_waits)) {
+            pthread_mutex_lock(&p->lock);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->lock);
+        }
+        c = atomic_load_explicit(&p->claim, memory_order_acquire);
     }
 }
 
-static unsigned wait_for_job(cort_threadpool *p, unsigned seen) {
-    for (int i = 0; i < SPIN_ITERATIONS; i++) {
-        unsigned g = atomic_load(&p->generation);
-        if (g != seen) return g;
-        if ((i & 63) == 63) sched_yield();
+static bool has_new_job(cort_threadpool *p, uint32_t seen) {
+    return CLAIM_GEN(atomic_load_explicit(&p->claim, memory_order_acquire)) != seen ||
+           atomic_load_explicit(&p->stop, memory_order_relaxed);
+}
+
+/* Spins for a while, then blocks until the generation moves past `seen` (or the pool stops). */
+static void wait_for_job(cort_threadpool *p, uint32_t seen) {
+    int64_t deadline = now_ns() + WORKER_SPIN_NS;
+    for (unsigned i = 1;; i++) {
+        if (has_new_job(p, seen)) return;
+        spin_pause(i);
+        if (i % SPIN_CHECKS_PER_YIELD == 0 && now_ns() > deadline) break;
     }
     pthread_mutex_lock(&p->lock);
-    unsigned g;
-    while ((g = atomic_load(&p->generation)) == seen && !p->stop) pthread_cond_wait(&p->wake, &p->lock);
+    /* seq_cst pairs with the publisher's store of `claim` then load of `sleepers`: either it sees this
+     * sleeper and broadcasts under the lock, or this check sees its job */
+    atomic_fetch_add(&p->sleepers, 1);
+    while (CLAIM_GEN(atomic_load(&p->claim)) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->wake, &p->lock);
+    atomic_fetch_sub(&p->sleepers, 1);
     pthread_mutex_unlock(&p->lock);
-    return g;
 }
 
 static void *worker_main(void *arg) {
     cort_threadpool *p = arg;
     cort_affinity_worker_start(p->threads); /* big cores on big.LITTLE CPUs (base/affinity.h) */
-    unsigned seen = 0;
+    uint32_t seen = 0;
     for (;;) {
-        seen = wait_for_job(p, seen);
-        pthread_mutex_lock(&p->lock);
-        int stop = p->stop;
-        pthread_mutex_unlock(&p->lock);
-        if (stop) return NULL;
-        run_chunks(p);
-        if (atomic_fetch_sub(&p->active, 1) == 1) {
-            pthread_mutex_lock(&p->lock);
-            pthread_cond_signal(&p->done);
-            pthread_mutex_unlock(&p->lock);
-        }
+        wait_for_job(p, seen);
+        if (atomic_load(&p->stop)) return NULL;
+        seen = CLAIM_GEN(atomic_load_explicit(&p->claim, memory_order_acquire));
+        run_chunks(p, seen);
     }
 }
 
@@ -134,8 +180,7 @@ void cort_threadpool_free(cort_threadpool *p) {
     if (!p) return;
     if (p->workers) {
         pthread_mutex_lock(&p->lock);
-        p->stop = 1;
-        atomic_fetch_add(&p->generation, 1);
+        atomic_store(&p->stop, true);
         pthread_cond_broadcast(&p->wake);
         pthread_mutex_unlock(&p->lock);
         for (int i = 0; i < p->threads - 1; i++) pthread_join(p->workers[i], NULL);
@@ -150,6 +195,21 @@ void cort_threadpool_free(cort_threadpool *p) {
 
 int cort_threadpool_threads(const cort_threadpool *pool) { return pool ? pool->threads : 1; }
 
+/* Waits for the chunks other threads claimed: a short spin (they are running), then a block. */
+static void join(cort_threadpool *p, uint32_t n_chunks) {
+    int64_t deadline = now_ns() + JOIN_SPIN_NS;
+    for (unsigned i = 1; atomic_load_explicit(&p->finished, memory_order_acquire) != n_chunks; i++) {
+        spin_pause(i);
+        if (i % SPIN_CHECKS_PER_YIELD != 0 || now_ns() <= deadline) continue;
+        pthread_mutex_lock(&p->lock);
+        atomic_store(&p->caller_waits, true);
+        while (atomic_load(&p->finished) != n_chunks) pthread_cond_wait(&p->done, &p->lock);
+        atomic_store(&p->caller_waits, false);
+        pthread_mutex_unlock(&p->lock);
+        return;
+    }
+}
+
 void cort_threadpool_for(cort_threadpool *p, int64_t n, int64_t min_chunk, cort_pool_fn fn, void *arg) {
     if (n <= 0) return;
     if (min_chunk < 1) min_chunk = 1;
@@ -157,24 +217,24 @@ void cort_threadpool_for(cort_threadpool *p, int64_t n, int64_t min_chunk, cort_
         fn(arg, 0, n);
         return;
     }
-    /* a few chunks per thread balance uneven work without much claiming overhead */
+    /* a few chunks per thread balance uneven work and late-waking workers at little claiming cost */
     int64_t chunk = (n + (int64_t)p->threads * 4 - 1) / ((int64_t)p->threads * 4);
     if (chunk < min_chunk) chunk = min_chunk;
-    pthread_mutex_lock(&p->lock);
-    p->fn = fn;
-    p->arg = arg;
-    p->n = n;
-    p->chunk = chunk;
-    atomic_store(&p->next, 0);
-    atomic_store(&p->active, p->threads - 1);
-    atomic_fetch_add(&p->generation, 1);
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->lock);
-    run_chunks(p);
-    for (int i = 0; i < SPIN_ITERATIONS && atomic_load(&p->active) > 0; i++) {
+    uint32_t n_chunks = (uint32_t)((n + chunk - 1) / chunk);
+    atomic_store_explicit(&p->fn, fn, memory_order_relaxed);
+    atomic_store_explicit(&p->arg, arg, memory_order_relaxed);
+    atomic_store_explicit(&p->n, n, memory_order_relaxed);
+    atomic_store_explicit(&p->chunk, chunk, memory_order_relaxed);
+    atomic_store_explicit(&p->n_chunks, n_chunks, memory_order_relaxed);
+    atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
+    uint32_t gen = CLAIM_GEN(atomic_load_explicit(&p->claim, memory_order_relaxed)) + 1;
+    atomic_store(&p->claim, (unsigned long long)gen << 32); /* seq_cst: see wait_for_job */
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->lock);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->lock);
     }
-    pthread_mutex_lock(&p->lock);
-    while (atomic_load(&p->active) > 0) pthread_cond_wait(&p->done, &p->lock);
-    pthread_mutex_unlock(&p->lock);
+    run_chunks(p, gen);
+    join(p, n_chunks);
     pthread_mutex_unlock(&p->busy);
 }

@@ -1,6 +1,10 @@
-/* A fixed set of worker threads running parallel_for ranges. Workers spin briefly for new work, then
- * sleep on a condition variable, so an idle pool uses no CPU. One parallel_for at a time: a caller
- * that finds the pool busy (another run on the same session) runs its range on its own thread. */
+/* A fixed set of worker threads running parallel_for ranges. A job is published without a lock: the
+ * range is cut into a few chunks that the caller and the workers claim with one compare-and-swap
+ * each, and the caller waits only for chunks someone has claimed, never for a worker that has not
+ * woken yet. Workers spin for a short while (about a tenth of a millisecond) for the next job, then
+ * block on a condition variable, so an idle pool uses no CPU; a publisher takes the lock only when
+ * some worker sleeps. One parallel_for at a time: a caller that finds the pool busy (another run on
+ * the same session, or a nested call from inside a chunk) runs its range on its own thread. */
 #ifndef CORT_BASE_THREADPOOL_H
 #define CORT_BASE_THREADPOOL_H
 #include <stdint.h>
@@ -14,7 +18,8 @@ typedef void (*cort_pool_fn)(void *arg, int64_t begin, int64_t end);
 cort_status *cort_threadpool_create(int threads, cort_threadpool **out);
 void cort_threadpool_free(cort_threadpool *pool);
 int cort_threadpool_threads(const cort_threadpool *pool);
-/* Runs fn over [0, n) in chunks of at least min_chunk items; returns when every chunk is done. */
+/* Runs fn over [0, n) in chunks of at least min_chunk items; returns when every chunk is done. A range
+ * of at most min_chunk items runs on the calling thread. */
 void cort_threadpool_for(cort_threadpool *pool, int64_t n, int64_t min_chunk, cort_pool_fn fn, void *arg);
 /* Number of physical cores (falls back to online CPUs). */
 int cort_physical_cores(void);

@@ -1,6 +1,6 @@
 /* Activation functions: Relu, LeakyRelu, Elu, Selu, Celu, Sigmoid, HardSigmoid, HardSwish, Softplus,
- * Softsign, Tanh, ThresholdedRelu and Clip. Coefficients come from attributes (parsed once into a
- * cort_ew_params); Clip's bounds come from inputs since opset 11. */
+ * Softsign, Tanh, ThresholdedRelu, Clip, and com.cort::SiLU. Coefficients come from attributes (parsed
+ * once into a cort_ew_params); Clip's bounds come from inputs since opset 11. */
 #include <float.h>
 #include <math.h>
 #include <tgmath.h>
@@ -35,6 +35,11 @@ static void sigmoid_f32(const void *x, void *y, int64_t n, const cort_ew_params 
 CORT_EW_UNARY(sigmoid_f64, double, double, SIGMOID(v))
 static const cort_ew_unary_fn sigmoid_table[CORT_EW_NTYPES] = {
     [CORT_FLOAT] = sigmoid_f32, [CORT_DOUBLE] = sigmoid_f64, [CORT_FLOAT16] = sigmoid_f32, [CORT_BFLOAT16] = sigmoid_f32};
+/* com.cort::SiLU, x * sigmoid(x), which the optimizer makes of x * Sigmoid(x) */
+static void silu_f32(const void *x, void *y, int64_t n, const cort_ew_params *p) { cort_vsilu(x, y, n); }
+CORT_EW_UNARY(silu_f64, double, double, v * SIGMOID(v))
+static const cort_ew_unary_fn silu_table[CORT_EW_NTYPES] = {
+    [CORT_FLOAT] = silu_f32, [CORT_DOUBLE] = silu_f64, [CORT_FLOAT16] = silu_f32, [CORT_BFLOAT16] = silu_f32};
 #define CLAMP01(t) ((t) < 0 ? 0 : (t) > 1 ? 1 : (t))
 ACT_FLOATS(hard_sigmoid, CLAMP01((float)p.alpha * v + (float)p.beta))
 ACT_FLOATS(hard_swish, v * CLAMP01(v * (1.0f / 6) + 0.5f))
@@ -103,6 +108,7 @@ ACT_RUN(elu)
 ACT_RUN(selu)
 ACT_RUN(celu)
 ACT_RUN(sigmoid)
+ACT_RUN(silu)
 ACT_RUN(hard_sigmoid)
 ACT_RUN(hard_swish)
 ACT_RUN(softplus)
@@ -215,6 +221,7 @@ const cort_op_def cort_ops_activation[] = {
     ROW("Softsign", 1, FLT, NULL, run_softsign),
     ROW("Tanh", 1, FLT, NULL, run_tanh_op),
     ROW("ThresholdedRelu", 10, FLT, parse_thresholded_relu, run_thresholded_relu),
+    {"com.cort", "SiLU", 1, 1, FLT, 0, SZ, NULL, infer_same, NULL, run_silu, INPLACE},
     {"", "Clip", 1, 10, FLT, 0, SZ, parse_clip_attrs, infer_same, NULL, run_clip, INPLACE},
     {"", "Clip", 11, MAX, CORT_TS_NUM, 0, SZ, parse_clip_inputs, infer_same, NULL, run_clip, INPLACE},
     {0},
