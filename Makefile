@@ -90,17 +90,23 @@ test-arm64: deps
 	sh tests/cross/run_arm64.sh $(ARM64_BUILD)
 	sh tests/cross/check_mobile.sh
 
-# WebAssembly (emscripten, node): build-wasm/cort.js + cort.wasm, then the backend suites run in-process
-# under node (tests/cross/run_wasm.sh). Run with node --no-experimental-fetch. See docs/platforms.md.
+# WebAssembly (emscripten, node): WASM_BUILD/cort.js + cort.wasm with the SIMD128 kernels, then the
+# kernel unit tests and the backend suites under node against x86's known failures
+# (tests/cross/run_wasm.sh). Run with node --no-experimental-fetch. See docs/platforms.md.
+# WASM_THREADS=ON builds the CLI with threads (e.g. make build-wasm WASM_THREADS=ON WASM_BUILD=build-wasm-mt),
+# and neither builds nor copies the JS package's module (js/dist stays the single-threaded one).
 DEB_WASM := emscripten node-acorn nodejs libonnx-testdata
+WASM_BUILD ?= build-wasm
+WASM_THREADS ?= OFF
+WASM_MT := $(filter ON,$(WASM_THREADS))
 .PHONY: build-wasm
 build-wasm:
 	@if ! dpkg -s $(DEB_WASM) >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_WASM); fi
-	NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release \
-	  -DCORT_BUILD_APPS=OFF -DCORT_BUILD_TESTS=OFF
-	NODE_PATH=/usr/share/nodejs cmake --build build-wasm -j $(JOBS)
-	sh tests/cross/run_wasm.sh build-wasm
+	NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B $(WASM_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	  -DCORT_BUILD_APPS=OFF -DCORT_BUILD_TESTS=OFF -DCORT_WASM_THREADS=$(WASM_THREADS) $(if $(WASM_MT),-DCORT_JS_DIST=OFF)
+	NODE_PATH=/usr/share/nodejs cmake --build $(WASM_BUILD) -j $(JOBS) $(if $(WASM_MT),--target cort)
+	sh tests/cross/run_wasm.sh $(WASM_BUILD)
 
 # The JavaScript package (js/, onnxruntime-web's API): its WebAssembly module built with emscripten into
 # build-js/js (copied into js/dist/), then its tests under node (js/test/*.test.js). See js/README.md.
