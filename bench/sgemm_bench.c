@@ -1,7 +1,11 @@
 /* SGEMM micro-benchmark: cort_sgemm (and each micro-kernel variant this CPU runs) against the system
  * BLAS's cblas_sgemm on square and skinny row-major products, one thread, printing GFLOP/s.
  * Run OpenBLAS single-threaded and on its AVX-512 path:
- *   OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX build/bench/sgemm_bench */
+ *   OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX build/bench/sgemm_bench
+ * With the argument `conv` it times the convolution paths instead (one thread, GFLOP/s of the
+ * convolution's multiply-adds): the GEMM gathering im2col panels from the image, the same GEMM on a
+ * column matrix built beforehand (what the gather costs), OpenBLAS on that column matrix, and Winograd
+ * F(2x2, 3x3) where it applies (its rate counts the direct convolution's multiply-adds). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +65,98 @@ static float *random_floats(size_t n) {
     return v;
 }
 
-int main(void) {
+typedef struct conv_case {
+    const char *name;
+    int c, h, w, m, k, stride, pad;
+} conv_case;
+
+typedef struct conv_problem {
+    cort_conv_geom g;
+    int64_t c, m, kdim, osize;
+    float *x, *wpacked, *w, *col, *y, *wino;
+    void *work;
+} conv_problem;
+
+/* path 0: gather, 1: column matrix, 2: OpenBLAS on the column matrix, 3: Winograd */
+static void conv_once(const conv_problem *p, int path) {
+    if (path == 3) {
+        cort_winograd_conv(NULL, &p->g, p->c, p->m, p->x, p->wino, NULL, NULL, p->y, p->work);
+    } else if (path == 0) {
+        cort_im2col_source src = {&p->g, p->x};
+        cort_sgemm_gather_b_mt_ep(NULL, p->wpacked, NULL, 0, p->m, p->osize, p->kdim, cort_im2col_pack, &src, 0.0f,
+                                  p->y, p->osize, NULL, p->work);
+    } else if (path == 1) {
+        cort_sgemm_packed_mt(NULL, p->wpacked, p->m, p->osize, p->kdim, false, p->col, p->osize, 0.0f, p->y,
+                             p->osize, p->work);
+    } else {
+        cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, (int)p->m, (int)p->osize, (int)p->kdim, 1.0f,
+                    p->w, (int)p->kdim, p->col, (int)p->osize, 0.0f, p->y, (int)p->osize);
+    }
+}
+
+static double conv_gflops(const conv_problem *p, int path) {
+    double flops = 2.0 * (double)p->m * (double)p->osize * (double)p->kdim, best = 1e30;
+    int reps = (int)(1e8 / flops) + 1;
+    conv_once(p, path);
+    for (int trial = 0; trial < 7; trial++) {
+        double t0 = now_s();
+        for (int r = 0; r < reps; r++) conv_once(p, path);
+        double t = (now_s() - t0) / reps;
+        if (t < best) best = t;
+    }
+    return flops / best * 1e-9;
+}
+
+static int conv_main(void) {
+    static const conv_case cases[] = {
+        {"r18 conv1 7x7/2", 3, 224, 224, 64, 7, 2, 3}, {"r18 l1 3x3", 64, 56, 56, 64, 3, 1, 1},
+        {"r18 l2 3x3", 128, 28, 28, 128, 3, 1, 1},      {"r18 l3 3x3", 256, 14, 14, 256, 3, 1, 1},
+        {"r18 l4 3x3", 512, 7, 7, 512, 3, 1, 1},        {"r18 l2 3x3/2", 64, 56, 56, 128, 3, 2, 1},
+        {"r50 1x1 256>64", 256, 56, 56, 64, 1, 1, 0},   {"r50 1x1 64>256", 64, 56, 56, 256, 1, 1, 0},
+        {"r50 1x1 1024>256", 1024, 14, 14, 256, 1, 1, 0}, {"r50 1x1 2048>512", 2048, 7, 7, 512, 1, 1, 0},
+    };
+    printf("%-18s %6s %6s %6s | %9s %9s %9s %9s\n", "conv", "M", "N", "K", "gather", "col", "OpenBLAS",
+           "winograd");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const conv_case *cc = &cases[i];
+        conv_problem p;
+        memset(&p, 0, sizeof p);
+        p.g.spatial = 2;
+        for (int d = 0; d < 2; d++) {
+            p.g.in[d] = d ? cc->w : cc->h;
+            p.g.kernel[d] = cc->k, p.g.stride[d] = cc->stride, p.g.dilation[d] = 1, p.g.pad_begin[d] = cc->pad;
+            p.g.out[d] = (p.g.in[d] + 2 * cc->pad - cc->k) / cc->stride + 1;
+        }
+        p.c = cc->c, p.m = cc->m, p.kdim = (int64_t)cc->c * cc->k * cc->k, p.osize = p.g.out[0] * p.g.out[1];
+        p.x = random_floats((size_t)(p.c * cc->h * cc->w));
+        p.w = random_floats((size_t)(p.m * p.kdim));
+        p.wpacked = malloc(cort_sgemm_packed_a_size(p.m, p.kdim));
+        p.col = malloc(sizeof(float) * (size_t)(p.kdim * p.osize));
+        p.y = malloc(sizeof(float) * (size_t)(p.m * p.osize));
+        size_t work = cort_sgemm_mt_work_size(p.m, p.osize, p.kdim, 1);
+        bool wino = cort_winograd_ok(&p.g, p.c, p.m);
+        if (wino && cort_winograd_work_size(&p.g, p.c, p.m, 1) > work) work = cort_winograd_work_size(&p.g, p.c, p.m, 1);
+        p.work = malloc(work);
+        p.wino = malloc(cort_winograd_packed_size(p.m, p.c));
+        float *tmp = malloc(sizeof(float) * (size_t)(16 * p.m * p.c));
+        if (!p.x || !p.w || !p.wpacked || !p.col || !p.y || !p.work || !p.wino || !tmp) {
+            fprintf(stderr, "sgemm_bench: out of memory\n");
+            return 1;
+        }
+        cort_sgemm_pack_a(false, p.m, p.kdim, p.w, p.kdim, p.wpacked);
+        cort_im2col(&p.g, p.x, 0, p.kdim, p.col);
+        if (wino && cc->k == 3) cort_winograd_pack_weights(p.m, p.c, p.w, tmp, p.wino);
+        double g0 = conv_gflops(&p, 0), g1 = conv_gflops(&p, 1), g2 = conv_gflops(&p, 2);
+        double g3 = wino ? conv_gflops(&p, 3) : 0;
+        printf("%-18s %6lld %6lld %6lld | %9.1f %9.1f %9.1f %9.1f\n", cc->name, (long long)p.m, (long long)p.osize,
+               (long long)p.kdim, g0, g1, g2, g3);
+        free(p.x), free(p.w), free(p.wpacked), free(p.col), free(p.y), free(p.work), free(p.wino), free(tmp);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "conv")) return conv_main();
     static const int shapes[][3] = {{256, 256, 256},  {384, 384, 384}, {512, 512, 512}, {768, 768, 768},
                                     {1024, 1024, 1024}, {4, 1024, 1024}, {16, 1024, 1024}, {64, 3136, 576},
                                     {256, 196, 2304}, {512, 49, 4608}};

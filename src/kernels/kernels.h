@@ -195,4 +195,19 @@ size_t cort_conv_direct_work_size(const cort_conv_geom *g);
 void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
                               void *work);
 
+/* Winograd F(2x2, 3x3) convolution (src/kernels/generic/winograd.c) of one image: 2-D, kernel 3x3,
+ * stride 1, dilation 1, no groups; cort_winograd_ok says whether it runs (and pays) for a geometry.
+ * Weights (out_ch x in_ch x 3 x 3) are transformed and packed once by cort_winograd_pack_weights into
+ * cort_winograd_packed_size(out_ch, in_ch) bytes, with `tmp` scratch of 16 * out_ch * in_ch floats.
+ * cort_winograd_conv computes y = act(conv(x) + bias + z) (x: in_ch planes, y and z (NULL: none):
+ * out_ch planes; ep's bias and activation, ep may be NULL) over up to th->count threads with `work` of
+ * cort_winograd_work_size(g, in_ch, out_ch, th->count) bytes. */
+bool cort_winograd_ok(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch);
+size_t cort_winograd_packed_size(int64_t out_ch, int64_t in_ch);
+void cort_winograd_pack_weights(int64_t out_ch, int64_t in_ch, const float *w, float *tmp, float *packed);
+size_t cort_winograd_work_size(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch, int threads);
+void cort_winograd_conv(const cort_threads *th, const cort_conv_geom *g, int64_t in_ch, int64_t out_ch,
+                        const float *x, const float *packed, const cort_sgemm_epilogue *ep, const float *z, float *y,
+                        void *work);
+
 #endif

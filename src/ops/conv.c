@@ -226,7 +226,8 @@ typedef struct conv_state {
     int64_t w_dims[MAXS + 2];
     int64_t group;
     size_t group_floats;
-    float *packed;
+    float *packed; /* NULL when only `wino` was packed */
+    float *wino;   /* Winograd F(2x2, 3x3) weights when the known input shape makes that path run, or NULL */
 } conv_state;
 
 /* Packs W's groups as GEMM A operands: `groups` matrices of `rows` x `depth` (W^T per group when
@@ -237,6 +238,7 @@ static cort_status *pack_weights(cort_prepare_ctx *pc, const cort_tensor *w, int
     size_t bytes = cort_sgemm_packed_a_size(rows, depth);
     if (!st || (size_t)groups > SIZE_MAX / bytes) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
     st->packed = cort_pool_alloc(pc->pool, bytes * (size_t)groups);
+    st->wino = NULL;
     if (!st->packed) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
     float *widened = NULL;
     if (w->type != CORT_FLOAT) { /* a float copy only for the packing */
@@ -266,12 +268,55 @@ static const cort_tensor *packable_weight(const cort_prepare_ctx *pc, int64_t gr
     return w;
 }
 
+/* The convolution's shapes from the input type known at load, if it is fully known. */
+static bool shape_at_load(const cort_prepare_ctx *pc, const cort_tensor *w, conv_shape *s) {
+    const cort_type *x = pc->in && pc->n_in > 0 ? pc->in[0] : NULL;
+    if (!x || x->kind != CORT_TYPE_TENSOR || x->rank != w->rank) return false;
+    cort_tensor tx = {CORT_FLOAT, x->rank, {0}, NULL};
+    for (int d = 0; d < x->rank; d++) {
+        if (x->dims[d].value < 0) return false;
+        tx.dims[d] = x->dims[d].value;
+    }
+    cort_kctx k;
+    memset(&k, 0, sizeof k);
+    k.node = pc->node;
+    cort_status *st = conv_shape_fwd(&k, pc->params, &tx, w, s);
+    cort_status_free(st);
+    return st == NULL;
+}
+
+/* Float32 weights transformed for Winograd instead of packed for the GEMM, when the input shape known
+ * at load picks that path (another shape at run falls back to the GEMM on W as it is). */
+static cort_status *pack_winograd(cort_prepare_ctx *pc, const cort_tensor *w, const conv_shape *s) {
+    conv_state *st = cort_pool_alloc(pc->pool, sizeof *st);
+    if (!st) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
+    memset(st, 0, sizeof *st);
+    st->wino = cort_pool_alloc(pc->pool, cort_winograd_packed_size(s->out_ch, s->in_ch));
+    float *tmp = malloc(sizeof(float) * 16 * (size_t)(s->out_ch * s->in_ch));
+    if (!st->wino || !tmp) {
+        free(tmp);
+        return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
+    }
+    cort_winograd_pack_weights(s->out_ch, s->in_ch, w->data, tmp, st->wino);
+    free(tmp);
+    st->w_type = w->type;
+    st->w_rank = w->rank;
+    memcpy(st->w_dims, w->dims, sizeof(int64_t) * (size_t)w->rank);
+    st->group = 1;
+    *pc->state = st;
+    return NULL;
+}
+
 static cort_status *conv_prepare(cort_prepare_ctx *pc) {
     const conv_params *p = pc->params;
     const cort_tensor *w = packable_weight(pc, p->group);
     if (!w) return NULL;
     int64_t mg = w->dims[0] / p->group, kdim = cort_tensor_count(w) / w->dims[0];
     if (mg == 1 && w->dims[1] == 1) return NULL; /* depthwise: runs directly on W */
+    conv_shape s;
+    if (w->type == CORT_FLOAT && p->group == 1 && shape_at_load(pc, w, &s) &&
+        cort_winograd_ok(&s.geom, s.in_ch, s.out_ch))
+        return pack_winograd(pc, w, &s);
     return pack_weights(pc, w, p->group, mg, kdim, false);
 }
 
@@ -394,10 +439,28 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
     return NULL;
 }
 
+/* Winograd, image by image, with bias, residual and activation applied as it writes Y. */
+static cort_status *conv_winograd(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
+                                  const float *bias, const float *wino, const float *z, float *y) {
+    cort_threads th = cort_nn_threads(ctx);
+    void *work;
+    CORT_TRY(cort_nn_scratch(ctx, cort_winograd_work_size(&s->geom, s->in_ch, s->out_ch, th.count), &work));
+    int64_t xsize = s->in_ch * cort_conv_in_size(&s->geom), ysize = s->out_ch * cort_conv_out_size(&s->geom);
+    cort_sgemm_epilogue ep = p->act;
+    ep.bias = bias;
+    for (int64_t n = 0; n < s->batch; n++)
+        cort_winograd_conv(&th, &s->geom, s->in_ch, s->out_ch, x + n * xsize, wino, &ep, z ? z + n * ysize : NULL,
+                           y + n * ysize, work);
+    return NULL;
+}
+
 /* Y = act(conv(X, W, B) + Z), Z (NULL: none) of Y's size. */
 static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
                              const float *w, const float *bias, const conv_state *pre, const float *z, float *y) {
     int64_t count = s->batch * s->out_ch * cort_conv_out_size(&s->geom);
+    if (pre && pre->wino && s->group == 1 && cort_winograd_ok(&s->geom, s->in_ch, s->out_ch) && z != y)
+        return conv_winograd(ctx, p, s, x, bias, pre->wino, z, y);
+    if (pre && !pre->packed) pre = NULL; /* the GEMM then reads W as it is */
     if (s->group == s->in_ch && s->group == s->out_ch) {
         /* without a residual the kernel applies the activation as it stores */
         CORT_TRY(conv_depthwise(ctx, s, x, w, bias, z ? NULL : &p->act, y));
@@ -440,7 +503,7 @@ static cort_status *conv_run(cort_kctx *ctx) {
     CORT_TRY(residual_input(ctx, y, &zf));
     CORT_TRY(cort_nn_as_f32(ctx, x, &xf));
     bool depthwise = s.group == s.in_ch && s.group == s.out_ch;
-    if (!pre || depthwise) CORT_TRY(cort_nn_as_f32(ctx, w, &wf)); /* otherwise packed weights stand in for W */
+    if (!pre || !pre->packed || depthwise) CORT_TRY(cort_nn_as_f32(ctx, w, &wf)); /* else packed weights stand in */
     if (b) CORT_TRY(cort_nn_as_f32(ctx, b, &bf));
     if (y->type != CORT_FLOAT) CORT_TRY(cort_nn_scratch_f32(ctx, cort_tensor_count(y), &yf));
     if (cort_tensor_count(x) == 0 || cort_tensor_count(w) == 0) { /* nothing to sum: bias only */

@@ -1,114 +1,189 @@
-/* Level-2 fusion: a Conv whose only reader is a Relu, or a Clip with constant bounds, becomes one
- * com.cort::FusedConv node (the Conv's attributes plus `activation` and `activation_params`, as ONNX
- * Runtime's com.microsoft::FusedConv), whose kernel applies the activation as it stores its output. */
+/* Level-2 Conv fusions into com.cort::FusedConv (the Conv's attributes plus `activation` and
+ * `activation_params`, as ONNX Runtime's com.microsoft::FusedConv), whose kernel computes
+ * Y = act(Conv(X, W, B) + Z) as it stores its output:
+ *   - Conv → Add(conv, Z) with Z of the same static shape (a residual) takes Z as a 4th input;
+ *   - then a sole reader Relu, Clip with constant bounds, LeakyRelu, Sigmoid, HardSigmoid, HardSwish
+ *     or Tanh becomes the activation, as does x * Sigmoid(x) (SiLU) read from the Conv's output.
+ * Every float Conv qualifies, groups included: paths that cannot apply the activation in their store
+ * apply it right after. */
+#include <math.h>
 #include <string.h>
 
 #include "opt/passes.h"
 
-#define CORT_DOMAIN "com.cort"
-
-/* The single node reading value v, or -1 (several readers, a graph output, a subgraph's reference). */
-static int only_reader(const cort_graph *g, const graph_uses *u, int v) {
-    if (u->count[v] != 1 || u->outer_ref[v] || (g->values[v].flags & CORT_VF_GRAPH_OUTPUT)) return -1;
-    for (int i = 0; i < g->n_nodes; i++) {
-        if (u->dead[i]) continue;
-        const cort_node *n = g->nodes[i];
-        for (int k = 0; k < n->n_inputs; k++)
-            if (n->inputs[k] == v) return i;
-    }
-    return -1;
+/* A float Conv, or a FusedConv that has taken a residual but no activation yet. */
+static bool fusable_conv(const cort_graph *g, const cort_node *n, bool want_plain) {
+    if (n->n_outputs != 1 || n->outputs[0] < 0 || n->n_inputs < 2) return false;
+    bool plain = !*n->domain && !strcmp(n->op_type, "Conv");
+    bool fused = !strcmp(n->domain, CORT_OPT_DOMAIN) && !strcmp(n->op_type, "FusedConv") &&
+                 !*cort_attr_string(n, "activation", "");
+    if (want_plain ? !plain : !(plain || fused)) return false;
+    const cort_type *t = &g->values[n->outputs[0]].type;
+    return t->kind == CORT_TYPE_TENSOR && t->elem == CORT_FLOAT;
 }
 
-static bool scalar_constant(const cort_graph *g, const graph_uses *u, int v, float *out) {
-    if (v < 0 || !u->is_const[v]) return false;
-    const cort_tensor *t = g->values[v].init;
-    if (cort_tensor_count(t) != 1) return false;
-    if (t->type == CORT_FLOAT) *out = *(const float *)t->data;
-    else return false;
-    return true;
-}
+/* The activation node n applied to value v, as FusedConv's attributes. */
+typedef struct fused_act {
+    const char *name;
+    float params[2];
+    int n_params;
+} fused_act;
 
-/* Relu → ("Relu", no params); Clip with known bounds → ("Clip", [lo, hi]). */
-static bool fusable_activation(const cort_graph *g, const graph_uses *u, const cort_node *n, const char **name,
-                               float *params, int *n_params) {
-    if (*n->domain || n->n_outputs != 1) return false;
-    if (!strcmp(n->op_type, "Relu")) {
-        *name = "Relu";
-        *n_params = 0;
+static bool activation_of(const cort_graph *g, const graph_uses *u, const cort_node *n, int v, fused_act *a) {
+    if (*n->domain || n->n_outputs != 1 || n->n_inputs < 1 || n->inputs[0] != v) return false;
+    a->n_params = 0;
+    const char *op = n->op_type;
+    if (!strcmp(op, "Relu") || !strcmp(op, "Sigmoid") || !strcmp(op, "Tanh") || !strcmp(op, "HardSwish")) {
+        a->name = op;
         return true;
     }
-    if (strcmp(n->op_type, "Clip")) return false;
+    if (!strcmp(op, "LeakyRelu")) {
+        a->name = op;
+        a->params[0] = cort_attr_float(n, "alpha", 0.01f);
+        a->n_params = 1;
+        return true;
+    }
+    if (!strcmp(op, "HardSigmoid")) {
+        a->name = op;
+        a->params[0] = cort_attr_float(n, "alpha", 0.2f);
+        a->params[1] = cort_attr_float(n, "beta", 0.5f);
+        a->n_params = 2;
+        return true;
+    }
+    if (strcmp(op, "Clip")) return false;
     float lo = -3.402823466e38f, hi = 3.402823466e38f;
     if (n->opset < 11) {
         lo = cort_attr_float(n, "min", lo);
         hi = cort_attr_float(n, "max", hi);
     } else {
-        if (n->n_inputs > 1 && n->inputs[1] >= 0 && !scalar_constant(g, u, n->inputs[1], &lo)) return false;
-        if (n->n_inputs > 2 && n->inputs[2] >= 0 && !scalar_constant(g, u, n->inputs[2], &hi)) return false;
+        if (n->n_inputs > 1 && n->inputs[1] >= 0 && !cort_opt_const_scalar(g, u, n->inputs[1], &lo)) return false;
+        if (n->n_inputs > 2 && n->inputs[2] >= 0 && !cort_opt_const_scalar(g, u, n->inputs[2], &hi)) return false;
     }
-    *name = "Clip";
-    params[0] = lo;
-    params[1] = hi;
-    *n_params = 2;
+    a->name = "Clip";
+    a->params[0] = lo;
+    a->params[1] = hi;
+    a->n_params = 2;
     return true;
 }
 
-/* Float Conv without groups: its GEMM applies the activation in its store for free, while grouped and
- * depthwise kernels would need a pass of their own, no cheaper than the separate node. */
-static bool float_conv(const cort_graph *g, const cort_node *n) {
-    if (*n->domain || strcmp(n->op_type, "Conv") || n->n_outputs != 1 || n->outputs[0] < 0) return false;
-    if (cort_attr_int(n, "group", 1) != 1) return false;
-    const cort_type *t = &g->values[n->outputs[0]].type;
-    return t->kind == CORT_TYPE_TENSOR && t->elem == CORT_FLOAT;
+/* Both readers of v when it has exactly two, both nodes of this graph. */
+static bool two_readers(const cort_graph *g, const graph_uses *u, int v, int *r) {
+    if (v < 0 || u->count[v] != 2 || u->outer_ref[v] || (g->values[v].flags & CORT_VF_GRAPH_OUTPUT)) return false;
+    int found = 0;
+    for (int i = 0; i < g->n_nodes && found < 2; i++) {
+        if (u->dead[i]) continue;
+        const cort_node *n = g->nodes[i];
+        for (int k = 0; k < n->n_inputs; k++)
+            if (n->inputs[k] == v) {
+                r[found++] = i;
+                break;
+            }
+    }
+    return found == 2 && r[0] != r[1];
 }
 
-static cort_status *ensure_domain_import(cort_model *m) {
-    if (cort_model_opset(m, CORT_DOMAIN) >= 0) return NULL;
-    cort_opset *o = cort_pool_calloc(&m->pool, (size_t)m->n_opsets + 1, sizeof *o);
-    if (!o) return cort_oom();
-    memcpy(o, m->opsets, (size_t)m->n_opsets * sizeof *o);
-    o[m->n_opsets] = (cort_opset){CORT_DOMAIN, 1};
-    m->opsets = o;
-    m->n_opsets++;
+/* v * Sigmoid(v) read from v alone: sets *sig and *mul (the node whose output is the result). */
+static bool silu_of(const cort_graph *g, const graph_uses *u, int v, int *sig, int *mul) {
+    int r[2];
+    if (!two_readers(g, u, v, r)) return false;
+    for (int t = 0; t < 2; t++) {
+        const cort_node *s = g->nodes[r[t]], *m = g->nodes[r[1 - t]];
+        if (!cort_opt_is_op(s, "Sigmoid", 1) || s->inputs[0] != v || !cort_opt_is_op(m, "Mul", 2)) continue;
+        int so = s->outputs[0];
+        bool pair = (m->inputs[0] == v && m->inputs[1] == so) || (m->inputs[1] == v && m->inputs[0] == so);
+        if (!pair || cort_opt_sole_reader(g, u, so) != r[1 - t] || m->n_outputs != 1) continue;
+        *sig = r[t], *mul = r[1 - t];
+        return true;
+    }
+    return false;
+}
+
+/* Conv node c becomes FusedConv with `inputs`, its attributes plus the activation's; its output
+ * becomes `out`. */
+static cort_status *rewrite_fused(cort_graph *g, graph_uses *u, cort_node *c, const int *inputs, int n_inputs,
+                                  const fused_act *a, int out) {
+    cort_attr attrs[64];
+    int n = 0;
+    for (int k = 0; k < c->n_attrs && n < 60; k++)
+        if (strcmp(c->attrs[k].name, "activation") && strcmp(c->attrs[k].name, "activation_params"))
+            attrs[n++] = c->attrs[k];
+    if (c->n_attrs >= 60) return cort_node_error(c, CORT_INVALID_GRAPH, "too many attributes to fuse");
+    if (a) {
+        float *p = cort_pool_calloc(g->pool, 2, sizeof *p);
+        if (!p) return cort_oom();
+        memcpy(p, a->params, sizeof a->params);
+        attrs[n++] = (cort_attr){.name = "activation", .type = CORT_ATTR_STRING, .s = a->name, .s_len = strlen(a->name)};
+        if (a->n_params)
+            attrs[n++] = (cort_attr){.name = "activation_params", .type = CORT_ATTR_FLOATS, .n = a->n_params, .floats = p};
+    }
+    CORT_TRY(cort_opt_rewrite(g, u, c, "FusedConv", inputs, n_inputs, attrs, n));
+    c->outputs[0] = out;
     return NULL;
 }
 
-/* Conv node c takes over activation node a's output and carries the activation as attributes. */
-static cort_status *rewrite_as_fused(cort_graph *g, cort_node *c, const cort_node *a, const char *name,
-                                     const float *params, int n_params) {
-    cort_attr *attrs = cort_pool_calloc(g->pool, (size_t)c->n_attrs + 2, sizeof *attrs);
-    float *p = cort_pool_calloc(g->pool, 2, sizeof *p);
-    if (!attrs || !p) return cort_oom();
-    memcpy(attrs, c->attrs, (size_t)c->n_attrs * sizeof *attrs);
-    memcpy(p, params, (size_t)n_params * sizeof *p);
-    attrs[c->n_attrs] = (cort_attr){.name = "activation", .type = CORT_ATTR_STRING, .s = name, .s_len = strlen(name)};
-    int n_attrs = c->n_attrs + 1;
-    if (n_params) attrs[n_attrs++] = (cort_attr){.name = "activation_params", .type = CORT_ATTR_FLOATS, .n = n_params,
-                                                 .floats = p};
-    c->attrs = attrs;
-    c->n_attrs = n_attrs;
-    c->op_type = "FusedConv";
-    c->domain = CORT_DOMAIN;
-    c->opset = 1;
-    c->outputs[0] = a->outputs[0];
+static int conv_inputs(const cort_node *c, int *in) {
+    int n = c->n_inputs < 4 ? c->n_inputs : 4;
+    for (int k = 0; k < 4; k++) in[k] = k < n ? c->inputs[k] : -1;
+    return n;
+}
+
+/* Conv i → Add(conv, Z): Z, of the conv output's static shape, is ready before node i. */
+static cort_status *fuse_residual(cort_model *m, cort_graph *g, graph_uses *u, int i, int *count) {
+    cort_node *c = g->nodes[i];
+    int v = c->outputs[0], j = cort_opt_sole_reader(g, u, v);
+    if (j < 0 || !cort_opt_is_op(g->nodes[j], "Add", 2) || g->nodes[j]->n_outputs != 1) return NULL;
+    const cort_node *add = g->nodes[j];
+    int z = add->inputs[0] == v ? add->inputs[1] : add->inputs[0];
+    if (z == v || z < 0) return NULL;
+    const cort_type *tv = cort_opt_static_type(g, v), *tz = cort_opt_static_type(g, z);
+    if (!tv || !tz || tz->elem != CORT_FLOAT || tz->rank != tv->rank) return NULL;
+    for (int d = 0; d < tv->rank; d++)
+        if (tv->dims[d].value != tz->dims[d].value) return NULL;
+    int p = cort_opt_producer(g, u, z);
+    if (p >= i) return NULL; /* computed after the Conv: fusing would break the order */
+    int in[4];
+    conv_inputs(c, in);
+    if (c->n_inputs > 3 && c->inputs[3] >= 0) return NULL; /* already has a residual */
+    in[3] = z;
+    CORT_TRY(cort_opt_import_cort_domain(m));
+    int out = add->outputs[0];
+    CORT_TRY(rewrite_fused(g, u, c, in, 4, NULL, out));
+    cort_opt_drop_node(g, u, j);
+    (*count)++;
+    return NULL;
+}
+
+/* Conv i → activation (or x * Sigmoid(x)). */
+static cort_status *fuse_activation(cort_model *m, cort_graph *g, graph_uses *u, int i, int *count) {
+    cort_node *c = g->nodes[i];
+    int v = c->outputs[0], j = cort_opt_sole_reader(g, u, v), sig = -1, mul = -1;
+    fused_act a;
+    int drop[2], n_drop = 0, out;
+    if (j >= 0 && activation_of(g, u, g->nodes[j], v, &a)) {
+        drop[n_drop++] = j;
+        out = g->nodes[j]->outputs[0];
+    } else if (silu_of(g, u, v, &sig, &mul)) {
+        a = (fused_act){"SiLU", {0, 0}, 0};
+        drop[n_drop++] = sig;
+        drop[n_drop++] = mul;
+        out = g->nodes[mul]->outputs[0];
+    } else {
+        return NULL;
+    }
+    int in[4], n_in = conv_inputs(c, in);
+    CORT_TRY(cort_opt_import_cort_domain(m));
+    CORT_TRY(rewrite_fused(g, u, c, in, n_in, &a, out));
+    for (int k = 0; k < n_drop; k++) cort_opt_drop_node(g, u, drop[k]);
+    /* the fused output is now produced at i, before its readers: order stays topological */
+    (*count)++;
     return NULL;
 }
 
 cort_status *cort_opt_fuse_activations(cort_model *m, cort_graph *g, graph_uses *u, int *count) {
     for (int i = 0; i < g->n_nodes; i++) {
-        cort_node *c = g->nodes[i];
-        if (u->dead[i] || !float_conv(g, c)) continue;
-        int j = only_reader(g, u, c->outputs[0]);
-        const char *name;
-        float params[2];
-        int n_params;
-        if (j < 0 || !fusable_activation(g, u, g->nodes[j], &name, params, &n_params)) continue;
-        if (g->nodes[j]->inputs[0] != c->outputs[0]) continue;
-        CORT_TRY(ensure_domain_import(m));
-        CORT_TRY(rewrite_as_fused(g, c, g->nodes[j], name, params, n_params));
-        cort_opt_drop_node(g, u, j);
-        /* the activation's output is now produced at i, before its readers: order stays topological */
-        (*count)++;
+        if (u->dead[i]) continue;
+        if (fusable_conv(g, g->nodes[i], true)) CORT_TRY(fuse_residual(m, g, u, i, count));
+        if (!u->dead[i] && fusable_conv(g, g->nodes[i], false)) CORT_TRY(fuse_activation(m, g, u, i, count));
     }
     return NULL;
 }

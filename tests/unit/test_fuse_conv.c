@@ -1,0 +1,133 @@
+/* Conv fusions at level 2 (src/opt/fuse.c): Conv + Add(residual) + LeakyRelu, a grouped Conv + x *
+ * Sigmoid(x) (SiLU) and Conv + Relu each become one com.cort::FusedConv, a residual Add after an
+ * activation stays (Y = act(conv + Z) would be wrong there), and the fused session's outputs match
+ * the unfused session's. The 8-channel 10x10 3x3 convolution runs through Winograd. */
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "exec/exec.h"
+#include "onnx/onnx.h"
+
+enum { C = 8, H = 10, W = 10, LEN = C * H * W };
+
+static uint32_t rng_state = 99;
+static float rnd(void) {
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return (float)((rng_state >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static void add_node(cort_graph *g, const char *op, const char *name, int a, int b, int out) {
+    cort_node *n = cort_graph_add_node(g, op, "", name, b >= 0 ? 2 : 1, 1, op[0] == 'L' ? 1 : 0);
+    if (!n) return;
+    n->inputs[0] = a;
+    if (b >= 0) n->inputs[1] = b;
+    n->outputs[0] = out;
+    n->opset = 14;
+    if (op[0] == 'L') n->attrs[0] = (cort_attr){.name = "alpha", .type = CORT_ATTR_FLOAT, .f = 0.2f};
+}
+
+static int weight(cort_model *m, cort_graph *g, const char *name, int64_t d0, int64_t d1, int64_t k) {
+    int id = cort_graph_value(g, name);
+    int64_t count = d0 * d1 * k * k;
+    cort_tensor *t = cort_pool_calloc(&m->pool, 1, sizeof *t);
+    float *d = cort_pool_calloc(&m->pool, (size_t)count, sizeof(float));
+    for (int64_t i = 0; i < count; i++) d[i] = rnd() * 0.3f;
+    *t = k ? (cort_tensor){.type = CORT_FLOAT, .rank = 4, .dims = {d0, d1, k, k}, .data = d}
+           : (cort_tensor){.type = CORT_FLOAT, .rank = 1, .dims = {d0}, .data = d};
+    g->values[id].init = t;
+    g->values[id].flags |= CORT_VF_INITIALIZER;
+    cort_dim *dims = cort_pool_calloc(&m->pool, (size_t)t->rank, sizeof *dims);
+    for (int r = 0; r < t->rank; r++) dims[r] = (cort_dim){t->dims[r], NULL};
+    cort_type_set_tensor(&g->values[id].type, CORT_FLOAT, t->rank, dims);
+    return id;
+}
+
+static void add_conv(cort_model *m, cort_graph *g, const char *name, int x, int w, int b, int64_t k, int64_t group,
+                     int out) {
+    cort_node *n = cort_graph_add_node(g, "Conv", "", name, b >= 0 ? 3 : 2, 1, 2);
+    int64_t *pads = cort_pool_calloc(&m->pool, 4, sizeof *pads);
+    for (int i = 0; i < 4; i++) pads[i] = k / 2;
+    n->inputs[0] = x, n->inputs[1] = w, n->outputs[0] = out, n->opset = 14;
+    if (b >= 0) n->inputs[2] = b;
+    n->attrs[0] = (cort_attr){.name = "pads", .type = CORT_ATTR_INTS, .n = 4, .ints = pads};
+    n->attrs[1] = (cort_attr){.name = "group", .type = CORT_ATTR_INT, .i = group};
+}
+
+/* Y1 = LeakyRelu(Conv3x3(X) + X); Y2 = c2 * Sigmoid(c2), c2 = Conv3x3 group 2 (no bias);
+ * Y3 = Relu(Conv1x1(X)) + X. */
+static cort_model *make_model(void) {
+    cort_model *m = NULL;
+    if (cort_model_new(&m)) return NULL;
+    m->ir_version = 8;
+    m->n_opsets = 1;
+    m->opsets = cort_pool_calloc(&m->pool, 1, sizeof *m->opsets);
+    m->opsets[0] = (cort_opset){"", 14};
+    cort_graph *g = m->graph = cort_graph_new(&m->pool, NULL, "convs");
+    int x = cort_graph_value(g, "X");
+    cort_dim *xd = cort_pool_calloc(&m->pool, 4, sizeof *xd);
+    xd[0] = (cort_dim){1, NULL}, xd[1] = (cort_dim){C, NULL}, xd[2] = (cort_dim){H, NULL}, xd[3] = (cort_dim){W, NULL};
+    cort_type_set_tensor(&g->values[x].type, CORT_FLOAT, 4, xd);
+    cort_graph_add_input(g, x);
+    int w1 = weight(m, g, "w1", C, C, 3), b1 = weight(m, g, "b1", C, 0, 0), w2 = weight(m, g, "w2", C, C / 2, 3);
+    int w3 = weight(m, g, "w3", C, C, 1), b3 = weight(m, g, "b3", C, 0, 0);
+    int c1 = cort_graph_value(g, "c1"), a1 = cort_graph_value(g, "a1"), y1 = cort_graph_value(g, "Y1");
+    int c2 = cort_graph_value(g, "c2"), s2 = cort_graph_value(g, "s2"), y2 = cort_graph_value(g, "Y2");
+    int c3 = cort_graph_value(g, "c3"), r3 = cort_graph_value(g, "r3"), y3 = cort_graph_value(g, "Y3");
+    add_conv(m, g, "conv1", x, w1, b1, 3, 1, c1);
+    add_node(g, "Add", "add1", x, c1, a1);
+    add_node(g, "LeakyRelu", "leaky1", a1, -1, y1);
+    add_conv(m, g, "conv2", x, w2, -1, 3, 2, c2);
+    add_node(g, "Sigmoid", "sig2", c2, -1, s2);
+    add_node(g, "Mul", "mul2", s2, c2, y2);
+    add_conv(m, g, "conv3", x, w3, b3, 1, 1, c3);
+    add_node(g, "Relu", "relu3", c3, -1, r3);
+    add_node(g, "Add", "add3", r3, x, y3);
+    cort_graph_add_output(g, y1);
+    cort_graph_add_output(g, y2);
+    cort_graph_add_output(g, y3);
+    return cort_graph_check_and_sort(g) ? NULL : m;
+}
+
+static void run_model(int level, const float *x, float out[3][LEN], int *steps, int *fused_convs) {
+    cort_session_options *opts = NULL;
+    cort_session *s = NULL;
+    rng_state = 99; /* the same weights at every level */
+    CHECK_OK(cort_session_options_create(&opts));
+    CHECK_OK(cort_session_options_set_opt_level(opts, (cort_opt_level)level));
+    CHECK_OK(cort_session_prepare(make_model(), opts, &s));
+    cort_session_options_free(opts);
+    if (!s) return;
+    *steps = s->main->n_steps;
+    *fused_convs = 0;
+    for (int i = 0; i < s->main->n_steps; i++) *fused_convs += !strcmp(s->main->steps[i].node->op_type, "FusedConv");
+    int64_t dims[4] = {1, C, H, W};
+    cort_value *in = NULL, *vals[3] = {NULL, NULL, NULL};
+    const char *in_name = "X", *names[3] = {"Y1", "Y2", "Y3"};
+    CHECK_OK(cort_tensor_create_view(CORT_FLOAT, dims, 4, (void *)x, LEN * sizeof(float), &in));
+    CHECK_OK(cort_session_run(s, NULL, &in_name, (const cort_value *const *)&in, 1, names, 3, vals));
+    for (int k = 0; k < 3; k++) {
+        if (vals[k]) memcpy(out[k], cort_tensor_data(vals[k]), LEN * sizeof(float));
+        cort_value_free(vals[k]);
+    }
+    cort_value_free(in);
+    cort_session_free(s);
+}
+
+int main(void) {
+    static float x[LEN], plain[3][LEN], fused[3][LEN];
+    for (int i = 0; i < LEN; i++) x[i] = rnd();
+    int steps1 = 0, steps2 = 0, convs1 = -1, convs2 = -1;
+    run_model(CORT_OPT_BASIC, x, plain, &steps1, &convs1);
+    run_model(CORT_OPT_ALL, x, fused, &steps2, &convs2);
+    CHECK(steps1 == 9 && convs1 == 0);
+    CHECK(steps2 == 4 && convs2 == 3); /* three FusedConv and the Add after conv3's Relu */
+    bool negative = false;
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < LEN; i++) {
+            negative |= k == 0 && plain[k][i] < 0; /* LeakyRelu's slope is exercised */
+            CHECK(fabsf(fused[k][i] - plain[k][i]) <= 1e-5f * (1.0f + fabsf(plain[k][i])));
+        }
+    CHECK(negative);
+    return check_report("test_fuse_conv");
+}
