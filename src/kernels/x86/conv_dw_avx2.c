@@ -186,7 +186,9 @@ TARGET void cort_x86_depthwise_avx2(const cort_conv_geom *g, const float *x, con
                                     const cort_sgemm_epilogue *ep, int64_t c_begin, int64_t c_end, float *y,
                                     void *work) {
     cort_dw_layout l = cort_dw_layout_of(g);
-    float *pad = cort_dw_buffer(work);
+    float *pads[2];
+    cort_dw_buffers(&l, work, pads);
+    float *pad = pads[0];
     act_consts ac;
     bool after;
     int kind = register_activation(ep, &ac, &after);

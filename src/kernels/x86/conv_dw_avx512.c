@@ -62,6 +62,10 @@ static TARGET void pad_channel(const cort_dw_layout *l, const float *x, float *p
      * other phase from index (left + 1) / 2 */
     int64_t first_phase = l->left & 1, n_even = (l->in_w + 1) / 2, n_odd = l->in_w / 2;
     int64_t at_even = first_phase * l->we + (l->left >> 1), at_odd = (1 - first_phase) * l->we + ((l->left + 1) >> 1);
+    int64_t step = l->stride * LANES, full = l->in_w / step * step, rest = l->in_w - full;
+    /* the masks of a row's last, partial step are the same for every row */
+    __mmask16 rest_a = tail_mask(rest), rest_b = tail_mask(rest > LANES ? rest - LANES : 0);
+    __mmask16 rest_even = tail_mask((rest + 1) / 2), rest_odd = tail_mask(rest / 2);
     for (int64_t r = 0; r < l->rows; r++) {
         float *row = pad + r * l->pitch;
         int64_t src = r - l->top;
@@ -71,29 +75,26 @@ static TARGET void pad_channel(const cort_dw_layout *l, const float *x, float *p
         }
         const float *xr = x + src * l->in_w;
         if (l->stride == 1) {
-            zero_border(row + l->left, l->left, l->in_w);
-            int64_t q = 0;
-            for (; q + LANES <= l->in_w; q += LANES) _mm512_storeu_ps(row + l->left + q, _mm512_loadu_ps(xr + q));
-            __mmask16 m = tail_mask(l->in_w - q);
-            _mm512_mask_storeu_ps(row + l->left + q, m, _mm512_maskz_loadu_ps(m, xr + q));
+            float *dst = row + l->left;
+            zero_border(dst, l->left, l->in_w);
+            for (int64_t q = 0; q < full; q += LANES) _mm512_storeu_ps(dst + q, _mm512_loadu_ps(xr + q));
+            if (rest) _mm512_mask_storeu_ps(dst + full, rest_a, _mm512_maskz_loadu_ps(rest_a, xr + full));
             continue;
         }
         /* the phase written first comes first in the row (its right border may run into the other) */
         float *phase0 = row + (first_phase ? at_odd : at_even), *phase1 = row + (first_phase ? at_even : at_odd);
         zero_border(phase0, phase0 - row, first_phase ? n_odd : n_even);
         zero_border(phase1, phase1 - row - l->we, first_phase ? n_even : n_odd);
-        for (int64_t q = 0; q < l->in_w; q += 2 * LANES) {
-            int64_t left = l->in_w - q; /* input columns from q on */
-            __m512 a, b;
-            if (left >= 2 * LANES) {
-                a = _mm512_loadu_ps(xr + q);
-                b = _mm512_loadu_ps(xr + q + LANES);
-            } else {
-                a = _mm512_maskz_loadu_ps(tail_mask(left), xr + q);
-                b = _mm512_maskz_loadu_ps(tail_mask(left > LANES ? left - LANES : 0), xr + q + LANES);
-            }
-            _mm512_mask_storeu_ps(row + at_even + q / 2, tail_mask((left + 1) / 2), _mm512_permutex2var_ps(a, even, b));
-            _mm512_mask_storeu_ps(row + at_odd + q / 2, tail_mask(left / 2), _mm512_permutex2var_ps(a, odd, b));
+        float *ev = row + at_even, *od = row + at_odd;
+        for (int64_t q = 0; q < full; q += 2 * LANES) {
+            __m512 a = _mm512_loadu_ps(xr + q), b = _mm512_loadu_ps(xr + q + LANES);
+            _mm512_storeu_ps(ev + q / 2, _mm512_permutex2var_ps(a, even, b));
+            _mm512_storeu_ps(od + q / 2, _mm512_permutex2var_ps(a, odd, b));
+        }
+        if (rest) {
+            __m512 a = _mm512_maskz_loadu_ps(rest_a, xr + full), b = _mm512_maskz_loadu_ps(rest_b, xr + full + LANES);
+            _mm512_mask_storeu_ps(ev + full / 2, rest_even, _mm512_permutex2var_ps(a, even, b));
+            _mm512_mask_storeu_ps(od + full / 2, rest_odd, _mm512_permutex2var_ps(a, odd, b));
         }
     }
     for (int64_t j = 0; j < CORT_DW_SLACK; j += LANES) _mm512_storeu_ps(pad + l->rows * l->pitch + j, zero);
@@ -241,16 +242,20 @@ TARGET void cort_x86_depthwise_avx512(const cort_conv_geom *g, const float *x, c
                                       const cort_sgemm_epilogue *ep, int64_t c_begin, int64_t c_end, float *y,
                                       void *work) {
     cort_dw_layout l = cort_dw_layout_of(g);
-    float *pad = cort_dw_buffer(work);
+    float *pads[2];
+    cort_dw_buffers(&l, work, pads);
     act_consts ac;
     bool after;
     int kind = register_activation(ep, &ac, &after);
     channel_fn fn = channel_fns[kind][(l.k == 5) * 2 + (l.stride == 2)];
     int64_t isize = l.in_h * l.in_w, osize = l.oh * l.ow, taps = l.k * l.k;
+    if (c_begin < c_end) pad_channel(&l, x + c_begin * isize, pads[c_begin & 1]);
     for (int64_t c = c_begin; c < c_end; c++) {
+        /* the next channel's copy is written before this one is read, so that its stores have
+         * retired when the kernel loads them (loads spanning pending stores cannot be forwarded) */
+        if (c + 1 < c_end) pad_channel(&l, x + (c + 1) * isize, pads[(c + 1) & 1]);
         float *yc = y + c * osize;
-        pad_channel(&l, x + c * isize, pad);
-        fn(pad, &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
+        fn(pads[c & 1], &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
         if (after) cort_activation_apply(ep, yc, osize);
     }
 }

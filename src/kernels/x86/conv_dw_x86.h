@@ -57,12 +57,21 @@ static inline cort_dw_layout cort_dw_layout_of(const cort_conv_geom *g) {
     return l;
 }
 
-static inline size_t cort_dw_layout_bytes(const cort_dw_layout *l) {
-    return (size_t)(l->rows * l->pitch + CORT_DW_SLACK) * sizeof(float) + 64;
+/* Floats of one padded copy, a multiple of 16. */
+static inline int64_t cort_dw_copy_floats(const cort_dw_layout *l) {
+    return (l->rows * l->pitch + CORT_DW_SLACK + 15) / 16 * 16;
 }
 
-/* The 64-byte aligned start of the padded copy inside `work`. */
-static inline float *cort_dw_buffer(void *work) { return (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63); }
+/* Two copies (a kernel fills the next channel's while it reads this one's), 64-byte aligned. */
+static inline size_t cort_dw_layout_bytes(const cort_dw_layout *l) {
+    return (size_t)(2 * cort_dw_copy_floats(l)) * sizeof(float) + 64;
+}
+
+/* The two 64-byte aligned padded copies inside `work`. */
+static inline void cort_dw_buffers(const cort_dw_layout *l, void *work, float *pads[2]) {
+    pads[0] = (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
+    pads[1] = pads[0] + cort_dw_copy_floats(l);
+}
 
 /* Writes channel x into the padded copy `pad`: zeros where the padding is, the image elsewhere. */
 static inline void cort_dw_pad_channel(const cort_dw_layout *l, const float *x, float *pad) {
