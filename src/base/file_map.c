@@ -44,3 +44,5 @@ void cort_release_mapped_pages(const void *addr, size_t size) {
     uintptr_t end = ((uintptr_t)addr + size) & ~((uintptr_t)page - 1);
     if (end > begin) madvise((void *)begin, end - begin, MADV_DONTNEED);
 }
+
+void cort_discard_pages(void *addr, size_t size) { cort_release_mapped_pages(addr, size); }

@@ -257,6 +257,68 @@ static void release_packed_inputs(cort_session *s, const cort_graph *g, const co
     }
 }
 
+/* Reading the model touched the mapped file's pages, those of the weights the loader copied out (their
+ * bytes were misaligned) among them: they all leave the resident set before the weights are packed, and
+ * a weight used where it lies in the file is read again from it when touched (the mapping is read-only,
+ * so nothing is lost). */
+static void release_file_pages(const cort_model *m) {
+    for (int i = 0; i < m->n_mappings; i++) cort_release_mapped_pages(m->mappings[i].addr, m->mappings[i].size);
+}
+
+/* Weights the loader had to copy out of the file (their bytes there were misaligned) that every step
+ * reading them keeps packed: the copy is never read again (CORT_OP_PACKED_B), so its pages go back to the
+ * system as soon as the last such step is prepared, before the next weight is packed: the copies and the
+ * packed forms are never all resident at once. Only in a graph without subgraphs (whose readers by name
+ * would not be counted here). */
+typedef struct packed_copies {
+    int *pending; /* per value: reads by steps not yet prepared, or -1: not a candidate / read as is */
+} packed_copies;
+
+static bool has_subgraphs(const cort_graph *g) {
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int a = 0; a < g->nodes[i]->n_attrs; a++)
+            if (g->nodes[i]->attrs[a].type == CORT_ATTR_GRAPH || g->nodes[i]->attrs[a].type == CORT_ATTR_GRAPHS)
+                return true;
+    return false;
+}
+
+static cort_status *find_packed_copies(cort_session *s, const cort_graph *g, bool top, packed_copies *pc) {
+    pc->pending = NULL;
+    if (!top || has_subgraphs(g)) return NULL;
+    pc->pending = malloc(((size_t)g->n_values + 1) * sizeof *pc->pending);
+    if (!pc->pending) return cort_oom();
+    for (int v = 0; v < g->n_values; v++) {
+        const cort_tensor *t = constant_of(g, v);
+        size_t bytes = t ? cort_tensor_nbytes(t) : 0;
+        bool candidate = bytes >= 65536 && !(g->values[v].flags & CORT_VF_GRAPH_OUTPUT) &&
+                         !in_mapping(s->model, t->data, bytes);
+        pc->pending[v] = candidate ? 0 : -1;
+    }
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i]->n_inputs; k++) {
+            int v = g->nodes[i]->inputs[k];
+            if (v >= 0 && pc->pending[v] >= 0) pc->pending[v]++;
+        }
+    return NULL;
+}
+
+static void discard_packed_copies(const cort_graph *g, const cort_step *st, packed_copies *pc) {
+    if (!pc->pending) return;
+    for (int k = 0; k < st->node->n_inputs; k++) {
+        int v = st->node->inputs[k];
+        if (v < 0 || pc->pending[v] < 0) continue;
+        if (k != 1 || !st->state || !(st->def->flags & CORT_OP_PACKED_B)) {
+            pc->pending[v] = -1; /* read as it is */
+            continue;
+        }
+        if (--pc->pending[v] == 0) {
+            const cort_tensor *t = g->values[v].init;
+            cort_discard_pages(t->data, cort_tensor_nbytes(t));
+            pc->pending[v] = -1;
+        }
+    }
+}
+
 static cort_status *build_exec_graph(cort_session *s, cort_graph *g, const cort_exec_graph *parent,
                                      cort_exec_graph **out, ext_refs *escaping) {
     cort_exec_graph *eg = cort_pool_alloc(&s->pool, sizeof *eg);
@@ -284,19 +346,27 @@ static cort_status *build_exec_graph(cort_session *s, cort_graph *g, const cort_
         eg->outer_depth[v] = depth;
         CORT_TRY(push_ref(escaping, depth, id));
     }
+    packed_copies copies;
+    CORT_TRY(find_packed_copies(s, g, parent == NULL, &copies));
     for (int i = 0; i < g->n_nodes; i++) {
         cort_step *st = &eg->steps[i];
         st->node = g->nodes[i];
-        CORT_TRY(cort_step_bind(s, g, st, true));
+        cort_status *bound = cort_step_bind(s, g, st, true);
+        if (bound) {
+            free(copies.pending);
+            return bound;
+        }
         release_packed_inputs(s, g, st);
+        discard_packed_copies(g, st, &copies);
         cort_log(s->log_level, CORT_LOG_VERBOSE, "node '%s' (%s, opset %d): kernel of opsets %d-%d", st->node->name,
                  st->node->op_type, st->node->opset, st->def->since, st->def->until);
         for (int k = 0; k < st->node->n_outputs; k++)
             if (st->node->outputs[k] >= 0) eg->def_step[st->node->outputs[k]] = i;
         for (int k = 0; k < st->node->n_inputs; k++)
             if (st->node->inputs[k] >= 0) extend_life(eg, st->node->inputs[k], i);
-        CORT_TRY(build_children(s, eg, i, escaping));
+        CORT_TRY(build_children(s, eg, i, escaping)); /* copies.pending is NULL where there are children */
     }
+    free(copies.pending);
     for (int k = 0; k < g->n_outputs; k++) eg->last_step[g->outputs[k]] = eg->n_steps;
     keep_alias_sources_alive(eg);
     CORT_TRY(compute_release_lists(s, eg));
@@ -360,6 +430,7 @@ cort_status *cort_session_prepare(cort_model *model, const cort_session_options 
     ext_refs escaping = {0};
     cort_status *st = cort_threadpool_create(s->threads, &s->threadpool);
     if (!st) st = optimize(s, opts);
+    if (!st) release_file_pages(model);
     if (!st) st = build_exec_graph(s, model->graph, NULL, &s->main, &escaping);
     free(escaping.items);
     if (!st) st = describe_io(s);

@@ -382,7 +382,14 @@ static void matmul_ints(const mm_shape *s, const cort_tensor *a, const cort_tens
     }
 }
 
-static cort_status *matmul_prepare(cort_prepare_ctx *pc) { return pack_const_b(pc, false); }
+/* B is packed only when A is known to be a matrix (or a stack of them): a vector A multiplies B unpacked,
+ * and the packed state promises the run never reads B's elements (CORT_OP_PACKED_B). */
+static cort_status *matmul_prepare(cort_prepare_ctx *pc) {
+    const cort_type *a = pc->n_in > 0 && pc->in ? pc->in[0] : NULL;
+    const cort_tensor *a_const = pc->n_in > 0 && pc->in_const ? pc->in_const[0] : NULL;
+    int rank = a && a->kind == CORT_TYPE_TENSOR ? a->rank : a_const ? a_const->rank : -1;
+    return rank >= 2 ? pack_const_b(pc, false) : NULL;
+}
 
 static cort_status *matmul_run(cort_kctx *ctx) {
     const cort_tensor *a, *b;
@@ -946,15 +953,16 @@ static cort_status *einsum_run(cort_kctx *ctx) {
 
 const cort_op_def cort_ops_gemm[] = {
     {"", "Gemm", 1, CORT_OPSET_MAX, GEMM_TYPES, 0, sizeof(gemm_params), gemm_parse, gemm_infer, gemm_prepare,
-     gemm_run, 0},
-    {"", "MatMul", 1, CORT_OPSET_MAX, GEMM_TYPES, 0, 0, NULL, matmul_infer, matmul_prepare, matmul_run, 0},
+     gemm_run, CORT_OP_PACKED_B},
+    {"", "MatMul", 1, CORT_OPSET_MAX, GEMM_TYPES, 0, 0, NULL, matmul_infer, matmul_prepare, matmul_run,
+     CORT_OP_PACKED_B},
     {"", "MatMulInteger", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, 0, NULL, NULL, NULL,
      matmulinteger_run, 0},
     {"", "QLinearMatMul", 10, CORT_OPSET_MAX, CORT_T(CORT_INT8) | CORT_T(CORT_UINT8), 0, 0, NULL, NULL, NULL,
      qlinearmatmul_run, 0},
     {"", "Det", 11, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, 0, NULL, NULL, NULL, det_run, 0},
     {"com.cort", "FusedMatMul", 1, 1, CORT_T(CORT_FLOAT), 0, sizeof(fused_matmul_params), fused_matmul_parse,
-     fused_matmul_infer, fused_matmul_prepare, fused_matmul_run, 0},
+     fused_matmul_infer, fused_matmul_prepare, fused_matmul_run, CORT_OP_PACKED_B},
     {"", "Einsum", 12, CORT_OPSET_MAX, CORT_TS_NUM, 0, sizeof(einsum_params), einsum_parse, NULL, NULL, einsum_run, 0},
     {0},
 };

@@ -124,6 +124,9 @@ enum {
     CORT_OP_ALIAS_INPUT0 = 2,   /* run may make output 0 a view of input 0 (svc->alias_output) */
     CORT_OP_INPLACE_INPUT0 = 4, /* the kernel is correct when output 0 shares input 0's buffer (same size):
                                    the planner may place them together when input 0 dies here */
+    CORT_OP_PACKED_B = 8,       /* when prepare() sets a state, it holds constant input 1 packed, and run
+                                   reads only that input's type and shape, never its elements: the session
+                                   may give the original's memory back */
 };
 
 typedef struct cort_op_def {

@@ -93,11 +93,11 @@ int cli_take_session_option(const cli_command *cmd, int argc, char **argv, int *
     r = cli_take_option(cmd, argc, argv, i, "--opt", &value);
     if (r == 1) {
         if (cli_parse_long(cmd, "--opt", value, 0, 99, &v)) return -1;
-        if (v != CORT_OPT_DISABLE_ALL && v != CORT_OPT_BASIC && v != CORT_OPT_EXTENDED && v != CORT_OPT_ALL) {
-            cli_usage_error(cmd, "--opt expects 0, 1, 2 or 99, got '%s'", value);
+        if (v != CORT_OPT_DISABLE_ALL && v != CORT_OPT_BASIC && v != CORT_OPT_EXTENDED && v != 3 && v != CORT_OPT_ALL) {
+            cli_usage_error(cmd, "--opt expects 0, 1, 2, 3 or 99, got '%s'", value);
             return -1;
         }
-        args->opt_level = (int)v;
+        args->opt_level = v == 3 ? CORT_OPT_ALL : (int)v; /* 3 is ORT's Python name for "all" */
         return 1;
     }
     return r;

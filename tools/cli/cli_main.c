@@ -23,7 +23,7 @@ static const cli_command commands[] = {
      "                     OptionalProto, as the ONNX backend tests store them) or .npy (tensors)\n"
      "  --format pb|npy    file format for --outdir (default pb)\n"
      "  --threads N        intra-op threads (0: one per core)\n"
-     "  --opt LEVEL        graph optimization level: 0, 1, 2 or 99\n"
+     "  --opt LEVEL        graph optimization level: 0, 1, 2, 99 (3 = 99)\n"
      "  --seed N           seed of the random inputs (default 0)\n"
      "\n"
      "Prints one line per output: name, type, shape, min/max/mean, the first values and, for a\n"
@@ -51,7 +51,7 @@ static const cli_command commands[] = {
      "  --filter TEXT  run only suite tests whose name contains TEXT\n"
      "  --verbose      keep the suite children's stderr\n"
      "  --threads N    intra-op threads (0: one per core; with --jobs > 1 the default is 1)\n"
-     "  --opt LEVEL    graph optimization level: 0, 1, 2 or 99\n",
+     "  --opt LEVEL    graph optimization level: 0, 1, 2, 99 (3 = 99)\n",
      cli_check_main},
     {"bench", "measure load time, latency, arena size and peak memory",
      "usage: cort bench MODEL [--threads N] [--warmup W] [--runs R] [--shape NAME=DIMS]...\n"
@@ -69,7 +69,7 @@ static const cli_command commands[] = {
      "  --runs R           timed runs (default 20)\n"
      "  --shape NAME=DIMS  shape of a random input, e.g. 1x3x224x224\n"
      "  --input NAME=FILE  feed input NAME from a .npy or TensorProto .pb file\n"
-     "  --opt LEVEL        graph optimization level: 0, 1, 2 or 99\n"
+     "  --opt LEVEL        graph optimization level: 0, 1, 2, 99 (3 = 99)\n"
      "  --seed N           seed of the random inputs (default 0)\n"
      "  --profile FILE     write a per-node trace of every run (Chrome trace format) to FILE\n"
      "  --top K            print the K nodes that took longest\n"
@@ -79,7 +79,8 @@ static const cli_command commands[] = {
      "usage: cort optimize MODEL -o OUT.onnx [--level N]\n"
      "\n"
      "Loads MODEL, optimizes its graph at level N (0 none, 1 basic: constant folding, identity and\n"
-     "dead-node elimination; 2 extended and 99 all add fusions; default 99) and writes the result as\n"
+     "dead-node elimination; 2 extended and 99 (or 3) all add fusions: Conv + activation, MatMul + bias\n"
+     "(+ GELU), GELU, multi-head attention into com.cort operators; default 99) and writes the result as\n"
      "an ONNX model (loadable by other runtimes when only standard operators remain).\n",
      cli_optimize_main},
 };

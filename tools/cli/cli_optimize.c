@@ -15,8 +15,9 @@ int cli_optimize_main(const cli_command *self, int argc, char **argv) {
             if (r < 0) return CLI_EXIT_USAGE;
             int rc = cli_parse_long(self, "--level", value, 0, 99, &level);
             if (rc) return rc;
-            if (level != 0 && level != 1 && level != 2 && level != 99)
-                return cli_usage_error(self, "--level must be 0, 1, 2 or 99");
+            if (level != 0 && level != 1 && level != 2 && level != 3 && level != 99)
+                return cli_usage_error(self, "--level must be 0, 1, 2, 3 or 99");
+            if (level == 3) level = CORT_OPT_ALL; /* 3 is ORT's Python name for "all" */
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error(self, "unknown option '%s'", argv[i]);
         } else if (model) {

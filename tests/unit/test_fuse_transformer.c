@@ -1,0 +1,271 @@
+/* Level-2 transformer fusions on small graphs written out as PyTorch exports them: multi-head attention
+ * (BERT/GPT-2 form with Split and a causal Where mask, ViT form with Slice over a sequence-first
+ * tensor), GELU in its erf form and its tanh approximation, MatMul + bias. Each graph runs unoptimized
+ * (level 1: no fusion) and at level 99; the fused session must have the expected com.cort nodes and
+ * compute the same outputs. */
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "check.h"
+#include "exec/exec.h"
+
+enum { S = 5, H = 2, DH = 4, E = H * DH, D = 6 };
+
+typedef struct builder {
+    cort_model *m;
+    cort_graph *g;
+    unsigned seed;
+} builder;
+
+static float next_random(builder *b) {
+    b->seed = b->seed * 1103515245u + 12345u;
+    return (float)((b->seed >> 9) & 0xffff) / 65536.0f - 0.5f;
+}
+
+static int value(builder *b, const char *name) { return cort_graph_value(b->g, name); }
+
+static cort_dim *dims_of(builder *b, int rank, const int64_t *dims) {
+    cort_dim *d = cort_pool_calloc(&b->m->pool, (size_t)rank + 1, sizeof *d);
+    for (int i = 0; d && i < rank; i++) d[i] = (cort_dim){dims[i], NULL};
+    return d;
+}
+
+/* An initializer of `type` with the given dims; float data random, int64 and bool from `values`. */
+static int constant(builder *b, const char *name, int32_t type, int rank, const int64_t *dims, const int64_t *values) {
+    int id = value(b, name);
+    cort_tensor *t = cort_pool_calloc(&b->m->pool, 1, sizeof *t);
+    t->type = type;
+    t->rank = rank;
+    int64_t count = 1;
+    for (int i = 0; i < rank; i++) count *= (t->dims[i] = dims[i]);
+    size_t size = type == CORT_INT64 ? 8 : type == CORT_BOOL ? 1 : 4;
+    t->data = cort_pool_calloc(&b->m->pool, (size_t)count, size);
+    for (int64_t i = 0; i < count; i++) {
+        if (type == CORT_FLOAT) ((float *)t->data)[i] = values ? (float)values[i] : next_random(b);
+        else if (type == CORT_INT64) ((int64_t *)t->data)[i] = values[i];
+        else ((unsigned char *)t->data)[i] = values[i] != 0;
+    }
+    b->g->values[id].init = t;
+    b->g->values[id].flags |= CORT_VF_INITIALIZER;
+    cort_type_set_tensor(&b->g->values[id].type, type, rank, dims_of(b, rank, dims));
+    return id;
+}
+
+static int scalar(builder *b, const char *name, float v) {
+    int id = constant(b, name, CORT_FLOAT, 0, NULL, NULL);
+    *(float *)b->g->values[id].init->data = v;
+    return id;
+}
+
+static cort_node *node(builder *b, const char *op, const char *out, int a, int c, int d) {
+    int n_in = d >= 0 ? 3 : c >= 0 ? 2 : 1;
+    cort_node *n = cort_graph_add_node(b->g, op, "", out, n_in, 1, 0);
+    n->inputs[0] = a;
+    if (n_in > 1) n->inputs[1] = c;
+    if (n_in > 2) n->inputs[2] = d;
+    n->outputs[0] = value(b, out);
+    n->opset = 17;
+    return n;
+}
+
+static int op(builder *b, const char *type, const char *out, int a, int c) { return node(b, type, out, a, c, -1)->outputs[0]; }
+
+static void set_ints(builder *b, cort_node *n, const char *name, int count, const int64_t *v) {
+    cort_attr *a = cort_pool_calloc(&b->m->pool, (size_t)n->n_attrs + 1, sizeof *a);
+    memcpy(a, n->attrs, (size_t)n->n_attrs * sizeof *a);
+    int64_t *ints = cort_pool_calloc(&b->m->pool, (size_t)count, sizeof *ints);
+    memcpy(ints, v, (size_t)count * sizeof *ints);
+    a[n->n_attrs] = count == 1 && !strcmp(name, "axis") ? (cort_attr){.name = name, .type = CORT_ATTR_INT, .i = v[0]}
+                                                        : (cort_attr){.name = name, .type = CORT_ATTR_INTS, .n = count,
+                                                                      .ints = ints};
+    n->attrs = a;
+    n->n_attrs++;
+}
+
+static int transpose(builder *b, const char *out, int x, int rank, const int64_t *perm) {
+    cort_node *n = node(b, "Transpose", out, x, -1, -1);
+    set_ints(b, n, "perm", rank, perm);
+    return n->outputs[0];
+}
+
+static void start(builder *b, const char *name, int rank, const int64_t *in_dims) {
+    CHECK_OK(cort_model_new(&b->m));
+    b->m->ir_version = 8;
+    b->m->n_opsets = 1;
+    b->m->opsets = cort_pool_calloc(&b->m->pool, 1, sizeof *b->m->opsets);
+    b->m->opsets[0] = (cort_opset){"", 17};
+    b->g = b->m->graph = cort_graph_new(&b->m->pool, NULL, name);
+    int x = value(b, "X");
+    cort_type_set_tensor(&b->g->values[x].type, CORT_FLOAT, rank, dims_of(b, rank, in_dims));
+    cort_graph_add_input(b->g, x);
+}
+
+/* y = x * 0.5 * (1 + erf(x / sqrt 2)) as PyTorch exports nn.GELU() */
+static int gelu_erf(builder *b, int x) {
+    int t = op(b, "Div", "gelu_div", x, scalar(b, "sqrt2", 1.4142135381698608f));
+    t = op(b, "Erf", "gelu_erf", t, -1);
+    t = op(b, "Add", "gelu_add", t, scalar(b, "one", 1.0f));
+    t = op(b, "Mul", "gelu_mul", x, t);
+    return op(b, "Mul", "gelu_out", t, scalar(b, "half", 0.5f));
+}
+
+/* y = 0.5 * x * (1 + tanh(0.79788 * (x + 0.044715 * x^3))) as GPT-2's gelu_new exports */
+static int gelu_tanh(builder *b, int x) {
+    int sq = op(b, "Mul", "fg_sq", x, x);
+    int cube = op(b, "Mul", "fg_cube", x, sq);
+    int t = op(b, "Mul", "fg_c", scalar(b, "c044715", 0.044714998453855515f), cube);
+    t = op(b, "Add", "fg_add", x, t);
+    t = op(b, "Mul", "fg_scale", scalar(b, "c0797", 0.7978845834732056f), t);
+    t = op(b, "Tanh", "fg_tanh", t, -1);
+    t = op(b, "Add", "fg_one", scalar(b, "one_b", 1.0f), t);
+    t = op(b, "Mul", "fg_x", x, t);
+    return op(b, "Mul", "fg_out", scalar(b, "half_b", 0.5f), t);
+}
+
+static int matmul_bias(builder *b, const char *name, int x, int64_t k, int64_t n) {
+    char w[32], bias[32], prod[32], out[32];
+    snprintf(w, sizeof w, "%s_w", name);
+    snprintf(bias, sizeof bias, "%s_b", name);
+    snprintf(prod, sizeof prod, "%s_mm", name);
+    snprintf(out, sizeof out, "%s_out", name);
+    int64_t wd[2] = {k, n};
+    int mm = op(b, "MatMul", prod, x, constant(b, w, CORT_FLOAT, 2, wd, NULL));
+    return op(b, "Add", out, constant(b, bias, CORT_FLOAT, 1, &n, NULL), mm);
+}
+
+/* BERT/GPT-2: X [1, S, D] → qkv = X W + b → Split → heads → causal masked softmax → merge →
+ * GELU (erf) → MatMul + bias → GELU (tanh) → Y [1, S, D]. */
+static cort_model *make_bert_like(void) {
+    builder b = {.seed = 7};
+    int64_t in_dims[3] = {1, S, D};
+    start(&b, "bert_like", 3, in_dims);
+    int qkv = matmul_bias(&b, "qkv", value(&b, "X"), D, 3 * E);
+    int64_t split_sizes[3] = {E, E, E}, three = 3;
+    cort_node *split = cort_graph_add_node(b.g, "Split", "", "split", 2, 3, 0);
+    split->inputs[0] = qkv;
+    split->inputs[1] = constant(&b, "split_sizes", CORT_INT64, 1, &three, split_sizes);
+    const char *parts[3] = {"q", "k", "v"};
+    for (int i = 0; i < 3; i++) split->outputs[i] = value(&b, parts[i]);
+    split->opset = 17;
+    int64_t axis = 2;
+    set_ints(&b, split, "axis", 1, &axis);
+    int64_t four = 4, head_shape[4] = {1, S, H, DH}, qperm[4] = {0, 2, 1, 3}, kperm[4] = {0, 2, 3, 1};
+    int shape = constant(&b, "head_shape", CORT_INT64, 1, &four, head_shape);
+    int q = transpose(&b, "q_t", op(&b, "Reshape", "q_r", split->outputs[0], shape), 4, qperm);
+    int k = transpose(&b, "k_t", op(&b, "Reshape", "k_r", split->outputs[1], shape), 4, kperm);
+    int v = transpose(&b, "v_t", op(&b, "Reshape", "v_r", split->outputs[2], shape), 4, qperm);
+    int scores = op(&b, "Div", "scores", op(&b, "MatMul", "qk", q, k), scalar(&b, "sqrt_dh", 2.0f));
+    int64_t causal[S * S], mask_dims[2] = {S, S};
+    for (int i = 0; i < S * S; i++) causal[i] = i % S <= i / S;
+    int mask = constant(&b, "mask", CORT_BOOL, 2, mask_dims, causal);
+    scores = node(&b, "Where", "masked", mask, scores, scalar(&b, "fill", -10000.0f))->outputs[0];
+    cort_node *sm = node(&b, "Softmax", "probs", scores, -1, -1);
+    int64_t last = -1;
+    set_ints(&b, sm, "axis", 1, &last);
+    int ctx = transpose(&b, "ctx_t", op(&b, "MatMul", "ctx", sm->outputs[0], v), 4, qperm);
+    int64_t three_d = 3, merged[3] = {1, S, E};
+    ctx = op(&b, "Reshape", "merged", ctx, constant(&b, "merged_shape", CORT_INT64, 1, &three_d, merged));
+    int y = gelu_tanh(&b, matmul_bias(&b, "out", gelu_erf(&b, ctx), E, D));
+    cort_graph_add_output(b.g, y);
+    return cort_graph_check_and_sort(b.g) ? NULL : b.m;
+}
+
+/* ViT (sequence first, batch 1): X [S, 1, D] → qkv → three Slices of the last axis → Reshape [S, H, Dh]
+ * → Transpose, q scaled before its product → softmax → merge → Reshape [S, E] = Y. */
+static cort_model *make_vit_like(void) {
+    builder b = {.seed = 11};
+    int64_t in_dims[3] = {S, 1, D};
+    start(&b, "vit_like", 3, in_dims);
+    int qkv = matmul_bias(&b, "qkv", value(&b, "X"), D, 3 * E);
+    int64_t one = 1, minus_one = -1, three = 3;
+    int axes = constant(&b, "axes", CORT_INT64, 1, &one, &minus_one);
+    int64_t head_shape[3] = {S, H, DH}, qperm[3] = {1, 0, 2}, kperm[3] = {1, 2, 0};
+    int shape = constant(&b, "head_shape", CORT_INT64, 1, &three, head_shape);
+    int heads[3];
+    const char *names[3] = {"q", "k", "v"};
+    for (int i = 0; i < 3; i++) {
+        char sname[16], ename[16], rname[16], tname[16];
+        snprintf(sname, sizeof sname, "%s_start", names[i]);
+        snprintf(ename, sizeof ename, "%s_end", names[i]);
+        snprintf(rname, sizeof rname, "%s_r", names[i]);
+        snprintf(tname, sizeof tname, "%s_t", names[i]);
+        int64_t lo = i * E, hi = (i + 1) * E;
+        cort_node *sl = cort_graph_add_node(b.g, "Slice", "", names[i], 4, 1, 0);
+        sl->inputs[0] = qkv;
+        sl->inputs[1] = constant(&b, sname, CORT_INT64, 1, &one, &lo);
+        sl->inputs[2] = constant(&b, ename, CORT_INT64, 1, &one, &hi);
+        sl->inputs[3] = axes;
+        sl->outputs[0] = value(&b, names[i]);
+        sl->opset = 17;
+        heads[i] = transpose(&b, tname, op(&b, "Reshape", rname, sl->outputs[0], shape), 3, i == 1 ? kperm : qperm);
+    }
+    int q = op(&b, "Div", "q_scaled", heads[0], scalar(&b, "sqrt_dh", 2.0f));
+    cort_node *sm = node(&b, "Softmax", "probs", op(&b, "MatMul", "qk", q, heads[1]), -1, -1);
+    int64_t last = -1;
+    set_ints(&b, sm, "axis", 1, &last);
+    int ctx = transpose(&b, "ctx_t", op(&b, "MatMul", "ctx", sm->outputs[0], heads[2]), 3, qperm);
+    int64_t two = 2, merged[2] = {S, E};
+    int y = op(&b, "Reshape", "Y", ctx, constant(&b, "merged_shape", CORT_INT64, 1, &two, merged));
+    cort_graph_add_output(b.g, y);
+    return cort_graph_check_and_sort(b.g) ? NULL : b.m;
+}
+
+/* Runs the model at `level` with 2 threads on a fixed input; returns the fused session's op list. */
+static void run_model(cort_model *(*make)(void), int level, float *y, int64_t y_count, char *ops, size_t ops_size) {
+    cort_session_options *opts = NULL;
+    cort_session *s = NULL;
+    CHECK_OK(cort_session_options_create(&opts));
+    CHECK_OK(cort_session_options_set_opt_level(opts, (cort_opt_level)level));
+    CHECK_OK(cort_session_options_set_threads(opts, 2));
+    cort_model *m = make();
+    CHECK(m != NULL);
+    if (m) CHECK_OK(cort_session_prepare(m, opts, &s));
+    cort_session_options_free(opts);
+    if (!s) return;
+    ops[0] = 0;
+    for (int i = 0; i < s->main->n_steps; i++) {
+        const cort_node *n = s->main->steps[i].node;
+        size_t len = strlen(ops);
+        snprintf(ops + len, ops_size - len, "%s%s%s", i ? " " : "", *n->domain ? "cort:" : "", n->op_type);
+    }
+    const cort_type *xt = &s->model->graph->values[s->model->graph->inputs[0]].type;
+    int64_t dims[3] = {xt->dims[0].value, xt->dims[1].value, xt->dims[2].value};
+    float x[S * D];
+    for (int i = 0; i < S * D; i++) x[i] = (float)((i * 37) % 23) / 7.0f - 1.5f;
+    cort_value *in = NULL, *out = NULL;
+    const char *in_name = "X", *out_name = s->model->graph->values[s->model->graph->outputs[0]].name;
+    CHECK_OK(cort_tensor_create_view(CORT_FLOAT, dims, 3, x, sizeof x, &in));
+    CHECK_OK(cort_session_run(s, NULL, &in_name, (const cort_value *const *)&in, 1, &out_name, 1, &out));
+    if (out) {
+        CHECK(cort_tensor_count(&out->t) == y_count);
+        memcpy(y, cort_tensor_data(out), (size_t)y_count * sizeof *y);
+    }
+    cort_value_free(in);
+    cort_value_free(out);
+    cort_session_free(s);
+}
+
+static void check_fusion(const char *what, cort_model *(*make)(void), int64_t y_count, const char *want_ops) {
+    float y1[S * E] = {0}, y2[S * E] = {0}; /* the larger output */
+    char ops1[512] = "", ops2[512] = "";
+    run_model(make, CORT_OPT_BASIC, y1, y_count, ops1, sizeof ops1);
+    run_model(make, CORT_OPT_ALL, y2, y_count, ops2, sizeof ops2);
+    if (strcmp(ops2, want_ops)) fprintf(stderr, "%s: fused steps '%s', expected '%s'\n", what, ops2, want_ops);
+    CHECK(!strcmp(ops2, want_ops));
+    CHECK(!strstr(ops1, "cort:"));
+    float worst = 0, largest = 0;
+    for (int64_t i = 0; i < y_count; i++) {
+        float diff = fabsf(y1[i] - y2[i]);
+        worst = diff > worst ? diff : worst;
+        largest = fabsf(y1[i]) > largest ? fabsf(y1[i]) : largest;
+    }
+    if (worst > 1e-5f) fprintf(stderr, "%s: fused outputs differ by %g\n", what, worst);
+    CHECK(worst <= 1e-5f && largest > 0.01f);
+}
+
+int main(void) {
+    check_fusion("bert_like", make_bert_like, S * D, "cort:FusedMatMul cort:Attention Reshape cort:Gelu cort:FusedMatMul");
+    check_fusion("vit_like", make_vit_like, S * E, "cort:FusedMatMul cort:Attention Reshape");
+    return check_report("test_fuse_transformer");
+}
