@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+'use strict';
+// One model on onnxruntime-web's WebAssembly backend in Node.js (SIMD, 1 thread), timed as `cort bench`
+// times cort: the wall time of one session.run() on the same inputs, after untimed warmup runs.
+//   node ort_web_bench.js MODEL.onnx INPUT.pb... [--runs R] [--warmup W] [--threads N]
+// Prints one JSON line: {"load_ms":...,"min_ms":...,"median_ms":...}
+const path = require('path');
+const fs = require('fs');
+const { performance } = require('perf_hooks');
+const { readTensorPb } = require('./tensor_pb.js');
+
+const argv = process.argv.slice(2);
+const o = { runs: 10, warmup: 2, threads: 1, model: null, inputs: [] };
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '--runs') o.runs = Number(argv[++i]);
+  else if (a === '--warmup') o.warmup = Number(argv[++i]);
+  else if (a === '--threads') o.threads = Number(argv[++i]);
+  else if (!o.model) o.model = a;
+  else o.inputs.push(a);
+}
+if (!o.model) {
+  console.error('usage: node ort_web_bench.js MODEL.onnx INPUT.pb... [--runs R] [--warmup W] [--threads N]');
+  process.exit(2);
+}
+
+(async () => {
+  const ort = require('onnxruntime-web');
+  ort.env.wasm.numThreads = o.threads;
+  ort.env.wasm.simd = true; // ignored by releases that ship only the SIMD build, which is SIMD anyway
+  ort.env.logLevel = 'error';
+  const bytes = fs.readFileSync(o.model);
+  let t0 = performance.now();
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3,
+  });
+  const loadMs = performance.now() - t0;
+  const feeds = {};
+  for (const f of o.inputs) {
+    const t = readTensorPb(f);
+    feeds[t.name || session.inputNames[Object.keys(feeds).length]] = new ort.Tensor(t.type, t.data, t.dims);
+  }
+  for (let i = 0; i < o.warmup; i++) await session.run(feeds);
+  const times = [];
+  for (let i = 0; i < o.runs; i++) {
+    t0 = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const median = times.length % 2 ? times[(times.length - 1) / 2]
+    : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+  console.log(JSON.stringify({ load_ms: loadMs, min_ms: times[0], median_ms: median }));
+  await session.release();
+})().catch((e) => { console.error(`${path.basename(o.model)}: ${e.message || e}`); process.exit(1); });
