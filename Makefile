@@ -111,23 +111,25 @@ build-wasm:
 # The JavaScript package (js/, onnxruntime-web's API): its WebAssembly module built with emscripten into
 # build-js/js (copied into js/dist/), then its tests under node (js/test/*.test.js). See js/README.md.
 DEB_JS := emscripten node-acorn nodejs libonnx-testdata
-.PHONY: test-js
-test-js: deps
+.PHONY: build-js test-js
+build-js: deps
 	@if ! dpkg -s $(DEB_JS) >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_JS); fi
 	NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B build-js -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  -DCORT_BUILD_APPS=OFF -DCORT_BUILD_TESTS=OFF
 	NODE_PATH=/usr/share/nodejs cmake --build build-js -j $(JOBS) --target cort_js
+
+test-js: build-js
 	cd js && node --test test/*.test.js
 
 # The face app in the browser (examples/web/face, issue 7): Debian's Chromium, headless, with a fake
 # camera playing skimage's astronaut.png; the page's boxes are checked against cort-face's on the same
-# images (tests/web/face_web_test.mjs). Builds the JS package through test-js and cort-face in $(BUILD);
+# images (tests/web/face_web_test.mjs). Builds the JS package (build-js) and cort-face in $(BUILD);
 # playwright-core goes into tests/web/node_modules (git-ignored). Models: ../shared/models or
 # CORT_FACE_MODELS (absent: the test says so and is skipped). Screenshots: $(BUILD)/web/face_web_*.png.
 DEB_WEB := chromium python3-skimage nodejs emscripten node-acorn
 .PHONY: test-web
-test-web: deps test-js
+test-web: deps build-js
 	@if ! dpkg -s $(DEB_WEB) >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_WEB); fi
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
