@@ -59,6 +59,13 @@ typedef struct bn_job {
     float epsilon;
 } bn_job;
 
+/* Planes or rows per parallel chunk: enough that a chunk covers some 8192 elements, a few
+ * microseconds of work, as long as handing it to another thread and joining it takes. */
+static int64_t min_rows(int64_t row_elems) {
+    const int64_t chunk_elems = 8192;
+    return row_elems >= chunk_elems ? 1 : chunk_elems / (row_elems > 0 ? row_elems : 1);
+}
+
 static void bn_planes(void *arg, int64_t begin, int64_t end) {
     const bn_job *j = arg;
     for (int64_t pl = begin; pl < end; pl++) {
@@ -154,7 +161,7 @@ static cort_status *bn_run(cort_kctx *ctx) {
         job.var = bv;
         CORT_TRY(bn_running_outputs(ctx, p, mean, var, mf, vf, bm, bv, channels));
     }
-    if (batch * channels > 0) ctx->svc->parallel_for(ctx, batch * channels, 1, bn_planes, &job);
+    if (batch * channels > 0) ctx->svc->parallel_for(ctx, batch * channels, min_rows(plane), bn_planes, &job);
     cort_nn_finish_f32(y, yf);
     return NULL;
 }
@@ -232,7 +239,7 @@ static cort_status *instnorm_run(cort_kctx *ctx) {
     CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     inst_job job = {xf, sf, bf, yf, channels, product(x->dims + 2, x->rank - 2), p->epsilon};
     int64_t planes = x->dims[0] * channels;
-    if (planes > 0) ctx->svc->parallel_for(ctx, planes, 1, inst_planes, &job);
+    if (planes > 0) ctx->svc->parallel_for(ctx, planes, min_rows(job.plane), inst_planes, &job);
     cort_nn_finish_f32(y, yf);
     return NULL;
 }
@@ -370,7 +377,7 @@ static cort_status *layernorm_run(cort_kctx *ctx) {
     bool dense = cort_tensor_count(scale) == size && (!bias || cort_tensor_count(bias) == size);
     ln_job job = {xf, sf, bf, yf, mean_f, inv_f, size, norm_rank, x->dims + axis, scale_stride, bias_stride, dense,
                   p->epsilon};
-    if (rows > 0) ctx->svc->parallel_for(ctx, rows, 1, ln_rows, &job);
+    if (rows > 0) ctx->svc->parallel_for(ctx, rows, min_rows(size), ln_rows, &job);
     cort_nn_finish_f32(y, yf);
     if (mean_t) cort_nn_finish_f32(mean_t, mean_f);
     if (inv_t) cort_nn_finish_f32(inv_t, inv_f);

@@ -346,6 +346,14 @@ static void pool_planes(void *arg, int64_t begin, int64_t end) {
     }
 }
 
+/* Planes per parallel chunk: enough that a chunk touches some 32 KiB (a worker's wake-up and the join
+ * cost microseconds, a pass over a few thousand floats about as much); `elems` is a plane's
+ * elements read and written. */
+static int64_t min_planes(int64_t elems) {
+    const int64_t chunk_elems = 8192;
+    return elems >= chunk_elems ? 1 : chunk_elems / (elems > 0 ? elems : 1);
+}
+
 static cort_status *window_pool_run(cort_kctx *ctx) {
     const pool_params *p = ctx->params;
     const cort_tensor *x;
@@ -363,7 +371,8 @@ static cort_status *window_pool_run(cort_kctx *ctx) {
     CORT_TRY(input_f32(ctx, x, &xf));
     CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     pool_job job = {p, &s, xf, yf, ind ? ind->data : NULL};
-    ctx->svc->parallel_for(ctx, s.planes, 1, pool_planes, &job);
+    int64_t plane_work = (cort_tensor_count(x) + cort_tensor_count(y)) / s.planes; /* y is not empty */
+    ctx->svc->parallel_for(ctx, s.planes, min_planes(plane_work), pool_planes, &job);
     finish_f32(y, yf);
     return NULL;
 }
@@ -499,7 +508,7 @@ static cort_status *global_pool_run(cort_kctx *ctx) {
     CORT_TRY(input_f32(ctx, x, &xf));
     CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     global_job job = {p->kind, p->p, product(x->dims + 2, x->rank - 2), xf, yf};
-    ctx->svc->parallel_for(ctx, planes, 16, global_planes, &job);
+    ctx->svc->parallel_for(ctx, planes, min_planes(job.size), global_planes, &job);
     finish_f32(y, yf);
     return NULL;
 }

@@ -1,7 +1,12 @@
-/* parallel_for covers every index exactly once, at any thread count, also from concurrent callers. */
+/* parallel_for covers every index exactly once, at any thread count, also from concurrent callers and
+ * from inside a chunk; small ranges stay on the calling thread; every thread takes part in a large
+ * range; an idle pool's workers sleep instead of spinning. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/threadpool.h"
 #include "check.h"
@@ -31,12 +36,84 @@ static void *hammer(void *arg) {
     return ok ? (void *)1 : NULL;
 }
 
+/* ---- a chunk that starts a nested parallel_for on the same pool: it must run inline and finish */
+typedef struct nested {
+    cort_threadpool *pool;
+    atomic_int *hits;
+} nested;
+
+static void nested_inner(void *arg, int64_t begin, int64_t end) {
+    atomic_int *hits = arg;
+    for (int64_t i = begin; i < end; i++) atomic_fetch_add(&hits[i], 1);
+}
+
+static void nested_outer(void *arg, int64_t begin, int64_t end) {
+    nested *n = arg;
+    for (int64_t i = begin; i < end; i++) cort_threadpool_for(n->pool, 64, 1, nested_inner, n->hits + i * 64);
+}
+
+static int nested_covers_once(cort_threadpool *pool) {
+    enum { OUTER = 40 };
+    atomic_int *hits = calloc(OUTER * 64, sizeof *hits);
+    nested n = {pool, hits};
+    cort_threadpool_for(pool, OUTER, 1, nested_outer, &n);
+    int ok = 1;
+    for (int i = 0; i < OUTER * 64; i++) ok &= atomic_load(&hits[i]) == 1;
+    free(hits);
+    return ok;
+}
+
+/* ---- which threads ran chunks */
+typedef struct who {
+    pthread_t caller;
+    atomic_int others; /* chunks run on a thread other than the caller */
+} who;
+
+static void note_thread(void *arg, int64_t begin, int64_t end) {
+    who *w = arg;
+    if (!pthread_equal(pthread_self(), w->caller)) atomic_fetch_add(&w->others, 1);
+    /* enough work per chunk for a sleeping worker to wake up and claim one */
+    struct timespec ts = {0, 200000};
+    for (int64_t i = begin; i < end; i++) nanosleep(&ts, NULL);
+}
+
+static double cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+           ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void check_threads_used(void) {
+    cort_threadpool *pool = NULL;
+    CHECK_OK(cort_threadpool_create(2, &pool));
+    /* at most min_chunk items: the caller runs them alone */
+    who small = {pthread_self(), 0};
+    cort_threadpool_for(pool, 8, 8, note_thread, &small);
+    CHECK(atomic_load(&small.others) == 0);
+    /* a long range: the worker joins in (it may be asleep when the range starts) */
+    who big = {pthread_self(), 0};
+    cort_threadpool_for(pool, 200, 1, note_thread, &big);
+    CHECK(atomic_load(&big.others) > 0);
+    /* idle: after their short spin the workers block, so the process uses (almost) no CPU */
+    struct timespec settle = {0, 50000000}, idle = {0, 200000000};
+    nanosleep(&settle, NULL);
+    double before = cpu_seconds();
+    nanosleep(&idle, NULL);
+    double used = cpu_seconds() - before;
+    if (used > 0.02) fprintf(stderr, "idle pool used %.3f s of CPU in 0.2 s\n", used);
+    CHECK(used <= 0.02);
+    cort_threadpool_free(pool);
+}
+
 int main(void) {
+    check_threads_used();
     for (int threads = 1; threads <= 4; threads++) {
         cort_threadpool *pool = NULL;
         CHECK_OK(cort_threadpool_create(threads, &pool));
         CHECK(cort_threadpool_threads(pool) == threads);
         for (int64_t n = 0; n < 300; n += 37) CHECK(covers_once(pool, n, 1));
+        CHECK(nested_covers_once(pool));
         CHECK(covers_once(pool, 100000, 64));
         pthread_t t[4];
         for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, hammer, pool);
