@@ -82,24 +82,27 @@ for (const m of o.models) {
   const dir = path.join(o.zoo, 'tests', m, 'test_data_set_0');
   const inputs = fs.readdirSync(dir).filter((f) => /^input_\d+\.pb$/.test(f)).sort()
     .map((f) => path.join(dir, f));
-  const cort = [], ort = [];
+  const cort = [], ort = [], err = { cort: 0, ort: 0 };
   for (let r = 0; r < o.rounds; r++) {
     const order = r % 2 ? ['ort', 'cort'] : ['cort', 'ort'];
     for (const who of order) {
       const res = who === 'cort' ? runCort(model, inputs) : runOrt(model, inputs);
       (who === 'cort' ? cort : ort).push(res.median_ms);
+      err[who] = Math.max(err[who], res.max_abs_err);
       console.error(`${m} round ${r + 1}: ${who} median ${res.median_ms.toFixed(1)} ms`);
     }
   }
-  rows.push({ model: m, cort: median(cort), ort: median(ort), cortAll: cort, ortAll: ort });
+  rows.push({ model: m, cort: median(cort), ort: median(ort), cortAll: cort, ortAll: ort, err });
 }
 
 const kb = (f) => `${(fs.statSync(f).size / 1024).toFixed(0)} KB`;
 const lines = [];
-lines.push(`| model | cort-wasm median (ms) | onnxruntime-web median (ms) | cort / ORT |`);
-lines.push('|---|---:|---:|---:|');
+lines.push(`| model | cort-wasm median (ms) | onnxruntime-web median (ms) | cort / ORT | max abs error cort / ORT |`);
+lines.push('|---|---:|---:|---:|---|');
+const sci = (v) => (Number.isNaN(v) ? 'n/a' : v.toExponential(1));
 for (const r of rows) {
-  lines.push(`| ${r.model} | ${r.cort.toFixed(1)} | ${r.ort.toFixed(1)} | ${(r.cort / r.ort).toFixed(2)} |`);
+  lines.push(`| ${r.model} | ${r.cort.toFixed(1)} | ${r.ort.toFixed(1)} | ${(r.cort / r.ort).toFixed(2)} | ` +
+    `${sci(r.err.cort)} / ${sci(r.err.ort)} |`);
 }
 lines.push('');
 lines.push(`Binary size: cort.wasm ${kb(cortWasm)} + cort.mjs ${kb(cortMjs)}; onnxruntime-web ${ortVersion} ` +
@@ -109,6 +112,9 @@ lines.push('');
 lines.push(`Per-round medians (ms): ` + rows.map((r) =>
   `${r.model} cort [${r.cortAll.map((v) => v.toFixed(1)).join(', ')}] ORT [${r.ortAll.map((v) => v.toFixed(1)).join(', ')}]`)
   .join('; ') + '.');
+lines.push('');
+lines.push('Max abs error: the largest difference of each side\'s outputs from the zoo\'s expected outputs ' +
+  '(output_N.pb, recorded with ONNX Runtime natively), over its rounds.');
 lines.push('');
 lines.push(`Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs; ${o.rounds} rounds x ` +
   `${o.runs} runs after ${o.warmup} warmup runs, 1 thread, SIMD on both.`);

@@ -4,7 +4,8 @@
 // untimed warmup runs. PKG is a copy of js/ whose dist/ holds the cort.mjs + cort.wasm to measure
 // (compare.js stages it from a build directory).
 //   node cort_web_bench.mjs PKG MODEL.onnx INPUT.pb... [--runs R] [--warmup W]
-// Prints one JSON line: {"load_ms":...,"min_ms":...,"median_ms":...}
+// Prints one JSON line: {"load_ms":...,"min_ms":...,"median_ms":...,"max_abs_err":...}, the last against the
+// output_N.pb files next to the inputs (the zoo's expected outputs, from ONNX Runtime natively).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -12,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
-const { readTensorPb } = require('./tensor_pb.js');
+const { readTensorPb, maxOutputError } = require('./tensor_pb.js');
 
 const argv = process.argv.slice(2);
 const o = { runs: 10, warmup: 2, pkg: null, model: null, inputs: [] };
@@ -42,6 +43,7 @@ try {
     const t = readTensorPb(f);
     feeds[t.name || session.inputNames[Object.keys(feeds).length]] = new cort.Tensor(t.type, t.data, t.dims);
   }
+  const maxErr = maxOutputError(o.inputs, session.outputNames, await session.run(feeds));
   for (let i = 0; i < o.warmup; i++) await session.run(feeds);
   const times = [];
   for (let i = 0; i < o.runs; i++) {
@@ -52,7 +54,7 @@ try {
   times.sort((a, b) => a - b);
   const n = times.length;
   const median = n % 2 ? times[(n - 1) / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-  console.log(JSON.stringify({ load_ms: loadMs, min_ms: times[0], median_ms: median }));
+  console.log(JSON.stringify({ load_ms: loadMs, min_ms: times[0], median_ms: median, max_abs_err: maxErr }));
   await session.release();
 } catch (e) {
   console.error(`${path.basename(o.model)}: ${e.message || e}`);

@@ -3,11 +3,12 @@
 // One model on onnxruntime-web's WebAssembly backend in Node.js (SIMD, 1 thread), timed as `cort bench`
 // times cort: the wall time of one session.run() on the same inputs, after untimed warmup runs.
 //   node ort_web_bench.js MODEL.onnx INPUT.pb... [--runs R] [--warmup W] [--threads N]
-// Prints one JSON line: {"load_ms":...,"min_ms":...,"median_ms":...}
+// Prints one JSON line: {"load_ms":...,"min_ms":...,"median_ms":...,"max_abs_err":...}, the last against the
+// output_N.pb files next to the inputs (the zoo's expected outputs, from ONNX Runtime natively).
 const path = require('path');
 const fs = require('fs');
 const { performance } = require('perf_hooks');
-const { readTensorPb } = require('./tensor_pb.js');
+const { readTensorPb, maxOutputError } = require('./tensor_pb.js');
 
 const argv = process.argv.slice(2);
 const o = { runs: 10, warmup: 2, threads: 1, model: null, inputs: [] };
@@ -40,6 +41,7 @@ if (!o.model) {
     const t = readTensorPb(f);
     feeds[t.name || session.inputNames[Object.keys(feeds).length]] = new ort.Tensor(t.type, t.data, t.dims);
   }
+  const maxErr = maxOutputError(o.inputs, session.outputNames, await session.run(feeds));
   for (let i = 0; i < o.warmup; i++) await session.run(feeds);
   const times = [];
   for (let i = 0; i < o.runs; i++) {
@@ -50,6 +52,6 @@ if (!o.model) {
   times.sort((a, b) => a - b);
   const median = times.length % 2 ? times[(times.length - 1) / 2]
     : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
-  console.log(JSON.stringify({ load_ms: loadMs, min_ms: times[0], median_ms: median }));
+  console.log(JSON.stringify({ load_ms: loadMs, min_ms: times[0], median_ms: median, max_abs_err: maxErr }));
   await session.release();
 })().catch((e) => { console.error(`${path.basename(o.model)}: ${e.message || e}`); process.exit(1); });

@@ -76,4 +76,26 @@ function readTensorPb(file) {
   return { name, type, dims: shape, data };
 }
 
-module.exports = { readTensorPb };
+// The largest |got - expected| over the outputs whose expected values lie next to the inputs
+// (output_N.pb in the same folder), matched by name, else by position; Infinity for a NaN where a
+// number was expected, NaN when there is nothing to compare.
+function maxOutputError(inputFiles, outputNames, results) {
+  const path = require('path');
+  let worst = 0, compared = false;
+  for (let i = 0; inputFiles.length; i++) {
+    const f = path.join(path.dirname(inputFiles[0]), `output_${i}.pb`);
+    if (!fs.existsSync(f)) break;
+    const want = readTensorPb(f);
+    const got = results[want.name] || results[outputNames[i]];
+    if (!got) continue;
+    compared = true;
+    for (let j = 0; j < want.data.length; j++) {
+      const d = Math.abs(Number(got.data[j]) - Number(want.data[j]));
+      if (Number.isNaN(d)) worst = Infinity;
+      else if (d > worst) worst = d;
+    }
+  }
+  return compared ? worst : NaN;
+}
+
+module.exports = { readTensorPb, maxOutputError };
