@@ -5,7 +5,8 @@
  * With the argument `conv` it times the convolution paths instead (one thread, GFLOP/s of the
  * convolution's multiply-adds): the GEMM gathering im2col panels from the image, the same GEMM on a
  * column matrix built beforehand (what the gather costs), OpenBLAS on that column matrix, and Winograd
- * F(2x2, 3x3) where it applies (its rate counts the direct convolution's multiply-adds). */
+ * F(2x2, 3x3) where it applies and the stride-1 GEMM on a zero-bordered copy (rates count the direct
+ * convolution's multiply-adds). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,13 +74,19 @@ typedef struct conv_case {
 typedef struct conv_problem {
     cort_conv_geom g;
     int64_t c, m, kdim, osize;
-    float *x, *wpacked, *w, *col, *y, *wino;
+    float *x, *wpacked, *w, *col, *y, *wino, *padded, *grid;
+    cort_conv_padded_source src;
+    int64_t grid_n;
     void *work;
 } conv_problem;
 
 /* path 0: gather, 1: column matrix, 2: OpenBLAS on the column matrix, 3: Winograd */
 static void conv_once(const conv_problem *p, int path) {
-    if (path == 3) {
+    if (path == 4) {
+        cort_conv_pad_image(&p->g, p->x, p->c, p->padded);
+        cort_sgemm_gather_b_mt_ep(NULL, p->wpacked, NULL, 0, p->m, p->grid_n, p->kdim, cort_conv_padded_pack, &p->src,
+                                  0.0f, p->grid, p->grid_n, NULL, p->work);
+    } else if (path == 3) {
         cort_winograd_conv(NULL, &p->g, p->c, p->m, p->x, p->wino, NULL, NULL, p->y, p->work);
     } else if (path == 0) {
         cort_im2col_source src = {&p->g, p->x};
@@ -114,9 +121,13 @@ static int conv_main(void) {
         {"r18 l4 3x3", 512, 7, 7, 512, 3, 1, 1},        {"r18 l2 3x3/2", 64, 56, 56, 128, 3, 2, 1},
         {"r50 1x1 256>64", 256, 56, 56, 64, 1, 1, 0},   {"r50 1x1 64>256", 64, 56, 56, 256, 1, 1, 0},
         {"r50 1x1 1024>256", 1024, 14, 14, 256, 1, 1, 0}, {"r50 1x1 2048>512", 2048, 7, 7, 512, 1, 1, 0},
+        {"dn121 3x3 56", 128, 56, 56, 32, 3, 1, 1},     {"dn121 3x3 28", 128, 28, 28, 32, 3, 1, 1},
+        {"dn121 3x3 14", 128, 14, 14, 32, 3, 1, 1},     {"dn121 3x3 7", 128, 7, 7, 32, 3, 1, 1},
+        {"dn121 1x1 256>128", 256, 56, 56, 128, 1, 1, 0}, {"dn121 1x1 512>128", 512, 28, 28, 128, 1, 1, 0},
+        {"yolo 3x3 13", 512, 13, 13, 1024, 3, 1, 1},
     };
-    printf("%-18s %6s %6s %6s | %9s %9s %9s %9s\n", "conv", "M", "N", "K", "gather", "col", "OpenBLAS",
-           "winograd");
+    printf("%-18s %6s %6s %6s | %9s %9s %9s %9s %9s\n", "conv", "M", "N", "K", "gather", "col", "OpenBLAS",
+           "winograd", "padded");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const conv_case *cc = &cases[i];
         conv_problem p;
@@ -133,7 +144,13 @@ static int conv_main(void) {
         p.wpacked = malloc(cort_sgemm_packed_a_size(p.m, p.kdim));
         p.col = malloc(sizeof(float) * (size_t)(p.kdim * p.osize));
         p.y = malloc(sizeof(float) * (size_t)(p.m * p.osize));
-        size_t work = cort_sgemm_mt_work_size(p.m, p.osize, p.kdim, 1);
+        bool padded = cort_conv_padded_ok(&p.g);
+        p.src.geom = &p.g;
+        cort_conv_padded_dims(&p.g, &p.src.hp, &p.src.wp, &p.grid_n);
+        p.padded = malloc(sizeof(float) * (size_t)(p.c * p.src.hp * p.src.wp));
+        p.grid = malloc(sizeof(float) * (size_t)(p.m * p.grid_n));
+        p.src.padded = p.padded;
+        size_t work = cort_sgemm_mt_work_size(p.m, p.osize > p.grid_n ? p.osize : p.grid_n, p.kdim, 1);
         bool wino = cort_winograd_ok(&p.g, p.c, p.m);
         if (wino && cort_winograd_work_size(&p.g, p.c, p.m, 1) > work) work = cort_winograd_work_size(&p.g, p.c, p.m, 1);
         p.work = malloc(work);
@@ -147,9 +164,10 @@ static int conv_main(void) {
         cort_im2col(&p.g, p.x, 0, p.kdim, p.col);
         if (wino && cc->k == 3) cort_winograd_pack_weights(p.m, p.c, p.w, tmp, p.wino);
         double g0 = conv_gflops(&p, 0), g1 = conv_gflops(&p, 1), g2 = conv_gflops(&p, 2);
-        double g3 = wino ? conv_gflops(&p, 3) : 0;
-        printf("%-18s %6lld %6lld %6lld | %9.1f %9.1f %9.1f %9.1f\n", cc->name, (long long)p.m, (long long)p.osize,
-               (long long)p.kdim, g0, g1, g2, g3);
+        double g3 = wino ? conv_gflops(&p, 3) : 0, g4 = padded && p.padded && p.grid ? conv_gflops(&p, 4) : 0;
+        printf("%-18s %6lld %6lld %6lld | %9.1f %9.1f %9.1f %9.1f %9.1f\n", cc->name, (long long)p.m,
+               (long long)p.osize, (long long)p.kdim, g0, g1, g2, g3, g4);
+        free(p.padded), free(p.grid);
         free(p.x), free(p.w), free(p.wpacked), free(p.col), free(p.y), free(p.work), free(p.wino), free(tmp);
     }
     return 0;

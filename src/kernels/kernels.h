@@ -195,6 +195,21 @@ size_t cort_conv_direct_work_size(const cort_conv_geom *g);
 void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
                               void *work);
 
+/* Stride-1 2-D convolution on a zero-bordered copy of the image (src/kernels/generic/conv_padded.c),
+ * for small images where im2col's per-row work dominates: the output is computed on a grid of
+ * `grid` columns, output (oy, ox) at column oy * wp + ox (the rest dropped), reading B panels with
+ * cort_conv_padded_pack from a cort_conv_padded_source. cort_conv_pad_image fills channels x hp x wp
+ * floats from channels planes of x. cort_conv_padded_ok says whether the geometry suits it. */
+bool cort_conv_padded_ok(const cort_conv_geom *g);
+void cort_conv_padded_dims(const cort_conv_geom *g, int64_t *hp, int64_t *wp, int64_t *grid);
+void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channels, float *padded);
+typedef struct cort_conv_padded_source {
+    const cort_conv_geom *geom;
+    const float *padded;
+    int64_t hp, wp;
+} cort_conv_padded_source;
+void cort_conv_padded_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float *out);
+
 /* Winograd F(2x2, 3x3) convolution (src/kernels/generic/winograd.c) of one image: 2-D, kernel 3x3,
  * stride 1, dilation 1, no groups; cort_winograd_ok says whether it runs (and pays) for a geometry.
  * Weights (out_ch x in_ch x 3 x 3) are transformed and packed once by cort_winograd_pack_weights into

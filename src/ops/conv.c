@@ -403,19 +403,66 @@ static void fill_bias_rows(float *y, const float *bias, int64_t rows, int64_t le
 
 static void activate_all(const conv_params *p, float *y, int64_t n) { cort_activation_apply(&p->act, y, n); }
 
+/* The padded-image GEMM computes the grid's extra columns; im2col pays per column of B, which many
+ * output channels share. Past 256 channels the padded path only wins when the extra columns fit the
+ * micro-tiles already computed (32 wide on AVX-512), measured with sgemm_bench conv. */
+static bool use_padded(const cort_conv_geom *g, int64_t out_ch) {
+    if (!cort_conv_padded_ok(g)) return false;
+    int64_t hp, wp, grid;
+    cort_conv_padded_dims(g, &hp, &wp, &grid);
+    return out_ch <= 256 || (grid + 31) / 32 <= (cort_conv_out_size(g) + 31) / 32;
+}
+
+/* Scratch of the padded-image path: the padded planes of one group and the product on the grid. */
+typedef struct padded_scratch {
+    cort_conv_padded_source src;
+    int64_t grid;
+    float *image, *product;
+} padded_scratch;
+
+static cort_status *padded_setup(cort_kctx *ctx, const conv_shape *s, padded_scratch *ps) {
+    int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group;
+    ps->src.geom = &s->geom;
+    cort_conv_padded_dims(&s->geom, &ps->src.hp, &ps->src.wp, &ps->grid);
+    CORT_TRY(cort_nn_scratch_f32(ctx, count_product(cg, count_product(ps->src.hp, ps->src.wp)), &ps->image));
+    CORT_TRY(cort_nn_scratch_f32(ctx, count_product(mg, ps->grid), &ps->product));
+    ps->src.padded = ps->image;
+    return NULL;
+}
+
+/* The product on the grid into Y's planes, dropping the grid's extra columns; with a residual
+ * (beta 1) Y already holds Z, which is added before the activation. */
+static void padded_store(const conv_params *p, const conv_shape *s, const padded_scratch *ps, int64_t mg, float beta,
+                         float *yg) {
+    int64_t oh = s->geom.out[0], ow = s->geom.out[1], wp = ps->src.wp;
+    for (int64_t m = 0; m < mg; m++)
+        for (int64_t i = 0; i < oh; i++) {
+            const float *src = ps->product + m * ps->grid + i * wp;
+            float *dst = yg + (m * oh + i) * ow;
+            if (beta == 0) {
+                memcpy(dst, src, sizeof(float) * (size_t)ow);
+                continue;
+            }
+            for (int64_t j = 0; j < ow; j++) dst[j] += src[j];
+            cort_activation_apply(&p->act, dst, ow);
+        }
+}
+
 /* Y[n] = act(W * im2col(X[n]) + bias + beta * Y[n]) for every image and group (beta 1 adds a residual
  * already in Y). The column matrix is never stored: the GEMM gathers its panels straight from the
- * image (a 1x1 stride-1 kernel reads the image as B), and bias and activation happen in the GEMM's
- * store. */
+ * image (a 1x1 stride-1 kernel reads the image as B; small stride-1 images are read through a padded
+ * copy), and bias and activation happen in the GEMM's store. */
 static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
                               const float *w, const float *bias, const conv_state *pre, float beta, float *y) {
     const cort_conv_geom *g = &s->geom;
     int64_t isize = cort_conv_in_size(g), osize = cort_conv_out_size(g), ksize = cort_conv_kernel_size(g);
     int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, kdim = cg * ksize;
-    bool direct = is_pointwise(g);
+    bool direct = is_pointwise(g), padded = !direct && use_padded(g, mg);
     cort_threads th = cort_nn_threads(ctx);
+    padded_scratch ps;
+    if (padded) CORT_TRY(padded_setup(ctx, s, &ps));
     void *work;
-    CORT_TRY(cort_nn_scratch(ctx, cort_sgemm_mt_work_size(mg, osize, kdim, th.count), &work));
+    CORT_TRY(cort_nn_scratch(ctx, cort_sgemm_mt_work_size(mg, padded ? ps.grid : osize, kdim, th.count), &work));
     for (int64_t n = 0; n < s->batch; n++) {
         for (int64_t gi = 0; gi < s->group; gi++) {
             const float *xg = x + (n * s->in_ch + gi * cg) * isize;
@@ -424,7 +471,13 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
             const float *wg = w ? w + gi * mg * kdim : NULL; /* NULL when packed weights stand in */
             cort_sgemm_epilogue ep = p->act;
             ep.bias = bias ? bias + gi * mg : NULL;
-            if (direct && packed) {
+            if (padded) {
+                if (beta != 0) ep.act = CORT_ACT_NONE; /* applied after Z is added */
+                cort_conv_pad_image(g, xg, cg, ps.image);
+                cort_sgemm_gather_b_mt_ep(&th, packed, wg, kdim, mg, ps.grid, kdim, cort_conv_padded_pack, &ps.src,
+                                          0.0f, ps.product, ps.grid, &ep, work);
+                padded_store(p, s, &ps, mg, beta, yg);
+            } else if (direct && packed) {
                 cort_sgemm_packed_mt_ep(&th, packed, mg, osize, kdim, false, xg, osize, beta, yg, osize, &ep, work);
             } else if (direct) {
                 cort_sgemm_mt_ep(&th, false, false, mg, osize, kdim, 1.0f, wg, kdim, xg, osize, beta, yg, osize, &ep,

@@ -77,7 +77,8 @@ static void test_random_geometries(void) {
     static const cort_activation acts[] = {CORT_ACT_NONE, CORT_ACT_RELU, CORT_ACT_LEAKY_RELU, CORT_ACT_SIGMOID};
     int ran = 0;
     for (int t = 0; t < 40; t++) {
-        int64_t c = 8 + rnd_u(30), m = 8 + rnd_u(40), h = 9 + rnd_u(20), w = 9 + rnd_u(20);
+        int64_t c = 8 + rnd_u(30), m = t % 4 ? 64 + rnd_u(20) : 8 + rnd_u(40), h = 9 + rnd_u(20), w = 9 + rnd_u(20);
+        if (t % 4 == 0) h = w = 21 + rnd_u(8); /* few output channels: Winograd only on larger images */
         int64_t pt = rnd_u(3), pl = rnd_u(3), pb = rnd_u(3), pr = rnd_u(3);
         if (t % 3 == 0) pt = pl = pb = pr = 1; /* the common "same" convolution */
         int r = run_case(c, m, h, w, pt, pl, pb, pr, acts[t % 4], t % 2 == 0, 1 + t % 3);

@@ -23,8 +23,13 @@ bool cort_winograd_ok(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch) {
     if (g->spatial != 2 || in_ch < 8 || out_ch < 8) return false;
     for (int d = 0; d < 2; d++)
         if (g->kernel[d] != 3 || g->stride[d] != 1 || g->dilation[d] != 1 || g->pad_begin[d] > 2) return false;
-    /* with few tiles the 16 products are too thin to run well; im2col + one GEMM wins there */
-    return tiles_of(g->out[0]) * tiles_of(g->out[1]) >= 24;
+    /* With few tiles the 16 products are too thin to beat one GEMM on the padded image (measured with
+     * sgemm_bench conv): not below 24 tiles, nor below 64 for wide layers, whose transformed weights
+     * (16/9 the size) would cost more memory than they save time; few output channels need many
+     * tiles. */
+    int64_t tiles = tiles_of(g->out[0]) * tiles_of(g->out[1]);
+    if (tiles < 24 || (tiles < 64 && in_ch * out_ch > 256 * 512)) return false;
+    return out_ch >= 64 || tiles >= 100;
 }
 
 size_t cort_winograd_packed_size(int64_t out_ch, int64_t in_ch) {
