@@ -3,6 +3,7 @@
 #include "base/cpu.h"
 
 #if defined(__linux__)
+#include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
 #elif defined(__APPLE__)
@@ -14,26 +15,46 @@ bool cort_affinity_should_pin(int threads, int big, int all) {
     return big > 0 && big < all && threads >= 1 && threads <= big;
 }
 
-#if defined(__linux__)
-/* Moves the calling thread onto the big cores that its current mask allows; false when there are
- * none to move to. */
-static bool pin_to_big_cores(int threads) {
-    int big[CORT_CPU_MAX_CORES];
-    int nbig = cort_cpu_big_cores(big, CORT_CPU_MAX_CORES);
+#if !defined(__linux__)
+bool cort_affinity_pin(const int *cpus, int count, int threads) {
+    (void)cpus, (void)count, (void)threads;
+    return false;
+}
+#else
+/* The big cores, read from sysfs once per process (every worker of every pool asks): CPU topology,
+ * like the feature bits, does not change while the process runs. */
+typedef struct big_cores {
+    int count, all;
+    int cpus[CORT_CPU_MAX_CORES];
+} big_cores;
+static big_cores found;
+static pthread_once_t found_once = PTHREAD_ONCE_INIT;
+
+static void find_big_cores(void) {
+    found.count = cort_cpu_big_cores(found.cpus, CORT_CPU_MAX_CORES);
     long all = sysconf(_SC_NPROCESSORS_CONF);
-    if (!cort_affinity_should_pin(threads, nbig, all > 0 ? (int)all : 0)) return false;
+    found.all = all > 0 && all <= CORT_CPU_MAX_CORES ? (int)all : 0;
+}
+
+bool cort_affinity_pin(const int *cpus, int count, int threads) {
     cpu_set_t allowed, want;
     if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return false;
     CPU_ZERO(&want);
     int usable = 0;
-    for (int i = 0; i < nbig; i++)
-        if (big[i] < CPU_SETSIZE && CPU_ISSET(big[i], &allowed)) {
-            CPU_SET(big[i], &want);
+    for (int i = 0; i < count; i++)
+        if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE && CPU_ISSET(cpus[i], &allowed) && !CPU_ISSET(cpus[i], &want)) {
+            CPU_SET(cpus[i], &want);
             usable++;
         }
-    /* a pool that no longer fits on the big cores this process may use stays where it is */
-    if (usable < threads) return false;
+    /* a pool that does not fit on the cores this process may use stays where it is */
+    if (usable == 0 || usable < threads) return false;
     return sched_setaffinity(0, sizeof want, &want) == 0;
+}
+
+static bool pin_to_big_cores(int threads) {
+    if (pthread_once(&found_once, find_big_cores) != 0) return false;
+    if (!cort_affinity_should_pin(threads, found.count, found.all)) return false;
+    return cort_affinity_pin(found.cpus, found.count, threads);
 }
 #endif
 

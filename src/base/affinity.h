@@ -16,4 +16,9 @@ void cort_affinity_worker_start(int threads);
  * cores differ (0 < big < all) and the pool fits on the big ones. */
 bool cort_affinity_should_pin(int threads, int big, int all);
 
+/* Moves the calling thread onto those of `cpus` that its current CPU mask allows, when at least
+ * `threads` (and at least one) of them are allowed; false, changing nothing, otherwise and where the
+ * platform has no affinity call (only Linux and Android have one). */
+bool cort_affinity_pin(const int *cpus, int count, int threads);
+
 #endif

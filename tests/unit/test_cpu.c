@@ -133,11 +133,46 @@ static void test_worker_placement(void) {
     }
 }
 
+/* cort_affinity_pin itself, which no CPU here reaches through worker_start (their cores are all
+ * alike): onto one allowed CPU, then refused for a pool that does not fit or CPUs not allowed. */
+static void *pin_one(void *arg) {
+    int *ok = arg;
+#if defined(__linux__)
+    cpu_set_t before, after;
+    *ok = sched_getaffinity(0, sizeof before, &before) == 0;
+    int first = -1, outside = -1;
+    for (int c = 0; c < CPU_SETSIZE && *ok; c++) {
+        if (CPU_ISSET(c, &before) && first < 0) first = c;
+        if (!CPU_ISSET(c, &before) && outside < 0) outside = c;
+    }
+    CHECK(first >= 0);
+    CHECK(!cort_affinity_pin(&first, 1, 2)); /* two threads do not fit on one CPU */
+    CHECK(!cort_affinity_pin(&outside, 1, 1)); /* not in this thread's mask */
+    CHECK(sched_getaffinity(0, sizeof after, &after) == 0 && CPU_EQUAL(&before, &after));
+    int twice[2] = {first, first};
+    CHECK(cort_affinity_pin(twice, 2, 1));
+    CHECK(sched_getaffinity(0, sizeof after, &after) == 0 && CPU_COUNT(&after) == 1 && CPU_ISSET(first, &after));
+#else
+    int any = 0;
+    *ok = !cort_affinity_pin(&any, 1, 1); /* no affinity call: nothing moves */
+#endif
+    return NULL;
+}
+
+static void test_pin(void) {
+    int ok = 0;
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, pin_one, &ok) == 0);
+    pthread_join(t, NULL);
+    CHECK(ok);
+}
+
 int main(void) {
     test_detect();
     test_describe();
     test_pick_fastest();
     test_pin_rule();
     test_worker_placement();
+    test_pin();
     return check_report("test_cpu");
 }
