@@ -1,6 +1,8 @@
 /* com.cort::Gelu and com.cort::FastGelu (as ONNX Runtime's com.microsoft ops of those names): the GELU
  * activation the optimizer recognises from its erf form and from its tanh approximation. Each runs as
- * one pass over the tensor instead of the five to eight elementwise nodes of the decomposed form. */
+ * one pass over the tensor instead of the five to eight elementwise nodes of the decomposed form.
+ * com.cort::LayerNormalization: opset 17's LayerNormalization for models importing an older opset. */
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -82,7 +84,66 @@ static cort_status *run_act(cort_kctx *ctx, cort_fused_act act) {
 static cort_status *gelu_run(cort_kctx *ctx) { return run_act(ctx, CORT_FUSED_GELU); }
 static cort_status *fast_gelu_run(cort_kctx *ctx) { return run_act(ctx, CORT_FUSED_FAST_GELU); }
 
+/* ---------------------------------------------------------------- LayerNormalization (com.cort) */
+
+/* The ONNX LayerNormalization of opset 17 over the last axis, for the optimizer to use in models that
+ * import an older opset (where it recognises the decomposed form, src/opt/fuse_transformer.c): Y only,
+ * float, scale and bias vectors of the last dim. Sums in double, as src/ops/norm.c does. */
+typedef struct cort_ln_params {
+    float epsilon;
+} cort_ln_params;
+
+static cort_status *ln_parse(cort_parse_ctx *pc) {
+    cort_ln_params *p = pc->params;
+    p->epsilon = cort_attr_float(pc->node, "epsilon", 1e-5f);
+    if (cort_attr_int(pc->node, "axis", -1) != -1)
+        return cort_node_error(pc->node, CORT_INVALID_GRAPH, "axis must be -1");
+    return NULL;
+}
+
+typedef struct ln_task {
+    const float *x, *scale, *bias;
+    float *y;
+    int64_t n;
+    float epsilon;
+} ln_task;
+
+static void ln_range(void *arg, int64_t begin, int64_t end) {
+    const ln_task *t = arg;
+    for (int64_t r = begin; r < end; r++) {
+        const float *x = t->x + r * t->n;
+        float *y = t->y + r * t->n;
+        double sum = 0, sq = 0;
+        for (int64_t i = 0; i < t->n; i++) sum += x[i];
+        double mean = sum / (double)t->n;
+        for (int64_t i = 0; i < t->n; i++) sq += (x[i] - mean) * (x[i] - mean);
+        float m = (float)mean, inv = (float)(1.0 / sqrt(sq / (double)t->n + t->epsilon));
+        for (int64_t i = 0; i < t->n; i++) y[i] = (x[i] - m) * inv * t->scale[i] + (t->bias ? t->bias[i] : 0.0f);
+    }
+}
+
+static cort_status *ln_run(cort_kctx *ctx) {
+    const cort_ln_params *p = ctx->params;
+    const cort_tensor *x, *scale, *bias = cort_in(ctx, 2);
+    CORT_TRY(cort_nn_input(ctx, 0, "X", &x));
+    CORT_TRY(cort_nn_input(ctx, 1, "Scale", &scale));
+    if (x->type != CORT_FLOAT || x->rank < 1) return cort_kerr(ctx, "X must be a float tensor of rank >= 1");
+    int64_t n = x->dims[x->rank - 1];
+    if (scale->type != CORT_FLOAT || cort_tensor_count(scale) != n || (bias && (bias->type != CORT_FLOAT ||
+                                                                              cort_tensor_count(bias) != n)))
+        return cort_kerr(ctx, "Scale and B must be float vectors of X's last dimension (%lld)", (long long)n);
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, CORT_FLOAT, x->rank, x->dims, &y));
+    if (n == 0) return NULL;
+    ln_task t = {x->data, scale->data, bias ? bias->data : NULL, y->data, n, p->epsilon};
+    cort_threads th = cort_nn_threads(ctx);
+    th.parallel_for(th.self, cort_tensor_count(x) / n, (4096 + n - 1) / n, ln_range, &t);
+    return NULL;
+}
+
 const cort_op_def cort_ops_fused[] = {
+    {"com.cort", "LayerNormalization", 1, 1, CORT_T(CORT_FLOAT), 0, sizeof(cort_ln_params), ln_parse, gelu_infer,
+     NULL, ln_run, CORT_OP_INPLACE_INPUT0},
     {"com.cort", "Gelu", 1, 1, CORT_T(CORT_FLOAT), 0, 0, NULL, gelu_infer, NULL, gelu_run, CORT_OP_INPLACE_INPUT0},
     {"com.cort", "FastGelu", 1, 1, CORT_T(CORT_FLOAT), 0, 0, NULL, gelu_infer, NULL, fast_gelu_run,
      CORT_OP_INPLACE_INPUT0},

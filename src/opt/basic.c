@@ -24,7 +24,7 @@ static bool passes_input_through(const cort_graph *g, const graph_uses *u, const
     return n->n_inputs < 3 || is_false_constant(g, u, n->inputs[2]);
 }
 
-static void replace_uses(cort_graph *g, graph_uses *u, int from, int to) {
+void cort_opt_replace_uses(cort_graph *g, graph_uses *u, int from, int to) {
     for (int i = 0; i < g->n_nodes; i++) {
         cort_node *n = g->nodes[i];
         for (int k = 0; k < n->n_inputs; k++) {
@@ -44,7 +44,7 @@ int cort_opt_eliminate_identities(cort_graph *g, graph_uses *u) {
         int in = n->inputs[0], out = n->outputs[0];
         /* graph outputs and names read by subgraphs keep their producer */
         if ((g->values[out].flags & CORT_VF_GRAPH_OUTPUT) || u->outer_ref[out]) continue;
-        replace_uses(g, u, out, in);
+        cort_opt_replace_uses(g, u, out, in);
         cort_opt_drop_node(g, u, i);
         removed++;
     }

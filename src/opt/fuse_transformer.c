@@ -4,7 +4,9 @@
  *  - GELU written out with Erf, x * 0.5 * (1 + erf(x / sqrt 2)) (PyTorch's exact form), → com.cort::Gelu,
  *    and its tanh approximation x * 0.5 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (GPT-2's "gelu_new")
  *    → com.cort::FastGelu, as ONNX Runtime names them;
- *  - a Gelu / FastGelu whose input comes only from a FusedMatMul → that FusedMatMul's `activation`.
+ *  - a Gelu / FastGelu whose input comes only from a FusedMatMul → that FusedMatMul's `activation`;
+ *  - LayerNormalization written out (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add, as
+ *    exports before opset 17 have it) → LayerNormalization (com.cort's where the model's opset lacks it).
  * Every rewrite turns the subgraph's last node into the fused one (so the order stays topological:
  * its inputs are all computed before the subgraph's first node) and drops the rest. */
 #include <string.h>
@@ -223,6 +225,108 @@ cort_status *cort_opt_fuse_gelu(cort_model *m, cort_graph *g, graph_uses *u, int
         for (int k = 0; k < mt.n_drop; k++) cort_opt_drop_node(g, u, mt.drop[k]);
         (*count)++;
         CORT_TRY(fold_into_matmul(g, u, mt.last, count));
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ LayerNormalization */
+
+/* ReduceMean of x over its last axis only, keeping dims (axes as an attribute: opsets before 18). */
+static bool mean_of_last_axis(const cort_graph *g, const graph_uses *u, int v, int *x) {
+    if (!cort_opt_private(g, u, v)) return false;
+    int p = cort_opt_producer(g, u, v);
+    if (p < 0 || !cort_opt_is_op(g->nodes[p], "ReduceMean", 1) || g->nodes[p]->opset >= 18) return false;
+    const cort_node *n = g->nodes[p];
+    const int64_t *axes;
+    const cort_type *t = n->inputs[0] >= 0 ? &g->values[n->inputs[0]].type : NULL;
+    if (!t || t->kind != CORT_TYPE_TENSOR || t->rank < 1 || cort_attr_int(n, "keepdims", 1) != 1) return false;
+    if (cort_attr_ints(n, "axes", &axes) != 1 || (axes[0] != -1 && axes[0] != t->rank - 1)) return false;
+    *x = n->inputs[0];
+    return true;
+}
+
+/* A constant float vector of n values among node j's two inputs (besides `v`): its id, or -1. */
+static int vector_operand(const cort_graph *g, const graph_uses *u, const cort_node *n, int v, int64_t len) {
+    if (n->inputs[0] != v && n->inputs[1] != v) return -1;
+    int other = n->inputs[0] == v ? n->inputs[1] : n->inputs[0];
+    if (other < 0 || other == v || !u->is_const[other]) return -1;
+    const cort_tensor *t = g->values[other].init;
+    return t->type == CORT_FLOAT && t->rank == 1 && t->dims[0] == len ? other : -1;
+}
+
+typedef struct ln_match {
+    int x, scale, bias, last;
+    float epsilon;
+} ln_match;
+
+/* From Div(x - mean, Sqrt(mean((x - mean)^2) + eps)) forward to * scale (+ bias). */
+static bool match_layernorm(const cort_graph *g, const graph_uses *u, int i, ln_match *mt) {
+    const cort_node *div = g->nodes[i];
+    if (!cort_opt_is_op(div, "Div", 2)) return false;
+    int d = div->inputs[0], sd = div->inputs[1];
+    if (d < 0 || !cort_opt_private(g, u, sd)) return false;
+    int s = cort_opt_producer(g, u, sd);
+    if (s < 0 || !cort_opt_is_op(g->nodes[s], "Sqrt", 1)) return false;
+    int var_eps = g->nodes[s]->inputs[0], var;
+    if (!cort_opt_private(g, u, var_eps)) return false;
+    int a = cort_opt_producer(g, u, var_eps);
+    if (a < 0 || !cort_opt_is_op(g->nodes[a], "Add", 2)) return false;
+    const cort_node *add_eps = g->nodes[a];
+    int side = cort_opt_const_scalar(g, u, add_eps->inputs[1], &mt->epsilon)   ? 1
+               : cort_opt_const_scalar(g, u, add_eps->inputs[0], &mt->epsilon) ? 0
+                                                                                : -1;
+    if (side < 0) return false;
+    var = add_eps->inputs[1 - side];
+    int sq, x2;
+    if (!mean_of_last_axis(g, u, var, &sq) || !cort_opt_private(g, u, sq)) return false;
+    int q = cort_opt_producer(g, u, sq);
+    if (q < 0) return false;
+    const cort_node *pw = g->nodes[q];
+    float two;
+    bool squares = (cort_opt_is_op(pw, "Pow", 2) && pw->inputs[0] == d && cort_opt_const_scalar(g, u, pw->inputs[1], &two) &&
+                    two == 2.0f) || (cort_opt_is_op(pw, "Mul", 2) && pw->inputs[0] == d && pw->inputs[1] == d);
+    if (!squares) return false;
+    /* d = x - mean(x), read by the square and the Div only */
+    int reads = pw->inputs[1] == d ? 3 : 2;
+    if (u->count[d] != reads || u->outer_ref[d] || (g->values[d].flags & CORT_VF_GRAPH_OUTPUT)) return false;
+    int sub = cort_opt_producer(g, u, d);
+    if (sub < 0 || !cort_opt_is_op(g->nodes[sub], "Sub", 2)) return false;
+    mt->x = g->nodes[sub]->inputs[0];
+    if (!mean_of_last_axis(g, u, g->nodes[sub]->inputs[1], &x2) || x2 != mt->x) return false;
+    const cort_type *xt = &g->values[mt->x].type;
+    if (xt->kind != CORT_TYPE_TENSOR || xt->elem != CORT_FLOAT || xt->rank < 1 || xt->dims[xt->rank - 1].value < 1)
+        return false;
+    int64_t n = xt->dims[xt->rank - 1].value;
+    int mul = cort_opt_sole_reader(g, u, div->outputs[0]);
+    if (mul < 0 || !cort_opt_is_op(g->nodes[mul], "Mul", 2)) return false;
+    mt->scale = vector_operand(g, u, g->nodes[mul], div->outputs[0], n);
+    if (mt->scale < 0) return false;
+    mt->last = mul;
+    mt->bias = -1;
+    int add = cort_opt_sole_reader(g, u, g->nodes[mul]->outputs[0]);
+    if (add >= 0 && cort_opt_is_op(g->nodes[add], "Add", 2)) {
+        mt->bias = vector_operand(g, u, g->nodes[add], g->nodes[mul]->outputs[0], n);
+        if (mt->bias >= 0) mt->last = add;
+    }
+    return true;
+}
+
+cort_status *cort_opt_fuse_layernorm(cort_model *m, cort_graph *g, graph_uses *u, int *count) {
+    int64_t opset = cort_model_opset(m, "");
+    for (int i = 0; i < g->n_nodes; i++) {
+        ln_match mt;
+        if (u->dead[i] || !match_layernorm(g, u, i, &mt)) continue;
+        cort_attr attrs[2] = {{.name = "axis", .type = CORT_ATTR_INT, .i = -1},
+                              {.name = "epsilon", .type = CORT_ATTR_FLOAT, .f = mt.epsilon}};
+        int ins[3] = {mt.x, mt.scale, mt.bias};
+        if (opset < 17) CORT_TRY(cort_opt_import_cort_domain(m));
+        cort_node *n = g->nodes[mt.last];
+        CORT_TRY(cort_opt_rewrite(g, u, n, "LayerNormalization", ins, mt.bias >= 0 ? 3 : 2, attrs, 2));
+        if (opset >= 17) { /* the standard operator where the model's opset has it */
+            n->domain = "";
+            n->opset = (int)opset;
+        }
+        (*count)++;
     }
     return NULL;
 }

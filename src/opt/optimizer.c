@@ -6,8 +6,10 @@
 /* Level 2 and above: fusions into com.cort operators, after folding has made the shapes constant. */
 static cort_status *fuse(cort_model *m, cort_graph *g, graph_uses *u, cort_opt_stats *stats) {
     CORT_TRY(cort_opt_fuse_activations(m, g, u, &stats->fused));
+    CORT_TRY(cort_opt_fuse_layernorm(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_attention(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_matmul_bias(m, g, u, &stats->fused));
+    CORT_TRY(cort_opt_fuse_transposed_matmul(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_gelu(m, g, u, &stats->fused));
     return cort_opt_fuse_elementwise(m, g, u, &stats->fused); /* what the Conv fusions left */
 }
@@ -38,6 +40,7 @@ cort_status *cort_optimize(cort_model *m, int level, const cort_fold_env *env, c
     if (!st) {
         stats->identities = cort_opt_eliminate_identities(g, &u);
         st = fold_to_fixpoint(g, &u, env, stats);
+        if (!st) stats->identities += cort_opt_cancel_layout(g, &u);
     }
     if (!st && level >= CORT_OPT_LEVEL_EXTENDED) st = fuse(m, g, &u, stats);
     if (!st) {

@@ -16,6 +16,8 @@ void cort_opt_free_uses(graph_uses *u);
 /* Marks node i removed and stops counting its reads. */
 void cort_opt_drop_node(cort_graph *g, graph_uses *u, int i);
 bool cort_opt_has_subgraph(const cort_node *n);
+/* Every node input reading value `from` reads `to` instead (use counts moved). */
+void cort_opt_replace_uses(cort_graph *g, graph_uses *u, int from, int to);
 /* Removes the dropped nodes from g->nodes and the initializers nothing reads any more. */
 void cort_opt_compact(cort_graph *g, const graph_uses *u);
 
@@ -53,6 +55,13 @@ cort_status *cort_opt_fuse_elementwise(cort_model *m, cort_graph *g, graph_uses 
  * its tanh approximation → com.cort::FastGelu; either folded into the FusedMatMul before it. */
 cort_status *cort_opt_fuse_matmul_bias(cort_model *m, cort_graph *g, graph_uses *u, int *count);
 cort_status *cort_opt_fuse_gelu(cort_model *m, cort_graph *g, graph_uses *u, int *count);
+/* The decomposed LayerNormalization over the last axis → LayerNormalization (com.cort below opset 17). */
+cort_status *cort_opt_fuse_layernorm(cort_model *m, cort_graph *g, graph_uses *u, int *count);
+/* src/opt/fuse_layout.c: Transpose of a Transpose → one (or none), Reshape of a Reshape → one, a Reshape
+ * to the shape it already has → none (level 1, standard operators); MatMul(A, Transpose(B)) with B a
+ * matrix → com.cort::FusedMatMul with transB (level 2). */
+int cort_opt_cancel_layout(cort_graph *g, graph_uses *u);
+cort_status *cort_opt_fuse_transposed_matmul(cort_model *m, cort_graph *g, graph_uses *u, int *count);
 /* src/opt/fuse_attention.c: multi-head self-attention subgraphs → com.cort::Attention. */
 cort_status *cort_opt_fuse_attention(cort_model *m, cort_graph *g, graph_uses *u, int *count);
 #endif

@@ -1,8 +1,8 @@
-/* Level-2 transformer fusions on small graphs written out as PyTorch exports them: multi-head attention
- * (BERT/GPT-2 form with Split and a causal Where mask, ViT form with Slice over a sequence-first
- * tensor), GELU in its erf form and its tanh approximation, MatMul + bias. Each graph runs unoptimized
- * (level 1: no fusion) and at level 99; the fused session must have the expected com.cort nodes and
- * compute the same outputs. */
+/* Transformer graph optimizations on small graphs written out as PyTorch exports them: multi-head
+ * attention (BERT/GPT-2 form with Split and a causal Where mask, ViT form with Slice over a
+ * sequence-first tensor), GELU in its erf form and its tanh approximation, MatMul + bias, the decomposed
+ * LayerNormalization, and Transpose/Reshape chains that cancel. Each graph runs at level 0, 1 and 99;
+ * levels 1 and 99 must leave the expected steps and compute what level 0 computes. */
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
@@ -89,16 +89,20 @@ static int transpose(builder *b, const char *out, int x, int rank, const int64_t
     return n->outputs[0];
 }
 
-static void start(builder *b, const char *name, int rank, const int64_t *in_dims) {
+static void start_opset(builder *b, const char *name, int rank, const int64_t *in_dims, int opset) {
     CHECK_OK(cort_model_new(&b->m));
     b->m->ir_version = 8;
     b->m->n_opsets = 1;
     b->m->opsets = cort_pool_calloc(&b->m->pool, 1, sizeof *b->m->opsets);
-    b->m->opsets[0] = (cort_opset){"", 17};
+    b->m->opsets[0] = (cort_opset){"", opset};
     b->g = b->m->graph = cort_graph_new(&b->m->pool, NULL, name);
     int x = value(b, "X");
     cort_type_set_tensor(&b->g->values[x].type, CORT_FLOAT, rank, dims_of(b, rank, in_dims));
     cort_graph_add_input(b->g, x);
+}
+
+static void start(builder *b, const char *name, int rank, const int64_t *in_dims) {
+    start_opset(b, name, rank, in_dims, 17);
 }
 
 /* y = x * 0.5 * (1 + erf(x / sqrt 2)) as PyTorch exports nn.GELU() */
@@ -211,7 +215,48 @@ static cort_model *make_vit_like(void) {
     return cort_graph_check_and_sort(b.g) ? NULL : b.m;
 }
 
-/* Runs the model at `level` with 2 threads on a fixed input; returns the fused session's op list. */
+/* LayerNorm over the last axis as exports before opset 17 write it: X [1, S, D] → Y. */
+static cort_model *make_layernorm(int opset) {
+    builder b = {.seed = 5};
+    int64_t in_dims[3] = {1, S, D}, last = -1, d = D;
+    start_opset(&b, "layernorm", 3, in_dims, opset);
+    int x = value(&b, "X");
+    cort_node *mean = node(&b, "ReduceMean", "mean", x, -1, -1);
+    set_ints(&b, mean, "axes", 1, &last);
+    int diff = op(&b, "Sub", "diff", x, mean->outputs[0]);
+    int sq = op(&b, "Pow", "sq", diff, scalar(&b, "two", 2.0f));
+    cort_node *var = node(&b, "ReduceMean", "var", sq, -1, -1);
+    set_ints(&b, var, "axes", 1, &last);
+    int sd = op(&b, "Sqrt", "sd", op(&b, "Add", "var_eps", var->outputs[0], scalar(&b, "eps", 1e-5f)), -1);
+    int norm = op(&b, "Div", "norm", diff, sd);
+    int scaled = op(&b, "Mul", "scaled", norm, constant(&b, "gamma", CORT_FLOAT, 1, &d, NULL));
+    int y = op(&b, "Add", "Y", scaled, constant(&b, "beta", CORT_FLOAT, 1, &d, NULL));
+    for (int i = 0; i < b.g->n_nodes; i++) b.g->nodes[i]->opset = opset;
+    cort_graph_add_output(b.g, y);
+    return cort_graph_check_and_sort(b.g) ? NULL : b.m;
+}
+static cort_model *make_layernorm13(void) { return make_layernorm(13); }
+static cort_model *make_layernorm17(void) { return make_layernorm(17); }
+
+/* Y = Reshape(Reshape(Transpose(Transpose(X))), [1, S, D]): all of it cancels; then
+ * Z = MatMul(Y, Transpose(Reshape(X, [S, D]))) [1, S, S] takes the transpose as transB at level 2. */
+static cort_model *make_layout(void) {
+    builder b = {.seed = 3};
+    int64_t in_dims[3] = {1, S, D}, swap[3] = {1, 0, 2}, two = 2, three = 3, flat[2] = {S, D}, back[3] = {1, S, D};
+    start(&b, "layout", 3, in_dims);
+    int x = value(&b, "X");
+    int t = transpose(&b, "t2", transpose(&b, "t1", x, 3, swap), 3, swap);
+    int flat_shape = constant(&b, "flat", CORT_INT64, 1, &two, flat);
+    int r = op(&b, "Reshape", "r1", t, flat_shape);
+    int y = op(&b, "Reshape", "r2", r, constant(&b, "back", CORT_INT64, 1, &three, back));
+    int bm = op(&b, "Reshape", "bm", x, flat_shape);
+    int64_t rev[2] = {1, 0};
+    int z = op(&b, "MatMul", "Z", y, transpose(&b, "bt", bm, 2, rev));
+    cort_graph_add_output(b.g, z);
+    return cort_graph_check_and_sort(b.g) ? NULL : b.m;
+}
+
+/* Runs the model at `level` with 2 threads on a fixed input; lists the session's steps in `ops`. */
 static void run_model(cort_model *(*make)(void), int level, float *y, int64_t y_count, char *ops, size_t ops_size) {
     cort_session_options *opts = NULL;
     cort_session *s = NULL;
@@ -246,26 +291,41 @@ static void run_model(cort_model *(*make)(void), int level, float *y, int64_t y_
     cort_session_free(s);
 }
 
-static void check_fusion(const char *what, cort_model *(*make)(void), int64_t y_count, const char *want_ops) {
-    float y1[S * E] = {0}, y2[S * E] = {0}; /* the larger output */
-    char ops1[512] = "", ops2[512] = "";
+static float max_diff(const float *a, const float *b, int64_t n) {
+    float worst = 0;
+    for (int64_t i = 0; i < n; i++) worst = fabsf(a[i] - b[i]) > worst ? fabsf(a[i] - b[i]) : worst;
+    return worst;
+}
+
+/* Levels 1 and 99 leave the steps `want1` and `want99` and compute level 0's outputs. */
+static void check_levels(const char *what, cort_model *(*make)(void), int64_t y_count, const char *want1,
+                         const char *want99) {
+    float y0[S * E] = {0}, y1[S * E] = {0}, y2[S * E] = {0}; /* the largest output */
+    char ops0[512] = "", ops1[512] = "", ops2[512] = "";
+    run_model(make, CORT_OPT_DISABLE_ALL, y0, y_count, ops0, sizeof ops0);
     run_model(make, CORT_OPT_BASIC, y1, y_count, ops1, sizeof ops1);
     run_model(make, CORT_OPT_ALL, y2, y_count, ops2, sizeof ops2);
-    if (strcmp(ops2, want_ops)) fprintf(stderr, "%s: fused steps '%s', expected '%s'\n", what, ops2, want_ops);
-    CHECK(!strcmp(ops2, want_ops));
-    CHECK(!strstr(ops1, "cort:"));
-    float worst = 0, largest = 0;
-    for (int64_t i = 0; i < y_count; i++) {
-        float diff = fabsf(y1[i] - y2[i]);
-        worst = diff > worst ? diff : worst;
-        largest = fabsf(y1[i]) > largest ? fabsf(y1[i]) : largest;
-    }
-    if (worst > 1e-5f) fprintf(stderr, "%s: fused outputs differ by %g\n", what, worst);
-    CHECK(worst <= 1e-5f && largest > 0.01f);
+    if (strcmp(ops1, want1)) fprintf(stderr, "%s: level-1 steps '%s', expected '%s'\n", what, ops1, want1);
+    if (strcmp(ops2, want99)) fprintf(stderr, "%s: level-99 steps '%s', expected '%s'\n", what, ops2, want99);
+    CHECK(!strcmp(ops1, want1) && !strcmp(ops2, want99));
+    float d1 = max_diff(y0, y1, y_count), d2 = max_diff(y0, y2, y_count), largest = 0;
+    for (int64_t i = 0; i < y_count; i++) largest = fabsf(y0[i]) > largest ? fabsf(y0[i]) : largest;
+    if (d1 > 1e-5f || d2 > 1e-5f) fprintf(stderr, "%s: outputs differ from level 0 by %g (1), %g (99)\n", what, d1, d2);
+    CHECK(d1 <= 1e-5f && d2 <= 1e-5f && largest > 0.01f);
 }
 
 int main(void) {
-    check_fusion("bert_like", make_bert_like, S * D, "cort:FusedMatMul cort:Attention Reshape cort:Gelu cort:FusedMatMul");
-    check_fusion("vit_like", make_vit_like, S * E, "cort:FusedMatMul cort:Attention Reshape");
+    const char *bert0 = "MatMul Add Split Reshape Transpose Reshape Transpose Reshape Transpose MatMul Div Where Softmax "
+                        "MatMul Transpose Reshape Div Erf Add Mul Mul MatMul Add Mul Mul Mul Add Mul Tanh Add Mul Mul";
+    check_levels("bert_like", make_bert_like, S * D, bert0,
+                 "cort:FusedMatMul cort:Attention Reshape cort:Gelu cort:FusedMatMul");
+    check_levels("vit_like", make_vit_like, S * E,
+                 "MatMul Add Slice Reshape Transpose Slice Reshape Transpose Slice Reshape Transpose Div MatMul "
+                 "Softmax MatMul Transpose Reshape",
+                 "cort:FusedMatMul cort:Attention Reshape");
+    const char *ln0 = "ReduceMean Sub Pow ReduceMean Add Sqrt Div Mul Add";
+    check_levels("layernorm opset 13", make_layernorm13, S * D, ln0, "cort:LayerNormalization");
+    check_levels("layernorm opset 17", make_layernorm17, S * D, ln0, "LayerNormalization");
+    check_levels("layout", make_layout, S * S, "Reshape Transpose MatMul", "Reshape cort:FusedMatMul");
     return check_report("test_fuse_transformer");
 }
