@@ -14,7 +14,8 @@ static uint32_t rnd_u32(void) {
     return rng_state >> 8;
 }
 static int64_t rnd_int(int64_t lo, int64_t hi) { return lo + (int64_t)(rnd_u32() % (uint32_t)(hi - lo + 1)); }
-static float rnd(void) { return (float)(rnd_u32() & 0xffff) / 16384.0f - 2.0f; }
+static float input_scale = 1.0f; /* widens the inputs' range, for the saturating activations */
+static float rnd(void) { return ((float)(rnd_u32() & 0xffff) / 16384.0f - 2.0f) * input_scale; }
 
 /* The activations written out here from their definitions, not through the library. */
 static float activation_ref(const cort_sgemm_epilogue *ep, float v) {
@@ -173,8 +174,23 @@ static void test_model_shapes(void) {
     }
 }
 
+/* Sums far into the tails of Sigmoid and SiLU (|v| up to ~1e3): they saturate without overflow. */
+static void test_saturation(void) {
+    int variants_run[3] = {0, 0, 0};
+    float bias[4] = {0, 50, -50, 0};
+    cort_activation saturating[] = {CORT_ACT_SIGMOID, CORT_ACT_SILU, CORT_ACT_HARD_SWISH, CORT_ACT_TANH};
+    input_scale = 100.0f;
+    for (size_t i = 0; i < sizeof saturating / sizeof *saturating; i++) {
+        cort_conv_geom g = {2, {9, 21}, {9, 21}, {3, 3}, {1, 1}, {1, 1}, {1, 1}};
+        cort_sgemm_epilogue ep = {bias, saturating[i], 0, 0, 0, 0};
+        CHECK(one_case(&g, 4, 0, 4, &ep, variants_run) == 0);
+    }
+    input_scale = 1.0f;
+}
+
 int main(void) {
     test_random();
     test_model_shapes();
+    test_saturation();
     return check_report("test_depthwise_variants");
 }

@@ -14,13 +14,33 @@
 #define UNROLL _Pragma("GCC unroll 32")
 enum { LANES = 16, MAX_TAPS = 25 };
 
-/* The activations applied in registers; the others are clamped to +-inf here (a no-op) and applied
- * over each finished plane by cort_activation_apply. */
-enum { ACT_CLAMP, ACT_HARD_SWISH, ACT_HARD_SIGMOID, ACT_LEAKY };
+/* The activations applied in registers; the others (Tanh) are clamped to +-inf here (a no-op) and
+ * applied over each finished plane by cort_activation_apply. */
+enum { ACT_CLAMP, ACT_HARD_SWISH, ACT_HARD_SIGMOID, ACT_LEAKY, ACT_SIGMOID, ACT_SILU, ACT_KINDS };
 
 typedef struct act_consts {
     __m512 lo, hi, alpha, beta;
 } act_consts;
+
+/* 1 / (1 + e^-v): e^-v as 2^n * e^r with |r| <= ln2 / 2 (degree-6 Taylor polynomial, relative error
+ * below 2e-7) and the reciprocal as rcp14 with one Newton step. e^-v is clamped to [e^-88, e^88], so
+ * large |v| give 0 or 1 without overflow; NaN stays NaN. */
+TARGET INLINE __m512 sigmoid(__m512 v) {
+    __m512 t = _mm512_min_ps(_mm512_set1_ps(88.0f), _mm512_max_ps(_mm512_set1_ps(-88.0f), _mm512_sub_ps(_mm512_setzero_ps(), v)));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(t, _mm512_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), t);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 720.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_scalef_ps(p, n));
+    __m512 y = _mm512_rcp14_ps(d);
+    return _mm512_mul_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(2.0f)));
+}
 
 TARGET INLINE __m512 activate(__m512 v, const act_consts *a, const int kind) {
     const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
@@ -35,6 +55,10 @@ TARGET INLINE __m512 activate(__m512 v, const act_consts *a, const int kind) {
     }
     case ACT_LEAKY:
         return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, a->alpha);
+    case ACT_SIGMOID:
+        return sigmoid(v);
+    case ACT_SILU:
+        return _mm512_mul_ps(v, sigmoid(v));
     default: /* NaN passes: max/min return their second operand when either is NaN */
         return _mm512_min_ps(a->hi, _mm512_max_ps(a->lo, v));
     }
@@ -199,11 +223,14 @@ CHANNEL_FNS(ACT_CLAMP)
 CHANNEL_FNS(ACT_HARD_SWISH)
 CHANNEL_FNS(ACT_HARD_SIGMOID)
 CHANNEL_FNS(ACT_LEAKY)
+CHANNEL_FNS(ACT_SIGMOID)
+CHANNEL_FNS(ACT_SILU)
 
 #define CHANNEL_ROW(KIND)                                                                                        \
     {channel_3_1_##KIND, channel_3_2_##KIND, channel_5_1_##KIND, channel_5_2_##KIND}
-static const channel_fn channel_fns[4][4] = {CHANNEL_ROW(ACT_CLAMP), CHANNEL_ROW(ACT_HARD_SWISH),
-                                             CHANNEL_ROW(ACT_HARD_SIGMOID), CHANNEL_ROW(ACT_LEAKY)};
+static const channel_fn channel_fns[ACT_KINDS][4] = {CHANNEL_ROW(ACT_CLAMP),         CHANNEL_ROW(ACT_HARD_SWISH),
+                                                     CHANNEL_ROW(ACT_HARD_SIGMOID), CHANNEL_ROW(ACT_LEAKY),
+                                                     CHANNEL_ROW(ACT_SIGMOID),      CHANNEL_ROW(ACT_SILU)};
 
 /* Which in-register activation serves ep, with its constants; *after is set when the plane needs
  * cort_activation_apply once computed. */
@@ -232,6 +259,10 @@ static TARGET int register_activation(const cort_sgemm_epilogue *ep, act_consts 
         return ACT_HARD_SIGMOID;
     case CORT_ACT_LEAKY_RELU:
         return ACT_LEAKY;
+    case CORT_ACT_SIGMOID:
+        return ACT_SIGMOID;
+    case CORT_ACT_SILU:
+        return ACT_SILU;
     default:
         *after = true;
         return ACT_CLAMP;
