@@ -1,9 +1,10 @@
 /* CPU feature detection (base/cpu.h) against the kernel's own account in /proc/cpuinfo where there is
- * one, the rule that picks the big cores of a big.LITTLE CPU, and worker placement (base/affinity.h),
+ * one (and against the CPU model qemu emulates, given in CORT_TEST_CPU_FEATURES), the rule that picks the big cores of a big.LITTLE CPU, and worker placement (base/affinity.h),
  * which may only ever narrow a thread's CPU mask to cores the process was allowed. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/affinity.h"
@@ -40,6 +41,10 @@ static void test_detect(void) {
     cort_cpu_detect(&f);
     char line[128];
     printf("cpu: %s\n", cort_cpu_describe(&f, line, sizeof line));
+    /* set by tests/cross/run_arm64.sh, which runs this under qemu's models of several CPUs */
+    const char *want = getenv("CORT_TEST_CPU_FEATURES");
+    if (want && strcmp(line, want) != 0) fprintf(stderr, "detected '%s', the CPU has '%s'\n", line, want);
+    CHECK(!want || strcmp(line, want) == 0);
 #if defined(__aarch64__)
     CHECK(f.neon); /* part of the architecture */
     CHECK(!f.avx2 && !f.fma && !f.avx512f);
