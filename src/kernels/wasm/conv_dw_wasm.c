@@ -1,8 +1,8 @@
-/* Depthwise 3x3 convolution in WebAssembly SIMD128, stride 1 or 2, channel by channel. Each channel is
- * first copied into a zero-bordered buffer wide enough that every vector load of every tap stays inside it,
- * so the inner loop has no bounds tests: 8 outputs of a row (two f32x4) take 9 multiply-adds each with
- * the taps' weights broadcast; stride 2 splits each pair of input vectors into even and odd columns
- * with one shuffle each. Bias, Relu and Clip are applied before the store; other activations over each
+/* Depthwise 3x3 and 5x5 convolution in WebAssembly SIMD128, stride 1 or 2, channel by channel. Each
+ * channel is first copied into a zero-bordered buffer wide enough that every vector load of every tap
+ * stays inside it, so the inner loop has no bounds tests: 8 outputs of a row (two f32x4) take one
+ * multiply-add per tap with the taps' weights broadcast; stride 2 splits each pair of input vectors into
+ * even and odd columns with one shuffle each. Bias, Relu and Clip are applied before the store; other activations over each
  * finished channel. The right edge of a row goes through a small buffer. */
 #include <math.h>
 #include <string.h>
@@ -12,20 +12,21 @@
 
 enum { STEP = 8 }; /* outputs per inner iteration */
 
-/* padded copy: rows the 3 taps of every output row read, and columns the loads of every step read */
+/* padded copy: rows the taps of every output row read, and columns the loads of every step read */
 static void padded_dims(const cort_conv_geom *g, int64_t *hp, int64_t *wp) {
-    int64_t s = g->stride[0], ow8 = (g->out[1] + STEP - 1) / STEP * STEP;
-    *hp = s * (g->out[0] - 1) + 3;
-    *wp = s * ow8 + 2 + (s == 2 ? STEP : 0);
+    int64_t s = g->stride[0], k = g->kernel[0], ow8 = (g->out[1] + STEP - 1) / STEP * STEP;
+    *hp = s * (g->out[0] - 1) + k;
+    *wp = s * ow8 + k + (s == 2 ? STEP : 0);
 }
 
 bool cort_wasm_depthwise_ok(const cort_conv_geom *g) {
-    if (g->spatial != 2 || g->kernel[0] != 3 || g->kernel[1] != 3 || g->stride[0] != g->stride[1] ||
+    int64_t k = g->kernel[0];
+    if (g->spatial != 2 || (k != 3 && k != 5) || g->kernel[1] != k || g->stride[0] != g->stride[1] ||
         (g->stride[0] != 1 && g->stride[0] != 2) || g->dilation[0] != 1 || g->dilation[1] != 1)
         return false;
     const int64_t limit = (int64_t)1 << 14; /* wasm32: the padded copy stays far below the address space */
     for (int d = 0; d < 2; d++)
-        if (g->pad_begin[d] < 0 || g->pad_begin[d] > 2 || g->out[d] < 1 || g->out[d] > limit || g->in[d] > limit)
+        if (g->pad_begin[d] < 0 || g->pad_begin[d] >= k || g->out[d] < 1 || g->out[d] > limit || g->in[d] > limit)
             return false;
     int64_t hp, wp;
     padded_dims(g, &hp, &wp);
@@ -74,55 +75,53 @@ static inline void store8(float *y, v128_t lo, v128_t hi, int64_t n, const clamp
     memcpy(y, buf, sizeof(float) * (size_t)n);
 }
 
-/* acc + the three taps of one input row at stride 1, for 4 outputs starting at r */
-static inline v128_t taps_stride1(const float *r, v128_t w0, v128_t w1, v128_t w2, v128_t acc) {
-    acc = MADD(acc, w0, wasm_v128_load(r));
-    acc = MADD(acc, w1, wasm_v128_load(r + 1));
-    return MADD(acc, w2, wasm_v128_load(r + 2));
+#define INLINE inline __attribute__((always_inline))
+
+/* acc + the K taps of one input row for 4 outputs, reading from r (column s * j of the padded row). At
+ * stride 2, tap column c reads the even (c even) or odd columns of the 8 floats at r + (c & ~1). */
+static INLINE v128_t row_taps(int k, int s, const float *r, const v128_t *w, v128_t acc) {
+#pragma clang loop unroll(full)
+    for (int c = 0; c < k; c++) {
+        v128_t v;
+        if (s == 1) {
+            v = wasm_v128_load(r + c);
+        } else {
+            v128_t a = wasm_v128_load(r + (c & ~1)), b = wasm_v128_load(r + (c & ~1) + 4);
+            v = c & 1 ? wasm_i32x4_shuffle(a, b, 1, 3, 5, 7) : wasm_i32x4_shuffle(a, b, 0, 2, 4, 6);
+        }
+        acc = MADD(acc, w[c], v);
+    }
+    return acc;
 }
 
-static void rows_stride1(const float *pad, int64_t wp, const v128_t wv[9], v128_t bias, const clamp *cl, float *y,
-                         int64_t oh, int64_t ow) {
+/* One channel: 8 outputs of a row per step, two accumulators over the K x K taps. */
+static INLINE void channel_rows(int k, int s, const float *pad, int64_t wp, const v128_t *wv, v128_t bias,
+                                const clamp *cl, float *y, int64_t oh, int64_t ow) {
     for (int64_t i = 0; i < oh; i++) {
-        const float *r0 = pad + i * wp, *r1 = r0 + wp, *r2 = r1 + wp;
         for (int64_t j = 0; j < ow; j += STEP) {
-            v128_t lo = taps_stride1(r0 + j, wv[0], wv[1], wv[2], bias);
-            v128_t hi = taps_stride1(r0 + j + 4, wv[0], wv[1], wv[2], bias);
-            lo = taps_stride1(r1 + j, wv[3], wv[4], wv[5], lo);
-            hi = taps_stride1(r1 + j + 4, wv[3], wv[4], wv[5], hi);
-            lo = taps_stride1(r2 + j, wv[6], wv[7], wv[8], lo);
-            hi = taps_stride1(r2 + j + 4, wv[6], wv[7], wv[8], hi);
+            v128_t lo = bias, hi = bias;
+#pragma clang loop unroll(full)
+            for (int t = 0; t < k; t++) {
+                const float *r = pad + (s * i + t) * wp + s * j;
+                lo = row_taps(k, s, r, wv + t * k, lo);
+                hi = row_taps(k, s, r + s * 4, wv + t * k, hi);
+            }
             store8(y + i * ow + j, lo, hi, ow - j, cl);
         }
     }
 }
 
-/* acc + the three taps of one input row at stride 2, for 4 outputs reading from r (= column 2 * j) */
-static inline v128_t taps_stride2(const float *r, v128_t w0, v128_t w1, v128_t w2, v128_t acc) {
-    v128_t a = wasm_v128_load(r), b = wasm_v128_load(r + 4), c = wasm_v128_load(r + 2), d = wasm_v128_load(r + 6);
-    v128_t even = wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), odd = wasm_i32x4_shuffle(a, b, 1, 3, 5, 7);
-    v128_t next = wasm_i32x4_shuffle(c, d, 0, 2, 4, 6); /* columns 2, 4, 6, 8 */
-    acc = MADD(acc, w0, even);
-    acc = MADD(acc, w1, odd);
-    return MADD(acc, w2, next);
-}
-
-static void rows_stride2(const float *pad, int64_t wp, const v128_t wv[9], v128_t bias, const clamp *cl, float *y,
-                         int64_t oh, int64_t ow) {
-    for (int64_t i = 0; i < oh; i++) {
-        const float *r0 = pad + 2 * i * wp, *r1 = r0 + wp, *r2 = r1 + wp;
-        for (int64_t j = 0; j < ow; j += STEP) {
-            const float *c0 = r0 + 2 * j, *c1 = r1 + 2 * j, *c2 = r2 + 2 * j;
-            v128_t lo = taps_stride2(c0, wv[0], wv[1], wv[2], bias);
-            v128_t hi = taps_stride2(c0 + 8, wv[0], wv[1], wv[2], bias);
-            lo = taps_stride2(c1, wv[3], wv[4], wv[5], lo);
-            hi = taps_stride2(c1 + 8, wv[3], wv[4], wv[5], hi);
-            lo = taps_stride2(c2, wv[6], wv[7], wv[8], lo);
-            hi = taps_stride2(c2 + 8, wv[6], wv[7], wv[8], hi);
-            store8(y + i * ow + j, lo, hi, ow - j, cl);
-        }
+typedef void (*rows_fn)(const float *pad, int64_t wp, const v128_t *wv, v128_t bias, const clamp *cl, float *y,
+                        int64_t oh, int64_t ow);
+#define ROWS(k, s)                                                                                           \
+    static void rows_##k##_##s(const float *pad, int64_t wp, const v128_t *wv, v128_t bias, const clamp *cl, \
+                               float *y, int64_t oh, int64_t ow) {                                           \
+        channel_rows(k, s, pad, wp, wv, bias, cl, y, oh, ow);                                                \
     }
-}
+ROWS(3, 1)
+ROWS(3, 2)
+ROWS(5, 1)
+ROWS(5, 2)
 
 void cort_wasm_depthwise(const cort_conv_geom *g, const float *x, const float *w, const cort_sgemm_epilogue *ep,
                          int64_t c_begin, int64_t c_end, float *y, void *work) {
@@ -134,15 +133,16 @@ void cort_wasm_depthwise(const cort_conv_geom *g, const float *x, const float *w
     if (ep && ep->act == CORT_ACT_RELU) cl = (clamp){true, wasm_f32x4_splat(0.0f), wasm_f32x4_splat(INFINITY)};
     else if (ep && ep->act == CORT_ACT_CLIP) cl = (clamp){true, wasm_f32x4_splat(ep->lo), wasm_f32x4_splat(ep->hi)};
     else act_after = ep && ep->act != CORT_ACT_NONE;
+    int64_t k = g->kernel[0], taps = k * k;
+    rows_fn rows = k == 3 ? (g->stride[0] == 1 ? rows_3_1 : rows_3_2) : (g->stride[0] == 1 ? rows_5_1 : rows_5_2);
     for (int64_t c = c_begin; c < c_end; c++) {
         pad_channel(g, x + c * isize, pad, hp, wp);
-        const float *wc = w + c * 9;
-        v128_t wv[9];
-        for (int t = 0; t < 9; t++) wv[t] = wasm_f32x4_splat(wc[t]);
+        const float *wc = w + c * taps;
+        v128_t wv[25];
+        for (int64_t t = 0; t < taps; t++) wv[t] = wasm_f32x4_splat(wc[t]);
         v128_t bias = wasm_f32x4_splat(ep && ep->bias ? ep->bias[c] : 0.0f);
         float *yc = y + c * osize;
-        if (g->stride[0] == 1) rows_stride1(pad, wp, wv, bias, &cl, yc, g->out[0], g->out[1]);
-        else rows_stride2(pad, wp, wv, bias, &cl, yc, g->out[0], g->out[1]);
+        rows(pad, wp, wv, bias, &cl, yc, g->out[0], g->out[1]);
         if (act_after) cort_activation_apply(ep, yc, osize);
     }
 }

@@ -1,5 +1,5 @@
 /* The WebAssembly SIMD128 kernels (src/kernels/wasm) as the generic drivers call them: the SGEMM
- * micro-kernel (sgemm.c), the depthwise 3x3 convolution (conv_dw_wasm.c) and the vector math
+ * micro-kernel (sgemm.c), the depthwise 3x3 / 5x5 convolution (conv_dw_wasm.c) and the vector math
  * (vecmath.c). Built only by emscripten with -msimd128 (CMakeLists.txt). */
 #ifndef CORT_KERNELS_WASM_WASM_KERNELS_H
 #define CORT_KERNELS_WASM_WASM_KERNELS_H
@@ -18,7 +18,7 @@
 void cort_sgemm_block_wasm(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
                            int64_t ldc, const cort_sgemm_store *st);
 
-/* Depthwise 3x3 convolution (stride 1 or 2, dilation 1, 2-D): channels [c_begin, c_end) of
+/* Depthwise 3x3 and 5x5 convolution (stride 1 or 2, dilation 1, 2-D): channels [c_begin, c_end) of
  * cort_depthwise (kernels.h), for geometries cort_wasm_depthwise_ok accepts. `work` holds
  * cort_wasm_depthwise_work_size(g) bytes (one padded channel, reused channel after channel). */
 bool cort_wasm_depthwise_ok(const cort_conv_geom *g);
