@@ -37,12 +37,23 @@ void cort_unmap_file(void *addr, size_t size) {
     if (addr && size) munmap(addr, size);
 }
 
-void cort_release_mapped_pages(const void *addr, size_t size) {
+/* madvise over the whole pages inside [addr, addr+size) */
+static void advise_whole_pages(const void *addr, size_t size, int advice) {
     long page = sysconf(_SC_PAGESIZE);
     if (page <= 0 || !addr || size == 0) return;
     uintptr_t begin = ((uintptr_t)addr + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
     uintptr_t end = ((uintptr_t)addr + size) & ~((uintptr_t)page - 1);
-    if (end > begin) madvise((void *)begin, end - begin, MADV_DONTNEED);
+    if (end > begin) madvise((void *)begin, end - begin, advice);
 }
 
-void cort_discard_pages(void *addr, size_t size) { cort_release_mapped_pages(addr, size); }
+void cort_release_mapped_pages(const void *addr, size_t size) { advise_whole_pages(addr, size, MADV_DONTNEED); }
+
+void cort_discard_pages(void *addr, size_t size) {
+#if defined(__APPLE__) && defined(MADV_FREE)
+    /* Darwin only deactivates anonymous pages for MADV_DONTNEED (they stay resident until memory runs
+     * short); MADV_FREE lets it discard them */
+    advise_whole_pages(addr, size, MADV_FREE);
+#else
+    advise_whole_pages(addr, size, MADV_DONTNEED);
+#endif
+}

@@ -13,6 +13,6 @@ void cort_unmap_file(void *addr, size_t size);
 void cort_release_mapped_pages(const void *addr, size_t size);
 /* Gives the whole pages inside [addr, addr+size) of private memory back to the system: memory whose
  * contents nothing will read again (a heap copy of a weight that now lives packed elsewhere). Touched
- * again, they read as zeros. */
+ * again, they read as zeros (Linux, Android) or as zeros or their old contents (Apple). */
 void cort_discard_pages(void *addr, size_t size);
 #endif
