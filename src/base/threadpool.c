@@ -39,15 +39,17 @@ struct cort_threadpool {
     int threads;
     pthread_t *workers;
     pthread_mutex_t busy; /* held by the thread running a parallel_for */
-    /* the current job: written by its caller before the release store of `claim` that publishes it */
-    _Atomic(cort_pool_fn) fn;
+    /* the current job: written by its caller before the release store of `claim` that publishes it.
+     * Each group sits on its own cache line: the job's fields are read by every claimer, the claim
+     * word and the completion count are written by every claimer, the rest only when threads sleep. */
+    _Alignas(64) _Atomic(cort_pool_fn) fn;
     _Atomic(void *) arg;
     atomic_llong n, chunk;
     atomic_uint n_chunks;
-    atomic_ullong claim;
-    atomic_uint finished; /* chunks of the current job completed */
+    _Alignas(64) atomic_ullong claim;
+    _Alignas(64) atomic_uint finished; /* chunks of the current job completed */
     /* sleeping and waking */
-    atomic_int sleepers;       /* workers blocked on `wake` */
+    _Alignas(64) atomic_int sleepers; /* workers blocked on `wake` */
     atomic_bool caller_waits;  /* the caller blocks on `done` */
     atomic_bool stop;
     pthread_mutex_t lock;
@@ -151,8 +153,11 @@ int cort_physical_cores(void) {
 cort_status *cort_threadpool_create(int threads, cort_threadpool **out) {
     *out = NULL;
     if (threads < 1 || CORT_SINGLE_THREADED) threads = 1;
-    cort_threadpool *p = calloc(1, sizeof *p);
+    /* aligned like its cache-line groups */
+    size_t size = (sizeof(cort_threadpool) + 63) / 64 * 64;
+    cort_threadpool *p = aligned_alloc(64, size);
     if (!p) return cort_oom();
+    memset(p, 0, size);
     p->threads = threads;
     pthread_mutex_init(&p->busy, NULL);
     pthread_mutex_init(&p->lock, NULL);

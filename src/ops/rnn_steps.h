@@ -257,9 +257,13 @@ static void RNN_FN(recurrent)(const rnn_job *j, const RNN_FN(rnn_bufs) *bf, int6
         return;
     }
     RNN_FN(gemv_task) t = {m, k, lda, k, ldc, a, w->r, c};
-    /* split only products worth a thread: a step's product of 2^20 MACs takes ~20 us vectorised,
-     * smaller ones finish sooner than threads can be woken and joined */
-    int64_t chunk = n * k >= ((int64_t)1 << 20) ? 64 : n;
+    /* From 2^17 MACs (some 5 us) a step's product is split in one block of rows per thread. Each thread
+     * then tends to take the same rows at every step, which stay in its own L2 cache: R of an LSTM
+     * with 256 hidden units is 1 MiB, as much as one core's L2, and half of it fits. Smaller products
+     * finish before a worker could be woken and joined. */
+    int threads = j->ctx->threads > 1 ? j->ctx->threads : 1;
+    int64_t chunk = n;
+    if (threads > 1 && m * n * k >= ((int64_t)1 << 17)) chunk = ((n + threads - 1) / threads + 15) / 16 * 16;
     j->ctx->svc->parallel_for(j->ctx, n, chunk, RNN_FN(gemv_rows), &t);
 }
 

@@ -81,6 +81,9 @@ static void set_lens(op_case *c, int64_t batch, const int32_t *lens) {
     v->t.data = (void *)lens;
 }
 
+/* The thread count kernels see; serial_for runs their chunks one after another either way. */
+static int ctx_threads = 1;
+
 static cort_status *run_case(op_case *c) {
     const char *why = NULL;
     const cort_op_def *def = cort_registry_find("", c->op, c->opset, CORT_FLOAT, &why);
@@ -97,7 +100,7 @@ static cort_status *run_case(op_case *c) {
         const cort_value *in[8];
         for (int i = 0; i < 8; i++) in[i] = c->ins[i].kind ? &c->ins[i] : NULL;
         cort_kctx ctx = {.node = &node, .params = params, .n_in = c->n_in, .n_out = 3, .in = in,
-                         .svc = &fake_services, .exec = &c->run, .threads = 1};
+                         .svc = &fake_services, .exec = &c->run, .threads = ctx_threads};
         st = def->run(&ctx);
     }
     for (int i = 0; i < c->run.n_scratch; i++) cort_aligned_free(c->run.scratch[i]);
@@ -396,6 +399,36 @@ static void test_bad_shapes_are_errors(void) {
     free_case(&bad);
 }
 
+/* A step product large enough to be split by rows across two threads gives what one thread gives. */
+static void test_wide_lstm_split_rows(void) {
+    enum { S = 3, I = 4, H = 200 }; /* 4H x H = 160000 MACs per step: split from 2^17 */
+    static float x[S * I], w[4 * H * I], r[4 * H * H];
+    unsigned seed = 11;
+    for (int k = 0; k < S * I; k++) x[k] = pseudo_random(&seed);
+    for (int k = 0; k < 4 * H * I; k++) w[k] = 0.5f * pseudo_random(&seed);
+    for (int k = 0; k < 4 * H * H; k++) r[k] = 0.1f * pseudo_random(&seed);
+    float got[2][S * H];
+    for (int threads = 1; threads <= 2; threads++) {
+        ctx_threads = threads;
+        op_case c = {.op = "LSTM", .opset = 14};
+        add_int(&c, "hidden_size", H);
+        set_input(&c, 0, 3, (int64_t[]){S, 1, I}, x);
+        set_input(&c, 1, 3, (int64_t[]){1, 4 * H, I}, w);
+        set_input(&c, 2, 3, (int64_t[]){1, 4 * H, H}, r);
+        CHECK_OK(run_case(&c));
+        if (c.run.outs[0].kind == CORT_VALUE_TENSOR)
+            for (int k = 0; k < S * H; k++) got[threads - 1][k] = out_at(&c, 0, k);
+        free_case(&c);
+    }
+    ctx_threads = 1;
+    bool moved = false;
+    for (int k = 0; k < S * H; k++) {
+        CHECK(got[0][k] == got[1][k]);
+        moved |= fabsf(got[0][k]) > 0.01f;
+    }
+    CHECK(moved);
+}
+
 int main(void) {
     test_lstm_step_by_hand();
     test_gru_step_by_hand();
@@ -409,5 +442,6 @@ int main(void) {
     test_half_precision_gru_step();
     test_activation_extremes();
     test_bad_shapes_are_errors();
+    test_wide_lstm_split_rows();
     return check_report("test_rnn");
 }
