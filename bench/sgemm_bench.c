@@ -124,7 +124,9 @@ static int conv_main(void) {
         {"dn121 3x3 56", 128, 56, 56, 32, 3, 1, 1},     {"dn121 3x3 28", 128, 28, 28, 32, 3, 1, 1},
         {"dn121 3x3 14", 128, 14, 14, 32, 3, 1, 1},     {"dn121 3x3 7", 128, 7, 7, 32, 3, 1, 1},
         {"dn121 1x1 256>128", 256, 56, 56, 128, 1, 1, 0}, {"dn121 1x1 512>128", 512, 28, 28, 128, 1, 1, 0},
-        {"yolo 3x3 13", 512, 13, 13, 1024, 3, 1, 1},
+        {"yolo 3x3 13", 512, 13, 13, 1024, 3, 1, 1},        {"sq conv0 3x3/2", 3, 224, 224, 64, 3, 2, 0},
+        {"sq 3x3 16>64 55", 16, 55, 55, 64, 3, 1, 1},    {"sq 3x3 32>128 27", 32, 27, 27, 128, 3, 1, 1},
+        {"sq 3x3 64>256 13", 64, 13, 13, 256, 3, 1, 1},  {"sq 1x1 512>1000", 512, 13, 13, 1000, 1, 1, 0},
     };
     printf("%-18s %6s %6s %6s | %9s %9s %9s %9s %9s\n", "conv", "M", "N", "K", "gather", "col", "OpenBLAS",
            "winograd", "padded");
@@ -147,7 +149,7 @@ static int conv_main(void) {
         bool padded = cort_conv_padded_ok(&p.g);
         p.src.geom = &p.g;
         cort_conv_padded_dims(&p.g, &p.src.hp, &p.src.wp, &p.grid_n);
-        p.padded = malloc(sizeof(float) * (size_t)(p.c * p.src.hp * p.src.wp));
+        p.padded = malloc(sizeof(float) * cort_conv_padded_floats(&p.g, p.c));
         p.grid = malloc(sizeof(float) * (size_t)(p.m * p.grid_n));
         p.src.padded = p.padded;
         size_t work = cort_sgemm_mt_work_size(p.m, p.osize > p.grid_n ? p.osize : p.grid_n, p.kdim, 1);

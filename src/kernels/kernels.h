@@ -195,13 +195,16 @@ size_t cort_conv_direct_work_size(const cort_conv_geom *g);
 void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const float *w, float bias, float *y,
                               void *work);
 
-/* Stride-1 2-D convolution on a zero-bordered copy of the image (src/kernels/generic/conv_padded.c),
- * for small images where im2col's per-row work dominates: the output is computed on a grid of
- * `grid` columns, output (oy, ox) at column oy * wp + ox (the rest dropped), reading B panels with
- * cort_conv_padded_pack from a cort_conv_padded_source. cort_conv_pad_image fills channels x hp x wp
- * floats from channels planes of x. cort_conv_padded_ok says whether the geometry suits it. */
+/* 2-D convolution on a zero-bordered copy of the image split into stride phases
+ * (src/kernels/generic/conv_padded.c), for small or strided images where im2col's per-row work
+ * dominates: the output is computed on a grid of `grid` columns, output (oy, ox) at column
+ * oy * wq + ox (the rest dropped), reading B panels with cort_conv_padded_pack from a
+ * cort_conv_padded_source (hp, wp: a phase plane's hq, wq). cort_conv_pad_image fills
+ * cort_conv_padded_floats(g, channels) floats from `channels` planes of x. cort_conv_padded_ok says
+ * whether the geometry suits it. */
 bool cort_conv_padded_ok(const cort_conv_geom *g);
-void cort_conv_padded_dims(const cort_conv_geom *g, int64_t *hp, int64_t *wp, int64_t *grid);
+void cort_conv_padded_dims(const cort_conv_geom *g, int64_t *hq, int64_t *wq, int64_t *grid);
+size_t cort_conv_padded_floats(const cort_conv_geom *g, int64_t channels);
 void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channels, float *padded);
 typedef struct cort_conv_padded_source {
     const cort_conv_geom *geom;

@@ -424,7 +424,7 @@ static cort_status *padded_setup(cort_kctx *ctx, const conv_shape *s, padded_scr
     int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group;
     ps->src.geom = &s->geom;
     cort_conv_padded_dims(&s->geom, &ps->src.hp, &ps->src.wp, &ps->grid);
-    CORT_TRY(cort_nn_scratch_f32(ctx, count_product(cg, count_product(ps->src.hp, ps->src.wp)), &ps->image));
+    CORT_TRY(cort_nn_scratch_f32(ctx, (int64_t)cort_conv_padded_floats(&s->geom, cg), &ps->image));
     CORT_TRY(cort_nn_scratch_f32(ctx, count_product(mg, ps->grid), &ps->product));
     ps->src.padded = ps->image;
     return NULL;

@@ -1,60 +1,89 @@
-/* Stride-1 2-D convolution through a zero-bordered copy of the image. Computed on a grid as wide as
- * the padded image, output (oy, ox) is grid column j = oy * wp + ox, and for every kernel tap the
- * column-matrix row it reads is one contiguous run of the padded plane starting at the tap's offset:
- * the GEMM's B panels are then plain copies, with none of the per-row bounds work of im2col, which
- * dominates for small images. The grid's wp - ow extra columns per row are computed and dropped. */
+/* 2-D convolution through a zero-bordered, phase-split copy of the image. With strides (sh, sw) the
+ * padded image P splits into sh * sw phase planes, phase (r, c) holding P[sh * u + r][sw * v + c];
+ * output (oy, ox) at kernel tap (a, b) = (kh * dh, kw * dw) reads P[sh * oy + a][sw * ox + b], which
+ * is phase (a % sh, b % sw) at (oy + a / sh, ox + b / sw). Computed on a grid as wide as a phase
+ * plane (wq), output (oy, ox) is grid column j = oy * wq + ox, and for every tap the column-matrix row
+ * it reads is one contiguous run of a phase plane starting at the tap's offset: the GEMM's B panels
+ * are plain copies, with none of the per-row bounds and stride work of im2col, which dominates for
+ * small images and strided convolutions. The grid's wq - ow extra columns per row are computed and
+ * dropped. */
 #include <string.h>
 
 #include "kernels/kernels.h"
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+void cort_conv_padded_dims(const cort_conv_geom *g, int64_t *hq, int64_t *wq, int64_t *grid) {
+    *wq = g->out[1] + (g->kernel[1] - 1) * g->dilation[1] / g->stride[1];
+    *hq = g->out[0] + (g->kernel[0] - 1) * g->dilation[0] / g->stride[0];
+    *grid = (g->out[0] - 1) * *wq + g->out[1];
+}
 
 bool cort_conv_padded_ok(const cort_conv_geom *g) {
     if (g->spatial != 2) return false;
     for (int d = 0; d < 2; d++)
-        if (g->stride[d] != 1 || g->out[d] < 1) return false;
-    int64_t extra = (g->kernel[1] - 1) * g->dilation[1];
-    /* a wider grid computes too many dropped columns; on wide images im2col's rows are long enough
-     * (sgemm_bench conv: from about 56 columns the gather is as fast) */
-    return g->out[1] <= 32 && extra * 10 <= g->out[1] * 4 && g->out[0] <= (INT64_C(1) << 30) / (g->out[1] + extra);
+        if (g->stride[d] < 1 || g->stride[d] > 4 || g->out[d] < 1 || g->out[d] > (INT64_C(1) << 20) ||
+            g->kernel[d] > 64 || g->dilation[d] > 64)
+            return false;
+    int64_t hq, wq, grid;
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    /* a wider grid computes too many dropped columns; stride-1 images wider than 32 have im2col rows
+     * long enough to gather well (sgemm_bench conv) */
+    if ((wq - g->out[1]) * 10 > g->out[1] * 4) return false;
+    return g->stride[0] > 1 || g->stride[1] > 1 || g->out[1] <= 32;
 }
 
-void cort_conv_padded_dims(const cort_conv_geom *g, int64_t *hp, int64_t *wp, int64_t *grid) {
-    *wp = g->out[1] + (g->kernel[1] - 1) * g->dilation[1];
-    *hp = g->out[0] + (g->kernel[0] - 1) * g->dilation[0];
-    *grid = (g->out[0] - 1) * *wp + g->out[1];
+size_t cort_conv_padded_floats(const cort_conv_geom *g, int64_t channels) {
+    int64_t hq, wq, grid;
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    return (size_t)(channels * g->stride[0] * g->stride[1] * hq * wq);
+}
+
+/* Row u of phase (r, c) of one channel plane xc. */
+static void phase_row(const cort_conv_geom *g, const float *xc, int64_t u, int64_t r, int64_t c, int64_t wq,
+                      float *dst) {
+    int64_t sh = g->stride[0], sw = g->stride[1], ih = sh * u + r - g->pad_begin[0], w = g->in[1];
+    if (ih < 0 || ih >= g->in[0]) {
+        memset(dst, 0, sizeof(float) * (size_t)wq);
+        return;
+    }
+    const float *src = xc + ih * w;
+    /* columns v with 0 <= sw * v + c - pad < w */
+    int64_t first = c - g->pad_begin[1], lo = first >= 0 ? 0 : (-first + sw - 1) / sw;
+    int64_t hi = first >= w ? 0 : (w - first + sw - 1) / sw;
+    hi = min64(hi, wq);
+    if (lo > hi) lo = hi;
+    for (int64_t v = 0; v < lo; v++) dst[v] = 0;
+    if (sw == 1) {
+        memcpy(dst + lo, src + lo + first, sizeof(float) * (size_t)(hi - lo));
+    } else {
+        for (int64_t v = lo; v < hi; v++) dst[v] = src[sw * v + first];
+    }
+    for (int64_t v = hi; v < wq; v++) dst[v] = 0;
 }
 
 void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channels, float *padded) {
-    int64_t hp, wp, grid;
-    cort_conv_padded_dims(g, &hp, &wp, &grid);
-    int64_t ih_n = g->in[0], iw_n = g->in[1], pt = g->pad_begin[0], pl = g->pad_begin[1];
-    int64_t j_lo = max64(0, pl), j_hi = min64(wp, pl + iw_n);
-    for (int64_t c = 0; c < channels; c++) {
-        const float *xc = x + c * ih_n * iw_n;
-        float *pc = padded + c * hp * wp;
-        for (int64_t i = 0; i < hp; i++) {
-            float *row = pc + i * wp;
-            int64_t ih = i - pt;
-            if (ih < 0 || ih >= ih_n || j_hi <= j_lo) {
-                memset(row, 0, sizeof(float) * (size_t)wp);
-                continue;
+    int64_t hq, wq, grid, sh = g->stride[0], sw = g->stride[1];
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    for (int64_t ch = 0; ch < channels; ch++) {
+        const float *xc = x + ch * g->in[0] * g->in[1];
+        for (int64_t r = 0; r < sh; r++)
+            for (int64_t c = 0; c < sw; c++) {
+                float *plane = padded + ((ch * sh + r) * sw + c) * hq * wq;
+                for (int64_t u = 0; u < hq; u++) phase_row(g, xc, u, r, c, wq, plane + u * wq);
             }
-            memset(row, 0, sizeof(float) * (size_t)j_lo);
-            memcpy(row + j_lo, xc + ih * iw_n + (j_lo - pl), sizeof(float) * (size_t)(j_hi - j_lo));
-            memset(row + j_hi, 0, sizeof(float) * (size_t)(wp - j_hi));
-        }
     }
 }
 
 void cort_conv_padded_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float *out) {
     const cort_conv_padded_source *s = src;
     const cort_conv_geom *g = s->geom;
-    int64_t kh = g->kernel[0], kw = g->kernel[1], ksize = kh * kw, plane = s->hp * s->wp;
+    int64_t kw = g->kernel[1], ksize = g->kernel[0] * kw, sh = g->stride[0], sw = g->stride[1];
+    int64_t plane = s->hp * s->wp;
     for (int64_t p = 0; p < kc; p++) {
-        int64_t r = p0 + p, c = r / ksize, k = r % ksize;
-        const float *row = s->padded + c * plane + (k / kw) * g->dilation[0] * s->wp + (k % kw) * g->dilation[1] + j0;
+        int64_t r = p0 + p, ch = r / ksize, k = r % ksize;
+        int64_t a = (k / kw) * g->dilation[0], b = (k % kw) * g->dilation[1];
+        const float *row = s->padded + ((ch * sh + a % sh) * sw + b % sw) * plane + (a / sh) * s->wp + b / sw + j0;
         for (int64_t jr = 0; jr < nc; jr += nr) {
             float *dst = out + jr * kc + p * nr;
             int64_t cols = min64(nr, nc - jr);

@@ -1,0 +1,85 @@
+/* The phase-split padded-image convolution (cort_conv_pad_image + cort_conv_padded_pack through the
+ * SGEMM) against a naive direct convolution on random 2-D geometries: strides 1..3 in each dimension,
+ * dilations 1..2, kernels 1..5, asymmetric paddings, odd sizes. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "kernels/kernels.h"
+
+static uint32_t rng_state = 31337;
+static uint32_t rnd_u(uint32_t n) {
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return (rng_state >> 8) % n;
+}
+static float rnd_f(void) { return (float)rnd_u(2001) / 1000.0f - 1.0f; }
+
+static bool random_geom(cort_conv_geom *g) {
+    g->spatial = 2;
+    for (int d = 0; d < 2; d++) {
+        g->in[d] = 3 + rnd_u(30);
+        g->kernel[d] = 1 + rnd_u(5);
+        g->stride[d] = 1 + rnd_u(3);
+        g->dilation[d] = 1 + rnd_u(2);
+        g->pad_begin[d] = rnd_u(3);
+        int64_t pad_end = rnd_u(3);
+        int64_t span = g->in[d] + g->pad_begin[d] + pad_end - ((g->kernel[d] - 1) * g->dilation[d] + 1);
+        if (span < 0) return false;
+        g->out[d] = span / g->stride[d] + 1;
+    }
+    return cort_conv_padded_ok(g);
+}
+
+static int run_case(const cort_conv_geom *g, int64_t c, int64_t m) {
+    int64_t hq, wq, grid, ksize = g->kernel[0] * g->kernel[1], kdim = c * ksize, oh = g->out[0], ow = g->out[1];
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    float *x = malloc(sizeof(float) * (size_t)(c * g->in[0] * g->in[1])), *w = malloc(sizeof(float) * (size_t)(m * kdim));
+    float *padded = malloc(sizeof(float) * cort_conv_padded_floats(g, c)), *y = malloc(sizeof(float) * (size_t)(m * grid));
+    void *work = malloc(cort_sgemm_mt_work_size(m, grid, kdim, 1));
+    int bad = !x || !w || !padded || !y || !work;
+    if (bad) goto done;
+    for (int64_t i = 0; i < c * g->in[0] * g->in[1]; i++) x[i] = rnd_f();
+    for (int64_t i = 0; i < m * kdim; i++) w[i] = rnd_f();
+    cort_conv_pad_image(g, x, c, padded);
+    cort_conv_padded_source src = {g, padded, hq, wq};
+    cort_sgemm_gather_b_mt_ep(NULL, NULL, w, kdim, m, grid, kdim, cort_conv_padded_pack, &src, 0.0f, y, grid, NULL,
+                              work);
+    for (int64_t o = 0; o < m && !bad; o++)
+        for (int64_t i = 0; i < oh && !bad; i++)
+            for (int64_t j = 0; j < ow && !bad; j++) {
+                double s = 0;
+                for (int64_t ci = 0; ci < c; ci++)
+                    for (int64_t r = 0; r < g->kernel[0]; r++)
+                        for (int64_t q = 0; q < g->kernel[1]; q++) {
+                            int64_t ih = i * g->stride[0] - g->pad_begin[0] + r * g->dilation[0];
+                            int64_t iw = j * g->stride[1] - g->pad_begin[1] + q * g->dilation[1];
+                            if (ih >= 0 && ih < g->in[0] && iw >= 0 && iw < g->in[1])
+                                s += (double)x[(ci * g->in[0] + ih) * g->in[1] + iw] * w[o * kdim + ci * ksize + r * g->kernel[1] + q];
+                        }
+                float got = y[o * grid + i * wq + j];
+                if (!(fabs(got - s) <= 1e-4 * (1.0 + fabs(s)))) {
+                    fprintf(stderr, "in %lldx%lld k %lldx%lld s %lld,%lld d %lld,%lld pad %lld,%lld: y[%lld,%lld,%lld] %g vs %g\n",
+                            (long long)g->in[0], (long long)g->in[1], (long long)g->kernel[0], (long long)g->kernel[1],
+                            (long long)g->stride[0], (long long)g->stride[1], (long long)g->dilation[0],
+                            (long long)g->dilation[1], (long long)g->pad_begin[0], (long long)g->pad_begin[1],
+                            (long long)o, (long long)i, (long long)j, (double)got, s);
+                    bad = 1;
+                }
+            }
+done:
+    free(x), free(w), free(padded), free(y), free(work);
+    return bad;
+}
+
+int main(void) {
+    int ran = 0, strided = 0;
+    for (int t = 0; t < 400 && ran < 60; t++) {
+        cort_conv_geom g;
+        if (!random_geom(&g)) continue;
+        ran++;
+        strided += g.stride[0] > 1 || g.stride[1] > 1;
+        CHECK(run_case(&g, 1 + rnd_u(6), 1 + rnd_u(20)) == 0);
+    }
+    CHECK(ran >= 40 && strided >= 10);
+    return check_report("test_conv_padded");
+}
