@@ -1,7 +1,8 @@
 /* The NEON SGEMM micro-kernel: 12 x 8 tiles. Each step of k loads 12 values of A (three vectors)
  * and 8 of B (two), then 24 fused multiply-adds by vector element (fmla v.4s, v.4s, v.s[lane]) update
- * the 24 accumulator registers; 29 of the 32 registers are live, so nothing spills. Full tiles store
- * straight to C; tiles on the bottom or right edge go through a small buffer. */
+ * the 24 accumulator registers; 29 of the 32 registers are live, so nothing spills. Tiles of at most
+ * 4 or 8 live rows (GEMV, the bottom edge) compute only those. Full-width rows store straight to C;
+ * the right edge goes through a small buffer. */
 #include <arm_neon.h>
 #include <string.h>
 
@@ -47,25 +48,34 @@ static __attribute__((noinline)) void store_rows(float32x4_t acc[MR][2], float *
         acc[i][1] = vfmaq_laneq_f32(acc[i][1], b1, av, lane);      \
     } while (0)
 
-static void tile(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int64_t rows, int64_t cols,
-                 const cort_sgemm_store *st) {
+/* A tile whose first R rows (4, 8 or 12; a constant in each caller) are live: short row blocks (GEMV,
+ * the last rows of a matrix) skip the multiply-adds of the zero rows the packing padded them with. */
+static inline __attribute__((always_inline)) void tile_rows(const int R, int64_t kc, const float *a, const float *b,
+                                                            float *c, int64_t ldc, int64_t rows, int64_t cols,
+                                                            const cort_sgemm_store *st) {
     float32x4_t acc[MR][2];
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = vdupq_n_f32(0.0f);
     for (int64_t p = 0; p < kc; p++) {
         float32x4_t b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4);
-        float32x4_t a0 = vld1q_f32(a), a1 = vld1q_f32(a + 4), a2 = vld1q_f32(a + 8);
+        float32x4_t a0 = vld1q_f32(a);
         ROW_FMA(0, a0, 0);
         ROW_FMA(1, a0, 1);
         ROW_FMA(2, a0, 2);
         ROW_FMA(3, a0, 3);
-        ROW_FMA(4, a1, 0);
-        ROW_FMA(5, a1, 1);
-        ROW_FMA(6, a1, 2);
-        ROW_FMA(7, a1, 3);
-        ROW_FMA(8, a2, 0);
-        ROW_FMA(9, a2, 1);
-        ROW_FMA(10, a2, 2);
-        ROW_FMA(11, a2, 3);
+        if (R > 4) {
+            float32x4_t a1 = vld1q_f32(a + 4);
+            ROW_FMA(4, a1, 0);
+            ROW_FMA(5, a1, 1);
+            ROW_FMA(6, a1, 2);
+            ROW_FMA(7, a1, 3);
+        }
+        if (R > 8) {
+            float32x4_t a2 = vld1q_f32(a + 8);
+            ROW_FMA(8, a2, 0);
+            ROW_FMA(9, a2, 1);
+            ROW_FMA(10, a2, 2);
+            ROW_FMA(11, a2, 3);
+        }
         a += MR;
         b += NR;
     }
@@ -73,6 +83,19 @@ static void tile(int64_t kc, const float *a, const float *b, float *c, int64_t l
     float32x4_t done[MR][2];
     for (int i = 0; i < MR; i++) done[i][0] = acc[i][0], done[i][1] = acc[i][1];
     store_rows(done, c, ldc, rows, cols, st);
+}
+
+static void tile4(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                  const cort_sgemm_store *st) {
+    tile_rows(4, kc, a, b, c, ldc, rows, cols, st);
+}
+static void tile8(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                  const cort_sgemm_store *st) {
+    tile_rows(8, kc, a, b, c, ldc, rows, cols, st);
+}
+static void tile12(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                   const cort_sgemm_store *st) {
+    tile_rows(12, kc, a, b, c, ldc, rows, cols, st);
 }
 
 void cort_sgemm_block_neon(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
@@ -83,7 +106,11 @@ void cort_sgemm_block_neon(int64_t mc, int64_t nc, int64_t kc, const float *ap, 
             cort_sgemm_store here = *st;
             if (here.bias) here.bias += ir;
             int64_t rows = mc - ir < MR ? mc - ir : MR;
-            tile(kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, rows, cols, &here);
+            const float *a = ap + ir * kc, *b = bp + jr * kc;
+            float *ct = c + ir * ldc + jr;
+            if (rows <= 4) tile4(kc, a, b, ct, ldc, rows, cols, &here);
+            else if (rows <= 8) tile8(kc, a, b, ct, ldc, rows, cols, &here);
+            else tile12(kc, a, b, ct, ldc, rows, cols, &here);
         }
     }
 }
