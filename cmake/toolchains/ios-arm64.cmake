@@ -16,7 +16,3 @@ endif()
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES CORT_IOS_SIMULATOR)
 # iOS executables need code signing to run; CMake's compiler checks only need to compile and archive
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
-# find the SDK's headers and libraries, the host's programs
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
