@@ -1,9 +1,10 @@
 /* Depthwise 3x3 and 5x5 convolution with NEON, stride 1 or 2. Each channel is first copied into a
  * zero-bordered buffer wide enough that every vector load of every tap stays inside it, so the inner
- * loop has no bounds tests: 8 outputs of a row (two vectors) take 2 * K * K fused multiply-adds by the
- * taps' weights, and at stride 2 the de-interleaving load (ld2) splits 8 input columns into the even
- * ones (tap c) and the odd ones (tap c + 1). Bias, Relu and Clip are applied in registers; the other
- * activations over each finished channel. The right edge of a row is stored through a small buffer. */
+ * loop has no bounds tests. Two output rows are computed per step, 8 columns (two vectors) at a time,
+ * each loaded input vector serving both rows; at stride 2 the de-interleaving load (ld2) splits 8
+ * input columns into the even ones (tap c) and the odd ones (tap c + 1). Bias, Relu and Clip are
+ * applied in registers, the other activations over each finished channel. The right edge of a row is
+ * stored through a small buffer. */
 #include <arm_neon.h>
 #include <string.h>
 
@@ -71,37 +72,49 @@ static inline void store_block(float *y, int64_t n, float32x4_t lo, float32x4_t 
     memcpy(y, buf, sizeof(float) * (size_t)n);
 }
 
-/* One output row of a channel; K and S are constants in each caller, so the tap loops unroll. */
-static inline __attribute__((always_inline)) void row(const float *pad, const dw_layout *l, const float32x4_t *wv,
-                                                      float32x4_t bias, float32x4_t lo, float32x4_t hi, float *y,
-                                                      int64_t i, const int K, const int S) {
+/* Output rows [i, i + R) of a channel, R = 1 or 2: every input vector loaded serves each of the R
+ * rows whose taps read it. K, S and R are constants in each caller, so the loops unroll. */
+static inline __attribute__((always_inline)) void rows_step(const float *pad, const dw_layout *l,
+                                                            const float32x4_t *wv, float32x4_t bias, float32x4_t lo,
+                                                            float32x4_t hi, float *y, int64_t i, const int K,
+                                                            const int S, const int R) {
     const float *base = pad + S * i * l->wp;
     for (int64_t j = 0; j < l->ow; j += BLOCK) {
-        float32x4_t acc0 = bias, acc1 = bias;
-        for (int r = 0; r < K; r++) {
-            const float *src = base + r * l->wp + S * j;
-            const float32x4_t *wr = wv + r * K;
+        float32x4_t acc[2][2] = {{bias, bias}, {bias, bias}};
+        for (int q = 0; q < S * (R - 1) + K; q++) { /* input rows */
+            const float *src = base + q * l->wp + S * j;
             if (S == 1) {
                 for (int c = 0; c < K; c++) {
-                    acc0 = vfmaq_f32(acc0, wr[c], vld1q_f32(src + c));
-                    acc1 = vfmaq_f32(acc1, wr[c], vld1q_f32(src + c + 4));
+                    float32x4_t v0 = vld1q_f32(src + c), v1 = vld1q_f32(src + c + 4);
+                    for (int t = 0; t < R; t++) {
+                        int r = q - t; /* the kernel row output row i + t reads from input row q */
+                        if (r < 0 || r >= K) continue;
+                        acc[t][0] = vfmaq_f32(acc[t][0], wv[r * K + c], v0);
+                        acc[t][1] = vfmaq_f32(acc[t][1], wv[r * K + c], v1);
+                    }
                 }
             } else {
                 for (int c = 0; c < K; c += 2) { /* even columns for tap c, odd ones for tap c + 1 */
                     float32x4x2_t p0 = vld2q_f32(src + c), p1 = vld2q_f32(src + c + 8);
-                    acc0 = vfmaq_f32(acc0, wr[c], p0.val[0]);
-                    acc1 = vfmaq_f32(acc1, wr[c], p1.val[0]);
-                    if (c + 1 < K) {
-                        acc0 = vfmaq_f32(acc0, wr[c + 1], p0.val[1]);
-                        acc1 = vfmaq_f32(acc1, wr[c + 1], p1.val[1]);
+                    for (int t = 0; t < R; t++) {
+                        int r = q - 2 * t;
+                        if (r < 0 || r >= K) continue;
+                        acc[t][0] = vfmaq_f32(acc[t][0], wv[r * K + c], p0.val[0]);
+                        acc[t][1] = vfmaq_f32(acc[t][1], wv[r * K + c], p1.val[0]);
+                        if (c + 1 < K) {
+                            acc[t][0] = vfmaq_f32(acc[t][0], wv[r * K + c + 1], p0.val[1]);
+                            acc[t][1] = vfmaq_f32(acc[t][1], wv[r * K + c + 1], p1.val[1]);
+                        }
                     }
                 }
             }
         }
-        /* vmax/vmin return NaN when either input is NaN: NaN passes, as in Relu/Clip */
-        acc0 = vminq_f32(hi, vmaxq_f32(lo, acc0));
-        acc1 = vminq_f32(hi, vmaxq_f32(lo, acc1));
-        store_block(y + i * l->ow + j, l->ow - j, acc0, acc1);
+        for (int t = 0; t < R; t++) {
+            /* vmax/vmin return NaN when either input is NaN: NaN passes, as in Relu/Clip */
+            float32x4_t v0 = vminq_f32(hi, vmaxq_f32(lo, acc[t][0]));
+            float32x4_t v1 = vminq_f32(hi, vmaxq_f32(lo, acc[t][1]));
+            store_block(y + (i + t) * l->ow + j, l->ow - j, v0, v1);
+        }
     }
 }
 
@@ -111,7 +124,9 @@ typedef void (*channel_fn)(const float *pad, const dw_layout *l, const float32x4
 #define CHANNEL_FN(K, S)                                                                                 \
     static void channel_##K##_##S(const float *pad, const dw_layout *l, const float32x4_t *wv,           \
                                   float32x4_t bias, float32x4_t lo, float32x4_t hi, float *y) {          \
-        for (int64_t i = 0; i < l->oh; i++) row(pad, l, wv, bias, lo, hi, y, i, K, S);                   \
+        int64_t i = 0;                                                                                   \
+        for (; i + 2 <= l->oh; i += 2) rows_step(pad, l, wv, bias, lo, hi, y, i, K, S, 2);               \
+        if (i < l->oh) rows_step(pad, l, wv, bias, lo, hi, y, i, K, S, 1);                               \
     }
 CHANNEL_FN(3, 1)
 CHANNEL_FN(3, 2)
