@@ -62,6 +62,13 @@ static void phase_row(const cort_conv_geom *g, const float *xc, int64_t u, int64
     for (int64_t v = hi; v < wq; v++) dst[v] = 0;
 }
 
+/* Whether some kernel tap of dimension d reads phase `phase` (a 1x1 stride-2 kernel reads only one). */
+static bool phase_read(const cort_conv_geom *g, int d, int64_t phase) {
+    for (int64_t k = 0; k < g->kernel[d] && k < g->stride[d]; k++)
+        if ((k * g->dilation[d]) % g->stride[d] == phase) return true;
+    return false;
+}
+
 void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channels, float *padded) {
     int64_t hq, wq, grid, sh = g->stride[0], sw = g->stride[1];
     cort_conv_padded_dims(g, &hq, &wq, &grid);
@@ -69,6 +76,7 @@ void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channe
         const float *xc = x + ch * g->in[0] * g->in[1];
         for (int64_t r = 0; r < sh; r++)
             for (int64_t c = 0; c < sw; c++) {
+                if (!phase_read(g, 0, r) || !phase_read(g, 1, c)) continue;
                 float *plane = padded + ((ch * sh + r) * sw + c) * hq * wq;
                 for (int64_t u = 0; u < hq; u++) phase_row(g, xc, u, r, c, wq, plane + u * wq);
             }
