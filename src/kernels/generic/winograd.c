@@ -80,10 +80,11 @@ static wino_plan plan_for(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch
     w.tiles_w = tiles_of(g->out[1]);
     w.in_ch = in_ch, w.out_ch = out_ch;
     w.padded_w = 2 * w.tiles_w + 2;
-    /* a block's V and M (16 floats per tile and channel) in about 768 KiB of L2, and at least one
+    /* a block's V and M (16 floats per tile and channel) in about 384 KiB, half the L2 (sgemm_bench conv
+     * measured 192..1536 KiB: 384 was best or close to it on every shape), and at least one
      * task per thread when there are tile rows enough */
     int64_t per_tile = POS * (in_ch + out_ch) * (int64_t)sizeof(float);
-    int64_t tiles = (768 * 1024) / (per_tile > 0 ? per_tile : 1);
+    int64_t tiles = (384 * 1024) / (per_tile > 0 ? per_tile : 1);
     if (tiles < 32) tiles = 32;
     int64_t rows = tiles / w.tiles_w;
     if (rows < 1) rows = 1;
