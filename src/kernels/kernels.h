@@ -181,7 +181,8 @@ void cort_im2col_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64
  * applied before the store where the kernel can (the piecewise ones), else over each finished
  * channel. `work` holds cort_depthwise_work_size(g) bytes (64-byte aligned preferred; the size may be
  * 0), reused channel after channel, so concurrent calls each need their own; NULL selects a slower
- * path without scratch. x, w and y point at channel 0. */
+ * path without scratch. x, w and y point at channel 0. A negative pad_begin is allowed (outputs that
+ * start past the input, as in a block of rows cut from a larger convolution). */
 size_t cort_depthwise_work_size(const cort_conv_geom *g);
 void cort_depthwise(const cort_conv_geom *g, const float *x, const float *w, const cort_sgemm_epilogue *ep,
                     int64_t c_begin, int64_t c_end, float *y, void *work);

@@ -337,8 +337,9 @@ static const conv_state *packed_weights(const cort_kctx *ctx, const cort_tensor 
     return st;
 }
 
-/* Depthwise work is split into `tasks` contiguous runs of (image, channel) planes, each with its own
- * scratch for the kernel, which applies bias and activation as it stores. */
+/* Depthwise work is split into tasks, each with its own scratch for the kernel (which applies bias and
+ * activation as it stores): contiguous runs of (image, channel) planes, or, when there are too few
+ * planes to share among the threads, blocks of output rows of one plane each. */
 typedef struct depthwise_job {
     const conv_shape *s;
     const float *x, *w;
@@ -346,14 +347,46 @@ typedef struct depthwise_job {
     cort_sgemm_epilogue ep;
     char *work;
     size_t work_each;
-    int64_t planes, per_task;
+    int64_t planes, per_task; /* row_blocks 1: task t takes planes [t * per_task, (t + 1) * per_task) */
+    int64_t row_blocks;       /* > 1: task t takes row block t % row_blocks of plane t / row_blocks */
 } depthwise_job;
+
+/* The geometry of output rows [r0, r1) (along the first spatial dimension) as a convolution of its own,
+ * starting at the first input row they read; returns how many input rows it skips. */
+static int64_t row_block_geom(const cort_conv_geom *g, int64_t r0, int64_t r1, cort_conv_geom *sub) {
+    int64_t first = r0 * g->stride[0] - g->pad_begin[0]; /* the first input row read; < 0 in the padding */
+    int64_t skip = first < 0 ? 0 : first < g->in[0] - 1 ? first : g->in[0] - 1;
+    *sub = *g;
+    sub->in[0] = g->in[0] - skip;
+    sub->out[0] = r1 - r0;
+    sub->pad_begin[0] = skip - first;
+    return skip;
+}
+
+static int64_t block_row(const depthwise_job *j, int64_t b) { return b * j->s->geom.out[0] / j->row_blocks; }
+
+/* Row block b of one plane. */
+static void depthwise_rows(const depthwise_job *j, int64_t plane, int64_t b, void *work) {
+    const cort_conv_geom *g = &j->s->geom;
+    int64_t c = plane % j->s->in_ch, r0 = block_row(j, b);
+    int64_t in_row = cort_conv_in_size(g) / g->in[0], out_row = cort_conv_out_size(g) / g->out[0];
+    cort_conv_geom sub;
+    int64_t skip = row_block_geom(g, r0, block_row(j, b + 1), &sub);
+    cort_sgemm_epilogue ep = j->ep;
+    ep.bias = j->ep.bias ? j->ep.bias + c : NULL;
+    cort_depthwise(&sub, j->x + plane * cort_conv_in_size(g) + skip * in_row, j->w + c * cort_conv_kernel_size(g), &ep,
+                   0, 1, j->y + plane * cort_conv_out_size(g) + r0 * out_row, work);
+}
 
 static void depthwise_tasks(void *arg, int64_t begin, int64_t end) {
     const depthwise_job *j = arg;
     int64_t isize = cort_conv_in_size(&j->s->geom), osize = cort_conv_out_size(&j->s->geom), ch = j->s->in_ch;
     for (int64_t t = begin; t < end; t++) {
         void *work = j->work_each ? j->work + (size_t)t * j->work_each : NULL;
+        if (j->row_blocks > 1) {
+            depthwise_rows(j, t / j->row_blocks, t % j->row_blocks, work);
+            continue;
+        }
         int64_t lo = t * j->per_task, hi = lo + j->per_task < j->planes ? lo + j->per_task : j->planes;
         while (lo < hi) { /* the run's planes image by image */
             int64_t n = lo / ch, c_end = hi - n * ch < ch ? hi - n * ch : ch;
@@ -375,12 +408,28 @@ static cort_status *conv_depthwise(cort_kctx *ctx, const conv_shape *s, const fl
     j.y = y;
     if (act) j.ep = *act;
     j.ep.bias = bias;
-    j.work_each = (cort_depthwise_work_size(&s->geom) + 63) & ~(size_t)63;
     j.planes = s->batch * s->in_ch;
-    int64_t tasks = ctx->threads > 1 ? ctx->threads : 1;
-    if (tasks > j.planes) tasks = j.planes;
-    j.per_task = (j.planes + tasks - 1) / tasks;
-    tasks = (j.planes + j.per_task - 1) / j.per_task;
+    int64_t threads = ctx->threads > 1 ? ctx->threads : 1, tasks;
+    size_t work_each = cort_depthwise_work_size(&s->geom);
+    j.row_blocks = 1;
+    if (threads > 1 && j.planes < 2 * threads) { /* a few planes: two row blocks per thread between them */
+        j.row_blocks = (2 * threads + j.planes - 1) / j.planes;
+        if (j.row_blocks > s->geom.out[0]) j.row_blocks = s->geom.out[0];
+    }
+    if (j.row_blocks > 1) {
+        tasks = j.planes * j.row_blocks;
+        for (int64_t b = 0; b < j.row_blocks; b++) { /* each block's geometry sizes its own scratch */
+            cort_conv_geom sub;
+            row_block_geom(&s->geom, block_row(&j, b), block_row(&j, b + 1), &sub);
+            size_t need = cort_depthwise_work_size(&sub);
+            if (need > work_each) work_each = need;
+        }
+    } else {
+        tasks = threads < j.planes ? threads : j.planes;
+        j.per_task = (j.planes + tasks - 1) / tasks;
+        tasks = (j.planes + j.per_task - 1) / j.per_task;
+    }
+    j.work_each = (work_each + 63) & ~(size_t)63;
     if (j.work_each) {
         void *work;
         CORT_TRY(cort_nn_scratch(ctx, j.work_each * (size_t)tasks, &work));

@@ -1,6 +1,7 @@
 /* cort_depthwise: every variant this CPU runs (portable C, AVX2, AVX-512) against a naive loop, on
  * random 1-D, 2-D and 3-D geometries (kernels 1..5, strides 1..3, dilations, asymmetric pads, widths
- * around the vector lengths), channel sub-ranges, and each activation with its parameters. */
+ * around the vector lengths, negative leading pads), channel sub-ranges, and each activation with its
+ * parameters. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,7 @@ static void random_geometry(cort_conv_geom *g, int spatial, bool square) {
             g->dilation[d] = square ? 1 : rnd_int(1, 2);
             g->in[d] = rnd_int(1, d == spatial - 1 ? 40 : 12);
             g->pad_begin[d] = rnd_int(0, g->kernel[d] - 1);
+            if (d == 0 && rnd_int(0, 7) == 0) g->pad_begin[d] = -rnd_int(1, 3); /* a block of rows cut from a larger conv */
             g->out[d] = out_size(g->in[d], g->kernel[d], g->stride[d], g->dilation[d], g->pad_begin[d],
                                  rnd_int(0, g->kernel[d] - 1));
         } while (g->out[d] < 1);

@@ -139,7 +139,7 @@ static bool flat_ok(const cort_conv_geom *g) {
     /* keep the padded copy small: at most 2^28 floats */
     int64_t limit = (int64_t)1 << 28;
     for (int d = 0; d < 2; d++)
-        if (g->out[d] > limit / 16 || g->in[d] + g->pad_begin[d] > limit || g->dilation[d] > 64 ||
+        if (g->pad_begin[d] < 0 || g->out[d] > limit / 16 || g->in[d] + g->pad_begin[d] > limit || g->dilation[d] > 64 ||
             g->kernel[d] > limit / 64)
             return false;
     int64_t hp = g->stride[0] * g->out[0] + (g->kernel[0] - 1) * g->dilation[0] + 1 + g->pad_begin[0] + g->in[0];
