@@ -18,16 +18,13 @@
 #define CORT_SINGLE_THREADED 0
 #endif
 
-/* How long a worker spins for the next job before it blocks, and how long a caller spins for claimed
- * chunks to finish before it blocks. Long enough to bridge the gap between two operators of a run
- * (a wake-up through the kernel costs tens of microseconds), short enough that an idle session goes
- * to sleep at once. Spinners yield the CPU every few checks: on an idle core that returns at once,
- * on a busy machine it lets the thread that holds a claimed chunk run instead of the spinner. */
-enum { WORKER_SPIN_NS = 150000, JOIN_SPIN_NS = 400000, SPIN_CHECKS_PER_YIELD = 32 };
-
-static void spin_pause(unsigned i) {
-    if (i % SPIN_CHECKS_PER_YIELD == 0) sched_yield();
-}
+/* A worker spins this long for the next job before it blocks: long enough to bridge the gap between
+ * two operators of a run (a wake-up through the kernel costs several microseconds), short enough
+ * that an idle session goes to sleep at once. It yields the CPU every few checks, which returns at
+ * once on an idle core and, on a busy machine, leaves the core to the threads doing work. A caller
+ * waiting for chunks other threads claimed spins a little without yielding (they are running), then
+ * blocks: a thread woken from a block is scheduled promptly, one that yielded waits its turn. */
+enum { WORKER_SPIN_NS = 100000, JOIN_SPIN_NS = 30000, CHECKS_PER_YIELD = 16, CHECKS_PER_CLOCK = 64 };
 
 /* The claim word holds the job's generation in its high half and the next unclaimed chunk in its low
  * half, so that one compare-and-swap both claims a chunk and proves the job is still the one whose
@@ -50,6 +47,7 @@ struct cort_threadpool {
     _Alignas(64) atomic_uint finished; /* chunks of the current job completed */
     /* sleeping and waking */
     _Alignas(64) atomic_int sleepers; /* workers blocked on `wake` */
+    atomic_uint nudges;               /* cort_threadpool_wake calls: a sleeper returns to its spin */
     atomic_bool caller_waits;  /* the caller blocks on `done` */
     atomic_bool stop;
     pthread_mutex_t lock;
@@ -99,14 +97,16 @@ static void wait_for_job(cort_threadpool *p, uint32_t seen) {
     int64_t deadline = now_ns() + WORKER_SPIN_NS;
     for (unsigned i = 1;; i++) {
         if (has_new_job(p, seen)) return;
-        spin_pause(i);
-        if (i % SPIN_CHECKS_PER_YIELD == 0 && now_ns() > deadline) break;
+        if (i % CHECKS_PER_YIELD == 0) sched_yield();
+        if (i % CHECKS_PER_CLOCK == 0 && now_ns() > deadline) break;
     }
     pthread_mutex_lock(&p->lock);
     /* seq_cst pairs with the publisher's store of `claim` then load of `sleepers`: either it sees this
      * sleeper and broadcasts under the lock, or this check sees its job */
     atomic_fetch_add(&p->sleepers, 1);
-    while (CLAIM_GEN(atomic_load(&p->claim)) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->wake, &p->lock);
+    unsigned nudges = atomic_load(&p->nudges);
+    while (CLAIM_GEN(atomic_load(&p->claim)) == seen && !atomic_load(&p->stop) && atomic_load(&p->nudges) == nudges)
+        pthread_cond_wait(&p->wake, &p->lock);
     atomic_fetch_sub(&p->sleepers, 1);
     pthread_mutex_unlock(&p->lock);
 }
@@ -118,9 +118,19 @@ static void *worker_main(void *arg) {
     for (;;) {
         wait_for_job(p, seen);
         if (atomic_load(&p->stop)) return NULL;
-        seen = CLAIM_GEN(atomic_load_explicit(&p->claim, memory_order_acquire));
+        uint32_t gen = CLAIM_GEN(atomic_load_explicit(&p->claim, memory_order_acquire));
+        if (gen == seen) continue; /* woken by cort_threadpool_wake: spin for the job to come */
+        seen = gen;
         run_chunks(p, seen);
     }
+}
+
+void cort_threadpool_wake(cort_threadpool *p) {
+    if (!p || p->threads == 1 || atomic_load(&p->sleepers) == 0) return;
+    pthread_mutex_lock(&p->lock);
+    atomic_fetch_add(&p->nudges, 1);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
 }
 
 int cort_physical_cores(void) {
@@ -204,8 +214,7 @@ int cort_threadpool_threads(const cort_threadpool *pool) { return pool ? pool->t
 static void join(cort_threadpool *p, uint32_t n_chunks) {
     int64_t deadline = now_ns() + JOIN_SPIN_NS;
     for (unsigned i = 1; atomic_load_explicit(&p->finished, memory_order_acquire) != n_chunks; i++) {
-        spin_pause(i);
-        if (i % SPIN_CHECKS_PER_YIELD != 0 || now_ns() <= deadline) continue;
+        if (i % CHECKS_PER_CLOCK != 0 || now_ns() <= deadline) continue;
         pthread_mutex_lock(&p->lock);
         atomic_store(&p->caller_waits, true);
         while (atomic_load(&p->finished) != n_chunks) pthread_cond_wait(&p->done, &p->lock);

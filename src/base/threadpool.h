@@ -21,6 +21,10 @@ int cort_threadpool_threads(const cort_threadpool *pool);
 /* Runs fn over [0, n) in chunks of at least min_chunk items; returns when every chunk is done. A range
  * of at most min_chunk items runs on the calling thread. */
 void cort_threadpool_for(cort_threadpool *pool, int64_t n, int64_t min_chunk, cort_pool_fn fn, void *arg);
+/* Wakes sleeping workers into their short spin, ahead of the parallel_for calls a caller is about to
+ * make (at the start of a run), so that the first one does not wait for a wake-up. Cheap when none
+ * sleeps. */
+void cort_threadpool_wake(cort_threadpool *pool);
 /* Number of physical cores (falls back to online CPUs). */
 int cort_physical_cores(void);
 #endif

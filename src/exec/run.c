@@ -363,6 +363,7 @@ static void finish_step(step_exec *x) {
 static cort_status *run_frame(frame *f) {
     const cort_exec_graph *eg = f->eg;
     const cort_run_options *ro = f->rc->ro;
+    if (f->top) cort_threadpool_wake(f->rc->s->threadpool); /* workers spin by the first parallel step */
     for (int i = 0; i < eg->n_steps; i++) {
         const cort_step *st = &eg->steps[i];
         const cort_node *n = st->node;

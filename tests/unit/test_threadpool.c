@@ -1,6 +1,6 @@
 /* parallel_for covers every index exactly once, at any thread count, also from concurrent callers and
  * from inside a chunk; small ranges stay on the calling thread; every thread takes part in a large
- * range; an idle pool's workers sleep instead of spinning. */
+ * range; an idle pool's workers sleep instead of spinning, also after cort_threadpool_wake. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -95,8 +95,13 @@ static void check_threads_used(void) {
     who big = {pthread_self(), 0};
     cort_threadpool_for(pool, 200, 1, note_thread, &big);
     CHECK(atomic_load(&big.others) > 0);
-    /* idle: after their short spin the workers block, so the process uses (almost) no CPU */
+    /* woken ahead of work, the workers take part in the next range and go back to sleep */
     struct timespec settle = {0, 50000000}, idle = {0, 200000000};
+    nanosleep(&settle, NULL);
+    cort_threadpool_wake(pool);
+    CHECK(covers_once(pool, 100000, 64));
+    cort_threadpool_wake(pool);
+    /* idle: after their short spin the workers block, so the process uses (almost) no CPU */
     nanosleep(&settle, NULL);
     double before = cpu_seconds();
     nanosleep(&idle, NULL);
