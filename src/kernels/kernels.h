@@ -197,10 +197,11 @@ void cort_conv_direct_channel(const cort_conv_geom *g, const float *x, const flo
                               void *work);
 
 /* 2-D convolution on a zero-bordered copy of the image split into stride phases
- * (src/kernels/generic/conv_padded.c), for small or strided images where im2col's per-row work
- * dominates: the output is computed on a grid of `grid` columns, output (oy, ox) at column
+ * (src/kernels/generic/conv_padded.c), faster than im2col's per-row gathering on every 2-D shape
+ * measured and most of all on small or strided images: the output is computed on a grid of `grid` columns, output (oy, ox) at column
  * oy * wq + ox (the rest dropped), reading B panels with cort_conv_padded_pack from a
- * cort_conv_padded_source (hp, wp: a phase plane's hq, wq). cort_conv_pad_image fills
+ * cort_conv_padded_source (hp, wp: a phase plane's hq, wq; col0: the grid column that B's column 0
+ * is, so a GEMM can cover a range of output rows). cort_conv_pad_image fills
  * cort_conv_padded_floats(g, channels) floats from `channels` planes of x. cort_conv_padded_ok says
  * whether the geometry suits it. */
 bool cort_conv_padded_ok(const cort_conv_geom *g);
@@ -210,7 +211,7 @@ void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channe
 typedef struct cort_conv_padded_source {
     const cort_conv_geom *geom;
     const float *padded;
-    int64_t hp, wp;
+    int64_t hp, wp, col0;
 } cort_conv_padded_source;
 void cort_conv_padded_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float *out);
 

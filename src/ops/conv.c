@@ -462,31 +462,40 @@ static bool use_padded(const cort_conv_geom *g, int64_t out_ch) {
     return out_ch <= 256 || (grid + 31) / 32 <= (cort_conv_out_size(g) + 31) / 32;
 }
 
-/* Scratch of the padded-image path: the padded planes of one group and the product on the grid. */
+/* Scratch of the padded-image path: the padded planes of one group, and the product of a chunk of
+ * output rows on the grid (chunks keep it near 1 MiB whatever the image size; at least 2048 columns,
+ * the SGEMM's column block). */
 typedef struct padded_scratch {
     cort_conv_padded_source src;
-    int64_t grid;
+    int64_t grid, chunk_rows, chunk_cols;
     float *image, *product;
 } padded_scratch;
 
 static cort_status *padded_setup(cort_kctx *ctx, const conv_shape *s, padded_scratch *ps) {
-    int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group;
+    int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, oh = s->geom.out[0];
     ps->src.geom = &s->geom;
+    ps->src.col0 = 0;
     cort_conv_padded_dims(&s->geom, &ps->src.hp, &ps->src.wp, &ps->grid);
+    int64_t want = (INT64_C(1) << 18) / mg;
+    if (want < 2048) want = 2048;
+    ps->chunk_rows = want / ps->src.wp > 1 ? want / ps->src.wp : 1;
+    if (ps->chunk_rows > oh) ps->chunk_rows = oh;
+    ps->chunk_cols = (ps->chunk_rows - 1) * ps->src.wp + s->geom.out[1];
     CORT_TRY(cort_nn_scratch_f32(ctx, (int64_t)cort_conv_padded_floats(&s->geom, cg), &ps->image));
-    CORT_TRY(cort_nn_scratch_f32(ctx, count_product(mg, ps->grid), &ps->product));
+    CORT_TRY(cort_nn_scratch_f32(ctx, count_product(mg, ps->chunk_cols), &ps->product));
     ps->src.padded = ps->image;
     return NULL;
 }
 
-/* The product on the grid into Y's planes, dropping the grid's extra columns; with a residual
- * (beta 1) Y already holds Z, which is added before the activation. */
-static void padded_store(const conv_params *p, const conv_shape *s, const padded_scratch *ps, int64_t mg, float beta,
-                         float *yg) {
+/* Output rows [r0, r0 + rows) from the product on the grid (ld ps->chunk_cols) into Y's planes,
+ * dropping the grid's extra columns; with a residual (beta 1) Y already holds Z, which is added
+ * before the activation. */
+static void padded_store(const conv_params *p, const conv_shape *s, const padded_scratch *ps, int64_t mg, int64_t r0,
+                         int64_t rows, float beta, float *yg) {
     int64_t oh = s->geom.out[0], ow = s->geom.out[1], wp = ps->src.wp;
     for (int64_t m = 0; m < mg; m++)
-        for (int64_t i = 0; i < oh; i++) {
-            const float *src = ps->product + m * ps->grid + i * wp;
+        for (int64_t i = r0; i < r0 + rows; i++) {
+            const float *src = ps->product + m * ps->chunk_cols + (i - r0) * wp;
             float *dst = yg + (m * oh + i) * ow;
             if (beta == 0) {
                 memcpy(dst, src, sizeof(float) * (size_t)ow);
@@ -511,7 +520,7 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
     padded_scratch ps;
     if (padded) CORT_TRY(padded_setup(ctx, s, &ps));
     void *work;
-    CORT_TRY(cort_nn_scratch(ctx, cort_sgemm_mt_work_size(mg, padded ? ps.grid : osize, kdim, th.count), &work));
+    CORT_TRY(cort_nn_scratch(ctx, cort_sgemm_mt_work_size(mg, padded ? ps.chunk_cols : osize, kdim, th.count), &work));
     for (int64_t n = 0; n < s->batch; n++) {
         for (int64_t gi = 0; gi < s->group; gi++) {
             const float *xg = x + (n * s->in_ch + gi * cg) * isize;
@@ -523,9 +532,14 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
             if (padded) {
                 if (beta != 0) ep.act = CORT_ACT_NONE; /* applied after Z is added */
                 cort_conv_pad_image(g, xg, cg, ps.image);
-                cort_sgemm_gather_b_mt_ep(&th, packed, wg, kdim, mg, ps.grid, kdim, cort_conv_padded_pack, &ps.src,
-                                          0.0f, ps.product, ps.grid, &ep, work);
-                padded_store(p, s, &ps, mg, beta, yg);
+                for (int64_t r0 = 0; r0 < g->out[0]; r0 += ps.chunk_rows) {
+                    int64_t rows = g->out[0] - r0 < ps.chunk_rows ? g->out[0] - r0 : ps.chunk_rows;
+                    int64_t cols = (rows - 1) * ps.src.wp + g->out[1];
+                    ps.src.col0 = r0 * ps.src.wp;
+                    cort_sgemm_gather_b_mt_ep(&th, packed, wg, kdim, mg, cols, kdim, cort_conv_padded_pack, &ps.src,
+                                              0.0f, ps.product, ps.chunk_cols, &ep, work);
+                    padded_store(p, s, &ps, mg, r0, rows, beta, yg);
+                }
             } else if (direct && packed) {
                 cort_sgemm_packed_mt_ep(&th, packed, mg, osize, kdim, false, xg, osize, beta, yg, osize, &ep, work);
             } else if (direct) {

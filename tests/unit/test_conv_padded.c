@@ -41,9 +41,15 @@ static int run_case(const cort_conv_geom *g, int64_t c, int64_t m) {
     for (int64_t i = 0; i < c * g->in[0] * g->in[1]; i++) x[i] = rnd_f();
     for (int64_t i = 0; i < m * kdim; i++) w[i] = rnd_f();
     cort_conv_pad_image(g, x, c, padded);
-    cort_conv_padded_source src = {g, padded, hq, wq};
-    cort_sgemm_gather_b_mt_ep(NULL, NULL, w, kdim, m, grid, kdim, cort_conv_padded_pack, &src, 0.0f, y, grid, NULL,
-                              work);
+    /* two GEMMs, over output rows [0, half) and [half, oh), as conv.c chunks large images */
+    int64_t half = oh / 2;
+    cort_conv_padded_source src = {g, padded, hq, wq, 0};
+    if (half > 0)
+        cort_sgemm_gather_b_mt_ep(NULL, NULL, w, kdim, m, (half - 1) * wq + ow, kdim, cort_conv_padded_pack, &src, 0.0f,
+                                  y, grid, NULL, work);
+    src.col0 = half * wq;
+    cort_sgemm_gather_b_mt_ep(NULL, NULL, w, kdim, m, grid - src.col0, kdim, cort_conv_padded_pack, &src, 0.0f,
+                              y + src.col0, grid, NULL, work);
     for (int64_t o = 0; o < m && !bad; o++)
         for (int64_t i = 0; i < oh && !bad; i++)
             for (int64_t j = 0; j < ow && !bad; j++) {
