@@ -130,15 +130,16 @@ static TARGET void pad_channel(const cort_dw_layout *l, const float *x, float *p
 TARGET INLINE void rows_step(const float *pad, const cort_dw_layout *l, const __m512 *wv, __m512 bias,
                              const act_consts *ac, float *y, int64_t i, const int K, const int S, const int R,
                              const int kind) {
-    const float *base = pad + S * i * l->pitch;
-    for (int64_t j = 0; j < l->ow; j += LANES) {
+    const int64_t ow = l->ow, pitch = l->pitch, we = l->we;
+    const float *base = pad + S * i * pitch;
+    for (int64_t j = 0; j < ow; j += LANES) {
         /* two partial sums per row (even and odd tap rows) halve the FMA dependency chains */
         __m512 acc[4][2];
         UNROLL for (int t = 0; t < R; t++) acc[t][0] = bias, acc[t][1] = _mm512_setzero_ps();
         UNROLL for (int q = 0; q < S * (R - 1) + K; q++) {
-            const float *row = base + q * l->pitch + j;
+            const float *row = base + q * pitch + j;
             UNROLL for (int c = 0; c < K; c++) {
-                __m512 v = _mm512_loadu_ps(row + (c % S) * l->we + c / S);
+                __m512 v = _mm512_loadu_ps(row + (c % S) * we + c / S);
                 UNROLL for (int t = 0; t < R; t++) {
                     int r = q - S * t;
                     if (r >= 0 && r < K) acc[t][r & 1] = _mm512_fmadd_ps(wv[r * K + c], v, acc[t][r & 1]);
@@ -147,9 +148,9 @@ TARGET INLINE void rows_step(const float *pad, const cort_dw_layout *l, const __
         }
         UNROLL for (int t = 0; t < R; t++) {
             __m512 v = activate(_mm512_add_ps(acc[t][0], acc[t][1]), ac, kind);
-            float *dst = y + (i + t) * l->ow + j;
-            if (j + LANES <= l->ow) _mm512_storeu_ps(dst, v);
-            else _mm512_mask_storeu_ps(dst, tail_mask(l->ow - j), v);
+            float *dst = y + (i + t) * ow + j;
+            if (j + LANES <= ow) _mm512_storeu_ps(dst, v);
+            else _mm512_mask_storeu_ps(dst, tail_mask(ow - j), v);
         }
     }
 }
@@ -160,15 +161,16 @@ TARGET INLINE void rows_step(const float *pad, const cort_dw_layout *l, const __
 TARGET INLINE void pairs_step(const float *pad, const cort_dw_layout *l, const __m512 *wv, __m512 bias,
                               const act_consts *ac, float *y, int64_t v, const int K, const int S, const int R,
                               const int kind) {
-    const float *base = pad + 2 * S * v * l->pitch;
+    const int64_t pitch = l->pitch, we = l->we;
+    const float *base = pad + 2 * S * v * pitch;
     __m512 acc[4][2];
     UNROLL for (int t = 0; t < R; t++) acc[t][0] = bias, acc[t][1] = _mm512_setzero_ps();
     UNROLL for (int q = 0; q < 2 * S * (R - 1) + K; q++) {
-        const float *row = base + q * l->pitch;
+        const float *row = base + q * pitch;
         UNROLL for (int c = 0; c < K; c++) {
-            const float *at = row + (c % S) * l->we + c / S;
+            const float *at = row + (c % S) * we + c / S;
             __m512 x2 = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd((const double *)at)),
-                                                             _mm256_loadu_pd((const double *)(at + S * l->pitch)), 1));
+                                                             _mm256_loadu_pd((const double *)(at + S * pitch)), 1));
             UNROLL for (int t = 0; t < R; t++) {
                 int r = q - 2 * S * t;
                 if (r >= 0 && r < K) acc[t][r & 1] = _mm512_fmadd_ps(wv[r * K + c], x2, acc[t][r & 1]);
@@ -183,6 +185,119 @@ TARGET INLINE void pairs_step(const float *pad, const cort_dw_layout *l, const _
         int64_t n = out_row + 1 < l->oh ? 2 * l->ow : l->ow;
         _mm512_mask_storeu_ps(y + out_row * l->ow, tail_mask(n), val);
     }
+}
+
+/* ---- stride 1 straight from the image: no padded copy. A row above or below the image reads a row
+ * of zeros instead; columns outside it are masked off each load (masked-off lanes touch no memory),
+ * the masks depending only on the tap column and the column block. */
+
+enum { ZERO_LEAD = 16 }; /* zeros before the zero row's column 0: loads start up to K - 1 before it */
+
+/* Address of column `col` (possibly negative) of input row `src`, or of the zero row outside the image. */
+TARGET INLINE const float *image_at(const float *x, const float *zeros, const cort_dw_layout *l, int64_t src,
+                                    int64_t col) {
+    if (src < 0 || src >= l->in_h) return zeros + ZERO_LEAD + col;
+    return (const float *)((uintptr_t)x + (uintptr_t)((src * l->in_w + col) * (int64_t)sizeof(float)));
+}
+
+/* Lanes l of a load starting at image column `col` with 0 <= col + l < in_w, and l < lanes. */
+static TARGET inline __mmask16 inside_mask(int64_t col, int64_t in_w, int lanes) {
+    int64_t lo = -col, hi = in_w - col;
+    lo = lo < 0 ? 0 : lo > lanes ? lanes : lo;
+    hi = hi < 0 ? 0 : hi > lanes ? lanes : hi;
+    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+}
+
+TARGET INLINE void rows_step_direct(const float *x, const float *zeros, const cort_dw_layout *l, const __m512 *wv,
+                                    __m512 bias, const act_consts *ac, float *y, int64_t i, const int K, const int R,
+                                    const int kind) {
+    const float *rows[4 + 5 - 1];
+    UNROLL for (int q = 0; q < R - 1 + K; q++) rows[q] = image_at(x, zeros, l, i + q - l->top, -l->left);
+    const int64_t ow = l->ow, in_w = l->in_w, left = l->left;
+    for (int64_t j = 0; j < ow; j += LANES) {
+        __mmask16 m[5];
+        UNROLL for (int c = 0; c < K; c++) m[c] = inside_mask(j + c - left, in_w, LANES);
+        __m512 acc[4][2];
+        UNROLL for (int t = 0; t < R; t++) acc[t][0] = bias, acc[t][1] = _mm512_setzero_ps();
+        UNROLL for (int q = 0; q < R - 1 + K; q++) {
+            const float *row = rows[q] + j;
+            UNROLL for (int c = 0; c < K; c++) {
+                __m512 v = _mm512_maskz_loadu_ps(m[c], row + c);
+                UNROLL for (int t = 0; t < R; t++) {
+                    int r = q - t;
+                    if (r >= 0 && r < K) acc[t][r & 1] = _mm512_fmadd_ps(wv[r * K + c], v, acc[t][r & 1]);
+                }
+            }
+        }
+        UNROLL for (int t = 0; t < R; t++) {
+            __m512 v = activate(_mm512_add_ps(acc[t][0], acc[t][1]), ac, kind);
+            float *dst = y + (i + t) * ow + j;
+            if (j + LANES <= ow) _mm512_storeu_ps(dst, v);
+            else _mm512_mask_storeu_ps(dst, tail_mask(ow - j), v);
+        }
+    }
+}
+
+/* pairs_step straight from the image: the upper half of each load comes from the next row by a
+ * second, merging masked load. */
+TARGET INLINE void pairs_step_direct(const float *x, const float *zeros, const cort_dw_layout *l, const __m512 *wv,
+                                     __m512 bias, const act_consts *ac, float *y, int64_t v, const int K, const int R,
+                                     const int kind) {
+    __mmask16 lo[5], hi[5];
+    UNROLL for (int c = 0; c < K; c++) {
+        lo[c] = inside_mask(c - l->left, l->in_w, LANES / 2);
+        hi[c] = (__mmask16)(lo[c] << 8);
+    }
+    __m512 acc[4][2];
+    UNROLL for (int t = 0; t < R; t++) acc[t][0] = bias, acc[t][1] = _mm512_setzero_ps();
+    UNROLL for (int q = 0; q < 2 * (R - 1) + K; q++) {
+        const float *row = image_at(x, zeros, l, 2 * v + q - l->top, -l->left);
+        const float *next = image_at(x, zeros, l, 2 * v + q + 1 - l->top, -l->left - LANES / 2);
+        UNROLL for (int c = 0; c < K; c++) {
+            __m512 x2 = _mm512_mask_loadu_ps(_mm512_maskz_loadu_ps(lo[c], row + c), hi[c], next + c);
+            UNROLL for (int t = 0; t < R; t++) {
+                int r = q - 2 * t;
+                if (r >= 0 && r < K) acc[t][r & 1] = _mm512_fmadd_ps(wv[r * K + c], x2, acc[t][r & 1]);
+            }
+        }
+    }
+    __mmask16 one_row = (__mmask16)((1u << l->ow) - 1u), both = (__mmask16)(one_row | one_row << 8);
+    UNROLL for (int t = 0; t < R; t++) {
+        int64_t out_row = 2 * (v + t);
+        __m512 val = _mm512_maskz_compress_ps(both, activate(_mm512_add_ps(acc[t][0], acc[t][1]), ac, kind));
+        int64_t n = out_row + 1 < l->oh ? 2 * l->ow : l->ow;
+        _mm512_mask_storeu_ps(y + out_row * l->ow, tail_mask(n), val);
+    }
+}
+
+TARGET INLINE void channel_direct(const float *x, const float *zeros, const cort_dw_layout *l, const float *w,
+                                  float bias, const act_consts *ac, float *y, const int K, const int kind) {
+    __m512 wv[MAX_TAPS];
+    for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
+    __m512 b = _mm512_set1_ps(bias);
+    int64_t i = 0;
+    if (l->ow <= LANES / 2) {
+        int64_t vrows = (l->oh + 1) / 2;
+        for (; i + 4 <= vrows; i += 4) pairs_step_direct(x, zeros, l, wv, b, ac, y, i, K, 4, kind);
+        if (i + 2 <= vrows) {
+            pairs_step_direct(x, zeros, l, wv, b, ac, y, i, K, 2, kind);
+            i += 2;
+        }
+        if (i < vrows) pairs_step_direct(x, zeros, l, wv, b, ac, y, i, K, 1, kind);
+        return;
+    }
+    /* the next channel's rows are fetched while this one's are computed, a step's worth at a time */
+    const char *next = (const char *)(x + l->in_h * l->in_w);
+    int64_t step_bytes = 4 * l->in_w * (int64_t)sizeof(float);
+    for (; i + 4 <= l->oh; i += 4) {
+        for (int64_t off = 0; off < step_bytes; off += 64) _mm_prefetch(next + i * l->in_w * (int64_t)sizeof(float) + off, _MM_HINT_T0);
+        rows_step_direct(x, zeros, l, wv, b, ac, y, i, K, 4, kind);
+    }
+    if (i + 2 <= l->oh) {
+        rows_step_direct(x, zeros, l, wv, b, ac, y, i, K, 2, kind);
+        i += 2;
+    }
+    if (i < l->oh) rows_step_direct(x, zeros, l, wv, b, ac, y, i, K, 1, kind);
 }
 
 TARGET INLINE void channel(const float *pad, const cort_dw_layout *l, const float *w, float bias, const act_consts *ac,
@@ -209,13 +324,16 @@ TARGET INLINE void channel(const float *pad, const cort_dw_layout *l, const floa
     if (i < l->oh) rows_step(pad, l, wv, b, ac, y, i, K, S, 1, kind);
 }
 
-typedef void (*channel_fn)(const float *pad, const cort_dw_layout *l, const float *w, float bias,
+/* One channel: at stride 1 `src` is the image channel and `zeros` a zero row; at stride 2 `src` is the
+ * padded copy. */
+typedef void (*channel_fn)(const float *src, const float *zeros, const cort_dw_layout *l, const float *w, float bias,
                            const act_consts *ac, float *y);
 
 #define CHANNEL_FN(K, S, KIND)                                                                                   \
-    static TARGET void channel_##K##_##S##_##KIND(const float *pad, const cort_dw_layout *l, const float *w,     \
-                                                  float bias, const act_consts *ac, float *y) {                  \
-        channel(pad, l, w, bias, ac, y, K, S, KIND);                                                             \
+    static TARGET void channel_##K##_##S##_##KIND(const float *src, const float *zeros, const cort_dw_layout *l, \
+                                                  const float *w, float bias, const act_consts *ac, float *y) {  \
+        if (S == 1) channel_direct(src, zeros, l, w, bias, ac, y, K, KIND);                                      \
+        else channel(src, l, w, bias, ac, y, K, S, KIND);                                                        \
     }
 #define CHANNEL_FNS(KIND)                                                                                        \
     CHANNEL_FN(3, 1, KIND) CHANNEL_FN(3, 2, KIND) CHANNEL_FN(5, 1, KIND) CHANNEL_FN(5, 2, KIND)
@@ -280,13 +398,23 @@ TARGET void cort_x86_depthwise_avx512(const cort_conv_geom *g, const float *x, c
     int kind = register_activation(ep, &ac, &after);
     channel_fn fn = channel_fns[kind][(l.k == 5) * 2 + (l.stride == 2)];
     int64_t isize = l.in_h * l.in_w, osize = l.oh * l.ow, taps = l.k * l.k;
+    if (l.stride == 1) { /* straight from the image; the zero row lives in the first copy's space */
+        float *zeros = pads[0];
+        for (int64_t j = 0; j < ZERO_LEAD + l.ow + l.k + LANES; j += LANES) _mm512_storeu_ps(zeros + j, _mm512_setzero_ps());
+        for (int64_t c = c_begin; c < c_end; c++) {
+            float *yc = y + c * osize;
+            fn(x + c * isize, zeros, &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
+            if (after) cort_activation_apply(ep, yc, osize);
+        }
+        return;
+    }
     if (c_begin < c_end) pad_channel(&l, x + c_begin * isize, pads[c_begin & 1]);
     for (int64_t c = c_begin; c < c_end; c++) {
         /* the next channel's copy is written before this one is read, so that its stores have
          * retired when the kernel loads them (loads spanning pending stores cannot be forwarded) */
         if (c + 1 < c_end) pad_channel(&l, x + (c + 1) * isize, pads[(c + 1) & 1]);
         float *yc = y + c * osize;
-        fn(pads[c & 1], &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
+        fn(pads[c & 1], NULL, &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
         if (after) cort_activation_apply(ep, yc, osize);
     }
 }
