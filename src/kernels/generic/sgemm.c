@@ -73,8 +73,11 @@ static void pack_b(bool trans, const float *b, int64_t ldb, int64_t p0, int64_t 
                 for (int64_t p = 0; p < kc; p++) out[p * nr + j] = src[p];
             }
         } else {
-            for (int64_t p = 0; p < kc; p++)
-                memcpy(out + p * nr, b + (p0 + p) * ldb + j0 + jr, (size_t)cols * sizeof(float));
+            for (int64_t p = 0; p < kc; p++) { /* rows of at most nr floats: a loop beats a memcpy call */
+                const float *restrict src = b + (p0 + p) * ldb + j0 + jr;
+                float *restrict dst = out + p * nr;
+                for (int64_t j = 0; j < cols; j++) dst[j] = src[j];
+            }
         }
         for (int64_t j = cols; j < nr; j++)
             for (int64_t p = 0; p < kc; p++) out[p * nr + j] = 0;
