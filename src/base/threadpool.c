@@ -60,7 +60,7 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Claims and runs chunks of job `gen` until none is left; false once the job has changed. */
+/* Claims and runs chunks of job `gen` until none is left or another job has replaced it. */
 static void run_chunks(cort_threadpool *p, uint32_t gen) {
     unsigned long long c = atomic_load_explicit(&p->claim, memory_order_acquire);
     for (;;) {
