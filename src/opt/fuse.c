@@ -3,7 +3,10 @@
  * Y = act(Conv(X, W, B) + Z) as it stores its output:
  *   - Conv → Add(conv, Z) with Z of the same static shape (a residual) takes Z as a 4th input;
  *   - then a sole reader Relu, Clip with constant bounds, LeakyRelu, Sigmoid, HardSigmoid, HardSwish
- *     or Tanh becomes the activation, as does x * Sigmoid(x) (SiLU) read from the Conv's output.
+ *     or Tanh becomes the activation, as does x * Sigmoid(x) (SiLU) read from the Conv's output;
+ *   - before those, an inference BatchNormalization reading a Conv's output alone folds into the
+ *     Conv's constant W and B (W' = W * s, B' = (B - mean) * s + beta, s = scale / sqrt(var + eps)),
+ *     when those initializers belong to that Conv and BatchNormalization alone (they are replaced).
  * Every float Conv qualifies, groups included: paths that cannot apply the activation in their store
  * apply it right after. */
 #include <math.h>
@@ -179,9 +182,78 @@ static cort_status *fuse_activation(cort_model *m, cort_graph *g, graph_uses *u,
     return NULL;
 }
 
+/* A float initializer of `count` values read by one node, which a fold may replace. */
+static const cort_tensor *private_const(const cort_graph *g, const graph_uses *u, int v, int64_t count) {
+    if (v < 0 || !u->is_const[v] || u->count[v] != 1 || u->outer_ref[v]) return NULL;
+    if (g->values[v].flags & (CORT_VF_GRAPH_INPUT | CORT_VF_GRAPH_OUTPUT)) return NULL;
+    const cort_tensor *t = g->values[v].init;
+    return t && t->type == CORT_FLOAT && cort_tensor_count(t) == count ? t : NULL;
+}
+
+/* A constant float tensor of `count` values (read by anyone). */
+static const float *const_floats(const cort_graph *g, const graph_uses *u, int v, int64_t count) {
+    if (v < 0 || !u->is_const[v] || (g->values[v].flags & CORT_VF_GRAPH_INPUT)) return NULL;
+    const cort_tensor *t = g->values[v].init;
+    return t && t->type == CORT_FLOAT && cort_tensor_count(t) == count ? t->data : NULL;
+}
+
+/* Value v's initializer becomes a copy of t with `data` (allocated from the graph's pool). */
+static cort_status *replace_init(cort_graph *g, int v, const cort_tensor *t, float *data) {
+    cort_tensor *nt = cort_pool_alloc(g->pool, sizeof *nt);
+    if (!nt) return cort_oom();
+    *nt = *t;
+    nt->data = data;
+    g->values[v].init = nt;
+    return NULL;
+}
+
+static cort_status *fold_batchnorm(cort_graph *g, graph_uses *u, int i, int *count) {
+    cort_node *c = g->nodes[i];
+    int v = c->outputs[0], j = cort_opt_sole_reader(g, u, v);
+    if (j < 0) return NULL;
+    const cort_node *bn = g->nodes[j];
+    if (*bn->domain || strcmp(bn->op_type, "BatchNormalization") || bn->n_inputs != 5 || bn->inputs[0] != v) return NULL;
+    for (int k = 1; k < bn->n_outputs; k++)
+        if (bn->outputs[k] >= 0) return NULL; /* training outputs */
+    if (bn->n_outputs < 1 || bn->outputs[0] < 0 || cort_attr_int(bn, "training_mode", 0)) return NULL;
+    const cort_tensor *w = c->n_inputs > 1 ? g->values[c->inputs[1]].init : NULL;
+    if (!w || w->rank < 3) return NULL;
+    int64_t out_ch = w->dims[0], per = cort_tensor_count(w) / (out_ch > 0 ? out_ch : 1);
+    w = private_const(g, u, c->inputs[1], cort_tensor_count(w));
+    int b_in = c->n_inputs > 2 ? c->inputs[2] : -1;
+    /* the bias goes to the Conv's own B, or else to BatchNormalization's beta, which nothing else reads */
+    int b_to = b_in >= 0 ? b_in : bn->inputs[2];
+    const cort_tensor *bt = private_const(g, u, b_to, out_ch);
+    const float *scale = const_floats(g, u, bn->inputs[1], out_ch), *beta = const_floats(g, u, bn->inputs[2], out_ch);
+    const float *mean = const_floats(g, u, bn->inputs[3], out_ch), *var = const_floats(g, u, bn->inputs[4], out_ch);
+    if (!w || !bt || !scale || !beta || !mean || !var || out_ch <= 0) return NULL;
+    float eps = cort_attr_float(bn, "epsilon", 1e-5f);
+    float *nw = cort_pool_alloc(g->pool, sizeof(float) * (size_t)cort_tensor_count(w));
+    float *nb = cort_pool_alloc(g->pool, sizeof(float) * (size_t)out_ch);
+    int *in = cort_pool_calloc(g->pool, 3, sizeof *in);
+    if (!nw || !nb || !in) return cort_oom();
+    const float *wd = w->data, *bd = b_in >= 0 ? bt->data : NULL;
+    for (int64_t o = 0; o < out_ch; o++) {
+        float sc = (float)(scale[o] / sqrt((double)var[o] + (double)eps));
+        for (int64_t k = 0; k < per; k++) nw[o * per + k] = wd[o * per + k] * sc;
+        nb[o] = ((bd ? bd[o] : 0.0f) - mean[o]) * sc + beta[o];
+    }
+    CORT_TRY(replace_init(g, c->inputs[1], w, nw));
+    CORT_TRY(replace_init(g, b_to, bt, nb));
+    in[0] = c->inputs[0], in[1] = c->inputs[1], in[2] = b_to;
+    if (b_in < 0) u->count[b_to]++; /* beta's read by BatchNormalization goes with it below */
+    c->inputs = in;
+    c->n_inputs = 3;
+    c->outputs[0] = bn->outputs[0];
+    cort_opt_drop_node(g, u, j);
+    (*count)++;
+    return NULL;
+}
+
 cort_status *cort_opt_fuse_activations(cort_model *m, cort_graph *g, graph_uses *u, int *count) {
     for (int i = 0; i < g->n_nodes; i++) {
         if (u->dead[i]) continue;
+        if (fusable_conv(g, g->nodes[i], true)) CORT_TRY(fold_batchnorm(g, u, i, count));
         if (fusable_conv(g, g->nodes[i], true)) CORT_TRY(fuse_residual(m, g, u, i, count));
         if (!u->dead[i] && fusable_conv(g, g->nodes[i], false)) CORT_TRY(fuse_activation(m, g, u, i, count));
     }

@@ -2,7 +2,8 @@
  * Sigmoid(x) (SiLU) and Conv + Relu each become one com.cort::FusedConv, a residual Add after an
  * activation stays (Y = act(conv + Z) would be wrong there), and the fused session's outputs match
  * the unfused session's. The 64-channel 10x10 3x3 convolution runs through Winograd, the grouped one
- * and the 5x5 one (with a residual) through the padded-image GEMM. */
+ * and the 5x5 one (with a residual) through the padded-image GEMM. A BatchNormalization after a Conv
+ * without bias folds into its weights (and then its Relu fuses). */
 #include <math.h>
 #include <string.h>
 
@@ -56,7 +57,7 @@ static void add_conv(cort_model *m, cort_graph *g, const char *name, int x, int 
 }
 
 /* Y1 = LeakyRelu(Conv3x3(X) + X); Y2 = c2 * Sigmoid(c2), c2 = Conv3x3 group 2 (no bias);
- * Y3 = Relu(Conv1x1(X)) + X; Y4 = Relu(Conv5x5(X) + X). */
+ * Y3 = Relu(Conv1x1(X)) + X; Y4 = Relu(Conv5x5(X) + X); Y5 = Relu(BatchNormalization(Conv3x3(X))). */
 static cort_model *make_model(void) {
     cort_model *m = NULL;
     if (cort_model_new(&m)) return NULL;
@@ -89,14 +90,29 @@ static cort_model *make_model(void) {
     add_conv(m, g, "conv4", x, w4, -1, 5, 1, c4);
     add_node(g, "Add", "add4", c4, x, a4);
     add_node(g, "Relu", "relu4", a4, -1, y4);
+    int w5 = weight(m, g, "w5", C, C, 3), c5 = cort_graph_value(g, "c5"), n5 = cort_graph_value(g, "n5");
+    int y5 = cort_graph_value(g, "Y5"), bn_in[4];
+    static const char *bn_names[4] = {"scale", "beta", "mean", "var"};
+    for (int k = 0; k < 4; k++) {
+        bn_in[k] = weight(m, g, bn_names[k], C, 0, 0);
+        float *d = g->values[bn_in[k]].init->data;
+        for (int i = 0; k == 3 && i < C; i++) d[i] = 0.2f + d[i] * d[i]; /* variances > 0 */
+    }
+    add_conv(m, g, "conv5", x, w5, -1, 3, 1, c5);
+    cort_node *bn = cort_graph_add_node(g, "BatchNormalization", "", "bn5", 5, 1, 1);
+    bn->inputs[0] = c5, bn->outputs[0] = n5, bn->opset = 14;
+    for (int k = 0; k < 4; k++) bn->inputs[k + 1] = bn_in[k];
+    bn->attrs[0] = (cort_attr){.name = "epsilon", .type = CORT_ATTR_FLOAT, .f = 1e-3f};
+    add_node(g, "Relu", "relu5", n5, -1, y5);
     cort_graph_add_output(g, y1);
     cort_graph_add_output(g, y2);
     cort_graph_add_output(g, y3);
     cort_graph_add_output(g, y4);
+    cort_graph_add_output(g, y5);
     return cort_graph_check_and_sort(g) ? NULL : m;
 }
 
-static void run_model(int level, const float *x, float out[4][LEN], int *steps, int *fused_convs) {
+static void run_model(int level, const float *x, float out[5][LEN], int *steps, int *fused_convs) {
     cort_session_options *opts = NULL;
     cort_session *s = NULL;
     rng_state = 99; /* the same weights at every level */
@@ -109,11 +125,11 @@ static void run_model(int level, const float *x, float out[4][LEN], int *steps, 
     *fused_convs = 0;
     for (int i = 0; i < s->main->n_steps; i++) *fused_convs += !strcmp(s->main->steps[i].node->op_type, "FusedConv");
     int64_t dims[4] = {1, C, H, W};
-    cort_value *in = NULL, *vals[4] = {NULL, NULL, NULL, NULL};
-    const char *in_name = "X", *names[4] = {"Y1", "Y2", "Y3", "Y4"};
+    cort_value *in = NULL, *vals[5] = {NULL, NULL, NULL, NULL, NULL};
+    const char *in_name = "X", *names[5] = {"Y1", "Y2", "Y3", "Y4", "Y5"};
     CHECK_OK(cort_tensor_create_view(CORT_FLOAT, dims, 4, (void *)x, LEN * sizeof(float), &in));
-    CHECK_OK(cort_session_run(s, NULL, &in_name, (const cort_value *const *)&in, 1, names, 4, vals));
-    for (int k = 0; k < 4; k++) {
+    CHECK_OK(cort_session_run(s, NULL, &in_name, (const cort_value *const *)&in, 1, names, 5, vals));
+    for (int k = 0; k < 5; k++) {
         if (vals[k]) memcpy(out[k], cort_tensor_data(vals[k]), LEN * sizeof(float));
         cort_value_free(vals[k]);
     }
@@ -122,15 +138,15 @@ static void run_model(int level, const float *x, float out[4][LEN], int *steps, 
 }
 
 int main(void) {
-    static float x[LEN], plain[4][LEN], fused[4][LEN];
+    static float x[LEN], plain[5][LEN], fused[5][LEN];
     for (int i = 0; i < LEN; i++) x[i] = rnd();
     int steps1 = 0, steps2 = 0, convs1 = -1, convs2 = -1;
     run_model(CORT_OPT_BASIC, x, plain, &steps1, &convs1);
     run_model(CORT_OPT_ALL, x, fused, &steps2, &convs2);
-    CHECK(steps1 == 12 && convs1 == 0);
-    CHECK(steps2 == 5 && convs2 == 4); /* four FusedConv and the Add after conv3's Relu */
+    CHECK(steps1 == 15 && convs1 == 0);
+    CHECK(steps2 == 6 && convs2 == 5); /* five FusedConv and the Add after conv3's Relu */
     bool negative = false;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
         float worst = 0;
         for (int i = 0; i < LEN; i++) {
             negative |= k == 0 && plain[k][i] < 0; /* LeakyRelu's slope is exercised */
