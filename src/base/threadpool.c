@@ -22,9 +22,9 @@
  * two operators of a run (a wake-up through the kernel costs several microseconds), short enough
  * that an idle session goes to sleep at once. It yields the CPU every few checks, which returns at
  * once on an idle core and, on a busy machine, leaves the core to the threads doing work. A caller
- * waiting for chunks other threads claimed spins a little without yielding (they are running), then
- * blocks: a thread woken from a block is scheduled promptly, one that yielded waits its turn. */
-enum { WORKER_SPIN_NS = 100000, JOIN_SPIN_NS = 30000, CHECKS_PER_YIELD = 16, CHECKS_PER_CLOCK = 64 };
+ * waiting for chunks other threads claimed spins without yielding (they are running, and most
+ * chunks take less than the spin), then blocks until the last one signals. */
+enum { WORKER_SPIN_NS = 100000, JOIN_SPIN_NS = 200000, CHECKS_PER_YIELD = 16, CHECKS_PER_CLOCK = 64 };
 
 /* The claim word holds the job's generation in its high half and the next unclaimed chunk in its low
  * half, so that one compare-and-swap both claims a chunk and proves the job is still the one whose
