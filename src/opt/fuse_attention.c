@@ -204,6 +204,19 @@ static bool match_attention(const cort_graph *g, const graph_uses *u, int s, att
     return geometry(g, &q, &k, &val, mt);
 }
 
+/* The fused output holds the heads merged, [D0, D1, E], where the Transpose's held them apart: its type
+ * says so (the saved model declares it, and the Reshape after it reads the same elements). */
+static cort_status *merged_heads_type(cort_graph *g, int qkv, int out) {
+    const cort_type *t = &g->values[qkv].type;
+    cort_dim *d = cort_pool_calloc(g->pool, 3, sizeof *d);
+    if (!d) return cort_oom();
+    d[0] = (cort_dim){t->dims[0].value, NULL};
+    d[1] = (cort_dim){t->dims[1].value, NULL};
+    d[2] = (cort_dim){t->dims[2].value / 3, NULL};
+    cort_type_set_tensor(&g->values[out].type, CORT_FLOAT, 3, d);
+    return NULL;
+}
+
 cort_status *cort_opt_fuse_attention(cort_model *m, cort_graph *g, graph_uses *u, int *count) {
     for (int i = 0; i < g->n_nodes; i++) {
         attention_match mt;
@@ -216,8 +229,9 @@ cort_status *cort_opt_fuse_attention(cort_model *m, cort_graph *g, graph_uses *u
             {.name = "mask_filter_value", .type = CORT_ATTR_FLOAT, .f = mt.fill},
         };
         int ins[2] = {mt.qkv, mt.mask};
-        CORT_TRY(cort_opt_rewrite(g, u, g->nodes[mt.last], "Attention", ins, mt.mask >= 0 ? 2 : 1, attrs,
-                                  mt.mask >= 0 ? 4 : 3));
+        cort_node *n = g->nodes[mt.last];
+        CORT_TRY(cort_opt_rewrite(g, u, n, "Attention", ins, mt.mask >= 0 ? 2 : 1, attrs, mt.mask >= 0 ? 4 : 3));
+        CORT_TRY(merged_heads_type(g, mt.qkv, n->outputs[0]));
         (*count)++;
     }
     return NULL;
