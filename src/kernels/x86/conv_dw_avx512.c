@@ -1,9 +1,10 @@
 /* Depthwise 3x3 and 5x5 convolution with AVX-512, stride 1 or 2, bias and activation applied before
- * the store. Each channel is copied into the zero-bordered layout of conv_dw_x86.h, then each pair of
- * output rows is computed 16 columns at a time: every input row vector loaded serves the taps of both
- * output rows that read it, with the weights broadcast in registers. The right edge of a row is stored
- * with a mask. The kernel size, stride, rows per step and activation are compile-time constants of
- * each specialised loop. */
+ * the store. Four output rows are computed at a time, 16 columns at a time, straight from the image
+ * (the padding by masked loads and a zero row): every input row vector loaded serves the taps of each
+ * output row that reads it, with the weights broadcast in registers; at stride 2 permutes split the
+ * loads into even and odd columns. Rows at most 8 wide go two to a vector. The right edge of a row is
+ * stored with a mask. The kernel size, stride, rows per step and activation are compile-time
+ * constants of each specialised loop. */
 #include <immintrin.h>
 
 #include "kernels/x86/conv_dw_x86.h"
@@ -68,130 +69,17 @@ static TARGET inline __mmask16 tail_mask(int64_t n) {
     return n >= LANES ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
 }
 
-/* Writes n values (n >= 0) to dst with zeros before them from dst - before (before <= 16) and up to 16
- * zeros after them: the zero stores may run into what follows (the next phase or row, written
- * later, or the slack), so the caller goes left to right. */
-static TARGET inline void zero_border(float *dst, int64_t before, int64_t n) {
-    _mm512_storeu_ps(dst - before, _mm512_setzero_ps());
-    _mm512_storeu_ps(dst + n, _mm512_setzero_ps());
-}
-
-/* cort_dw_pad_channel with vector stores: each padded row gets zero vectors at its borders and the
- * image row in between, at stride 2 split into its even and odd columns with one permute each. */
-static TARGET void pad_channel(const cort_dw_layout *l, const float *x, float *pad) {
-    const __m512 zero = _mm512_setzero_ps();
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    /* at stride 2, input columns 2m go to phase (left & 1) from index left / 2, columns 2m + 1 to the
-     * other phase from index (left + 1) / 2 */
-    int64_t first_phase = l->left & 1, n_even = (l->in_w + 1) / 2, n_odd = l->in_w / 2;
-    int64_t at_even = first_phase * l->we + (l->left >> 1), at_odd = (1 - first_phase) * l->we + ((l->left + 1) >> 1);
-    int64_t step = l->stride * LANES, full = l->in_w / step * step, rest = l->in_w - full;
-    /* the masks of a row's last, partial step are the same for every row */
-    __mmask16 rest_a = tail_mask(rest), rest_b = tail_mask(rest > LANES ? rest - LANES : 0);
-    __mmask16 rest_even = tail_mask((rest + 1) / 2), rest_odd = tail_mask(rest / 2);
-    for (int64_t r = 0; r < l->rows; r++) {
-        float *row = pad + r * l->pitch;
-        int64_t src = r - l->top;
-        if (src < 0 || src >= l->in_h) {
-            for (int64_t j = 0; j < l->pitch; j += LANES) _mm512_storeu_ps(row + j, zero);
-            continue;
-        }
-        const float *xr = x + src * l->in_w;
-        if (l->stride == 1) {
-            float *dst = row + l->left;
-            zero_border(dst, l->left, l->in_w);
-            for (int64_t q = 0; q < full; q += LANES) _mm512_storeu_ps(dst + q, _mm512_loadu_ps(xr + q));
-            if (rest) _mm512_mask_storeu_ps(dst + full, rest_a, _mm512_maskz_loadu_ps(rest_a, xr + full));
-            continue;
-        }
-        /* the phase written first comes first in the row (its right border may run into the other) */
-        float *phase0 = row + (first_phase ? at_odd : at_even), *phase1 = row + (first_phase ? at_even : at_odd);
-        zero_border(phase0, phase0 - row, first_phase ? n_odd : n_even);
-        zero_border(phase1, phase1 - row - l->we, first_phase ? n_even : n_odd);
-        float *ev = row + at_even, *od = row + at_odd;
-        for (int64_t q = 0; q < full; q += 2 * LANES) {
-            __m512 a = _mm512_loadu_ps(xr + q), b = _mm512_loadu_ps(xr + q + LANES);
-            _mm512_storeu_ps(ev + q / 2, _mm512_permutex2var_ps(a, even, b));
-            _mm512_storeu_ps(od + q / 2, _mm512_permutex2var_ps(a, odd, b));
-        }
-        if (rest) {
-            __m512 a = _mm512_maskz_loadu_ps(rest_a, xr + full), b = _mm512_maskz_loadu_ps(rest_b, xr + full + LANES);
-            _mm512_mask_storeu_ps(ev + full / 2, rest_even, _mm512_permutex2var_ps(a, even, b));
-            _mm512_mask_storeu_ps(od + full / 2, rest_odd, _mm512_permutex2var_ps(a, odd, b));
-        }
-    }
-    for (int64_t j = 0; j < CORT_DW_SLACK; j += LANES) _mm512_storeu_ps(pad + l->rows * l->pitch + j, zero);
-}
-
-/* Output rows [i, i + R) of one channel, all column blocks. Output row i + t reads padded rows
- * S * (i + t) + r; each padded row q is loaded once per tap column and feeds every output row that
- * reads it. */
-TARGET INLINE void rows_step(const float *pad, const cort_dw_layout *l, const __m512 *wv, __m512 bias,
-                             const act_consts *ac, float *y, int64_t i, const int K, const int S, const int R,
-                             const int kind) {
-    const int64_t ow = l->ow, pitch = l->pitch, we = l->we;
-    const float *base = pad + S * i * pitch;
-    for (int64_t j = 0; j < ow; j += LANES) {
-        /* two partial sums per row (even and odd tap rows) halve the FMA dependency chains */
-        __m512 acc[4][2];
-        UNROLL for (int t = 0; t < R; t++) acc[t][0] = bias, acc[t][1] = _mm512_setzero_ps();
-        UNROLL for (int q = 0; q < S * (R - 1) + K; q++) {
-            const float *row = base + q * pitch + j;
-            UNROLL for (int c = 0; c < K; c++) {
-                __m512 v = _mm512_loadu_ps(row + (c % S) * we + c / S);
-                UNROLL for (int t = 0; t < R; t++) {
-                    int r = q - S * t;
-                    if (r >= 0 && r < K) acc[t][r & 1] = _mm512_fmadd_ps(wv[r * K + c], v, acc[t][r & 1]);
-                }
-            }
-        }
-        UNROLL for (int t = 0; t < R; t++) {
-            __m512 v = activate(_mm512_add_ps(acc[t][0], acc[t][1]), ac, kind);
-            float *dst = y + (i + t) * ow + j;
-            if (j + LANES <= ow) _mm512_storeu_ps(dst, v);
-            else _mm512_mask_storeu_ps(dst, tail_mask(ow - j), v);
-        }
-    }
-}
-
-/* Rows at most 8 wide (the late, small planes) go two to a vector: lanes 0..7 hold output row 2v,
- * lanes 8..15 row 2v + 1, whose inputs lie S padded rows further down. Vector row v + t reads padded
- * rows 2 * S * (v + t) + r and, in its upper half, the rows S below them. */
-TARGET INLINE void pairs_step(const float *pad, const cort_dw_layout *l, const __m512 *wv, __m512 bias,
-                              const act_consts *ac, float *y, int64_t v, const int K, const int S, const int R,
-                              const int kind) {
-    const int64_t pitch = l->pitch, we = l->we;
-    const float *base = pad + 2 * S * v * pitch;
-    __m512 acc[4][2];
-    UNROLL for (int t = 0; t < R; t++) acc[t][0] = bias, acc[t][1] = _mm512_setzero_ps();
-    UNROLL for (int q = 0; q < 2 * S * (R - 1) + K; q++) {
-        const float *row = base + q * pitch;
-        UNROLL for (int c = 0; c < K; c++) {
-            const float *at = row + (c % S) * we + c / S;
-            __m512 x2 = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd((const double *)at)),
-                                                             _mm256_loadu_pd((const double *)(at + S * pitch)), 1));
-            UNROLL for (int t = 0; t < R; t++) {
-                int r = q - 2 * S * t;
-                if (r >= 0 && r < K) acc[t][r & 1] = _mm512_fmadd_ps(wv[r * K + c], x2, acc[t][r & 1]);
-            }
-        }
-    }
-    /* the two rows are contiguous in y: compress their lanes together */
-    __mmask16 one_row = (__mmask16)((1u << l->ow) - 1u), both = (__mmask16)(one_row | one_row << 8);
-    UNROLL for (int t = 0; t < R; t++) {
-        int64_t out_row = 2 * (v + t);
-        __m512 val = _mm512_maskz_compress_ps(both, activate(_mm512_add_ps(acc[t][0], acc[t][1]), ac, kind));
-        int64_t n = out_row + 1 < l->oh ? 2 * l->ow : l->ow;
-        _mm512_mask_storeu_ps(y + out_row * l->ow, tail_mask(n), val);
-    }
-}
-
-/* ---- stride 1 straight from the image: no padded copy. A row above or below the image reads a row
- * of zeros instead; columns outside it are masked off each load (masked-off lanes touch no memory),
- * the masks depending only on the tap column and the column block. */
+/* The kernels read the image directly, with no padded copy: a row above or below the image reads a
+ * row of zeros instead, and columns outside it are masked off each load (masked-off lanes touch no
+ * memory), the masks depending only on the tap column and the column block. */
 
 enum { ZERO_LEAD = 16 }; /* zeros before the zero row's column 0: loads start up to K - 1 before it */
+
+/* Floats of the zero row (a multiple of 16): the loads of the last column block at stride 2 reach
+ * 2 * (ow rounded up to 16) + K - 1 + 16 columns past its start. */
+static inline int64_t zero_row_floats(const cort_dw_layout *l) {
+    return (ZERO_LEAD + 2 * (l->ow + LANES) + l->k + LANES + LANES - 1) / LANES * LANES;
+}
 
 /* Address of column `col` (possibly negative) of input row `src`, or of the zero row outside the image. */
 TARGET INLINE const float *image_at(const float *x, const float *zeros, const cort_dw_layout *l, int64_t src,
@@ -208,6 +96,9 @@ static TARGET inline __mmask16 inside_mask(int64_t col, int64_t in_w, int lanes)
     return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
 }
 
+/* Output rows [i, i + R) of one channel at stride 1, all column blocks: each input row vector loaded
+ * feeds every output row that reads it; two partial sums per row (even and odd tap rows) halve the
+ * FMA dependency chains. */
 TARGET INLINE void rows_step_direct(const float *x, const float *zeros, const cort_dw_layout *l, const __m512 *wv,
                                     __m512 bias, const act_consts *ac, float *y, int64_t i, const int K, const int R,
                                     const int kind) {
@@ -238,8 +129,8 @@ TARGET INLINE void rows_step_direct(const float *x, const float *zeros, const co
     }
 }
 
-/* pairs_step straight from the image: the upper half of each load comes from the next row by a
- * second, merging masked load. */
+/* Rows at most 8 wide (the late, small planes) go two to a vector: lanes 0..7 hold output row 2v,
+ * lanes 8..15 row 2v + 1, loaded from the next input row by a second, merging masked load. */
 TARGET INLINE void pairs_step_direct(const float *x, const float *zeros, const cort_dw_layout *l, const __m512 *wv,
                                      __m512 bias, const act_consts *ac, float *y, int64_t v, const int K, const int R,
                                      const int kind) {
@@ -270,70 +161,125 @@ TARGET INLINE void pairs_step_direct(const float *x, const float *zeros, const c
     }
 }
 
+/* Stride 2 straight from the image: tap column c of 16 outputs reads every other column from
+ * 2j - left + c, so each input row is loaded as pairs of vectors from offsets o = 0, 2, 4 (masked at
+ * the image's edges) and split into even columns (tap o) and odd columns (tap o + 1) by permutes. */
+TARGET INLINE void rows_step_direct2(const float *x, const float *zeros, const cort_dw_layout *l, const __m512 *wv,
+                                     __m512 bias, const act_consts *ac, float *y, int64_t i, const int K, const int R,
+                                     const int kind) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const float *rows[2 * 3 + 5];
+    UNROLL for (int q = 0; q < 2 * (R - 1) + K; q++) rows[q] = image_at(x, zeros, l, 2 * i + q - l->top, -l->left);
+    const int64_t ow = l->ow, in_w = l->in_w, left = l->left;
+    for (int64_t j = 0; j < ow; j += LANES) {
+        __mmask16 ma[3], mb[3];
+        UNROLL for (int o = 0; o < K; o += 2) {
+            ma[o / 2] = inside_mask(2 * j - left + o, in_w, LANES);
+            mb[o / 2] = inside_mask(2 * j - left + o + LANES, in_w, LANES);
+        }
+        __m512 acc[4][2];
+        UNROLL for (int t = 0; t < R; t++) acc[t][0] = bias, acc[t][1] = _mm512_setzero_ps();
+        UNROLL for (int q = 0; q < 2 * (R - 1) + K; q++) {
+            const float *row = rows[q] + 2 * j;
+            UNROLL for (int c = 0; c < K; c++) {
+                int o = c & ~1;
+                __m512 a = _mm512_maskz_loadu_ps(ma[o / 2], row + o), b = _mm512_maskz_loadu_ps(mb[o / 2], row + o + LANES);
+                __m512 v = _mm512_permutex2var_ps(a, c & 1 ? odd : even, b);
+                UNROLL for (int t = 0; t < R; t++) {
+                    int r = q - 2 * t;
+                    if (r >= 0 && r < K) acc[t][r & 1] = _mm512_fmadd_ps(wv[r * K + c], v, acc[t][r & 1]);
+                }
+            }
+        }
+        UNROLL for (int t = 0; t < R; t++) {
+            __m512 v = activate(_mm512_add_ps(acc[t][0], acc[t][1]), ac, kind);
+            float *dst = y + (i + t) * ow + j;
+            if (j + LANES <= ow) _mm512_storeu_ps(dst, v);
+            else _mm512_mask_storeu_ps(dst, tail_mask(ow - j), v);
+        }
+    }
+}
+
+/* Stride 2, rows at most 8 wide, two to a vector: lanes 0..7 take the even (or odd) columns of input
+ * row q, lanes 8..15 those of row q + 2, which the next output row reads. */
+TARGET INLINE void pairs_step_direct2(const float *x, const float *zeros, const cort_dw_layout *l, const __m512 *wv,
+                                      __m512 bias, const act_consts *ac, float *y, int64_t v, const int K, const int R,
+                                      const int kind) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    __mmask16 m[3];
+    UNROLL for (int o = 0; o < K; o += 2) m[o / 2] = inside_mask(o - l->left, l->in_w, LANES);
+    __m512 acc[4][2];
+    UNROLL for (int t = 0; t < R; t++) acc[t][0] = bias, acc[t][1] = _mm512_setzero_ps();
+    UNROLL for (int q = 0; q < 4 * (R - 1) + K; q++) {
+        const float *row = image_at(x, zeros, l, 4 * v + q - l->top, -l->left);
+        const float *next = image_at(x, zeros, l, 4 * v + q + 2 - l->top, -l->left);
+        UNROLL for (int c = 0; c < K; c++) {
+            int o = c & ~1;
+            __m512 a = _mm512_maskz_loadu_ps(m[o / 2], row + o), b = _mm512_maskz_loadu_ps(m[o / 2], next + o);
+            __m512 x2 = _mm512_permutex2var_ps(a, c & 1 ? odd : even, b);
+            UNROLL for (int t = 0; t < R; t++) {
+                int r = q - 4 * t;
+                if (r >= 0 && r < K) acc[t][r & 1] = _mm512_fmadd_ps(wv[r * K + c], x2, acc[t][r & 1]);
+            }
+        }
+    }
+    __mmask16 one_row = (__mmask16)((1u << l->ow) - 1u), both = (__mmask16)(one_row | one_row << 8);
+    UNROLL for (int t = 0; t < R; t++) {
+        int64_t out_row = 2 * (v + t);
+        __m512 val = _mm512_maskz_compress_ps(both, activate(_mm512_add_ps(acc[t][0], acc[t][1]), ac, kind));
+        int64_t n = out_row + 1 < l->oh ? 2 * l->ow : l->ow;
+        _mm512_mask_storeu_ps(y + out_row * l->ow, tail_mask(n), val);
+    }
+}
+
 TARGET INLINE void channel_direct(const float *x, const float *zeros, const cort_dw_layout *l, const float *w,
-                                  float bias, const act_consts *ac, float *y, const int K, const int kind) {
+                                  float bias, const act_consts *ac, float *y, const int K, const int S, const int kind) {
     __m512 wv[MAX_TAPS];
     for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
     __m512 b = _mm512_set1_ps(bias);
     int64_t i = 0;
     if (l->ow <= LANES / 2) {
         int64_t vrows = (l->oh + 1) / 2;
-        for (; i + 4 <= vrows; i += 4) pairs_step_direct(x, zeros, l, wv, b, ac, y, i, K, 4, kind);
+#define PAIRS(R)                                                                                                 \
+    (S == 1 ? pairs_step_direct(x, zeros, l, wv, b, ac, y, i, K, R, kind)                                       \
+            : pairs_step_direct2(x, zeros, l, wv, b, ac, y, i, K, R, kind))
+        for (; i + 4 <= vrows; i += 4) PAIRS(4);
         if (i + 2 <= vrows) {
-            pairs_step_direct(x, zeros, l, wv, b, ac, y, i, K, 2, kind);
+            PAIRS(2);
             i += 2;
         }
-        if (i < vrows) pairs_step_direct(x, zeros, l, wv, b, ac, y, i, K, 1, kind);
+        if (i < vrows) PAIRS(1);
+#undef PAIRS
         return;
     }
     /* the next channel's rows are fetched while this one's are computed, a step's worth at a time */
     const char *next = (const char *)(x + l->in_h * l->in_w);
-    int64_t step_bytes = 4 * l->in_w * (int64_t)sizeof(float);
+    int64_t step_bytes = 4 * S * l->in_w * (int64_t)sizeof(float);
+#define ROWS(R)                                                                                                  \
+    (S == 1 ? rows_step_direct(x, zeros, l, wv, b, ac, y, i, K, R, kind)                                        \
+            : rows_step_direct2(x, zeros, l, wv, b, ac, y, i, K, R, kind))
     for (; i + 4 <= l->oh; i += 4) {
-        for (int64_t off = 0; off < step_bytes; off += 64) _mm_prefetch(next + i * l->in_w * (int64_t)sizeof(float) + off, _MM_HINT_T0);
-        rows_step_direct(x, zeros, l, wv, b, ac, y, i, K, 4, kind);
+        for (int64_t off = 0; off < step_bytes; off += 64)
+            _mm_prefetch(next + S * i * l->in_w * (int64_t)sizeof(float) + off, _MM_HINT_T0);
+        ROWS(4);
     }
     if (i + 2 <= l->oh) {
-        rows_step_direct(x, zeros, l, wv, b, ac, y, i, K, 2, kind);
+        ROWS(2);
         i += 2;
     }
-    if (i < l->oh) rows_step_direct(x, zeros, l, wv, b, ac, y, i, K, 1, kind);
+    if (i < l->oh) ROWS(1);
+#undef ROWS
 }
 
-TARGET INLINE void channel(const float *pad, const cort_dw_layout *l, const float *w, float bias, const act_consts *ac,
-                           float *y, const int K, const int S, const int kind) {
-    __m512 wv[MAX_TAPS];
-    for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
-    __m512 b = _mm512_set1_ps(bias);
-    int64_t i = 0;
-    if (l->ow <= LANES / 2) {
-        int64_t vrows = (l->oh + 1) / 2;
-        for (; i + 4 <= vrows; i += 4) pairs_step(pad, l, wv, b, ac, y, i, K, S, 4, kind);
-        if (i + 2 <= vrows) {
-            pairs_step(pad, l, wv, b, ac, y, i, K, S, 2, kind);
-            i += 2;
-        }
-        if (i < vrows) pairs_step(pad, l, wv, b, ac, y, i, K, S, 1, kind);
-        return;
-    }
-    for (; i + 4 <= l->oh; i += 4) rows_step(pad, l, wv, b, ac, y, i, K, S, 4, kind);
-    if (i + 2 <= l->oh) {
-        rows_step(pad, l, wv, b, ac, y, i, K, S, 2, kind);
-        i += 2;
-    }
-    if (i < l->oh) rows_step(pad, l, wv, b, ac, y, i, K, S, 1, kind);
-}
-
-/* One channel: at stride 1 `src` is the image channel and `zeros` a zero row; at stride 2 `src` is the
- * padded copy. */
-typedef void (*channel_fn)(const float *src, const float *zeros, const cort_dw_layout *l, const float *w, float bias,
+typedef void (*channel_fn)(const float *x, const float *zeros, const cort_dw_layout *l, const float *w, float bias,
                            const act_consts *ac, float *y);
 
 #define CHANNEL_FN(K, S, KIND)                                                                                   \
-    static TARGET void channel_##K##_##S##_##KIND(const float *src, const float *zeros, const cort_dw_layout *l, \
+    static TARGET void channel_##K##_##S##_##KIND(const float *x, const float *zeros, const cort_dw_layout *l,   \
                                                   const float *w, float bias, const act_consts *ac, float *y) {  \
-        if (S == 1) channel_direct(src, zeros, l, w, bias, ac, y, K, KIND);                                      \
-        else channel(src, l, w, bias, ac, y, K, S, KIND);                                                        \
+        channel_direct(x, zeros, l, w, bias, ac, y, K, S, KIND);                                                 \
     }
 #define CHANNEL_FNS(KIND)                                                                                        \
     CHANNEL_FN(3, 1, KIND) CHANNEL_FN(3, 2, KIND) CHANNEL_FN(5, 1, KIND) CHANNEL_FN(5, 2, KIND)
@@ -391,30 +337,16 @@ TARGET void cort_x86_depthwise_avx512(const cort_conv_geom *g, const float *x, c
                                       const cort_sgemm_epilogue *ep, int64_t c_begin, int64_t c_end, float *y,
                                       void *work) {
     cort_dw_layout l = cort_dw_layout_of(g);
-    float *pads[2];
-    cort_dw_buffers(&l, work, pads);
+    float *zeros = (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
+    for (int64_t j = 0; j < zero_row_floats(&l); j += LANES) _mm512_storeu_ps(zeros + j, _mm512_setzero_ps());
     act_consts ac;
     bool after;
     int kind = register_activation(ep, &ac, &after);
     channel_fn fn = channel_fns[kind][(l.k == 5) * 2 + (l.stride == 2)];
     int64_t isize = l.in_h * l.in_w, osize = l.oh * l.ow, taps = l.k * l.k;
-    if (l.stride == 1) { /* straight from the image; the zero row lives in the first copy's space */
-        float *zeros = pads[0];
-        for (int64_t j = 0; j < ZERO_LEAD + l.ow + l.k + LANES; j += LANES) _mm512_storeu_ps(zeros + j, _mm512_setzero_ps());
-        for (int64_t c = c_begin; c < c_end; c++) {
-            float *yc = y + c * osize;
-            fn(x + c * isize, zeros, &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
-            if (after) cort_activation_apply(ep, yc, osize);
-        }
-        return;
-    }
-    if (c_begin < c_end) pad_channel(&l, x + c_begin * isize, pads[c_begin & 1]);
     for (int64_t c = c_begin; c < c_end; c++) {
-        /* the next channel's copy is written before this one is read, so that its stores have
-         * retired when the kernel loads them (loads spanning pending stores cannot be forwarded) */
-        if (c + 1 < c_end) pad_channel(&l, x + (c + 1) * isize, pads[(c + 1) & 1]);
         float *yc = y + c * osize;
-        fn(pads[c & 1], NULL, &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
+        fn(x + c * isize, zeros, &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
         if (after) cort_activation_apply(ep, yc, osize);
     }
 }
@@ -430,11 +362,12 @@ bool cort_x86_depthwise_ok(const cort_conv_geom *g) {
             g->in[d] > limit)
             return false;
     cort_dw_layout l = cort_dw_layout_of(g);
-    /* pad_channel's border stores reach 16 floats to the right of the image */
+    /* the AVX2 kernel's padded copy has border stores reaching 16 floats to the right of the image */
     return l.rows * l.pitch <= ((int64_t)1 << 28) && l.pitch - l.left - l.in_w <= 16;
 }
 
 size_t cort_x86_depthwise_work_size(const cort_conv_geom *g) {
     cort_dw_layout l = cort_dw_layout_of(g);
-    return cort_dw_layout_bytes(&l);
+    size_t padded = cort_dw_layout_bytes(&l), zero_row = (size_t)zero_row_floats(&l) * sizeof(float) + 64;
+    return padded > zero_row ? padded : zero_row; /* the AVX2 kernel's padded copies, this one's zero row */
 }

@@ -1,5 +1,6 @@
 /* The x86 depthwise convolution kernels (conv_dw_avx512.c, conv_dw_avx2.c) and the zero-bordered
- * copy of a channel they both read. Plain C here; the intrinsics stay in the kernel files.
+ * copy of a channel the AVX2 one reads (the AVX-512 one masks its loads instead). Plain C here; the
+ * intrinsics stay in the kernel files.
  *
  * Each channel is first copied into a buffer with its padding written as zeros and enough slack on
  * the right and below that every vector load of every tap stays inside it, so the inner loops carry
