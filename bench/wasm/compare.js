@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 'use strict';
 // cort (WebAssembly: its JavaScript package, js/, with the cort.mjs + cort.wasm of BUILD/js) vs
-// onnxruntime-web (wasm backend) in Node.js, side by side on the model zoo, through the same API calls: per model, ROUNDS rounds, each running both in fresh processes in alternating
-// order (cort first in even rounds, ORT first in odd ones); each process loads the model, runs WARMUP
-// untimed runs, then RUNS timed session.run() calls on the zoo's test input and reports their median.
-// The table shows the median over rounds of those medians, and the ratio cort/ORT.
+// onnxruntime-web (wasm backend) in Node.js, side by side on the model zoo, through the same API calls:
+// per model, ROUNDS rounds, each running both in fresh processes in alternating order (cort first in
+// even rounds, ORT first in odd ones); each process loads the model, runs WARMUP untimed runs, then RUNS
+// timed session.run() calls on the zoo's test input and reports their median and its largest output
+// error. The table shows the median over rounds of those medians, and the ratio cort/ORT.
 //   node bench/wasm/compare.js [--build build-wasm] [--zoo tools/zoo/out] [--models a,b,c]
 //                              [--rounds 3] [--runs 10] [--warmup 2] [--out FILE.md]
 const { execFileSync } = require('child_process');
@@ -51,7 +52,14 @@ function stagePackage() {
 const pkg = stagePackage();
 process.on('exit', () => fs.rmSync(pkg, { recursive: true, force: true }));
 // the package's "exports" hide package.json: find it from the resolved entry point (dist/...)
-const ortDist = path.dirname(require.resolve('onnxruntime-web'));
+let ortEntry;
+try {
+  ortEntry = require.resolve('onnxruntime-web');
+} catch (e) {
+  console.error(`onnxruntime-web is not installed: (cd ${here} && npm install --ignore-scripts)`);
+  process.exit(2);
+}
+const ortDist = path.dirname(ortEntry);
 const ortVersion = JSON.parse(fs.readFileSync(path.join(ortDist, '..', 'package.json'), 'utf8')).version;
 
 function median(v) {
