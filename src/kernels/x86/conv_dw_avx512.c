@@ -237,7 +237,7 @@ TARGET INLINE void pairs_step_direct2(const float *x, const float *zeros, const 
 TARGET INLINE void channel_direct(const float *x, const float *zeros, const cort_dw_layout *l, const float *w,
                                   float bias, const act_consts *ac, float *y, const int K, const int S, const int kind) {
     __m512 wv[MAX_TAPS];
-    for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
+    UNROLL for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
     __m512 b = _mm512_set1_ps(bias);
     int64_t i = 0;
     if (l->ow <= LANES / 2) {
