@@ -77,6 +77,7 @@ typedef struct conv_problem {
     float *x, *wpacked, *w, *col, *y, *wino, *padded, *grid;
     cort_conv_padded_source src;
     int64_t grid_n;
+    int tile;
     void *work;
 } conv_problem;
 
@@ -87,7 +88,7 @@ static void conv_once(const conv_problem *p, int path) {
         cort_sgemm_gather_b_mt_ep(NULL, p->wpacked, NULL, 0, p->m, p->grid_n, p->kdim, cort_conv_padded_pack, &p->src,
                                   0.0f, p->grid, p->grid_n, NULL, p->work);
     } else if (path == 3) {
-        cort_winograd_conv(NULL, &p->g, p->c, p->m, p->x, p->wino, NULL, NULL, p->y, p->work);
+        cort_winograd_conv(p->tile, NULL, &p->g, p->c, p->m, p->x, p->wino, NULL, NULL, p->y, p->work);
     } else if (path == 0) {
         cort_im2col_source src = {&p->g, p->x};
         cort_sgemm_gather_b_mt_ep(NULL, p->wpacked, NULL, 0, p->m, p->osize, p->kdim, cort_im2col_pack, &src, 0.0f,
@@ -155,18 +156,20 @@ static int conv_main(void) {
         p.grid = malloc(sizeof(float) * (size_t)(p.m * p.grid_n));
         p.src.padded = p.padded;
         size_t work = cort_sgemm_mt_work_size(p.m, p.osize > p.grid_n ? p.osize : p.grid_n, p.kdim, 1);
-        bool wino = cort_winograd_ok(&p.g, p.c, p.m);
-        if (wino && cort_winograd_work_size(&p.g, p.c, p.m, 1) > work) work = cort_winograd_work_size(&p.g, p.c, p.m, 1);
+        p.tile = cort_winograd_tile(&p.g, p.c, p.m);
+        bool wino = p.tile != 0;
+        if (wino && cort_winograd_work_size(p.tile, &p.g, p.c, p.m, 1) > work)
+            work = cort_winograd_work_size(p.tile, &p.g, p.c, p.m, 1);
         p.work = malloc(work);
-        p.wino = malloc(cort_winograd_packed_size(p.m, p.c));
-        float *tmp = malloc(sizeof(float) * (size_t)(16 * p.m * p.c));
+        p.wino = malloc(cort_winograd_packed_size(wino ? p.tile : 2, p.m, p.c));
+        float *tmp = malloc(sizeof(float) * (size_t)(36 * p.m * p.c));
         if (!p.x || !p.w || !p.wpacked || !p.col || !p.y || !p.work || !p.wino || !tmp) {
             fprintf(stderr, "sgemm_bench: out of memory\n");
             return 1;
         }
         cort_sgemm_pack_a(false, p.m, p.kdim, p.w, p.kdim, p.wpacked);
         cort_im2col(&p.g, p.x, 0, p.kdim, p.col);
-        if (wino && cc->k == 3) cort_winograd_pack_weights(p.m, p.c, p.w, tmp, p.wino);
+        if (wino) cort_winograd_pack_weights(p.tile, p.m, p.c, p.w, tmp, p.wino);
         double g0 = conv_gflops(&p, 0), g1 = conv_gflops(&p, 1), g2 = conv_gflops(&p, 2);
         double g3 = wino ? conv_gflops(&p, 3) : 0, g4 = padded && p.padded && p.grid ? conv_gflops(&p, 4) : 0;
         printf("%-18s %6lld %6lld %6lld | %9.1f %9.1f %9.1f %9.1f %9.1f\n", cc->name, (long long)p.m,

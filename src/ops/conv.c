@@ -227,7 +227,8 @@ typedef struct conv_state {
     int64_t group;
     size_t group_floats;
     float *packed; /* NULL when only `wino` was packed */
-    float *wino;   /* Winograd F(2x2, 3x3) weights when the known input shape makes that path run, or NULL */
+    float *wino;   /* Winograd weights when the known input shape makes that path run, or NULL */
+    int wino_tile; /* their output tile (cort_winograd_tile) */
 } conv_state;
 
 /* Packs W's groups as GEMM A operands: `groups` matrices of `rows` x `depth` (W^T per group when
@@ -291,13 +292,15 @@ static cort_status *pack_winograd(cort_prepare_ctx *pc, const cort_tensor *w, co
     conv_state *st = cort_pool_alloc(pc->pool, sizeof *st);
     if (!st) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
     memset(st, 0, sizeof *st);
-    st->wino = cort_pool_alloc(pc->pool, cort_winograd_packed_size(s->out_ch, s->in_ch));
-    float *tmp = malloc(sizeof(float) * 16 * (size_t)(s->out_ch * s->in_ch));
+    int tile = cort_winograd_tile(&s->geom, s->in_ch, s->out_ch);
+    st->wino_tile = tile;
+    st->wino = cort_pool_alloc(pc->pool, cort_winograd_packed_size(tile, s->out_ch, s->in_ch));
+    float *tmp = malloc(sizeof(float) * (size_t)((tile + 2) * (tile + 2)) * (size_t)(s->out_ch * s->in_ch));
     if (!st->wino || !tmp) {
         free(tmp);
         return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
     }
-    cort_winograd_pack_weights(s->out_ch, s->in_ch, w->data, tmp, st->wino);
+    cort_winograd_pack_weights(tile, s->out_ch, s->in_ch, w->data, tmp, st->wino);
     free(tmp);
     st->w_type = w->type;
     st->w_rank = w->rank;
@@ -557,16 +560,16 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
 
 /* Winograd, image by image, with bias, residual and activation applied as it writes Y. */
 static cort_status *conv_winograd(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
-                                  const float *bias, const float *wino, const float *z, float *y) {
+                                  const float *bias, int tile, const float *wino, const float *z, float *y) {
     cort_threads th = cort_nn_threads(ctx);
     void *work;
-    CORT_TRY(cort_nn_scratch(ctx, cort_winograd_work_size(&s->geom, s->in_ch, s->out_ch, th.count), &work));
+    CORT_TRY(cort_nn_scratch(ctx, cort_winograd_work_size(tile, &s->geom, s->in_ch, s->out_ch, th.count), &work));
     int64_t xsize = s->in_ch * cort_conv_in_size(&s->geom), ysize = s->out_ch * cort_conv_out_size(&s->geom);
     cort_sgemm_epilogue ep = p->act;
     ep.bias = bias;
     for (int64_t n = 0; n < s->batch; n++)
-        cort_winograd_conv(&th, &s->geom, s->in_ch, s->out_ch, x + n * xsize, wino, &ep, z ? z + n * ysize : NULL,
-                           y + n * ysize, work);
+        cort_winograd_conv(tile, &th, &s->geom, s->in_ch, s->out_ch, x + n * xsize, wino, &ep,
+                           z ? z + n * ysize : NULL, y + n * ysize, work);
     return NULL;
 }
 
@@ -574,8 +577,9 @@ static cort_status *conv_winograd(cort_kctx *ctx, const conv_params *p, const co
 static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
                              const float *w, const float *bias, const conv_state *pre, const float *z, float *y) {
     int64_t count = s->batch * s->out_ch * cort_conv_out_size(&s->geom);
-    if (pre && pre->wino && s->group == 1 && cort_winograd_ok(&s->geom, s->in_ch, s->out_ch) && z != y)
-        return conv_winograd(ctx, p, s, x, bias, pre->wino, z, y);
+    if (pre && pre->wino && s->group == 1 && cort_winograd_tile(&s->geom, s->in_ch, s->out_ch) == pre->wino_tile &&
+        z != y)
+        return conv_winograd(ctx, p, s, x, bias, pre->wino_tile, pre->wino, z, y);
     if (pre && !pre->packed) pre = NULL; /* the GEMM then reads W as it is */
     if (s->group == s->in_ch && s->group == s->out_ch) {
         /* without a residual the kernel applies the activation as it stores */

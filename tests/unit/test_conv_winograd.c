@@ -1,6 +1,7 @@
-/* Winograd F(2x2, 3x3) convolution against a naive direct convolution in double: odd and even image
- * sizes, paddings 0..2 (asymmetric ones included), bias, residual and activations, one and several
- * threads (tasks run serially in uneven chunks). */
+/* Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution against a naive direct convolution in double:
+ * odd and even image sizes, paddings 0..2 (asymmetric ones included), bias, residual and activations,
+ * one and several threads (tasks run serially in uneven chunks). Both tiles run on every geometry the
+ * kernel accepts, whichever cort_winograd_tile would pick. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -27,26 +28,27 @@ static float act_ref(const cort_sgemm_epilogue *ep, float v) {
     return v;
 }
 
-static int run_case(int64_t c, int64_t m, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t pb, int64_t pr,
-                    cort_activation act, bool with_z, int threads) {
+static int run_case(int tile, int64_t c, int64_t m, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t pb,
+                    int64_t pr, cort_activation act, bool with_z, int threads) {
     cort_conv_geom g = {2, {h, w}, {h + pt + pb - 2, w + pl + pr - 2}, {3, 3}, {1, 1}, {1, 1}, {pt, pl}};
     if (!cort_winograd_ok(&g, c, m)) return -1;
+    int64_t a = tile + 2;
     int64_t oh = g.out[0], ow = g.out[1], osize = oh * ow;
     float *x = malloc(sizeof(float) * (size_t)(c * h * w)), *wt = malloc(sizeof(float) * (size_t)(m * c * 9));
     float *bias = malloc(sizeof(float) * (size_t)m), *z = malloc(sizeof(float) * (size_t)(m * osize));
-    float *y = malloc(sizeof(float) * (size_t)(m * osize)), *tmp = malloc(sizeof(float) * (size_t)(16 * m * c));
-    float *packed = malloc(cort_winograd_packed_size(m, c));
-    void *work = malloc(cort_winograd_work_size(&g, c, m, threads));
+    float *y = malloc(sizeof(float) * (size_t)(m * osize)), *tmp = malloc(sizeof(float) * (size_t)(a * a * m * c));
+    float *packed = malloc(cort_winograd_packed_size(tile, m, c));
+    void *work = malloc(cort_winograd_work_size(tile, &g, c, m, threads));
     int bad = !x || !wt || !bias || !z || !y || !tmp || !packed || !work;
     if (bad) goto done;
     for (int64_t i = 0; i < c * h * w; i++) x[i] = rnd_f();
     for (int64_t i = 0; i < m * c * 9; i++) wt[i] = rnd_f();
     for (int64_t i = 0; i < m; i++) bias[i] = rnd_f();
     for (int64_t i = 0; i < m * osize; i++) z[i] = rnd_f(), y[i] = NAN;
-    cort_winograd_pack_weights(m, c, wt, tmp, packed);
+    cort_winograd_pack_weights(tile, m, c, wt, tmp, packed);
     cort_sgemm_epilogue ep = {bias, act, 0, 0, 0.1f, 0};
     cort_threads th = {serial_for, NULL, threads};
-    cort_winograd_conv(&th, &g, c, m, x, packed, &ep, with_z ? z : NULL, y, work);
+    cort_winograd_conv(tile, &th, &g, c, m, x, packed, &ep, with_z ? z : NULL, y, work);
     for (int64_t o = 0; o < m && !bad; o++)
         for (int64_t i = 0; i < oh && !bad; i++)
             for (int64_t j = 0; j < ow && !bad; j++) {
@@ -60,9 +62,9 @@ static int run_case(int64_t c, int64_t m, int64_t h, int64_t w, int64_t pt, int6
                         }
                 float want = act_ref(&ep, (float)s), got = y[o * osize + i * ow + j];
                 if (!(fabsf(got - want) <= 1e-4f * (1.0f + fabsf(want)) * sqrtf((float)c))) {
-                    fprintf(stderr, "c=%lld m=%lld %lldx%lld pads %lld,%lld,%lld,%lld act %d z %d threads %d: "
+                    fprintf(stderr, "tile %d c=%lld m=%lld %lldx%lld pads %lld,%lld,%lld,%lld act %d z %d threads %d: "
                                     "y[%lld,%lld,%lld] %g vs %g\n",
-                            (long long)c, (long long)m, (long long)h, (long long)w, (long long)pt, (long long)pl,
+                            tile, (long long)c, (long long)m, (long long)h, (long long)w, (long long)pt, (long long)pl,
                             (long long)pb, (long long)pr, (int)act, (int)with_z, threads, (long long)o, (long long)i,
                             (long long)j, (double)got, (double)want);
                     bad = 1;
@@ -81,11 +83,13 @@ static void test_random_geometries(void) {
         if (t % 4 == 0) h = w = 21 + rnd_u(8); /* few output channels: Winograd only on larger images */
         int64_t pt = rnd_u(3), pl = rnd_u(3), pb = rnd_u(3), pr = rnd_u(3);
         if (t % 3 == 0) pt = pl = pb = pr = 1; /* the common "same" convolution */
-        int r = run_case(c, m, h, w, pt, pl, pb, pr, acts[t % 4], t % 2 == 0, 1 + t % 3);
-        CHECK(r != 1);
-        ran += r == 0;
+        for (int tile = 2; tile <= 4; tile += 2) {
+            int r = run_case(tile, c, m, h, w, pt, pl, pb, pr, acts[t % 4], t % 2 == 0, 1 + t % 3);
+            CHECK(r != 1);
+            ran += r == 0;
+        }
     }
-    CHECK(ran >= 30);
+    CHECK(ran >= 60);
 }
 
 static void test_applicability(void) {
@@ -99,6 +103,9 @@ static void test_applicability(void) {
     CHECK(!cort_winograd_ok(&g, 64, 64));
     g.dilation[0] = 1;
     CHECK(!cort_winograd_ok(&g, 3, 64)); /* too few channels to pay */
+    g.spatial = 2;
+    CHECK(cort_winograd_tile(&g, 64, 64) == 4);   /* narrow layer, large image */
+    CHECK(cort_winograd_tile(&g, 256, 256) == 2); /* 4x weights of a wide layer cost too much memory */
     g.spatial = 1;
     CHECK(!cort_winograd_ok(&g, 64, 64));
 }

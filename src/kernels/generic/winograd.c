@@ -1,91 +1,118 @@
-/* Winograd F(2x2, 3x3) convolution (Lavin & Gray, 2015) for 3x3 kernels with stride 1 and dilation 1.
- * Each 2x2 block of outputs ("tile") is computed from a 4x4 patch of the input: the patch is
- * transformed (V = B^T d B), multiplied elementwise by the transformed filter (U = G g G^T) and
- * summed over input channels, and the sum transformed back (Y = A^T M A). Summed over channels, each
- * of the 16 positions of a 4x4 transformed tile is an ordinary matrix product, U[p] (out x in) times
- * V[p] (in x tiles), which the packed SGEMM computes: 16 products of depth in_ch instead of one of
- * depth 9 * in_ch, 2.25 times fewer multiply-adds.
+/* Winograd convolution (Lavin & Gray, 2015) for 3x3 kernels with stride 1 and dilation 1, as
+ * F(2x2, 3x3) or F(4x4, 3x3). Each t x t block of outputs ("tile", t = 2 or 4) is computed from an
+ * a x a patch of the input (a = t + 2): the patch is transformed (V = B^T d B), multiplied elementwise
+ * by the transformed filter (U = G g G^T) and summed over input channels, and the sum transformed
+ * back (Y = A^T M A). Summed over channels, each of the a * a positions of a transformed tile is an
+ * ordinary matrix product, U[p] (out x in) times V[p] (in x tiles), which the packed SGEMM computes:
+ * 2.25 (t = 2) or 4 (t = 4) times fewer multiply-adds than the direct product, for 16/9 or 36/9 times
+ * the weights' memory.
  *
  * Work is split into blocks of whole tile rows, sized so that a block's transformed input and
- * products stay in the L2 cache; each block runs transform, 16 products and inverse transform on one
+ * products stay in the L2 cache; each block runs transform, products and inverse transform on one
  * thread with its own scratch, so threads never wait on each other inside a convolution. The
  * transforms are loops over whole rows that compilers vectorise. */
+#include <math.h>
 #include <string.h>
 
 #include "kernels/kernels.h"
 
-enum { POS = 16 };
+enum { MAX_A = 6, MAX_POS = 36 };
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static int64_t tiles_of(int64_t n) { return (n + 1) / 2; }
+static int64_t tiles_of(int64_t n, int t) { return (n + t - 1) / t; }
 
-bool cort_winograd_ok(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch) {
+static bool shape_ok(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch) {
     if (g->spatial != 2 || in_ch < 8 || out_ch < 8) return false;
     for (int d = 0; d < 2; d++)
         if (g->kernel[d] != 3 || g->stride[d] != 1 || g->dilation[d] != 1 || g->pad_begin[d] > 2) return false;
-    /* With few tiles the 16 products are too thin to beat one GEMM on the padded image (measured with
-     * sgemm_bench conv): not below 24 tiles, nor below 64 for wide layers, whose transformed weights
-     * (16/9 the size) would cost more memory than they save time; few output channels need many
-     * tiles. */
-    int64_t tiles = tiles_of(g->out[0]) * tiles_of(g->out[1]);
-    if (tiles < 24 || (tiles < 64 && in_ch * out_ch > 256 * 512)) return false;
-    return out_ch >= 64 || tiles >= 100;
+    return true;
 }
 
-size_t cort_winograd_packed_size(int64_t out_ch, int64_t in_ch) {
-    return POS * cort_sgemm_packed_a_size(out_ch, in_ch);
+int cort_winograd_tile(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch) {
+    if (!shape_ok(g, in_ch, out_ch)) return 0;
+    /* F(4x4): large images with narrow layers, whose 4x weights stay small (at most 128 x 128 filters:
+     * 2.3 MiB transformed); the products' depth (in_ch) must be worth 36 of them */
+    int64_t tiles4 = tiles_of(g->out[0], 4) * tiles_of(g->out[1], 4);
+    if (tiles4 >= 64 && in_ch >= 16 && in_ch * out_ch <= 128 * 128) return 4;
+    /* F(2x2): with few tiles the 16 products are too thin to beat one GEMM on the padded image
+     * (sgemm_bench conv): not below 24 tiles, nor below 64 for wide layers, whose transformed weights
+     * (16/9 the size) would cost more memory than they save time; few output channels need many tiles */
+    int64_t tiles = tiles_of(g->out[0], 2) * tiles_of(g->out[1], 2);
+    if (tiles < 24 || (tiles < 64 && in_ch * out_ch > 256 * 512)) return 0;
+    return out_ch >= 64 || tiles >= 100 ? 2 : 0;
 }
 
-/* U = G g G^T with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], for each (out, in) filter, into
- * `tmp` (16 * out_ch * in_ch floats) as 16 matrices U[p] (out x in); each is then packed as an SGEMM
- * A operand, one after another in `packed`. */
-void cort_winograd_pack_weights(int64_t out_ch, int64_t in_ch, const float *w, float *tmp, float *packed) {
+bool cort_winograd_ok(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch) {
+    return cort_winograd_tile(g, in_ch, out_ch) != 0;
+}
+
+size_t cort_winograd_packed_size(int tile, int64_t out_ch, int64_t in_ch) {
+    int a = tile + 2;
+    return (size_t)(a * a) * cort_sgemm_packed_a_size(out_ch, in_ch);
+}
+
+/* G for t = 2 (4 x 3) and t = 4 (6 x 3). */
+static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+static const double G4[6][3] = {{1.0 / 4, 0, 0},
+                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                {0, 0, 1}};
+
+/* U = G g G^T for each (out, in) filter, into `tmp` (a * a * out_ch * in_ch floats) as a * a
+ * matrices U[p] (out x in); each is then packed as an SGEMM A operand, one after another. */
+void cort_winograd_pack_weights(int tile, int64_t out_ch, int64_t in_ch, const float *w, float *tmp, float *packed) {
+    int a = tile + 2;
     int64_t plane = out_ch * in_ch;
     for (int64_t f = 0; f < plane; f++) {
         const float *g = w + f * 9;
-        float t[4][3]; /* G g */
-        for (int j = 0; j < 3; j++) {
-            t[0][j] = g[j];
-            t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-            t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-            t[3][j] = g[6 + j];
-        }
-        for (int i = 0; i < 4; i++) { /* (G g) G^T */
-            float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]),
-                          t[i][2]};
-            for (int j = 0; j < 4; j++) tmp[(i * 4 + j) * plane + f] = u[j];
-        }
+        double t[MAX_A][3]; /* G g */
+        for (int i = 0; i < a; i++)
+            for (int j = 0; j < 3; j++) {
+                double s = 0;
+                for (int k = 0; k < 3; k++) s += (tile == 2 ? G2[i][k] : G4[i][k]) * g[k * 3 + j];
+                t[i][j] = s;
+            }
+        for (int i = 0; i < a; i++) /* (G g) G^T */
+            for (int j = 0; j < a; j++) {
+                double s = 0;
+                for (int k = 0; k < 3; k++) s += t[i][k] * (tile == 2 ? G2[j][k] : G4[j][k]);
+                tmp[(i * a + j) * plane + f] = (float)s;
+            }
     }
     size_t each = cort_sgemm_packed_a_size(out_ch, in_ch) / sizeof(float);
-    for (int p = 0; p < POS; p++)
+    for (int p = 0; p < a * a; p++)
         cort_sgemm_pack_a(false, out_ch, in_ch, tmp + p * plane, in_ch, packed + (size_t)p * each);
 }
 
 /* The blocking of one convolution: tile rows per block, and each block's scratch. */
 typedef struct wino_plan {
+    int tile, a, pos;
     int64_t tiles_h, tiles_w, rows_per_block, blocks, max_tiles;
     int64_t in_ch, out_ch;
-    int64_t padded_w;   /* width of a zero-padded input row: 2 * tiles_w + 2 */
-    size_t v_floats;    /* transformed input of a block: 16 x in_ch x max_tiles */
-    size_t m_floats;    /* products of a block: 16 x out_ch x max_tiles */
-    size_t rows_floats; /* 4 padded input rows + 4 vertically transformed rows */
+    int64_t padded_w;   /* width of a zero-padded input row: tile * tiles_w + 2 */
+    size_t v_floats;    /* transformed input of a block: pos x in_ch x max_tiles */
+    size_t m_floats;    /* products of a block: pos x out_ch x max_tiles */
+    size_t rows_floats; /* a padded input rows + a vertically transformed rows + tile output rows */
     size_t gemm_bytes, each_bytes;
 } wino_plan;
 
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 
-static wino_plan plan_for(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch, int threads) {
+static wino_plan plan_for(int tile, const cort_conv_geom *g, int64_t in_ch, int64_t out_ch, int threads) {
     wino_plan w;
-    w.tiles_h = tiles_of(g->out[0]);
-    w.tiles_w = tiles_of(g->out[1]);
+    w.tile = tile, w.a = tile + 2, w.pos = w.a * w.a;
+    w.tiles_h = tiles_of(g->out[0], tile);
+    w.tiles_w = tiles_of(g->out[1], tile);
     w.in_ch = in_ch, w.out_ch = out_ch;
-    w.padded_w = 2 * w.tiles_w + 2;
-    /* a block's V and M (16 floats per tile and channel) in about 384 KiB, half the L2 (sgemm_bench conv
+    w.padded_w = tile * w.tiles_w + 2;
+    /* a block's V and M (pos floats per tile and channel) in about 384 KiB, half the L2 (sgemm_bench conv
      * measured 192..1536 KiB: 384 was best or close to it on every shape), and at least one
      * task per thread when there are tile rows enough */
-    int64_t per_tile = POS * (in_ch + out_ch) * (int64_t)sizeof(float);
+    int64_t per_tile = w.pos * (in_ch + out_ch) * (int64_t)sizeof(float);
     int64_t tiles = (384 * 1024) / (per_tile > 0 ? per_tile : 1);
-    if (tiles < 32) tiles = 32;
+    if (tiles < (tile == 4 ? 128 : 32)) tiles = tile == 4 ? 128 : 32;
     int64_t rows = tiles / w.tiles_w;
     if (rows < 1) rows = 1;
     if (threads > 1 && rows * threads > w.tiles_h) rows = (w.tiles_h + threads - 1) / threads;
@@ -93,17 +120,17 @@ static wino_plan plan_for(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch
     w.rows_per_block = min64(rows, w.tiles_h);
     w.blocks = (w.tiles_h + w.rows_per_block - 1) / w.rows_per_block;
     w.max_tiles = w.rows_per_block * w.tiles_w;
-    w.v_floats = (size_t)(POS * in_ch * w.max_tiles);
-    w.m_floats = (size_t)(POS * out_ch * w.max_tiles);
-    w.rows_floats = (size_t)(8 * w.padded_w + 4 * w.tiles_w * 2);
+    w.v_floats = (size_t)(w.pos * in_ch * w.max_tiles);
+    w.m_floats = (size_t)(w.pos * out_ch * w.max_tiles);
+    w.rows_floats = (size_t)(2 * w.a * w.padded_w + tile * tile * w.tiles_w + 4 * (w.tiles_w + 1));
     w.gemm_bytes = cort_sgemm_work_size(out_ch, w.max_tiles, in_ch);
     w.each_bytes = align64(w.v_floats * sizeof(float)) + align64(w.m_floats * sizeof(float)) +
                    align64(w.rows_floats * sizeof(float)) + align64(w.gemm_bytes) + 64;
     return w;
 }
 
-size_t cort_winograd_work_size(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch, int threads) {
-    wino_plan w = plan_for(g, in_ch, out_ch, threads);
+size_t cort_winograd_work_size(int tile, const cort_conv_geom *g, int64_t in_ch, int64_t out_ch, int threads) {
+    wino_plan w = plan_for(tile, g, in_ch, out_ch, threads);
     int64_t tasks = min64(w.blocks, threads < 1 ? 1 : threads);
     return w.each_bytes * (size_t)tasks;
 }
@@ -131,11 +158,12 @@ static void padded_row(const cort_conv_geom *g, int64_t pw, const float *x, int6
     for (int64_t i = left + n; i < pw; i++) dst[i] = 0;
 }
 
-/* V for one channel and tile row: the vertical half of B^T d B over whole rows (t = B^T d, B^T =
- * [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]), then the horizontal half per tile. v[p * stride + tx]. */
-static void input_tile_row(const float *restrict r0, const float *restrict r1, const float *restrict r2,
-                           const float *restrict r3, int64_t pw, int64_t tw, float *restrict t, float *restrict v,
-                           int64_t stride) {
+/* F(2x2) V for one channel and tile row: the vertical half of B^T d B over whole rows (t = B^T d,
+ * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]), then the horizontal half per tile.
+ * v[p * stride + tx]. */
+static void input_tile_row2(const float *restrict r, int64_t pw, int64_t tw, float *restrict t, float *restrict v,
+                            int64_t stride) {
+    const float *r0 = r, *r1 = r + pw, *r2 = r + 2 * pw, *r3 = r + 3 * pw;
     float *restrict t0 = t, *restrict t1 = t + pw, *restrict t2 = t + 2 * pw, *restrict t3 = t + 3 * pw;
     for (int64_t i = 0; i < pw; i++) {
         t0[i] = r0[i] - r2[i];
@@ -157,13 +185,53 @@ static void input_tile_row(const float *restrict r0, const float *restrict r1, c
     }
 }
 
-/* Y = A^T M A for one output channel and tile row, A^T = [1 1 1 0; 0 1 -1 -1]: m[p * stride + tx]
- * gives two output rows of width 2 * tw in out0, out1. */
-static void output_tile_row(const float *restrict m, int64_t stride, int64_t tw, float *restrict out0,
-                            float *restrict out1) {
+/* F(4x4) V likewise with B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0;
+ * 0 2 -1 -2 1 0; 0 4 0 -5 0 1]: the same six combinations of six values, down whole rows first, then
+ * across each tile. Each vertically transformed row is split into its four column phases
+ * (e[k][x] = row[4x + k]) so that the horizontal half reads contiguous arrays. The loops sit in
+ * functions of their own: gcc vectorises them only when the arrays are restrict parameters. */
+#define NOINLINE __attribute__((noinline))
+static NOINLINE void bt6(const float *restrict a0, const float *restrict a1, const float *restrict a2,
+                         const float *restrict a3, const float *restrict a4, const float *restrict a5, int64_t n,
+                         float *restrict v0, float *restrict v1, float *restrict v2, float *restrict v3,
+                         float *restrict v4, float *restrict v5) {
+    for (int64_t x = 0; x < n; x++) {
+        v0[x] = 4 * a0[x] - 5 * a2[x] + a4[x];
+        v1[x] = -4 * (a1[x] + a2[x]) + a3[x] + a4[x];
+        v2[x] = 4 * (a1[x] - a2[x]) - a3[x] + a4[x];
+        v3[x] = 2 * (a3[x] - a1[x]) - a2[x] + a4[x];
+        v4[x] = 2 * (a1[x] - a3[x]) - a2[x] + a4[x];
+        v5[x] = 4 * a1[x] - 5 * a3[x] + a5[x];
+    }
+}
+
+static NOINLINE void split_phases(const float *restrict a, int64_t tw, float *restrict e0, float *restrict e1,
+                                  float *restrict e2, float *restrict e3) {
+    for (int64_t x = 0; x < tw; x++) e0[x] = a[4 * x], e1[x] = a[4 * x + 1], e2[x] = a[4 * x + 2], e3[x] = a[4 * x + 3];
+    e0[tw] = a[4 * tw], e1[tw] = a[4 * tw + 1];
+}
+
+/* `e` holds 4 * (tw + 1) floats. */
+static void input_tile_row4(const float *r, int64_t pw, int64_t tw, float *t, float *e, float *v, int64_t stride) {
+    bt6(r, r + pw, r + 2 * pw, r + 3 * pw, r + 4 * pw, r + 5 * pw, pw, t, t + pw, t + 2 * pw, t + 3 * pw, t + 4 * pw,
+        t + 5 * pw);
+    int64_t n = tw + 1; /* pw = 4 * tw + 2: phases 0 and 1 have tw + 1 values, 2 and 3 have tw */
+    float *e0 = e, *e1 = e + n, *e2 = e + 2 * n, *e3 = e + 3 * n;
+    for (int i = 0; i < 6; i++) {
+        split_phases(t + i * pw, tw, e0, e1, e2, e3);
+        float *v0 = v + (6 * i) * stride;
+        bt6(e0, e1, e2, e3, e0 + 1, e1 + 1, tw, v0, v0 + stride, v0 + 2 * stride, v0 + 3 * stride, v0 + 4 * stride,
+            v0 + 5 * stride);
+    }
+}
+
+/* F(2x2) Y = A^T M A for one output channel and tile row, A^T = [1 1 1 0; 0 1 -1 -1]:
+ * m[p * stride + tx] gives 2 output rows of width 2 * tw at out, out + 2 * tw. */
+static void output_tile_row2(const float *restrict m, int64_t stride, int64_t tw, float *restrict out) {
+    float *restrict out0 = out, *restrict out1 = out + 2 * tw;
     for (int64_t x = 0; x < tw; x++) {
         float s[4][4];
-        for (int p = 0; p < POS; p++) s[p / 4][p % 4] = m[p * stride + x];
+        for (int p = 0; p < 16; p++) s[p / 4][p % 4] = m[p * stride + x];
         float c0[4], c1[4]; /* A^T applied down the columns */
         for (int j = 0; j < 4; j++) {
             c0[j] = s[0][j] + s[1][j] + s[2][j];
@@ -173,6 +241,45 @@ static void output_tile_row(const float *restrict m, int64_t stride, int64_t tw,
         out0[2 * x + 1] = c0[1] - c0[2] - c0[3];
         out1[2 * x] = c1[0] + c1[1] + c1[2];
         out1[2 * x + 1] = c1[1] - c1[2] - c1[3];
+    }
+}
+
+/* F(4x4) likewise with A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]: 4 output rows
+ * of width 4 * tw. Tiles go in chunks through arrays indexed by tile, so every step is a loop over
+ * contiguous values. */
+enum { OUT_CHUNK = 64 };
+static void output_tile_row4(const float *restrict m, int64_t stride, int64_t tw, float *restrict out) {
+    int64_t ow = 4 * tw;
+    float c[4][6][OUT_CHUNK], o[4][OUT_CHUNK];
+    for (int64_t x0 = 0; x0 < tw; x0 += OUT_CHUNK) {
+        int64_t n = min64(OUT_CHUNK, tw - x0);
+        for (int j = 0; j < 6; j++) { /* A^T down column j of the 6x6 tile */
+            const float *restrict s0 = m + j * stride + x0, *restrict s1 = s0 + 6 * stride, *restrict s2 = s1 + 6 * stride,
+                                  *restrict s3 = s2 + 6 * stride, *restrict s4 = s3 + 6 * stride,
+                                  *restrict s5 = s4 + 6 * stride;
+            for (int64_t x = 0; x < n; x++) {
+                float p12 = s1[x] + s2[x], m12 = s1[x] - s2[x], p34 = s3[x] + s4[x], m34 = s3[x] - s4[x];
+                c[0][j][x] = s0[x] + p12 + p34;
+                c[1][j][x] = m12 + 2 * m34;
+                c[2][j][x] = p12 + 4 * p34;
+                c[3][j][x] = m12 + 8 * m34 + s5[x];
+            }
+        }
+        for (int i = 0; i < 4; i++) { /* then along row i */
+            const float *restrict q0 = c[i][0], *restrict q1 = c[i][1], *restrict q2 = c[i][2], *restrict q3 = c[i][3],
+                                  *restrict q4 = c[i][4], *restrict q5 = c[i][5];
+            for (int64_t x = 0; x < n; x++) {
+                float p12 = q1[x] + q2[x], m12 = q1[x] - q2[x], p34 = q3[x] + q4[x], m34 = q3[x] - q4[x];
+                o[0][x] = q0[x] + p12 + p34;
+                o[1][x] = m12 + 2 * m34;
+                o[2][x] = p12 + 4 * p34;
+                o[3][x] = m12 + 8 * m34 + q5[x];
+            }
+            float *restrict dst = out + i * ow + 4 * x0;
+            for (int64_t x = 0; x < n; x++) {
+                dst[4 * x] = o[0][x], dst[4 * x + 1] = o[1][x], dst[4 * x + 2] = o[2][x], dst[4 * x + 3] = o[3][x];
+            }
+        }
     }
 }
 
@@ -194,33 +301,37 @@ static void finish_row(const wino_job *j, const float *src, int64_t m, int64_t o
 static void run_block(const wino_job *j, int64_t block, char *scratch) {
     const wino_plan *w = &j->plan;
     const cort_conv_geom *g = j->g;
+    int tile = w->tile, a = w->a;
     int64_t ty0 = block * w->rows_per_block, ty1 = min64(ty0 + w->rows_per_block, w->tiles_h);
     int64_t tw = w->tiles_w, nt = (ty1 - ty0) * tw, pw = w->padded_w, isize = g->in[0] * g->in[1];
     float *v = (float *)scratch;
     float *mm = (float *)(scratch + align64(w->v_floats * sizeof(float)));
     float *rows = (float *)((char *)mm + align64(w->m_floats * sizeof(float)));
     void *gemm_work = (char *)rows + align64(w->rows_floats * sizeof(float));
-    float *t = rows + 4 * pw, *out = t + 4 * pw; /* out: two rows of 2 * tw, then a row for finish_row */
+    float *t = rows + a * pw, *out = t + a * pw; /* out: `tile` rows of tile * tw; `rows` serves finish_row */
+    float *phases = out + tile * tile * tw;
     int64_t vstride = w->in_ch * nt, mstride = w->out_ch * nt;
     for (int64_t c = 0; c < w->in_ch; c++) {
         const float *xc = j->x + c * isize;
         for (int64_t ty = ty0; ty < ty1; ty++) {
-            for (int r = 0; r < 4; r++) padded_row(g, pw, xc, 2 * ty + r, rows + r * pw);
-            input_tile_row(rows, rows + pw, rows + 2 * pw, rows + 3 * pw, pw, tw, t,
-                           v + c * nt + (ty - ty0) * tw, vstride);
+            for (int r = 0; r < a; r++) padded_row(g, pw, xc, tile * ty + r, rows + r * pw);
+            float *vt = v + c * nt + (ty - ty0) * tw;
+            if (tile == 2) input_tile_row2(rows, pw, tw, t, vt, vstride);
+            else input_tile_row4(rows, pw, tw, t, phases, vt, vstride);
         }
     }
     size_t each = cort_sgemm_packed_a_size(w->out_ch, w->in_ch) / sizeof(float);
-    for (int p = 0; p < POS; p++)
+    for (int p = 0; p < w->pos; p++)
         cort_sgemm_packed_mt(NULL, j->packed + (size_t)p * each, w->out_ch, nt, w->in_ch, false, v + p * vstride, nt,
                              0.0f, mm + p * mstride, nt, gemm_work);
     int64_t oh_max = g->out[0];
     for (int64_t m = 0; m < w->out_ch; m++)
         for (int64_t ty = ty0; ty < ty1; ty++) {
-            float *o0 = out, *o1 = out + 2 * tw;
-            output_tile_row(mm + m * nt + (ty - ty0) * tw, mstride, tw, o0, o1);
-            finish_row(j, o0, m, 2 * ty, rows);
-            if (2 * ty + 1 < oh_max) finish_row(j, o1, m, 2 * ty + 1, rows);
+            const float *mt = mm + m * nt + (ty - ty0) * tw;
+            if (tile == 2) output_tile_row2(mt, mstride, tw, out);
+            else output_tile_row4(mt, mstride, tw, out);
+            for (int i = 0; i < tile && tile * ty + i < oh_max; i++)
+                finish_row(j, out + i * tile * tw, m, tile * ty + i, rows);
         }
 }
 
@@ -232,14 +343,14 @@ static void wino_tasks(void *arg, int64_t begin, int64_t end) {
     }
 }
 
-void cort_winograd_conv(const cort_threads *th, const cort_conv_geom *g, int64_t in_ch, int64_t out_ch,
+void cort_winograd_conv(int tile, const cort_threads *th, const cort_conv_geom *g, int64_t in_ch, int64_t out_ch,
                         const float *x, const float *packed, const cort_sgemm_epilogue *ep, const float *z, float *y,
                         void *work) {
     int threads = th ? th->count : 1;
     static const cort_sgemm_epilogue none = {NULL, CORT_ACT_NONE, 0, 0, 0, 0};
     wino_job j;
     if (!ep) ep = &none;
-    j.plan = plan_for(g, in_ch, out_ch, threads);
+    j.plan = plan_for(tile, g, in_ch, out_ch, threads);
     j.g = g, j.x = x, j.packed = packed, j.z = z, j.ep = ep, j.y = y, j.work = work;
     j.tasks = min64(j.plan.blocks, threads < 1 ? 1 : threads);
     if (j.tasks <= 1 || !th) {
