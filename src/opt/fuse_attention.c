@@ -62,7 +62,7 @@ static int third_of(const cort_graph *g, const graph_uses *u, int piece, int *qk
     }
     if (strcmp(n->op_type, "Slice") || n->opset < 10 || n->n_inputs < 4) return -1;
     const cort_tensor *st = NULL, *ax = NULL, *steps = NULL;
-    if (u->is_const[n->inputs[1]]) st = g->values[n->inputs[1]].init;
+    if (n->inputs[1] >= 0 && u->is_const[n->inputs[1]]) st = g->values[n->inputs[1]].init;
     if (n->inputs[3] >= 0 && u->is_const[n->inputs[3]]) ax = g->values[n->inputs[3]].init;
     if (n->n_inputs > 4 && n->inputs[4] >= 0) {
         if (!u->is_const[n->inputs[4]]) return -1;
