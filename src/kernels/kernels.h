@@ -219,8 +219,7 @@ void cort_conv_padded_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, 
  * 2-D, kernel 3x3, stride 1, dilation 1, no groups. cort_winograd_tile picks the output tile (2 or 4)
  * that runs best for a geometry, or 0 where the GEMM paths win; cort_winograd_ok is that != 0.
  * Weights (out_ch x in_ch x 3 x 3) are transformed and packed once by cort_winograd_pack_weights into
- * cort_winograd_packed_size(tile, out_ch, in_ch) bytes, with `tmp` scratch of (tile + 2)^2 * out_ch *
- * in_ch floats. cort_winograd_conv computes y = act(conv(x) + bias + z) (x: in_ch planes, y and z
+ * cort_winograd_packed_size(tile, out_ch, in_ch) bytes, with `tmp` scratch of out_ch * in_ch floats. cort_winograd_conv computes y = act(conv(x) + bias + z) (x: in_ch planes, y and z
  * (NULL: none): out_ch planes; ep's bias and activation, ep may be NULL) over up to th->count threads
  * with `work` of cort_winograd_work_size(tile, g, in_ch, out_ch, th->count) bytes. */
 int cort_winograd_tile(const cort_conv_geom *g, int64_t in_ch, int64_t out_ch);

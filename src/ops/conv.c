@@ -295,7 +295,7 @@ static cort_status *pack_winograd(cort_prepare_ctx *pc, const cort_tensor *w, co
     int tile = cort_winograd_tile(&s->geom, s->in_ch, s->out_ch);
     st->wino_tile = tile;
     st->wino = cort_pool_alloc(pc->pool, cort_winograd_packed_size(tile, s->out_ch, s->in_ch));
-    float *tmp = malloc(sizeof(float) * (size_t)((tile + 2) * (tile + 2)) * (size_t)(s->out_ch * s->in_ch));
+    float *tmp = malloc(sizeof(float) * (size_t)(s->out_ch * s->in_ch));
     if (!st->wino || !tmp) {
         free(tmp);
         return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");

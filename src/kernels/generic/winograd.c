@@ -61,30 +61,26 @@ static const double G4[6][3] = {{1.0 / 4, 0, 0},
                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
                                 {0, 0, 1}};
 
-/* U = G g G^T for each (out, in) filter, into `tmp` (a * a * out_ch * in_ch floats) as a * a
- * matrices U[p] (out x in); each is then packed as an SGEMM A operand, one after another. */
+/* U = G g G^T for each (out, in) filter, one position p = (i, j) at a time: U[p] = sum over the 3x3
+ * taps (l, k) of G[i][l] G[j][k] g[l][k], into `tmp` (out_ch * in_ch floats, reused for every p and
+ * so warm in cache), then packed as an SGEMM A operand, one after another in `packed`. */
 void cort_winograd_pack_weights(int tile, int64_t out_ch, int64_t in_ch, const float *w, float *tmp, float *packed) {
     int a = tile + 2;
     int64_t plane = out_ch * in_ch;
-    for (int64_t f = 0; f < plane; f++) {
-        const float *g = w + f * 9;
-        double t[MAX_A][3]; /* G g */
-        for (int i = 0; i < a; i++)
-            for (int j = 0; j < 3; j++) {
-                double s = 0;
-                for (int k = 0; k < 3; k++) s += (tile == 2 ? G2[i][k] : G4[i][k]) * g[k * 3 + j];
-                t[i][j] = s;
-            }
-        for (int i = 0; i < a; i++) /* (G g) G^T */
-            for (int j = 0; j < a; j++) {
-                double s = 0;
-                for (int k = 0; k < 3; k++) s += t[i][k] * (tile == 2 ? G2[j][k] : G4[j][k]);
-                tmp[(i * a + j) * plane + f] = (float)s;
-            }
-    }
     size_t each = cort_sgemm_packed_a_size(out_ch, in_ch) / sizeof(float);
-    for (int p = 0; p < a * a; p++)
-        cort_sgemm_pack_a(false, out_ch, in_ch, tmp + p * plane, in_ch, packed + (size_t)p * each);
+    for (int p = 0; p < a * a; p++) {
+        const double *gi = tile == 2 ? G2[p / a] : G4[p / a], *gj = tile == 2 ? G2[p % a] : G4[p % a];
+        float coef[9];
+        for (int l = 0; l < 3; l++)
+            for (int k = 0; k < 3; k++) coef[l * 3 + k] = (float)(gi[l] * gj[k]);
+        for (int64_t f = 0; f < plane; f++) {
+            const float *g = w + f * 9;
+            float u = 0;
+            for (int t = 0; t < 9; t++) u += coef[t] * g[t];
+            tmp[f] = u;
+        }
+        cort_sgemm_pack_a(false, out_ch, in_ch, tmp, in_ch, packed + (size_t)p * each);
+    }
 }
 
 /* The blocking of one convolution: tile rows per block, and each block's scratch. */
