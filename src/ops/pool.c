@@ -288,19 +288,44 @@ static void pool_plane_2d_separable(const pool_job *j, const float *x, float *y)
             else
                 for (int64_t c = 0; c < w; c++) col[c] += row[c];
         }
+        /* outputs whose window lies inside the row need no clipping: [j0, j1) */
+        int64_t kw = g->kernel[1], sw = g->stride[1], pw = g->pad_begin[1];
+        int64_t j0 = (pw + sw - 1) / sw, j1 = w - kw + pw >= 0 ? (w - kw + pw) / sw + 1 : 0;
+        j1 = j1 < ow ? j1 : ow;
+        j0 = j0 < j1 ? j0 : j1;
+        float *yrow = y + i * ow;
+        if (is_max) {
+            /* col holds no NaN (the column maxima skipped them), so the first column can seed the max */
+            for (int64_t jj = j0; jj < j1; jj++) {
+                const float *c = col + jj * sw - pw;
+                float best = c[0];
+                for (int64_t t = 1; t < kw; t++) best = c[t] > best ? c[t] : best;
+                yrow[jj] = best;
+            }
+        } else {
+            int64_t count = j->p->count_include_pad ? hpad * kw : (hhi - hlo) * kw;
+            for (int64_t jj = j0; jj < j1; jj++) {
+                const float *c = col + jj * sw - pw;
+                double sum = 0;
+                for (int64_t t = 0; t < kw; t++) sum += c[t];
+                yrow[jj] = count > 0 ? (float)(sum / (double)count) : 0.0f;
+            }
+        }
         for (int64_t jj = 0; jj < ow; jj++) {
-            int64_t ws = jj * g->stride[1] - g->pad_begin[1], wlo, whi, wpad;
-            dim_range(ws, w, j->s->pad_end[1], g->kernel[1], 1, &wlo, &whi, &wpad);
+            if (jj == j0) jj = j1; /* the interior is done */
+            if (jj >= ow) break;
+            int64_t ws = jj * sw - pw, wlo, whi, wpad;
+            dim_range(ws, w, j->s->pad_end[1], kw, 1, &wlo, &whi, &wpad);
             if (is_max) {
                 float best = -INFINITY;
-                for (int64_t kw = wlo; kw < whi; kw++) best = col[ws + kw] > best ? col[ws + kw] : best;
-                y[i * ow + jj] = best;
+                for (int64_t k = wlo; k < whi; k++) best = col[ws + k] > best ? col[ws + k] : best;
+                yrow[jj] = best;
                 continue;
             }
             double sum = 0;
-            for (int64_t kw = wlo; kw < whi; kw++) sum += col[ws + kw];
+            for (int64_t k = wlo; k < whi; k++) sum += col[ws + k];
             int64_t count = j->p->count_include_pad ? hpad * wpad : (hhi - hlo) * (whi - wlo);
-            y[i * ow + jj] = count > 0 ? (float)(sum / (double)count) : 0.0f;
+            yrow[jj] = count > 0 ? (float)(sum / (double)count) : 0.0f;
         }
     }
 }
