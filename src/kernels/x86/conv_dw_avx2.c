@@ -44,9 +44,10 @@ static TARGET inline __m256i tail_mask(int64_t n) {
     return _mm256_loadu_si256((const __m256i *)(const void *)(ones + LANES - (n < LANES ? n : LANES)));
 }
 
-/* cort_dw_pad_channel with vector stores (see conv_dw_avx512.c): zero vectors at the borders of each
- * padded row and the image row in between, at stride 2 split into even and odd columns with two
- * shuffles each; the ragged end of a row goes element by element. */
+/* The padded copy of one channel (conv_dw_x86.h): zero vectors at the borders of each padded row
+ * (the stores may run into the next phase or row, written after, or the slack) and the image row in
+ * between, at stride 2 split into even and odd columns with two shuffles each; the ragged end of a
+ * row goes element by element. */
 static TARGET inline void zero_border(float *dst, int64_t before, int64_t n) {
     _mm256_storeu_ps(dst - before, _mm256_setzero_ps());
     _mm256_storeu_ps(dst - before + LANES, _mm256_setzero_ps());
@@ -186,9 +187,7 @@ TARGET void cort_x86_depthwise_avx2(const cort_conv_geom *g, const float *x, con
                                     const cort_sgemm_epilogue *ep, int64_t c_begin, int64_t c_end, float *y,
                                     void *work) {
     cort_dw_layout l = cort_dw_layout_of(g);
-    float *pads[2];
-    cort_dw_buffers(&l, work, pads);
-    float *pad = pads[0];
+    float *pad = cort_dw_buffer(work);
     act_consts ac;
     bool after;
     int kind = register_activation(ep, &ac, &after);

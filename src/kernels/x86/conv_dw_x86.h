@@ -11,7 +11,6 @@
 #define CORT_KERNELS_X86_CONV_DW_X86_H
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "kernels/kernels.h"
 
@@ -58,47 +57,12 @@ static inline cort_dw_layout cort_dw_layout_of(const cort_conv_geom *g) {
     return l;
 }
 
-/* Floats of one padded copy, a multiple of 16. */
-static inline int64_t cort_dw_copy_floats(const cort_dw_layout *l) {
-    return (l->rows * l->pitch + CORT_DW_SLACK + 15) / 16 * 16;
-}
-
-/* Two copies (a kernel fills the next channel's while it reads this one's), 64-byte aligned. */
+/* Bytes of one padded copy, with room to align it to 64 bytes. */
 static inline size_t cort_dw_layout_bytes(const cort_dw_layout *l) {
-    return (size_t)(2 * cort_dw_copy_floats(l)) * sizeof(float) + 64;
+    return (size_t)(l->rows * l->pitch + CORT_DW_SLACK) * sizeof(float) + 64;
 }
 
-/* The two 64-byte aligned padded copies inside `work`. */
-static inline void cort_dw_buffers(const cort_dw_layout *l, void *work, float *pads[2]) {
-    pads[0] = (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
-    pads[1] = pads[0] + cort_dw_copy_floats(l);
-}
-
-/* Writes channel x into the padded copy `pad`: zeros where the padding is, the image elsewhere. */
-static inline void cort_dw_pad_channel(const cort_dw_layout *l, const float *x, float *pad) {
-    int64_t cols = l->in_w < l->pitch - l->left ? l->in_w : l->pitch - l->left;
-    for (int64_t r = 0; r < l->rows; r++) {
-        float *row = pad + r * l->pitch;
-        int64_t src = r - l->top;
-        if (src < 0 || src >= l->in_h) {
-            memset(row, 0, sizeof(float) * (size_t)l->pitch);
-            continue;
-        }
-        const float *xr = x + src * l->in_w;
-        if (l->stride == 1) {
-            memset(row, 0, sizeof(float) * (size_t)l->left);
-            memcpy(row + l->left, xr, sizeof(float) * (size_t)cols);
-            memset(row + l->left + cols, 0, sizeof(float) * (size_t)(l->pitch - l->left - cols));
-            continue;
-        }
-        /* stride 2: padded column p goes to phase p & 1, index p / 2 */
-        memset(row, 0, sizeof(float) * (size_t)l->pitch);
-        float *even = row, *odd = row + l->we;
-        int64_t first_even = l->left & 1; /* the first input column whose padded column is even */
-        for (int64_t q = first_even; q < cols; q += 2) even[(l->left + q) >> 1] = xr[q];
-        for (int64_t q = 1 - first_even; q < cols; q += 2) odd[(l->left + q) >> 1] = xr[q];
-    }
-    memset(pad + l->rows * l->pitch, 0, sizeof(float) * CORT_DW_SLACK);
-}
+/* The 64-byte aligned start of the padded copy inside `work`. */
+static inline float *cort_dw_buffer(void *work) { return (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63); }
 
 #endif
