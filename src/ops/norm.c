@@ -59,10 +59,10 @@ typedef struct bn_job {
     float epsilon;
 } bn_job;
 
-/* Planes or rows per parallel chunk: enough that a chunk covers some 8192 elements, a few
- * microseconds of work, as long as handing it to another thread and joining it takes. */
+/* Planes or rows per parallel chunk: enough that a chunk covers some 16384 elements, several
+ * microseconds of work, more than handing it to another thread and joining it takes. */
 static int64_t min_rows(int64_t row_elems) {
-    const int64_t chunk_elems = 8192;
+    const int64_t chunk_elems = 16384;
     return row_elems >= chunk_elems ? 1 : chunk_elems / (row_elems > 0 ? row_elems : 1);
 }
 

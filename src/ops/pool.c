@@ -417,11 +417,11 @@ static void pool_planes(void *arg, int64_t begin, int64_t end) {
     }
 }
 
-/* Planes per parallel chunk: enough that a chunk touches some 32 KiB (a worker's wake-up and the join
- * cost microseconds, a pass over a few thousand floats about as much); `elems` is a plane's
- * elements read and written. */
+/* Planes per parallel chunk: enough that a chunk touches some 64 KiB (handing a chunk to another
+ * thread and joining it costs microseconds, about what a pass over a few thousand floats takes);
+ * `elems` is a plane's elements read and written. */
 static int64_t min_planes(int64_t elems) {
-    const int64_t chunk_elems = 8192;
+    const int64_t chunk_elems = 16384;
     return elems >= chunk_elems ? 1 : chunk_elems / (elems > 0 ? elems : 1);
 }
 
