@@ -412,11 +412,12 @@ static cort_status *conv_depthwise(cort_kctx *ctx, const conv_shape *s, const fl
     if (act) j.ep = *act;
     j.ep.bias = bias;
     j.planes = s->batch * s->in_ch;
-    int64_t threads = ctx->threads > 1 ? ctx->threads : 1, tasks;
+    /* a few tasks per thread, so that the pool's chunks balance a late-waking or preempted thread */
+    int64_t threads = ctx->threads > 1 ? ctx->threads : 1, want = threads > 1 ? 4 * threads : 1, tasks;
     size_t work_each = cort_depthwise_work_size(&s->geom);
     j.row_blocks = 1;
-    if (threads > 1 && j.planes < 2 * threads) { /* a few planes: two row blocks per thread between them */
-        j.row_blocks = (2 * threads + j.planes - 1) / j.planes;
+    if (threads > 1 && j.planes < 2 * threads) { /* a few planes: blocks of rows between them */
+        j.row_blocks = (want + j.planes - 1) / j.planes;
         if (j.row_blocks > s->geom.out[0]) j.row_blocks = s->geom.out[0];
     }
     if (j.row_blocks > 1) {
@@ -428,7 +429,7 @@ static cort_status *conv_depthwise(cort_kctx *ctx, const conv_shape *s, const fl
             if (need > work_each) work_each = need;
         }
     } else {
-        tasks = threads < j.planes ? threads : j.planes;
+        tasks = want < j.planes ? want : j.planes;
         j.per_task = (j.planes + tasks - 1) / tasks;
         tasks = (j.planes + j.per_task - 1) / j.per_task;
     }
