@@ -93,7 +93,7 @@ static void check_threads_used(void) {
     CHECK(atomic_load(&small.others) == 0);
     /* a long range: the worker joins in (it may be asleep when the range starts) */
     who big = {pthread_self(), 0};
-    cort_threadpool_for(pool, 200, 1, note_thread, &big);
+    cort_threadpool_for(pool, 400, 1, note_thread, &big);
     CHECK(atomic_load(&big.others) > 0);
     /* woken ahead of work, the workers take part in the next range and go back to sleep */
     struct timespec settle = {0, 50000000}, idle = {0, 200000000};
