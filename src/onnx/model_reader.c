@@ -837,7 +837,7 @@ static cort_status *load_model(cort_loader *L, const uint8_t *msg, size_t len) {
     cort_model *m = L->model;
     cort_pb_field graph;
     bool has_graph = false;
-    L->env = (cort_tensor_env){loader_alloc, loader_string, L->dir ? cort_onnx_external_data : NULL, L, true};
+    L->env = (cort_tensor_env){loader_alloc, loader_string, L->dir ? cort_onnx_external_data : NULL, L, true, L->dir != NULL};
     CORT_TRY(load_model_fields(m, msg, len, &graph, &has_graph));
     if (!has_graph) return cort_error(CORT_INVALID_PROTOBUF, "the model has no graph");
     CORT_TRY(cort_onnx_read_functions(L, msg, len));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file_map.h"
 #include "onnx/onnx.h"
 
 enum {
@@ -136,6 +137,9 @@ static size_t elem_alignment(int32_t type) {
 }
 
 /* Uses bytes where they lie when the environment allows it and they are aligned, else copies them. */
+/* Smaller copies leave their file pages alone: they share pages with their neighbours anyway. */
+#define RELEASE_MIN_BYTES ((size_t)64 << 10)
+
 static cort_status *place_bytes(const cort_tensor_env *env, cort_tensor *t, const uint8_t *src, size_t nbytes) {
     if (env->in_place && nbytes && (uintptr_t)src % elem_alignment(t->type) == 0) {
         t->data = (void *)(uintptr_t)src;
@@ -143,6 +147,7 @@ static cort_status *place_bytes(const cort_tensor_env *env, cort_tensor *t, cons
     }
     CORT_TRY(alloc_data(env, t, nbytes));
     if (nbytes) memcpy(t->data, src, nbytes);
+    if (env->file_backed && nbytes >= RELEASE_MIN_BYTES) cort_release_mapped_pages(src, nbytes);
     return NULL;
 }
 
@@ -369,7 +374,7 @@ static char *pool_string(void *self, const uint8_t *s, size_t len) {
 }
 
 cort_tensor_env cort_onnx_pool_env(cort_pool *pool) {
-    cort_tensor_env env = {pool_alloc, pool_string, NULL, pool, false};
+    cort_tensor_env env = {pool_alloc, pool_string, NULL, pool, false, false};
     return env;
 }
 
@@ -396,7 +401,7 @@ static char *malloc_string(void *self, const uint8_t *s, size_t len) {
 cort_status *cort_onnx_read_tensor(const void *data, size_t size, cort_value *out, char **name_out) {
     cort_value_clear(out);
     if (name_out) *name_out = NULL;
-    cort_tensor_env env = {value_alloc, malloc_string, NULL, out, false};
+    cort_tensor_env env = {value_alloc, malloc_string, NULL, out, false, false};
     cort_tensor t;
     const char *name = NULL;
     size_t name_len = 0;

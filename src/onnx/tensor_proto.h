@@ -22,6 +22,9 @@ typedef struct cort_tensor_env {
                              size_t nbytes, const uint8_t **data);
     void *self;
     bool in_place; /* raw_data (and external data) may be used where it lies when aligned */
+    /* The bytes are a read-only file mapping: the pages of data copied out may be handed back (the
+     * kernel re-reads them from the file if touched again), so a misaligned weight is not held twice. */
+    bool file_backed;
 } cort_tensor_env;
 
 /* Decodes a TensorProto into *t. *name and *name_len receive the name (not NUL-terminated; may be NULL/0). */
