@@ -3,41 +3,24 @@
 #include <math.h>
 #include <string.h>
 
-#include "check.h"
-#include "exec/exec.h"
-#include "onnx/onnx.h"
+#include "graph_builder.h"
 
 #define LEN 30
 
 static void add_node(cort_graph *g, const char *op, const char *name, int a, int b, int out) {
-    cort_node *n = cort_graph_add_node(g, op, "", name, b >= 0 ? 2 : 1, 1, 0);
-    if (!n) return;
-    n->inputs[0] = a;
-    if (b >= 0) n->inputs[1] = b;
-    n->outputs[0] = out;
-    n->opset = 13;
+    gb_node(g, op, name, a, b, out, 13, 0);
 }
 
 /* Y = Sigmoid(X) * X (SiLU); Z = X * Sigmoid(Y) (a gate: its other operand is not Sigmoid's input);
  * W = Sigmoid(X) * X again, but this Sigmoid's output is also a graph output, so it must stay. */
 static cort_model *make_model(void) {
-    cort_model *m = NULL;
-    if (cort_model_new(&m)) return NULL;
-    m->ir_version = 8;
-    m->n_opsets = 1;
-    m->opsets = cort_pool_calloc(&m->pool, 1, sizeof *m->opsets);
-    m->opsets[0] = (cort_opset){"", 13};
-    cort_graph *g = m->graph = cort_graph_new(&m->pool, NULL, "silu");
-    int x = cort_graph_value(g, "X"), s1 = cort_graph_value(g, "s1"), y = cort_graph_value(g, "Y");
+    cort_model *m = gb_model(13, "silu");
+    if (!m) return NULL;
+    cort_graph *g = m->graph;
+    static const int64_t xd[4] = {1, 2, 3, 5};
+    int x = gb_float_input(m, "X", 4, xd, NULL), s1 = cort_graph_value(g, "s1"), y = cort_graph_value(g, "Y");
     int s2 = cort_graph_value(g, "s2"), z = cort_graph_value(g, "Z");
     int s3 = cort_graph_value(g, "S3"), w = cort_graph_value(g, "W");
-    cort_dim *xd = cort_pool_calloc(&m->pool, 4, sizeof *xd);
-    xd[0] = (cort_dim){1, NULL};
-    xd[1] = (cort_dim){2, NULL};
-    xd[2] = (cort_dim){3, NULL};
-    xd[3] = (cort_dim){5, NULL};
-    cort_type_set_tensor(&g->values[x].type, CORT_FLOAT, 4, xd);
-    cort_graph_add_input(g, x);
     add_node(g, "Sigmoid", "sig1", x, -1, s1);
     add_node(g, "Mul", "mul1", s1, x, y);
     add_node(g, "Sigmoid", "sig2", y, -1, s2);
@@ -52,12 +35,7 @@ static cort_model *make_model(void) {
 }
 
 static void run_model(int level, float out[4][LEN], int *steps, int *fused, int *silu_steps) {
-    cort_session_options *opts = NULL;
-    cort_session *s = NULL;
-    CHECK_OK(cort_session_options_create(&opts));
-    CHECK_OK(cort_session_options_set_opt_level(opts, (cort_opt_level)level));
-    CHECK_OK(cort_session_prepare(make_model(), opts, &s));
-    cort_session_options_free(opts);
+    cort_session *s = gb_session(make_model(), level, 0, NULL);
     if (!s) return;
     *steps = s->main->n_steps;
     *fused = s->opt_stats.fused;
@@ -67,16 +45,9 @@ static void run_model(int level, float out[4][LEN], int *steps, int *fused, int 
     float x[LEN];
     for (int i = 0; i < LEN; i++) x[i] = (float)(i - 15) * 0.7f;
     x[0] = -100.0f; /* sigmoid underflows towards 0 here: x * sigmoid(x) must stay finite */
-    int64_t dims[4] = {1, 2, 3, 5};
-    cort_value *in = NULL, *vals[4] = {NULL, NULL, NULL, NULL};
-    const char *in_name = "X", *names[4] = {"Y", "Z", "W", "S3"};
-    CHECK_OK(cort_tensor_create_view(CORT_FLOAT, dims, 4, x, sizeof x, &in));
-    CHECK_OK(cort_session_run(s, NULL, &in_name, (const cort_value *const *)&in, 1, names, 4, vals));
-    for (int k = 0; k < 4; k++) {
-        if (vals[k]) memcpy(out[k], cort_tensor_data(vals[k]), LEN * sizeof(float));
-        cort_value_free(vals[k]);
-    }
-    cort_value_free(in);
+    static const int64_t dims[4] = {1, 2, 3, 5};
+    static const char *const names[4] = {"Y", "Z", "W", "S3"};
+    gb_run_floats(s, "X", 4, dims, x, 4, names, &out[0][0], LEN);
     cort_session_free(s);
 }
 

@@ -7,8 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "check.h"
-#include "exec/exec.h"
+#include "graph_builder.h"
 
 enum { S = 5, H = 2, DH = 4, E = H * DH, D = 6 };
 
@@ -90,15 +89,10 @@ static int transpose(builder *b, const char *out, int x, int rank, const int64_t
 }
 
 static void start_opset(builder *b, const char *name, int rank, const int64_t *in_dims, int opset) {
-    CHECK_OK(cort_model_new(&b->m));
-    b->m->ir_version = 8;
-    b->m->n_opsets = 1;
-    b->m->opsets = cort_pool_calloc(&b->m->pool, 1, sizeof *b->m->opsets);
-    b->m->opsets[0] = (cort_opset){"", opset};
-    b->g = b->m->graph = cort_graph_new(&b->m->pool, NULL, name);
-    int x = value(b, "X");
-    cort_type_set_tensor(&b->g->values[x].type, CORT_FLOAT, rank, dims_of(b, rank, in_dims));
-    cort_graph_add_input(b->g, x);
+    b->m = gb_model(opset, name);
+    CHECK(b->m != NULL);
+    b->g = b->m->graph;
+    gb_float_input(b->m, "X", rank, in_dims, NULL);
 }
 
 static void start(builder *b, const char *name, int rank, const int64_t *in_dims) {
@@ -258,15 +252,7 @@ static cort_model *make_layout(void) {
 
 /* Runs the model at `level` with 2 threads on a fixed input; lists the session's steps in `ops`. */
 static void run_model(cort_model *(*make)(void), int level, float *y, int64_t y_count, char *ops, size_t ops_size) {
-    cort_session_options *opts = NULL;
-    cort_session *s = NULL;
-    CHECK_OK(cort_session_options_create(&opts));
-    CHECK_OK(cort_session_options_set_opt_level(opts, (cort_opt_level)level));
-    CHECK_OK(cort_session_options_set_threads(opts, 2));
-    cort_model *m = make();
-    CHECK(m != NULL);
-    if (m) CHECK_OK(cort_session_prepare(m, opts, &s));
-    cort_session_options_free(opts);
+    cort_session *s = gb_session(make(), level, 2, NULL);
     if (!s) return;
     ops[0] = 0;
     for (int i = 0; i < s->main->n_steps; i++) {
@@ -278,16 +264,8 @@ static void run_model(cort_model *(*make)(void), int level, float *y, int64_t y_
     int64_t dims[3] = {xt->dims[0].value, xt->dims[1].value, xt->dims[2].value};
     float x[S * D];
     for (int i = 0; i < S * D; i++) x[i] = (float)((i * 37) % 23) / 7.0f - 1.5f;
-    cort_value *in = NULL, *out = NULL;
-    const char *in_name = "X", *out_name = s->model->graph->values[s->model->graph->outputs[0]].name;
-    CHECK_OK(cort_tensor_create_view(CORT_FLOAT, dims, 3, x, sizeof x, &in));
-    CHECK_OK(cort_session_run(s, NULL, &in_name, (const cort_value *const *)&in, 1, &out_name, 1, &out));
-    if (out) {
-        CHECK(cort_tensor_count(&out->t) == y_count);
-        memcpy(y, cort_tensor_data(out), (size_t)y_count * sizeof *y);
-    }
-    cort_value_free(in);
-    cort_value_free(out);
+    const char *out_name = s->model->graph->values[s->model->graph->outputs[0]].name;
+    gb_run_floats(s, "X", 3, dims, x, 1, &out_name, y, y_count);
     cort_session_free(s);
 }
 

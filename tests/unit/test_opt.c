@@ -3,37 +3,22 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "check.h"
-#include "exec/exec.h"
+#include "graph_builder.h"
 #include "onnx/onnx.h"
 
-static int add_node(cort_graph *g, const char *op, const char *name, int a, int b, int out) {
-    cort_node *n = cort_graph_add_node(g, op, "", name, b >= 0 ? 2 : a >= 0 ? 1 : 0, 1, 0);
-    if (!n) return -1;
-    if (a >= 0) n->inputs[0] = a;
-    if (b >= 0) n->inputs[1] = b;
-    n->outputs[0] = out;
-    n->opset = 13;
-    return 0;
+static void add_node(cort_graph *g, const char *op, const char *name, int a, int b, int out) {
+    gb_node(g, op, name, a, b, out, 13, 0);
 }
 
 /* Z = Relu(Identity(X + C*C)), S = Shape(X), plus an unused Neg(X); C is a Constant node. */
 static cort_model *make_model(void) {
-    cort_model *m = NULL;
-    if (cort_model_new(&m)) return NULL;
-    m->ir_version = 8;
-    m->n_opsets = 1;
-    m->opsets = cort_pool_calloc(&m->pool, 1, sizeof *m->opsets);
-    m->opsets[0] = (cort_opset){"", 13};
-    cort_graph *g = m->graph = cort_graph_new(&m->pool, NULL, "opt");
-    int x = cort_graph_value(g, "X"), c = cort_graph_value(g, "C"), d = cort_graph_value(g, "D");
+    cort_model *m = gb_model(13, "opt");
+    if (!m) return NULL;
+    cort_graph *g = m->graph;
+    static const int64_t xd[2] = {2, 3};
+    int x = gb_float_input(m, "X", 2, xd, NULL), c = cort_graph_value(g, "C"), d = cort_graph_value(g, "D");
     int y = cort_graph_value(g, "Y"), i = cort_graph_value(g, "I"), z = cort_graph_value(g, "Z");
     int sh = cort_graph_value(g, "S"), unused = cort_graph_value(g, "unused");
-    cort_dim *xd = cort_pool_calloc(&m->pool, 2, sizeof *xd);
-    xd[0] = (cort_dim){2, NULL};
-    xd[1] = (cort_dim){3, NULL};
-    cort_type_set_tensor(&g->values[x].type, CORT_FLOAT, 2, xd);
-    cort_graph_add_input(g, x);
     cort_node *cn = cort_graph_add_node(g, "Constant", "", "const", 0, 1, 1);
     cn->outputs[0] = c;
     cn->opset = 13;
@@ -54,14 +39,7 @@ static cort_model *make_model(void) {
 }
 
 static cort_session *open_session(int level, const char *save_path) {
-    cort_session_options *opts = NULL;
-    cort_session *s = NULL;
-    CHECK_OK(cort_session_options_create(&opts));
-    CHECK_OK(cort_session_options_set_opt_level(opts, (cort_opt_level)level));
-    if (save_path) CHECK_OK(cort_session_options_set_optimized_model_path(opts, save_path));
-    CHECK_OK(cort_session_prepare(make_model(), opts, &s));
-    cort_session_options_free(opts);
-    return s;
+    return gb_session(make_model(), level, 0, save_path);
 }
 
 static void run(cort_session *s, float *z, int64_t *shape) {
@@ -82,21 +60,13 @@ static void run(cort_session *s, float *z, int64_t *shape) {
 
 /* Y = Relu(Conv(X, W)), Z = Clip(Conv(X, W2), 0, 6) with 3x3 weights: both pairs fuse at level 2. */
 static cort_model *make_conv_model(void) {
-    cort_model *m = NULL;
-    if (cort_model_new(&m)) return NULL;
-    m->ir_version = 8;
-    m->n_opsets = 1;
-    m->opsets = cort_pool_calloc(&m->pool, 1, sizeof *m->opsets);
-    m->opsets[0] = (cort_opset){"", 13};
-    cort_graph *g = m->graph = cort_graph_new(&m->pool, NULL, "fuse");
-    int x = cort_graph_value(g, "X"), w = cort_graph_value(g, "W"), w2 = cort_graph_value(g, "W2");
+    cort_model *m = gb_model(13, "fuse");
+    if (!m) return NULL;
+    cort_graph *g = m->graph;
+    static const int64_t xd[4] = {1, 1, 5, 5};
+    int x = gb_float_input(m, "X", 4, xd, NULL), w = cort_graph_value(g, "W"), w2 = cort_graph_value(g, "W2");
     int c1 = cort_graph_value(g, "c1"), c2 = cort_graph_value(g, "c2"), y = cort_graph_value(g, "Y");
     int z = cort_graph_value(g, "Z"), lo = cort_graph_value(g, "lo"), hi = cort_graph_value(g, "hi");
-    cort_dim *xd = cort_pool_calloc(&m->pool, 4, sizeof *xd);
-    xd[0] = xd[1] = (cort_dim){1, NULL};
-    xd[2] = xd[3] = (cort_dim){5, NULL};
-    cort_type_set_tensor(&g->values[x].type, CORT_FLOAT, 4, xd);
-    cort_graph_add_input(g, x);
     int ids[4] = {w, w2, lo, hi};
     for (int k = 0; k < 4; k++) {
         cort_tensor *t = cort_pool_alloc(&m->pool, sizeof *t);
@@ -122,29 +92,17 @@ static cort_model *make_conv_model(void) {
 }
 
 static void run_conv_model(int level, float *y, float *z, int *steps, int *fused) {
-    cort_session_options *opts = NULL;
-    cort_session *s = NULL;
-    CHECK_OK(cort_session_options_create(&opts));
-    CHECK_OK(cort_session_options_set_opt_level(opts, (cort_opt_level)level));
-    CHECK_OK(cort_session_prepare(make_conv_model(), opts, &s));
-    cort_session_options_free(opts);
+    cort_session *s = gb_session(make_conv_model(), level, 0, NULL);
     if (!s) return;
     *steps = s->main->n_steps;
     *fused = s->opt_stats.fused;
-    float x[25];
+    float x[25], yz[2][9] = {{0}};
     for (int i = 0; i < 25; i++) x[i] = (float)((i * 7) % 11) - 5.0f;
-    int64_t dims[4] = {1, 1, 5, 5};
-    cort_value *in = NULL, *out[2] = {NULL, NULL};
-    const char *in_name = "X", *out_names[2] = {"Y", "Z"};
-    CHECK_OK(cort_tensor_create_view(CORT_FLOAT, dims, 4, x, sizeof x, &in));
-    CHECK_OK(cort_session_run(s, NULL, &in_name, (const cort_value *const *)&in, 1, out_names, 2, out));
-    if (out[0] && out[1]) {
-        memcpy(y, cort_tensor_data(out[0]), 9 * sizeof *y);
-        memcpy(z, cort_tensor_data(out[1]), 9 * sizeof *z);
-    }
-    cort_value_free(in);
-    cort_value_free(out[0]);
-    cort_value_free(out[1]);
+    static const int64_t dims[4] = {1, 1, 5, 5};
+    static const char *const out_names[2] = {"Y", "Z"};
+    gb_run_floats(s, "X", 4, dims, x, 2, out_names, &yz[0][0], 9);
+    memcpy(y, yz[0], sizeof yz[0]);
+    memcpy(z, yz[1], sizeof yz[1]);
     cort_session_free(s);
 }
 

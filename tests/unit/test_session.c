@@ -4,26 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "exec/exec.h"
+#include "graph_builder.h"
 
 enum { COLS = 3 };
 
 /* Z = Transpose(Relu(Add(X, W))) with X [N, 3] (N symbolic) and W a [1, 3] initializer. */
 static cort_model *make_model(void) {
-    cort_model *m = NULL;
-    if (cort_model_new(&m)) return NULL;
-    m->ir_version = 8;
-    m->n_opsets = 1;
-    m->opsets = cort_pool_calloc(&m->pool, 1, sizeof *m->opsets);
-    m->opsets[0] = (cort_opset){"", 13};
-    cort_graph *g = m->graph = cort_graph_new(&m->pool, NULL, "test");
-    int x = cort_graph_value(g, "X"), w = cort_graph_value(g, "W"), s = cort_graph_value(g, "S");
+    cort_model *m = gb_model(13, "test");
+    if (!m) return NULL;
+    cort_graph *g = m->graph;
+    static const int64_t xd[2] = {-1, COLS};
+    int x = gb_float_input(m, "X", 2, xd, "N"), w = cort_graph_value(g, "W"), s = cort_graph_value(g, "S");
     int r = cort_graph_value(g, "R"), z = cort_graph_value(g, "Z");
-    cort_dim *xd = cort_pool_calloc(&m->pool, 2, sizeof *xd);
-    xd[0] = (cort_dim){-1, "N"};
-    xd[1] = (cort_dim){COLS, NULL};
-    cort_type_set_tensor(&g->values[x].type, CORT_FLOAT, 2, xd);
     cort_tensor *wt = cort_pool_alloc(&m->pool, sizeof *wt);
     float *wdata = cort_pool_calloc(&m->pool, COLS, sizeof(float));
     for (int i = 0; i < COLS; i++) wdata[i] = (float)i - 1.0f;
@@ -31,7 +23,6 @@ static cort_model *make_model(void) {
     g->values[w].init = wt;
     g->values[w].flags |= CORT_VF_INITIALIZER;
     cort_type_set_tensor(&g->values[w].type, CORT_FLOAT, -1, NULL);
-    cort_graph_add_input(g, x);
     cort_node *add = cort_graph_add_node(g, "Add", "", "add", 2, 1, 0);
     add->inputs[0] = x, add->inputs[1] = w, add->outputs[0] = s;
     cort_node *relu = cort_graph_add_node(g, "Relu", "", "relu", 1, 1, 0);

@@ -3,6 +3,7 @@
  * common 2-D shapes; the plain C paths here take everything and stay the reference for other targets. */
 #include <string.h>
 
+#include "kernels/generic/conv_rows.h"
 #include "kernels/kernels.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
@@ -16,13 +17,6 @@
 #if defined(__aarch64__)
 #include "kernels/arm/neon.h" /* NEON is part of every AArch64 CPU: no run-time test */
 #define CORT_DW_NEON 1
-#endif
-
-/* Hot loops get an AVX2 clone picked at load by the dynamic linker (ifunc), where that exists. */
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__linux__)
-#define CORT_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define CORT_SIMD_CLONES
 #endif
 
 typedef void (*depthwise_fn)(const cort_conv_geom *g, const float *x, const float *w, const cort_sgemm_epilogue *ep,
@@ -50,24 +44,6 @@ static depthwise_fn simd_kernel(int variant, const cort_conv_geom *g) {
 }
 
 /* ---------------------------------------------------------------- generic paths */
-
-/* Along the last dimension, output o reads input start + o * stride; outputs [lo, hi) are inside. */
-typedef struct row_span {
-    int64_t start, stride, lo, hi;
-} row_span;
-
-static row_span last_dim_span(const cort_conv_geom *g, int64_t k) {
-    int last = g->spatial - 1;
-    row_span s;
-    s.stride = g->stride[last];
-    s.start = k * g->dilation[last] - g->pad_begin[last];
-    s.lo = s.start >= 0 ? 0 : (-s.start + s.stride - 1) / s.stride;
-    int64_t room = g->in[last] - s.start; /* outputs o with start + o * stride < in */
-    s.hi = room <= 0 ? 0 : (room + s.stride - 1) / s.stride;
-    if (s.hi > g->out[last]) s.hi = g->out[last];
-    if (s.lo > s.hi) s.lo = s.hi;
-    return s;
-}
 
 /* y[o] += wk * xs[o * stride] over the in-image outputs of a row */
 static inline void row_axpy(const row_span *s, float wk, const float *restrict xs, float *restrict yr) {
@@ -109,23 +85,12 @@ static void channel_nd(const cort_conv_geom *g, const float *x, const float *w, 
     int64_t width = g->out[last], lead_rows = osize / (width ? width : 1);
     for (int64_t o = 0; o < osize; o++) y[o] = bias;
     for (int64_t koff = 0; koff < ksize; koff++) {
-        int64_t kidx[CORT_CONV_MAX_SPATIAL], rest = koff;
-        for (int d = last; d >= 0; d--) {
-            kidx[d] = rest % g->kernel[d];
-            rest /= g->kernel[d];
-        }
+        int64_t kidx[CORT_CONV_MAX_SPATIAL];
+        kernel_index(g, koff, kidx);
         row_span s = last_dim_span(g, kidx[last]);
         for (int64_t lead = 0; lead < lead_rows; lead++) {
-            int64_t offset = 0, scale = g->in[last], at = lead;
-            bool inside = true;
-            for (int d = last - 1; d >= 0 && inside; d--) {
-                int64_t i = (at % g->out[d]) * g->stride[d] - g->pad_begin[d] + kidx[d] * g->dilation[d];
-                at /= g->out[d];
-                inside = i >= 0 && i < g->in[d];
-                offset += i * scale;
-                scale *= g->in[d];
-            }
-            if (inside) row_axpy(&s, w[koff], x + offset + s.start, y + lead * width);
+            int64_t offset = row_source(g, kidx, lead);
+            if (offset >= 0) row_axpy(&s, w[koff], x + offset + s.start, y + lead * width);
         }
     }
 }
