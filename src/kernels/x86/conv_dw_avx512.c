@@ -296,6 +296,149 @@ static const channel_fn channel_fns[ACT_KINDS][4] = {CHANNEL_ROW(ACT_CLAMP),    
                                                      CHANNEL_ROW(ACT_HARD_SIGMOID), CHANNEL_ROW(ACT_LEAKY),
                                                      CHANNEL_ROW(ACT_SIGMOID),      CHANNEL_ROW(ACT_SILU)};
 
+/* ---------------------------------------------------------------- small planes, 16 channels at once
+ * On planes of a few dozen pixels the per-channel loops above spend more on row setup, masks and
+ * half-empty vectors than on multiply-adds. Here 16 channels are computed together, one per lane: the
+ * block's input is transposed (16x16 in registers) into a zero-bordered, channel-minor copy, each
+ * output pixel is then K * K vector FMAs with the weights in registers, bias and activation applied
+ * before the result is transposed back into the 16 planes. */
+
+enum { BLOCK = 16, BLOCKED_MAX_PIXELS = 256 }; /* planes up to 16x16 */
+
+typedef struct blocked_layout {
+    int64_t hp, wp;   /* the channel-minor padded copy: hp rows of wp pixels of 16 floats */
+    int64_t in_px, out_px;
+} blocked_layout;
+
+static blocked_layout blocked_layout_of(const cort_dw_layout *l) {
+    blocked_layout b;
+    b.hp = (l->oh - 1) * l->stride + l->k;
+    b.wp = (l->ow - 1) * l->stride + l->k;
+    if (b.hp < l->top + l->in_h) b.hp = l->top + l->in_h;
+    if (b.wp < l->left + l->in_w) b.wp = l->left + l->in_w;
+    b.in_px = l->in_h * l->in_w;
+    b.out_px = l->oh * l->ow;
+    return b;
+}
+
+static size_t blocked_floats(const blocked_layout *b) { return (size_t)((b->hp * b->wp + b->out_px) * BLOCK); }
+
+static bool blocked_ok(const cort_dw_layout *l) {
+    return l->in_h * l->in_w <= BLOCKED_MAX_PIXELS && l->oh * l->ow <= BLOCKED_MAX_PIXELS;
+}
+
+/* r[i] becomes column i of the 16x16 matrix whose rows were r[0..15]. */
+TARGET INLINE void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    UNROLL for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    UNROLL for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xee);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+    }
+    UNROLL for (int i = 0; i < 16; i += 8) {
+        UNROLL for (int j = 0; j < 4; j++) {
+            t[i + j] = _mm512_shuffle_f32x4(r[i + j], r[i + j + 4], 0x88);
+            t[i + j + 4] = _mm512_shuffle_f32x4(r[i + j], r[i + j + 4], 0xdd);
+        }
+    }
+    UNROLL for (int j = 0; j < 8; j++) {
+        r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+        r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+    }
+}
+
+/* The 16 planes at x (isize apart) into the padded copy's interior, 16 pixels at a time. */
+static TARGET void block_in(const float *x, const cort_dw_layout *l, const blocked_layout *b, float *pad) {
+    int64_t isize = b->in_px, row = 0, col = 0;
+    for (int64_t p = 0; p < isize; p += LANES) {
+        __mmask16 m = tail_mask(isize - p);
+        __m512 r[16];
+        UNROLL for (int c = 0; c < 16; c++) r[c] = _mm512_maskz_loadu_ps(m, x + c * isize + p);
+        transpose16(r);
+        int n = isize - p < LANES ? (int)(isize - p) : LANES;
+        for (int k = 0; k < n; k++) {
+            _mm512_store_ps(pad + ((row + l->top) * b->wp + col + l->left) * BLOCK, r[k]);
+            if (++col == l->in_w) col = 0, row++;
+        }
+    }
+}
+
+/* The channel-minor outputs back into the 16 planes at y (osize apart). */
+static TARGET void block_out(const float *out, const blocked_layout *b, float *y) {
+    int64_t osize = b->out_px;
+    for (int64_t p = 0; p < osize; p += LANES) {
+        int n = osize - p < LANES ? (int)(osize - p) : LANES;
+        __m512 r[16];
+        UNROLL for (int k = 0; k < 16; k++) r[k] = k < n ? _mm512_load_ps(out + (p + k) * BLOCK) : _mm512_setzero_ps();
+        transpose16(r);
+        __mmask16 m = tail_mask(n);
+        UNROLL for (int c = 0; c < 16; c++) _mm512_mask_storeu_ps(y + c * osize + p, m, r[c]);
+    }
+}
+
+/* Every output pixel of the block: K * K FMAs over the padded copy, two partial sums. */
+TARGET INLINE void block_compute(const float *pad, const cort_dw_layout *l, const blocked_layout *b, const __m512 *wv,
+                                 __m512 bias, const act_consts *ac, float *out, const int K, const int S,
+                                 const int kind) {
+    for (int64_t i = 0; i < l->oh; i++) {
+        const float *rowp = pad + i * S * b->wp * BLOCK;
+        float *o = out + i * l->ow * BLOCK;
+        for (int64_t j = 0; j < l->ow; j++) {
+            const float *p = rowp + j * S * BLOCK;
+            __m512 acc[2] = {bias, _mm512_setzero_ps()};
+            UNROLL for (int r = 0; r < K; r++)
+                UNROLL for (int c = 0; c < K; c++) acc[(r * K + c) & 1] =
+                    _mm512_fmadd_ps(wv[r * K + c], _mm512_load_ps(p + (r * b->wp + c) * BLOCK), acc[(r * K + c) & 1]);
+            _mm512_store_ps(o + j * BLOCK, activate(_mm512_add_ps(acc[0], acc[1]), ac, kind));
+        }
+    }
+}
+
+/* Channels [c_begin, c_end) of whole blocks of 16; `pad` is zeroed by the caller, its border stays so. */
+TARGET INLINE void blocks_direct(const float *x, const cort_dw_layout *l, const blocked_layout *b, const float *w,
+                                 const float *bias, const act_consts *ac, int64_t c_begin, int64_t c_end, float *y,
+                                 float *pad, const int K, const int S, const int kind) {
+    float *out = pad + b->hp * b->wp * BLOCK;
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i widx = _mm512_mullo_epi32(lane, _mm512_set1_epi32(K * K));
+    for (int64_t c = c_begin; c + BLOCK <= c_end; c += BLOCK) {
+        __m512 wv[MAX_TAPS];
+        UNROLL for (int t = 0; t < K * K; t++) wv[t] = _mm512_i32gather_ps(widx, w + c * K * K + t, 4);
+        __m512 bv = bias ? _mm512_loadu_ps(bias + c) : _mm512_setzero_ps();
+        block_in(x + c * b->in_px, l, b, pad);
+        block_compute(pad, l, b, wv, bv, ac, out, K, S, kind);
+        block_out(out, b, y + c * b->out_px);
+    }
+}
+
+typedef void (*blocks_fn)(const float *x, const cort_dw_layout *l, const blocked_layout *b, const float *w,
+                          const float *bias, const act_consts *ac, int64_t c_begin, int64_t c_end, float *y,
+                          float *pad);
+
+#define BLOCKS_FN(K, S, KIND)                                                                                    \
+    static TARGET void blocks_##K##_##S##_##KIND(const float *x, const cort_dw_layout *l, const blocked_layout *b, \
+                                                 const float *w, const float *bias, const act_consts *ac,        \
+                                                 int64_t c_begin, int64_t c_end, float *y, float *pad) {        \
+        blocks_direct(x, l, b, w, bias, ac, c_begin, c_end, y, pad, K, S, KIND);                                 \
+    }
+#define BLOCKS_FNS(KIND) BLOCKS_FN(3, 1, KIND) BLOCKS_FN(3, 2, KIND) BLOCKS_FN(5, 1, KIND) BLOCKS_FN(5, 2, KIND)
+BLOCKS_FNS(ACT_CLAMP)
+BLOCKS_FNS(ACT_HARD_SWISH)
+BLOCKS_FNS(ACT_HARD_SIGMOID)
+BLOCKS_FNS(ACT_LEAKY)
+BLOCKS_FNS(ACT_SIGMOID)
+BLOCKS_FNS(ACT_SILU)
+
+#define BLOCKS_ROW(KIND) {blocks_3_1_##KIND, blocks_3_2_##KIND, blocks_5_1_##KIND, blocks_5_2_##KIND}
+static const blocks_fn blocks_fns[ACT_KINDS][4] = {BLOCKS_ROW(ACT_CLAMP),         BLOCKS_ROW(ACT_HARD_SWISH),
+                                                   BLOCKS_ROW(ACT_HARD_SIGMOID), BLOCKS_ROW(ACT_LEAKY),
+                                                   BLOCKS_ROW(ACT_SIGMOID),      BLOCKS_ROW(ACT_SILU)};
+
 /* Which in-register activation serves ep, with its constants; *after is set when the plane needs
  * cort_activation_apply once computed. */
 static TARGET int register_activation(const cort_sgemm_epilogue *ep, act_consts *ac, bool *after) {
@@ -342,8 +485,19 @@ TARGET void cort_x86_depthwise_avx512(const cort_conv_geom *g, const float *x, c
     act_consts ac;
     bool after;
     int kind = register_activation(ep, &ac, &after);
-    channel_fn fn = channel_fns[kind][(l.k == 5) * 2 + (l.stride == 2)];
+    int shape = (l.k == 5) * 2 + (l.stride == 2);
+    channel_fn fn = channel_fns[kind][shape];
     int64_t isize = l.in_h * l.in_w, osize = l.oh * l.ow, taps = l.k * l.k;
+    if (blocked_ok(&l) && c_end - c_begin >= BLOCK) {
+        blocked_layout b = blocked_layout_of(&l);
+        float *pad = zeros + zero_row_floats(&l);
+        for (int64_t j = 0; j < b.hp * b.wp * BLOCK; j += LANES) _mm512_store_ps(pad + j, _mm512_setzero_ps());
+        int64_t c_blocked = c_begin + (c_end - c_begin) / BLOCK * BLOCK;
+        blocks_fns[kind][shape](x, &l, &b, w, ep ? ep->bias : NULL, &ac, c_begin, c_blocked, y, pad);
+        if (after)
+            for (int64_t c = c_begin; c < c_blocked; c++) cort_activation_apply(ep, y + c * osize, osize);
+        c_begin = c_blocked;
+    }
     for (int64_t c = c_begin; c < c_end; c++) {
         float *yc = y + c * osize;
         fn(x + c * isize, zeros, &l, w + c * taps, ep && ep->bias ? ep->bias[c] : 0.0f, &ac, yc);
@@ -369,5 +523,9 @@ bool cort_x86_depthwise_ok(const cort_conv_geom *g) {
 size_t cort_x86_depthwise_work_size(const cort_conv_geom *g) {
     cort_dw_layout l = cort_dw_layout_of(g);
     size_t padded = cort_dw_layout_bytes(&l), zero_row = (size_t)zero_row_floats(&l) * sizeof(float) + 64;
+    if (blocked_ok(&l)) { /* the zero row, then the blocked path's channel-minor copy and outputs */
+        blocked_layout b = blocked_layout_of(&l);
+        zero_row += blocked_floats(&b) * sizeof(float);
+    }
     return padded > zero_row ? padded : zero_row; /* the AVX2 kernel's padded copies, this one's zero row */
 }
