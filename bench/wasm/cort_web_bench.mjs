@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
-const { readTensorPb, maxOutputError } = require('./tensor_pb.js');
+const { timeSession } = require('./session_timing.js');
 
 const argv = process.argv.slice(2);
 const o = { runs: 10, warmup: 2, pkg: null, model: null, inputs: [] };
@@ -35,26 +35,11 @@ try {
   const cort = await import(pathToFileURL(path.join(o.pkg, 'index.js')).href);
   cort.env.logLevel = 'error';
   const bytes = fs.readFileSync(o.model);
-  let t0 = performance.now();
+  const t0 = performance.now();
   const session = await cort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const loadMs = performance.now() - t0;
-  const feeds = {};
-  for (const f of o.inputs) {
-    const t = readTensorPb(f);
-    feeds[t.name || session.inputNames[Object.keys(feeds).length]] = new cort.Tensor(t.type, t.data, t.dims);
-  }
-  const maxErr = maxOutputError(o.inputs, session.outputNames, await session.run(feeds));
-  for (let i = 0; i < o.warmup; i++) await session.run(feeds);
-  const times = [];
-  for (let i = 0; i < o.runs; i++) {
-    t0 = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  const n = times.length;
-  const median = n % 2 ? times[(n - 1) / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-  console.log(JSON.stringify({ load_ms: loadMs, min_ms: times[0], median_ms: median, max_abs_err: maxErr }));
+  const timing = await timeSession(cort.Tensor, session, o.inputs, o.runs, o.warmup);
+  console.log(JSON.stringify({ load_ms: loadMs, ...timing }));
   await session.release();
 } catch (e) {
   console.error(`${path.basename(o.model)}: ${e.message || e}`);

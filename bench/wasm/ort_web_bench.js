@@ -8,7 +8,7 @@
 const path = require('path');
 const fs = require('fs');
 const { performance } = require('perf_hooks');
-const { readTensorPb, maxOutputError } = require('./tensor_pb.js');
+const { timeSession } = require('./session_timing.js');
 
 const argv = process.argv.slice(2);
 const o = { runs: 10, warmup: 2, threads: 1, model: null, inputs: [] };
@@ -31,27 +31,12 @@ if (!o.model) {
   ort.env.wasm.simd = true; // ignored by releases that ship only the SIMD build, which is SIMD anyway
   ort.env.logLevel = 'error';
   const bytes = fs.readFileSync(o.model);
-  let t0 = performance.now();
+  const t0 = performance.now();
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3,
   });
   const loadMs = performance.now() - t0;
-  const feeds = {};
-  for (const f of o.inputs) {
-    const t = readTensorPb(f);
-    feeds[t.name || session.inputNames[Object.keys(feeds).length]] = new ort.Tensor(t.type, t.data, t.dims);
-  }
-  const maxErr = maxOutputError(o.inputs, session.outputNames, await session.run(feeds));
-  for (let i = 0; i < o.warmup; i++) await session.run(feeds);
-  const times = [];
-  for (let i = 0; i < o.runs; i++) {
-    t0 = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  const median = times.length % 2 ? times[(times.length - 1) / 2]
-    : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
-  console.log(JSON.stringify({ load_ms: loadMs, min_ms: times[0], median_ms: median, max_abs_err: maxErr }));
+  const timing = await timeSession(ort.Tensor, session, o.inputs, o.runs, o.warmup);
+  console.log(JSON.stringify({ load_ms: loadMs, ...timing }));
   await session.release();
 })().catch((e) => { console.error(`${path.basename(o.model)}: ${e.message || e}`); process.exit(1); });
