@@ -16,19 +16,7 @@ static cort_status *run_cort(nn_case *c) {
     c->node.opset = 1;
     const cort_op_def *d = cort_registry_find("com.cort", c->node.op_type, 1, CORT_FLOAT, &why);
     if (!d) return cort_error(CORT_NOT_IMPLEMENTED, "%s: %s", c->node.op_type, why);
-    void *params = cort_pool_calloc(&c->pool, 1, d->params_size ? d->params_size : 1);
-    if (!params) return cort_oom();
-    cort_parse_ctx pc = {&c->node, NULL, params, &c->pool};
-    if (d->parse) CORT_TRY(d->parse(&pc));
-    const void *state = NULL;
-    const cort_tensor *consts[NN_MAX_IO] = {0};
-    for (int i = 0; i < c->node.n_inputs; i++) consts[i] = c->in_ptrs[i] ? &c->in_ptrs[i]->t : NULL;
-    if (d->prepare) {
-        cort_prepare_ctx prep = {&c->node, params, c->node.n_inputs, NULL, consts, &c->pool, &state};
-        CORT_TRY(d->prepare(&prep));
-    }
-    cort_kctx k = {&c->node, params, state, c->node.n_inputs, c->node.n_outputs, c->in_ptrs, &nn_services, c, 3};
-    return d->run(&k);
+    return nn_run_def(c, d);
 }
 
 /* Attention by the definition: per batch b and head h, softmax(scale * q k^T, masked) v. */

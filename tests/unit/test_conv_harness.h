@@ -96,12 +96,8 @@ static inline void nn_omit_input(nn_case *c, int i) {
     c->in_ptrs[i] = NULL;
 }
 
-/* Parses, prepares and runs the node; NULL on success. */
-static inline cort_status *nn_run(nn_case *c) {
-    const char *why = "";
-    int32_t type = c->in_ptrs[0] ? c->in_ptrs[0]->t.type : 0;
-    const cort_op_def *d = cort_registry_find("", c->node.op_type, c->node.opset, type, &why);
-    if (!d) return cort_error(CORT_NOT_IMPLEMENTED, "%s: %s", c->node.op_type, why);
+/* Parses, prepares and runs the node with registry row d; NULL on success. */
+static inline cort_status *nn_run_def(nn_case *c, const cort_op_def *d) {
     void *params = cort_pool_alloc(&c->pool, d->params_size ? d->params_size : 1);
     if (!params) return cort_oom();
     cort_parse_ctx pc = {&c->node, NULL, params, &c->pool};
@@ -115,6 +111,15 @@ static inline cort_status *nn_run(nn_case *c) {
     }
     cort_kctx k = {&c->node, params, state, c->node.n_inputs, c->node.n_outputs, c->in_ptrs, &nn_services, c, 3};
     return d->run(&k);
+}
+
+/* Parses, prepares and runs the node; NULL on success. */
+static inline cort_status *nn_run(nn_case *c) {
+    const char *why = "";
+    int32_t type = c->in_ptrs[0] ? c->in_ptrs[0]->t.type : 0;
+    const cort_op_def *d = cort_registry_find("", c->node.op_type, c->node.opset, type, &why);
+    if (!d) return cort_error(CORT_NOT_IMPLEMENTED, "%s: %s", c->node.op_type, why);
+    return nn_run_def(c, d);
 }
 
 static inline void nn_free(nn_case *c) {
