@@ -7,8 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "check.h"
-#include "exec/exec.h"
+#include "graph_builder.h"
 #include "onnx/onnx.h"
 
 enum { C = 64, H = 10, W = 10, LEN = C * H * W };
@@ -20,13 +19,8 @@ static float rnd(void) {
 }
 
 static void add_node(cort_graph *g, const char *op, const char *name, int a, int b, int out) {
-    cort_node *n = cort_graph_add_node(g, op, "", name, b >= 0 ? 2 : 1, 1, op[0] == 'L' ? 1 : 0);
-    if (!n) return;
-    n->inputs[0] = a;
-    if (b >= 0) n->inputs[1] = b;
-    n->outputs[0] = out;
-    n->opset = 14;
-    if (op[0] == 'L') n->attrs[0] = (cort_attr){.name = "alpha", .type = CORT_ATTR_FLOAT, .f = 0.2f};
+    cort_node *n = gb_node(g, op, name, a, b, out, 14, op[0] == 'L' ? 1 : 0);
+    if (n && op[0] == 'L') n->attrs[0] = (cort_attr){.name = "alpha", .type = CORT_ATTR_FLOAT, .f = 0.2f};
 }
 
 static int weight(cort_model *m, cort_graph *g, const char *name, int64_t d0, int64_t d1, int64_t k) {
@@ -59,18 +53,11 @@ static void add_conv(cort_model *m, cort_graph *g, const char *name, int x, int 
 /* Y1 = LeakyRelu(Conv3x3(X) + X); Y2 = c2 * Sigmoid(c2), c2 = Conv3x3 group 2 (no bias);
  * Y3 = Relu(Conv1x1(X)) + X; Y4 = Relu(Conv5x5(X) + X); Y5 = Relu(BatchNormalization(Conv3x3(X))). */
 static cort_model *make_model(void) {
-    cort_model *m = NULL;
-    if (cort_model_new(&m)) return NULL;
-    m->ir_version = 8;
-    m->n_opsets = 1;
-    m->opsets = cort_pool_calloc(&m->pool, 1, sizeof *m->opsets);
-    m->opsets[0] = (cort_opset){"", 14};
-    cort_graph *g = m->graph = cort_graph_new(&m->pool, NULL, "convs");
-    int x = cort_graph_value(g, "X");
-    cort_dim *xd = cort_pool_calloc(&m->pool, 4, sizeof *xd);
-    xd[0] = (cort_dim){1, NULL}, xd[1] = (cort_dim){C, NULL}, xd[2] = (cort_dim){H, NULL}, xd[3] = (cort_dim){W, NULL};
-    cort_type_set_tensor(&g->values[x].type, CORT_FLOAT, 4, xd);
-    cort_graph_add_input(g, x);
+    cort_model *m = gb_model(14, "convs");
+    if (!m) return NULL;
+    cort_graph *g = m->graph;
+    static const int64_t xd[4] = {1, C, H, W};
+    int x = gb_float_input(m, "X", 4, xd, NULL);
     int w1 = weight(m, g, "w1", C, C, 3), b1 = weight(m, g, "b1", C, 0, 0), w2 = weight(m, g, "w2", C, C / 2, 3);
     int w3 = weight(m, g, "w3", C, C, 1), b3 = weight(m, g, "b3", C, 0, 0);
     int c1 = cort_graph_value(g, "c1"), a1 = cort_graph_value(g, "a1"), y1 = cort_graph_value(g, "Y1");
@@ -113,27 +100,15 @@ static cort_model *make_model(void) {
 }
 
 static void run_model(int level, const float *x, float out[5][LEN], int *steps, int *fused_convs) {
-    cort_session_options *opts = NULL;
-    cort_session *s = NULL;
     rng_state = 99; /* the same weights at every level */
-    CHECK_OK(cort_session_options_create(&opts));
-    CHECK_OK(cort_session_options_set_opt_level(opts, (cort_opt_level)level));
-    CHECK_OK(cort_session_prepare(make_model(), opts, &s));
-    cort_session_options_free(opts);
+    cort_session *s = gb_session(make_model(), level, 0, NULL);
     if (!s) return;
     *steps = s->main->n_steps;
     *fused_convs = 0;
     for (int i = 0; i < s->main->n_steps; i++) *fused_convs += !strcmp(s->main->steps[i].node->op_type, "FusedConv");
-    int64_t dims[4] = {1, C, H, W};
-    cort_value *in = NULL, *vals[5] = {NULL, NULL, NULL, NULL, NULL};
-    const char *in_name = "X", *names[5] = {"Y1", "Y2", "Y3", "Y4", "Y5"};
-    CHECK_OK(cort_tensor_create_view(CORT_FLOAT, dims, 4, (void *)x, LEN * sizeof(float), &in));
-    CHECK_OK(cort_session_run(s, NULL, &in_name, (const cort_value *const *)&in, 1, names, 5, vals));
-    for (int k = 0; k < 5; k++) {
-        if (vals[k]) memcpy(out[k], cort_tensor_data(vals[k]), LEN * sizeof(float));
-        cort_value_free(vals[k]);
-    }
-    cort_value_free(in);
+    static const int64_t dims[4] = {1, C, H, W};
+    static const char *const names[5] = {"Y1", "Y2", "Y3", "Y4", "Y5"};
+    gb_run_floats(s, "X", 4, dims, x, 5, names, &out[0][0], LEN);
     cort_session_free(s);
 }
 
