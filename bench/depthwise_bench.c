@@ -1,8 +1,9 @@
 /* Depthwise convolution micro-benchmark: cort_depthwise (cort's own pick) and each variant this CPU
  * runs (0 portable C, 1 AVX2, 2 AVX-512) on the depthwise layers of mobilenet_v2 (Relu6) and
  * efficientnet_b0 (SiLU) at 224x224, one thread, printing microseconds per layer and GFLOP/s of the
- * multiply-adds. With the argument `none` the activation is left off, to see what it costs.
- *   build/bench/depthwise_bench [none] */
+ * multiply-adds. With the argument `none` the activation is left off, to see what it costs; any
+ * other argument keeps only the layers whose name contains it.
+ *   build/bench/depthwise_bench [none] [name] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +55,12 @@ static double best_seconds(const dw_problem *p, int variant) {
     return best;
 }
 
+/* Page-aligned, so that the planes' placement (and any 4K aliasing between loads and stores) is the
+ * same from run to run and build to build, whatever the heap did before. */
+static void *page_alloc(size_t bytes) { return aligned_alloc(4096, (bytes + 4095) / 4096 * 4096); }
+
 static float *random_floats(size_t n) {
-    float *v = malloc(n * sizeof(float));
+    float *v = page_alloc(n * sizeof(float));
     for (size_t i = 0; v && i < n; i++) v[i] = (float)(rand() % 2001 - 1000) / 1000.0f;
     return v;
 }
@@ -76,8 +81,8 @@ static bool problem_init(dw_problem *p, const dw_case *dc, bool with_act) {
     p->x = random_floats((size_t)(p->c * cort_conv_in_size(&p->g)));
     p->w = random_floats((size_t)(p->c * cort_conv_kernel_size(&p->g)));
     p->bias = random_floats((size_t)p->c);
-    p->y = malloc((size_t)(p->c * cort_conv_out_size(&p->g)) * sizeof(float));
-    p->work = aligned_alloc(64, (cort_depthwise_work_size(&p->g) + 64) / 64 * 64);
+    p->y = page_alloc((size_t)(p->c * cort_conv_out_size(&p->g)) * sizeof(float));
+    p->work = page_alloc(cort_depthwise_work_size(&p->g) + 64);
     p->ep.bias = p->bias;
     p->ep.act = with_act ? dc->act : CORT_ACT_NONE;
     p->ep.lo = 0.0f;
@@ -94,7 +99,12 @@ static void problem_free(dw_problem *p) {
 }
 
 int main(int argc, char **argv) {
-    bool with_act = !(argc > 1 && strcmp(argv[1], "none") == 0);
+    bool with_act = true;
+    const char *only = NULL;
+    for (int a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "none") == 0) with_act = false;
+        else only = argv[a];
+    }
     static const dw_case cases[] = {
         {"mv2 112 c32 3x3", 32, 112, 3, 1, CORT_ACT_CLIP},     {"mv2 112 c96 3x3/2", 96, 112, 3, 2, CORT_ACT_CLIP},
         {"mv2 56 c144 3x3", 144, 56, 3, 1, CORT_ACT_CLIP},     {"mv2 56 c144 3x3/2", 144, 56, 3, 2, CORT_ACT_CLIP},
@@ -111,6 +121,7 @@ int main(int argc, char **argv) {
     printf("depthwise, one thread, %s; us per layer (GFLOP/s)\n", with_act ? "with the model's activation" : "no activation");
     printf("%-20s | %16s %16s %16s %16s\n", "layer", "cort", "C", "AVX2", "AVX-512");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (only && !strstr(cases[i].name, only)) continue;
         dw_problem p;
         if (!problem_init(&p, &cases[i], with_act)) {
             fprintf(stderr, "depthwise_bench: out of memory\n");
