@@ -6,7 +6,10 @@
  * convolution's multiply-adds): the GEMM gathering im2col panels from the image, the same GEMM on a
  * column matrix built beforehand (what the gather costs), OpenBLAS on that column matrix, and Winograd
  * F(2x2, 3x3) where it applies and the stride-1 GEMM on a zero-bordered copy (rates count the direct
- * convolution's multiply-adds). */
+ * convolution's multiply-adds).
+ * With `tfm` it times the transformer shapes (BERT-base / ViT-B/16 / GPT-2 at 128 tokens): the
+ * projections on a B packed beforehand (FusedMatMul's path) and on a plain B, and the attention
+ * heads' small products reading Q, K and V in place from the QKV rows (row stride 3 x 768). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +18,7 @@
 #include "kernels/kernels.h"
 
 /* the one CBLAS entry point used, declared here so no cblas.h is needed */
-enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111 };
+enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
 void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                  const float *b, int ldb, float beta, float *c, int ldc);
 
@@ -180,8 +183,88 @@ static int conv_main(void) {
     return 0;
 }
 
+typedef struct tfm_case {
+    const char *name;
+    int m, n, k;
+    bool trans_b;
+    int lda, ldb; /* row strides (the QKV rows for attention), 0: dense */
+} tfm_case;
+
+typedef struct tfm_problem {
+    const tfm_case *tc;
+    float *a, *b, *packed, *c;
+    void *work;
+} tfm_problem;
+
+static int tfm_ld_a(const tfm_case *tc) { return tc->lda ? tc->lda : tc->k; }
+static int tfm_ld_b(const tfm_case *tc) { return tc->ldb ? tc->ldb : tc->trans_b ? tc->k : tc->n; }
+
+/* path 0: cort on a packed B, 1: cort on a plain B, 2: OpenBLAS */
+static void tfm_once(const tfm_problem *p, int path) {
+    const tfm_case *t = p->tc;
+    if (path == 0) {
+        cort_sgemm_packed_b_mt(NULL, false, t->m, t->n, t->k, 1.0f, p->a, tfm_ld_a(t), p->packed, 0.0f, p->c, t->n,
+                               p->work);
+    } else if (path == 1) {
+        cort_sgemm(false, t->trans_b, t->m, t->n, t->k, 1.0f, p->a, tfm_ld_a(t), p->b, tfm_ld_b(t), 0.0f, p->c, t->n,
+                   p->work);
+    } else {
+        cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, t->trans_b ? CBLAS_TRANS : CBLAS_NO_TRANS, t->m, t->n, t->k,
+                    1.0f, p->a, tfm_ld_a(t), p->b, tfm_ld_b(t), 0.0f, p->c, t->n);
+    }
+}
+
+static double tfm_gflops(const tfm_problem *p, int path) {
+    double flops = 2.0 * p->tc->m * p->tc->n * p->tc->k, best = 1e30;
+    int reps = (int)(2e8 / flops) + 1;
+    tfm_once(p, path);
+    for (int trial = 0; trial < 5; trial++) {
+        double t0 = now_s();
+        for (int r = 0; r < reps; r++) tfm_once(p, path);
+        double t = (now_s() - t0) / reps;
+        if (t < best) best = t;
+    }
+    return flops / best * 1e-9;
+}
+
+static int tfm_main(void) {
+    static const tfm_case cases[] = {
+        {"qkv proj", 128, 2304, 768, false, 0, 0},     {"out proj", 128, 768, 768, false, 0, 0},
+        {"ffn up", 128, 3072, 768, false, 0, 0},       {"ffn down", 128, 768, 3072, false, 0, 0},
+        {"vit ffn up", 197, 3072, 768, false, 0, 0},   {"gpt2 lm head", 128, 50257, 768, true, 0, 0},
+        {"attn q.k^t", 128, 128, 64, true, 2304, 2304}, {"attn p.v", 128, 64, 128, false, 0, 2304},
+    };
+    printf("%-14s %6s %6s %6s | %9s %9s | %9s | %s\n", "transformer", "M", "N", "K", "packed B", "plain B",
+           "OpenBLAS", "packed/OpenBLAS");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const tfm_case *t = &cases[i];
+        tfm_problem p = {t, NULL, NULL, NULL, NULL, NULL};
+        size_t a_rows = (size_t)t->m, b_rows = (size_t)(t->trans_b ? t->n : t->k);
+        p.a = random_floats(a_rows * (size_t)tfm_ld_a(t));
+        p.b = random_floats(b_rows * (size_t)tfm_ld_b(t));
+        p.c = random_floats((size_t)t->m * (size_t)t->n);
+        p.packed = malloc(cort_sgemm_packed_b_size(t->k, t->n));
+        size_t work = cort_sgemm_work_size(t->m, t->n, t->k);
+        if (cort_sgemm_packed_b_mt_work_size(t->m, t->n, t->k, 1) > work)
+            work = cort_sgemm_packed_b_mt_work_size(t->m, t->n, t->k, 1);
+        p.work = malloc(work);
+        if (!p.a || !p.b || !p.c || !p.packed || !p.work) {
+            fprintf(stderr, "sgemm_bench: out of memory\n");
+            return 1;
+        }
+        bool packs = !t->ldb; /* attention's K and V are activations: never packed */
+        if (packs) cort_sgemm_pack_b(t->trans_b, t->k, t->n, p.b, tfm_ld_b(t), p.packed);
+        double g0 = packs ? tfm_gflops(&p, 0) : 0, g1 = tfm_gflops(&p, 1), g2 = tfm_gflops(&p, 2);
+        printf("%-14s %6d %6d %6d | %9.1f %9.1f | %9.1f | %.2f\n", t->name, t->m, t->n, t->k, g0, g1, g2,
+               (packs ? g0 : g1) / g2);
+        free(p.a), free(p.b), free(p.c), free(p.packed), free(p.work);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "conv")) return conv_main();
+    if (argc > 1 && !strcmp(argv[1], "tfm")) return tfm_main();
     static const int shapes[][3] = {{256, 256, 256},  {384, 384, 384}, {512, 512, 512}, {768, 768, 768},
                                     {1024, 1024, 1024}, {4, 1024, 1024}, {16, 1024, 1024}, {64, 3136, 576},
                                     {256, 196, 2304}, {512, 49, 4608}};

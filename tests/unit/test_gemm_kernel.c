@@ -132,6 +132,12 @@ static void test_packed_operands(void) {
     }
     /* more than one NC block of columns and KC block of depth */
     CHECK(compare_case_mode(false, true, 13, 2100, 300, 1.0f, 0.0f, 2, PACKED_B) == 0);
+    /* a packed B split by columns among threads, a share starting inside an NC block and crossing into
+     * the next (1536 .. 3072 of 3072); rows that tile as ten micro-tiles of 12 and one of 8 */
+    CHECK(compare_case_mode(false, false, 128, 3072, 260, 1.0f, 1.0f, 2, PACKED_B) == 0);
+    CHECK(compare_case_mode(true, true, 128, 4200, 40, 1.0f, 0.0f, 3, PACKED_B) == 0);
+    CHECK(compare_case_mode(false, false, 197, 768, 70, 1.0f, 0.0f, 2, PACKED_B) == 0);
+    CHECK(compare_case_mode(false, false, 290, 100, 30, 1.0f, 0.0f, 1, PLAIN) == 0);
     CHECK(compare_case_mode(false, false, 130, 70, 600, 1.0f, 1.0f, 3, PACKED_A) == 0);
 }
 

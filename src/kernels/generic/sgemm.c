@@ -13,7 +13,7 @@
 enum {
     MR_MAX = 12, /* largest micro-tile of any kernel */
     NR_MAX = 32,
-    MC = 120,    /* A block: MC x KC floats stay in L2 (a multiple of every mr) */
+    MC = 240,    /* A block: at most MC x KC floats (240 KB), to stay in L2 (a multiple of every mr) */
     KC = 256,
     NC = 2048,   /* B block: KC x NC floats stay in L3 (a multiple of every nr) */
 };
@@ -31,6 +31,14 @@ enum {
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+/* Rows per A block: m split evenly into the fewest blocks of at most MC rows, each a whole number of
+ * micro-panels. A fixed MC would leave a thin last block (128 rows: 120 + 8), and every block is a
+ * further pass over the packed B block, which lives in L3. */
+static int64_t block_rows(int64_t m, int64_t mr) {
+    int64_t blocks = (m + MC - 1) / MC;
+    return min64(MC, round_up((m + blocks - 1) / blocks, mr));
+}
 
 size_t cort_sgemm_work_size(int64_t m, int64_t n, int64_t k) {
     if (m <= 0 || n <= 0 || k <= 0) return 64;
@@ -259,13 +267,26 @@ typedef struct b_source {
     const float *packed;
     cort_pack_b_fn pack;
     const void *pack_src;
-    int64_t col0;
+    int64_t col0, n_total; /* n_total: the columns of a packed B, of which this call computes col0 on */
 } b_source;
 
 /* A whole B packed beforehand: the nr-column panels of block (jc, pc) start at
  * packed + jc * k + pc * round_up(nc, nr). */
 static const float *packed_b_block(const float *packed, int64_t k, int64_t jc, int64_t nc, int64_t pc, int64_t nr) {
     return packed + jc * k + pc * round_up(nc, nr);
+}
+
+/* Columns from local column jc to the end of its NC block of a packed B (blocks counted from its
+ * column 0, so that a call computing only some columns, a thread's share, finds them). */
+static int64_t packed_cols(const b_source *bs, int64_t n, int64_t jc) {
+    int64_t g = bs->col0 + jc;
+    return min64(NC - g % NC, n - jc);
+}
+
+/* The k block pc of a packed B from local column jc on (a whole number of nr panels into its block). */
+static const float *packed_b_at(const b_source *bs, int64_t k, int64_t jc, int64_t pc, int64_t kc, int64_t nr) {
+    int64_t g = bs->col0 + jc, block = g - g % NC;
+    return packed_b_block(bs->packed, k, block, min64(NC, bs->n_total - block), pc, nr) + (g - block) * kc;
 }
 
 static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha, const a_source *as,
@@ -276,20 +297,20 @@ static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha,
         scale_c(m, n, beta, c, ldc, ep);
         return;
     }
-    int64_t kc_max = min64(k, KC);
+    int64_t kc_max = min64(k, KC), mc_max = block_rows(m, uk.mr);
     float *ap = (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
-    float *bp = ap + round_up(min64(m, MC), MR_MAX) * kc_max;
-    for (int64_t jc = 0; jc < n; jc += NC) {
-        int64_t nc = min64(NC, n - jc);
+    float *bp = ap + round_up(mc_max, MR_MAX) * kc_max;
+    for (int64_t jc = 0, nc; jc < n; jc += nc) {
+        nc = bs->packed ? packed_cols(bs, n, jc) : min64(NC, n - jc);
         for (int64_t pc = 0; pc < k; pc += KC) {
             int64_t kc = min64(KC, k - pc);
             cort_sgemm_store st = store_for(ep, pc == 0 ? beta : 1.0f, pc + kc >= k);
             const float *bpanel = bp;
-            if (bs->packed) bpanel = packed_b_block(bs->packed, k, jc, nc, pc, uk.nr);
+            if (bs->packed) bpanel = packed_b_at(bs, k, jc, pc, kc, uk.nr);
             else if (bs->pack) bs->pack(bs->pack_src, pc, kc, bs->col0 + jc, nc, uk.nr, bp);
             else pack_b(bs->trans, bs->b, bs->ldb, pc, kc, jc, nc, uk.nr, bp);
-            for (int64_t ic = 0; ic < m; ic += MC) {
-                int64_t mc = min64(MC, m - ic);
+            for (int64_t ic = 0; ic < m; ic += mc_max) {
+                int64_t mc = min64(mc_max, m - ic);
                 const float *panel = ap;
                 if (as->packed) panel = as->packed + pc * as->rows_total + (as->row0 + ic) * kc;
                 else pack_a(as->trans, as->a, as->lda, ic, mc, pc, kc, alpha, uk.mr, ap);
@@ -305,7 +326,7 @@ static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha,
 void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                 int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
     a_source as = {trans_a, a, lda, NULL, 0, 0};
-    b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0};
+    b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0, 0};
     sgemm_core(pick_kernel(), m, n, k, alpha, &as, &bs, beta, c, ldc, NULL, work);
 }
 
@@ -315,7 +336,7 @@ bool cort_sgemm_variant_ep(int variant, bool trans_a, bool trans_b, int64_t m, i
     ukernel uk;
     if (!variant_at(variant, &uk)) return false;
     a_source as = {trans_a, a, lda, NULL, 0, 0};
-    b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0};
+    b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0, 0};
     sgemm_core(uk, m, n, k, alpha, &as, &bs, beta, c, ldc, ep, work);
     return true;
 }
@@ -369,11 +390,12 @@ typedef struct sgemm_split {
     size_t work_each;
 } sgemm_split;
 
-/* How to split: along rows when `rows_only` (a packed B serves every row block) or when m >= n. */
-static int sgemm_tasks(int64_t m, int64_t n, int64_t k, int threads, bool rows_only, bool *split_rows,
-                       int64_t *chunk) {
+/* How to split: along rows when m >= n, else along columns, so that each thread reads a share of the
+ * larger operand (a weight matrix streamed from memory, with the few rows of a transformer's tokens),
+ * and the shares differ by at most a micro-tile. */
+static int sgemm_tasks(int64_t m, int64_t n, int64_t k, int threads, bool *split_rows, int64_t *chunk) {
     ukernel uk = pick_kernel();
-    *split_rows = rows_only || m >= n;
+    *split_rows = m >= n;
     int64_t len = *split_rows ? m : n, unit = *split_rows ? uk.mr : uk.nr;
     /* below ~64k multiply-adds per thread the fork costs more than it saves */
     double by_work = (double)m * (double)n * (double)(k > 0 ? k : 1) / 65536.0;
@@ -385,27 +407,27 @@ static int sgemm_tasks(int64_t m, int64_t n, int64_t k, int threads, bool rows_o
     return (int)((len + *chunk - 1) / *chunk);
 }
 
-static size_t split_work_size(int64_t m, int64_t n, int64_t k, int threads, bool rows_only) {
+/* The scratch of one task: A and B panels, or with B packed beforehand only A panels. */
+static size_t task_work_size(bool split_rows, bool b_packed, int64_t m, int64_t n, int64_t k, int64_t chunk) {
+    int64_t rows = split_rows ? chunk : m, cols = split_rows ? n : chunk;
+    if (!b_packed) return cort_sgemm_work_size(rows, cols, k);
+    if (rows <= 0 || cols <= 0 || k <= 0) return 64;
+    return (size_t)(round_up(min64(rows, MC), MR_MAX) * min64(k, KC)) * sizeof(float) + 128;
+}
+
+static size_t split_work_size(int64_t m, int64_t n, int64_t k, int threads, bool b_packed) {
     bool rows;
     int64_t chunk;
-    int tasks = sgemm_tasks(m, n, k, threads, rows_only, &rows, &chunk);
-    size_t each = rows ? cort_sgemm_work_size(chunk, n, k) : cort_sgemm_work_size(m, chunk, k);
-    return each * (size_t)tasks;
+    int tasks = sgemm_tasks(m, n, k, threads, &rows, &chunk);
+    return task_work_size(rows, b_packed, m, n, k, chunk) * (size_t)tasks;
 }
 
 size_t cort_sgemm_mt_work_size(int64_t m, int64_t n, int64_t k, int threads) {
-    size_t any = split_work_size(m, n, k, threads, false), rows = split_work_size(m, n, k, threads, true);
-    return any > rows ? any : rows;
+    return split_work_size(m, n, k, threads, false);
 }
 
 size_t cort_sgemm_packed_b_mt_work_size(int64_t m, int64_t n, int64_t k, int threads) {
-    bool rows;
-    int64_t chunk;
-    int tasks = sgemm_tasks(m, n, k, threads, true, &rows, &chunk);
-    if (m <= 0 || n <= 0 || k <= 0) return 64 * (size_t)tasks;
-    /* only A panels: B is already packed */
-    size_t each = (size_t)(round_up(min64(chunk, MC), MR_MAX) * min64(k, KC)) * sizeof(float) + 128;
-    return each * (size_t)tasks;
+    return split_work_size(m, n, k, threads, true);
 }
 
 static void sgemm_task(void *arg, int64_t begin, int64_t end) {
@@ -436,11 +458,9 @@ static void sgemm_task(void *arg, int64_t begin, int64_t end) {
 }
 
 static void sgemm_split_run(const cort_threads *th, sgemm_split *s, void *work) {
-    int tasks = sgemm_tasks(s->m, s->n, s->k, th ? th->count : 1, s->b.packed != NULL, &s->split_rows, &s->chunk);
+    int tasks = sgemm_tasks(s->m, s->n, s->k, th ? th->count : 1, &s->split_rows, &s->chunk);
     s->a.rows_total = round_up(s->m, pick_kernel().mr);
-    s->work_each = s->split_rows ? cort_sgemm_work_size(s->chunk, s->n, s->k)
-                                 : cort_sgemm_work_size(s->m, s->chunk, s->k);
-    if (s->b.packed) s->work_each = cort_sgemm_packed_b_mt_work_size(s->chunk, s->n, s->k, 1);
+    s->work_each = task_work_size(s->split_rows, s->b.packed != NULL, s->m, s->n, s->k, s->chunk);
     s->work = work;
     if (tasks <= 1 || !th) {
         s->chunk = s->split_rows ? s->m : s->n;
@@ -469,7 +489,7 @@ void cort_sgemm_mt_ep(const cort_threads *th, bool trans_a, bool trans_b, int64_
     split_init(&s, m, n, k, alpha, beta, c, ldc);
     s.ep = ep;
     s.a = (a_source){trans_a, a, lda, NULL, 0, 0};
-    s.b = (b_source){trans_b, b, ldb, NULL, NULL, NULL, 0};
+    s.b = (b_source){trans_b, b, ldb, NULL, NULL, NULL, 0, 0};
     sgemm_split_run(th, &s, work);
 }
 
@@ -479,7 +499,7 @@ void cort_sgemm_packed_b_mt(const cort_threads *th, bool trans_a, int64_t m, int
     sgemm_split s;
     split_init(&s, m, n, k, alpha, beta, c, ldc);
     s.a = (a_source){trans_a, a, lda, NULL, 0, 0};
-    s.b = (b_source){false, NULL, 0, packed_b, NULL, NULL, 0};
+    s.b = (b_source){false, NULL, 0, packed_b, NULL, NULL, 0, n};
     sgemm_split_run(th, &s, work);
 }
 
@@ -495,7 +515,7 @@ void cort_sgemm_packed_mt_ep(const cort_threads *th, const float *packed_a, int6
     split_init(&s, m, n, k, 1.0f, beta, c, ldc);
     s.ep = ep;
     s.a = (a_source){false, NULL, 0, packed_a, 0, 0};
-    s.b = (b_source){trans_b, b, ldb, NULL, NULL, NULL, 0};
+    s.b = (b_source){trans_b, b, ldb, NULL, NULL, NULL, 0, 0};
     sgemm_split_run(th, &s, work);
 }
 
@@ -512,7 +532,7 @@ void cort_sgemm_gather_b_mt_ep(const cort_threads *th, const float *packed_a, co
     split_init(&s, m, n, k, 1.0f, beta, c, ldc);
     s.ep = ep;
     s.a = (a_source){false, a, lda, packed_a, 0, 0};
-    s.b = (b_source){false, NULL, 0, NULL, pack, pack_src, 0};
+    s.b = (b_source){false, NULL, 0, NULL, pack, pack_src, 0, 0};
     sgemm_split_run(th, &s, work);
 }
 

@@ -39,8 +39,8 @@ static TARGET __attribute__((noinline)) void store_rows(__m512 acc[MR][2], float
 }
 
 /* `wide` false: the tile is at most half as wide, and only the first column vector is computed;
- * `live` (a constant at each call) rows are computed, so a GEMV or a short last row block does not pay
- * for all 12 */
+ * `live` (a constant at each call) rows are computed, so a GEMV or a short last row block (128 rows
+ * are ten tiles of 12 and one of 8) does not pay for all 12 */
 static TARGET INLINE void tile(bool wide, int live, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                                int64_t rows, int64_t cols, const cort_sgemm_store *st) {
     __m512 acc[MR][2];
@@ -87,6 +87,8 @@ TARGET void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const fl
             else if (rows <= 1) tile(false, 1, kc, a, b, ct, ldc, rows, cols, &here);
             else if (rows <= 4 && wide) tile(true, 4, kc, a, b, ct, ldc, rows, cols, &here);
             else if (rows <= 4) tile(false, 4, kc, a, b, ct, ldc, rows, cols, &here);
+            else if (rows <= 8 && wide) tile(true, 8, kc, a, b, ct, ldc, rows, cols, &here);
+            else if (rows <= 8) tile(false, 8, kc, a, b, ct, ldc, rows, cols, &here);
             else if (wide) tile(true, MR, kc, a, b, ct, ldc, rows, cols, &here);
             else tile(false, MR, kc, a, b, ct, ldc, rows, cols, &here);
         }
