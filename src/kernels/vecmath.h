@@ -141,4 +141,22 @@ static inline float cort_vm_erf(float x) {
     CORT_VM_ARRAY_LOOP(erf, suffix)     \
     CORT_VM_ARRAY_LOOP(silu, suffix)
 
+/* ------------------------------------------------------------------ sgemv
+ * The scalar end the SIMD sgemv kernels share: four rows w0, w0 + ldw, ... whose vector partial sums
+ * are s0..s3 add w[p] * x[p] for p in [from, k), and land in y[0..3]. */
+static inline void cort_sgemv_finish4(const float *w0, int64_t ldw, const float *x, int64_t from, int64_t k, float s0,
+                                      float s1, float s2, float s3, float *y) {
+    const float *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+    for (int64_t p = from; p < k; p++) {
+        s0 += w0[p] * x[p];
+        s1 += w1[p] * x[p];
+        s2 += w2[p] * x[p];
+        s3 += w3[p] * x[p];
+    }
+    y[0] = s0;
+    y[1] = s1;
+    y[2] = s2;
+    y[3] = s3;
+}
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernels/arm/neon.h"
+#include "kernels/vecmath.h"
 
 static inline float32x4_t splat(float v) { return vdupq_n_f32(v); }
 
@@ -134,17 +135,7 @@ void cort_sgemv_rows_neon(int64_t rows, int64_t k, const float *w, int64_t ldw, 
             a2 = vfmaq_f32(a2, vld1q_f32(w2 + p), xv);
             a3 = vfmaq_f32(a3, vld1q_f32(w3 + p), xv);
         }
-        float s0 = vaddvq_f32(a0), s1 = vaddvq_f32(a1), s2 = vaddvq_f32(a2), s3 = vaddvq_f32(a3);
-        for (int64_t p = k4; p < k; p++) {
-            s0 += w0[p] * x[p];
-            s1 += w1[p] * x[p];
-            s2 += w2[p] * x[p];
-            s3 += w3[p] * x[p];
-        }
-        y[r] = s0;
-        y[r + 1] = s1;
-        y[r + 2] = s2;
-        y[r + 3] = s3;
+        cort_sgemv_finish4(w0, ldw, x, k4, k, vaddvq_f32(a0), vaddvq_f32(a1), vaddvq_f32(a2), vaddvq_f32(a3), y + r);
     }
     for (; r < rows; r++) {
         const float *wr = w + r * ldw;

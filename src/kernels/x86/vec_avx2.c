@@ -113,17 +113,7 @@ void cort_sgemv_rows_avx2(int64_t rows, int64_t k, const float *w, int64_t ldw, 
             a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + p), xv, a2);
             a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + p), xv, a3);
         }
-        float s0 = hsum256(a0), s1 = hsum256(a1), s2 = hsum256(a2), s3 = hsum256(a3);
-        for (int64_t p = k8; p < k; p++) {
-            s0 += w0[p] * x[p];
-            s1 += w1[p] * x[p];
-            s2 += w2[p] * x[p];
-            s3 += w3[p] * x[p];
-        }
-        y[r] = s0;
-        y[r + 1] = s1;
-        y[r + 2] = s2;
-        y[r + 3] = s3;
+        cort_sgemv_finish4(w0, ldw, x, k8, k, hsum256(a0), hsum256(a1), hsum256(a2), hsum256(a3), y + r);
     }
     for (; r < rows; r++) {
         const float *wr = w + r * ldw;
