@@ -7,19 +7,11 @@
 
 #include "check.h"
 #include "exec/exec.h"
+#include "graph_builder.h"
 
 /* ------------------------------------------------------------------ model building */
 
-static inline cort_model *new_model(int opset) {
-    cort_model *m = NULL;
-    if (cort_model_new(&m)) return NULL;
-    m->ir_version = 8;
-    m->n_opsets = 1;
-    m->opsets = cort_pool_calloc(&m->pool, 1, sizeof *m->opsets);
-    m->opsets[0] = (cort_opset){"", opset};
-    m->graph = cort_graph_new(&m->pool, NULL, "main");
-    return m;
-}
+static inline cort_model *new_model(int opset) { return gb_model(opset, "main"); }
 
 static inline int value(cort_graph *g, const char *name) { return name && *name ? cort_graph_value(g, name) : -1; }
 
