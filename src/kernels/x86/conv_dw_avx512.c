@@ -354,13 +354,14 @@ TARGET INLINE void transpose16(__m512 r[16]) {
     }
 }
 
-/* The 16 planes at x (isize apart) into the padded copy's interior, 16 pixels at a time. */
-static TARGET void block_in(const float *x, const cort_dw_layout *l, const blocked_layout *b, float *pad) {
+/* The nc <= 16 planes at x (isize apart) into the padded copy's interior, 16 pixels at a time; the
+ * lanes of missing channels are zeros. */
+static TARGET void block_in(const float *x, int nc, const cort_dw_layout *l, const blocked_layout *b, float *pad) {
     int64_t isize = b->in_px, row = 0, col = 0;
     for (int64_t p = 0; p < isize; p += LANES) {
         __mmask16 m = tail_mask(isize - p);
         __m512 r[16];
-        UNROLL for (int c = 0; c < 16; c++) r[c] = _mm512_maskz_loadu_ps(m, x + c * isize + p);
+        UNROLL for (int c = 0; c < 16; c++) r[c] = c < nc ? _mm512_maskz_loadu_ps(m, x + c * isize + p) : _mm512_setzero_ps();
         transpose16(r);
         int n = isize - p < LANES ? (int)(isize - p) : LANES;
         for (int k = 0; k < n; k++) {
@@ -370,8 +371,8 @@ static TARGET void block_in(const float *x, const cort_dw_layout *l, const block
     }
 }
 
-/* The channel-minor outputs back into the 16 planes at y (osize apart). */
-static TARGET void block_out(const float *out, const blocked_layout *b, float *y) {
+/* The channel-minor outputs back into the nc <= 16 planes at y (osize apart). */
+static TARGET void block_out(const float *out, int nc, const blocked_layout *b, float *y) {
     int64_t osize = b->out_px;
     for (int64_t p = 0; p < osize; p += LANES) {
         int n = osize - p < LANES ? (int)(osize - p) : LANES;
@@ -379,7 +380,8 @@ static TARGET void block_out(const float *out, const blocked_layout *b, float *y
         UNROLL for (int k = 0; k < 16; k++) r[k] = k < n ? _mm512_load_ps(out + (p + k) * BLOCK) : _mm512_setzero_ps();
         transpose16(r);
         __mmask16 m = tail_mask(n);
-        UNROLL for (int c = 0; c < 16; c++) _mm512_mask_storeu_ps(y + c * osize + p, m, r[c]);
+        UNROLL for (int c = 0; c < 16; c++)
+            if (c < nc) _mm512_mask_storeu_ps(y + c * osize + p, m, r[c]);
     }
 }
 
@@ -401,20 +403,24 @@ TARGET INLINE void block_compute(const float *pad, const cort_dw_layout *l, cons
     }
 }
 
-/* Channels [c_begin, c_end) of whole blocks of 16; `pad` is zeroed by the caller, its border stays so. */
+/* Channels [c_begin, c_end) in blocks of 16, the last possibly short; `pad` is zeroed by the caller,
+ * its border stays so. */
 TARGET INLINE void blocks_direct(const float *x, const cort_dw_layout *l, const blocked_layout *b, const float *w,
                                  const float *bias, const act_consts *ac, int64_t c_begin, int64_t c_end, float *y,
                                  float *pad, const int K, const int S, const int kind) {
     float *out = pad + b->hp * b->wp * BLOCK;
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i widx = _mm512_mullo_epi32(lane, _mm512_set1_epi32(K * K));
-    for (int64_t c = c_begin; c + BLOCK <= c_end; c += BLOCK) {
+    for (int64_t c = c_begin; c < c_end; c += BLOCK) {
+        int nc = c_end - c < BLOCK ? (int)(c_end - c) : BLOCK;
+        __mmask16 cm = tail_mask(nc);
         __m512 wv[MAX_TAPS];
-        UNROLL for (int t = 0; t < K * K; t++) wv[t] = _mm512_i32gather_ps(widx, w + c * K * K + t, 4);
-        __m512 bv = bias ? _mm512_loadu_ps(bias + c) : _mm512_setzero_ps();
-        block_in(x + c * b->in_px, l, b, pad);
+        UNROLL for (int t = 0; t < K * K; t++)
+            wv[t] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), cm, widx, w + c * K * K + t, 4);
+        __m512 bv = bias ? _mm512_maskz_loadu_ps(cm, bias + c) : _mm512_setzero_ps();
+        block_in(x + c * b->in_px, nc, l, b, pad);
         block_compute(pad, l, b, wv, bv, ac, out, K, S, kind);
-        block_out(out, b, y + c * b->out_px);
+        block_out(out, nc, b, y + c * b->out_px);
     }
 }
 
@@ -490,11 +496,12 @@ TARGET void cort_x86_depthwise_avx512(const cort_conv_geom *g, const float *x, c
     int shape = (l.k == 5) * 2 + (l.stride == 2);
     channel_fn fn = channel_fns[kind][shape];
     int64_t isize = l.in_h * l.in_w, osize = l.oh * l.ow, taps = l.k * l.k;
-    if (blocked_ok(&l) && c_end - c_begin >= BLOCK) {
+    if (blocked_ok(&l) && c_end - c_begin >= BLOCK / 2) {
         blocked_layout b = blocked_layout_of(&l);
         float *pad = zeros + zero_row_floats(&l);
         for (int64_t j = 0; j < b.hp * b.wp * BLOCK; j += LANES) _mm512_store_ps(pad + j, _mm512_setzero_ps());
-        int64_t c_blocked = c_begin + (c_end - c_begin) / BLOCK * BLOCK;
+        /* a short last block costs a full one: worth it from half a block on (2-2.4x per channel) */
+        int64_t rest = (c_end - c_begin) % BLOCK, c_blocked = c_end - (rest < BLOCK / 2 ? rest : 0);
         blocks_fns[kind][shape](x, &l, &b, w, ep ? ep->bias : NULL, &ac, c_begin, c_blocked, y, pad);
         if (after)
             for (int64_t c = c_begin; c < c_blocked; c++) cort_activation_apply(ep, y + c * osize, osize);
