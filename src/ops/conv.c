@@ -228,6 +228,7 @@ typedef struct conv_state {
     size_t group_floats;
     float *packed; /* NULL when only `wino` was packed */
     float *wino;   /* Winograd weights when the known input shape makes that path run, or NULL */
+    float *direct; /* weights of the direct padded-image path when the known shape makes it run, or NULL */
     int wino_tile; /* their output tile (cort_winograd_tile) */
 } conv_state;
 
@@ -239,7 +240,7 @@ static cort_status *pack_weights(cort_prepare_ctx *pc, const cort_tensor *w, int
     size_t bytes = cort_sgemm_packed_a_size(rows, depth);
     if (!st || (size_t)groups > SIZE_MAX / bytes) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
     st->packed = cort_pool_alloc(pc->pool, bytes * (size_t)groups);
-    st->wino = NULL;
+    st->wino = st->direct = NULL;
     if (!st->packed) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
     float *widened = NULL;
     if (w->type != CORT_FLOAT) { /* a float copy only for the packing */
@@ -310,6 +311,23 @@ static cort_status *pack_winograd(cort_prepare_ctx *pc, const cort_tensor *w, co
     return NULL;
 }
 
+/* Float32 weights for the direct padded-image path (shallow filters, see kernels.h), when the input
+ * shape known at load picks it. */
+static cort_status *pack_direct(cort_prepare_ctx *pc, const cort_tensor *w, const conv_shape *s, int64_t kdim) {
+    conv_state *st = cort_pool_alloc(pc->pool, sizeof *st);
+    if (!st) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
+    memset(st, 0, sizeof *st);
+    st->direct = cort_pool_alloc(pc->pool, sizeof(float) * cort_conv_padded_direct_floats(s->out_ch, kdim));
+    if (!st->direct) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
+    cort_conv_padded_direct_pack(s->out_ch, kdim, w->data, st->direct);
+    st->w_type = w->type;
+    st->w_rank = w->rank;
+    memcpy(st->w_dims, w->dims, sizeof(int64_t) * (size_t)w->rank);
+    st->group = 1;
+    *pc->state = st;
+    return NULL;
+}
+
 static cort_status *conv_prepare(cort_prepare_ctx *pc) {
     const conv_params *p = pc->params;
     const cort_tensor *w = packable_weight(pc, p->group);
@@ -320,6 +338,8 @@ static cort_status *conv_prepare(cort_prepare_ctx *pc) {
     if (w->type == CORT_FLOAT && p->group == 1 && shape_at_load(pc, w, &s) &&
         cort_winograd_ok(&s.geom, s.in_ch, s.out_ch))
         return pack_winograd(pc, w, &s);
+    if (w->type == CORT_FLOAT && p->group == 1 && shape_at_load(pc, w, &s) && cort_conv_padded_direct_ok(&s.geom, kdim))
+        return pack_direct(pc, w, &s, kdim);
     return pack_weights(pc, w, p->group, mg, kdim, false);
 }
 
@@ -574,6 +594,43 @@ static cort_status *conv_winograd(cort_kctx *ctx, const conv_params *p, const co
     return NULL;
 }
 
+/* The direct padded-image path: the padded image once per image, then blocks of output rows over the
+ * threads. */
+typedef struct direct_job {
+    const conv_shape *s;
+    const float *padded, *weights;
+    cort_sgemm_epilogue ep;
+    float *y;
+    int64_t tasks;
+} direct_job;
+
+static void direct_rows(void *arg, int64_t begin, int64_t end) {
+    const direct_job *j = arg;
+    int64_t oh = j->s->geom.out[0], kdim = j->s->in_ch * cort_conv_kernel_size(&j->s->geom);
+    for (int64_t t = begin; t < end; t++)
+        cort_conv_padded_direct(&j->s->geom, j->s->out_ch, kdim, j->padded, j->weights, &j->ep, t * oh / j->tasks,
+                                (t + 1) * oh / j->tasks, j->y);
+}
+
+static cort_status *conv_direct(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
+                                const float *bias, const float *weights, float *y) {
+    direct_job j = {s, NULL, weights, p->act, NULL, 0};
+    j.ep.bias = bias;
+    float *padded;
+    CORT_TRY(cort_nn_scratch_f32(ctx, (int64_t)cort_conv_padded_floats(&s->geom, s->in_ch), &padded));
+    j.padded = padded;
+    int threads = cort_nn_threads(ctx).count;
+    j.tasks = threads > 1 ? 4 * threads : 1; /* several blocks each: a late or preempted thread is balanced */
+    if (j.tasks > s->geom.out[0]) j.tasks = s->geom.out[0];
+    int64_t xsize = s->in_ch * cort_conv_in_size(&s->geom), ysize = s->out_ch * cort_conv_out_size(&s->geom);
+    for (int64_t n = 0; n < s->batch; n++) {
+        cort_conv_pad_image(&s->geom, x + n * xsize, s->in_ch, padded);
+        j.y = y + n * ysize;
+        ctx->svc->parallel_for(ctx, j.tasks, 1, direct_rows, &j);
+    }
+    return NULL;
+}
+
 /* Y = act(conv(X, W, B) + Z), Z (NULL: none) of Y's size. */
 static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
                              const float *w, const float *bias, const conv_state *pre, const float *z, float *y) {
@@ -581,6 +638,9 @@ static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_sh
     if (pre && pre->wino && s->group == 1 && cort_winograd_tile(&s->geom, s->in_ch, s->out_ch) == pre->wino_tile &&
         z != y)
         return conv_winograd(ctx, p, s, x, bias, pre->wino_tile, pre->wino, z, y);
+    if (pre && pre->direct && s->group == 1 && !z &&
+        cort_conv_padded_direct_ok(&s->geom, s->in_ch * cort_conv_kernel_size(&s->geom)))
+        return conv_direct(ctx, p, s, x, bias, pre->direct, y);
     if (pre && !pre->packed) pre = NULL; /* the GEMM then reads W as it is */
     if (s->group == s->in_ch && s->group == s->out_ch) {
         /* without a residual the kernel applies the activation as it stores */

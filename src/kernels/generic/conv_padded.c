@@ -7,9 +7,22 @@
  * are plain copies, with none of the per-row bounds and stride work of im2col, which dominates for
  * small images and strided convolutions. The grid's wq - ow extra columns per row are computed and
  * dropped. */
+#include <math.h>
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "kernels/generic/conv_rows.h"
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define HAVE_X86_DIRECT 1
+#include "kernels/x86/conv_padded_x86.h"
+#endif
+
+/* Output channels per panel of the direct path's packed weights. */
+enum { DIRECT_MR = 8 };
+#ifdef HAVE_X86_DIRECT
+_Static_assert((int)DIRECT_MR == (int)CORT_PADDED_DIRECT_MR, "the x86 kernel reads the panels packed here");
+#endif
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -39,7 +52,7 @@ size_t cort_conv_padded_floats(const cort_conv_geom *g, int64_t channels) {
 }
 
 /* Row u of phase (r, c) of one channel plane xc. */
-static void phase_row(const cort_conv_geom *g, const float *xc, int64_t u, int64_t r, int64_t c, int64_t wq,
+static inline void phase_row(const cort_conv_geom *g, const float *xc, int64_t u, int64_t r, int64_t c, int64_t wq,
                       float *dst) {
     int64_t sh = g->stride[0], sw = g->stride[1], ih = sh * u + r - g->pad_begin[0], w = g->in[1];
     if (ih < 0 || ih >= g->in[0]) {
@@ -68,7 +81,7 @@ static bool phase_read(const cort_conv_geom *g, int d, int64_t phase) {
     return false;
 }
 
-void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channels, float *padded) {
+CORT_SIMD_CLONES static void pad_image(const cort_conv_geom *g, const float *x, int64_t channels, float *padded) {
     int64_t hq, wq, grid, sh = g->stride[0], sw = g->stride[1];
     cort_conv_padded_dims(g, &hq, &wq, &grid);
     for (int64_t ch = 0; ch < channels; ch++) {
@@ -82,20 +95,92 @@ void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channe
     }
 }
 
-void cort_conv_padded_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float *out) {
-    const cort_conv_padded_source *s = src;
+void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channels, float *padded) {
+    pad_image(g, x, channels, padded);
+}
+
+/* One k row of B into the micro-panels: nc columns from `row`, panel by panel (nr floats each,
+ * panels kc * nr apart), the last zero-padded. Full panels of the AVX-512 and AVX2 widths copy a
+ * constant size, which compiles to a few vector moves (the per-row loop with its alias checks and
+ * remainder handling was ~30% of a 14x14 3x3 convolution's time). */
+static inline void pack_row(const float *restrict row, int64_t nc, int64_t nr, int64_t panel, float *restrict dst) {
+    int64_t jr = 0;
+    if (nr == 32)
+        for (; jr + 32 <= nc; jr += 32, dst += panel) memcpy(dst, row + jr, 32 * sizeof(float));
+    else if (nr == 16)
+        for (; jr + 16 <= nc; jr += 16, dst += panel) memcpy(dst, row + jr, 16 * sizeof(float));
+    for (; jr < nc; jr += nr, dst += panel) {
+        int64_t cols = min64(nr, nc - jr);
+        for (int64_t j = 0; j < cols; j++) dst[j] = row[jr + j];
+        for (int64_t j = cols; j < nr; j++) dst[j] = 0;
+    }
+}
+
+/* (the clones live on a static function: clang emits the dispatcher only for calls it sees) */
+CORT_SIMD_CLONES static void padded_pack(const cort_conv_padded_source *s, int64_t p0, int64_t kc, int64_t j0,
+                                         int64_t nc, int64_t nr, float *out) {
     const cort_conv_geom *g = s->geom;
     int64_t kw = g->kernel[1], ksize = g->kernel[0] * kw, sh = g->stride[0], sw = g->stride[1];
     int64_t plane = s->hp * s->wp;
+    /* the tap (ch, ki, kj) of row p0 + p, advanced row by row instead of divided out */
+    int64_t ch = p0 / ksize, ki = (p0 % ksize) / kw, kj = p0 % kw;
     for (int64_t p = 0; p < kc; p++) {
-        int64_t r = p0 + p, ch = r / ksize, k = r % ksize;
-        int64_t a = (k / kw) * g->dilation[0], b = (k % kw) * g->dilation[1];
+        int64_t a = ki * g->dilation[0], b = kj * g->dilation[1];
         const float *row = s->padded + ((ch * sh + a % sh) * sw + b % sw) * plane + (a / sh) * s->wp + b / sw + s->col0 + j0;
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-            float *dst = out + jr * kc + p * nr;
-            int64_t cols = min64(nr, nc - jr);
-            for (int64_t j = 0; j < cols; j++) dst[j] = row[jr + j]; /* short runs: a loop beats memcpy */
-            for (int64_t j = cols; j < nr; j++) dst[j] = 0;
+        pack_row(row, nc, nr, kc * nr, out + p * nr);
+        if (++kj == kw) {
+            kj = 0;
+            if (++ki == g->kernel[0]) ki = 0, ch++;
         }
     }
+}
+
+void cort_conv_padded_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float *out) {
+    padded_pack(src, p0, kc, j0, nc, nr, out);
+}
+
+bool cort_conv_padded_direct_ok(const cort_conv_geom *g, int64_t kdim) {
+    if (kdim < 1 || kdim > CORT_CONV_PADDED_DIRECT_MAX_K || !cort_conv_padded_ok(g)) return false;
+#ifdef HAVE_X86_DIRECT
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+#else
+    return false;
+#endif
+}
+
+size_t cort_conv_padded_direct_floats(int64_t m, int64_t kdim) {
+    return (size_t)((m + DIRECT_MR - 1) / DIRECT_MR * DIRECT_MR * kdim);
+}
+
+/* Panels of DIRECT_MR channels, k-major, the last zero-padded. */
+void cort_conv_padded_direct_pack(int64_t m, int64_t kdim, const float *w, float *packed) {
+    for (int64_t mb = 0; mb < m; mb += DIRECT_MR)
+        for (int64_t p = 0; p < kdim; p++)
+            for (int64_t i = 0; i < DIRECT_MR; i++)
+                *packed++ = mb + i < m ? w[(mb + i) * kdim + p] : 0.0f;
+}
+
+void cort_conv_padded_direct(const cort_conv_geom *g, int64_t m, int64_t kdim, const float *padded,
+                             const float *packed, const cort_sgemm_epilogue *ep, int64_t r0, int64_t r1, float *y) {
+#ifdef HAVE_X86_DIRECT
+    int64_t hq, wq, grid, kw = g->kernel[1], ksize = g->kernel[0] * kw, sh = g->stride[0], sw = g->stride[1];
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    int64_t off[CORT_CONV_PADDED_DIRECT_MAX_K];
+    for (int64_t p = 0; p < kdim && p < CORT_CONV_PADDED_DIRECT_MAX_K; p++) {
+        int64_t ch = p / ksize, k = p % ksize, a = (k / kw) * g->dilation[0], b = (k % kw) * g->dilation[1];
+        off[p] = ((ch * sh + a % sh) * sw + b % sw) * hq * wq + (a / sh) * wq + b / sw;
+    }
+    cort_activation act = ep ? ep->act : CORT_ACT_NONE;
+    bool clamp = act == CORT_ACT_RELU || act == CORT_ACT_CLIP;
+    float lo = act == CORT_ACT_CLIP ? ep->lo : 0.0f, hi = act == CORT_ACT_CLIP ? ep->hi : INFINITY;
+    cort_x86_conv_padded_direct_avx512(g, kdim, off, m, padded, wq, packed, ep ? ep->bias : NULL, clamp, lo, hi, r0,
+                                       r1, y);
+    if (clamp || act == CORT_ACT_NONE) return;
+    /* the other activations over each channel's rows, while they are still in cache */
+    int64_t ow = g->out[1], plane = g->out[0] * ow;
+    for (int64_t c = 0; c < m; c++) cort_activation_apply(ep, y + c * plane + r0 * ow, (r1 - r0) * ow);
+#else
+    (void)g, (void)m, (void)kdim, (void)padded, (void)packed, (void)ep, (void)r0, (void)r1, (void)y;
+#endif
 }

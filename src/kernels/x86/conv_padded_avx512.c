@@ -1,0 +1,73 @@
+/* Direct convolution on the padded, phase-split image with AVX-512: an 8 x 32 register tile (8 output
+ * channels, 32 output columns of one row) whose B operand is read straight from the phase planes (tap
+ * rows are contiguous there) and whose result is stored straight into Y's planes. For shallow filters
+ * (a network's first layer: 3 channels, 27..147 taps) this drops the GEMM path's packing of B, its
+ * product on the grid and the copy of that product into Y, which together cost more than the
+ * multiply-adds. */
+#include <immintrin.h>
+
+#include "kernels/x86/conv_padded_x86.h"
+
+#define TARGET __attribute__((target("avx512f")))
+#define INLINE inline __attribute__((always_inline))
+
+enum { MR = CORT_PADDED_DIRECT_MR };
+
+static TARGET INLINE __mmask16 lane_mask(int64_t n) {
+    if (n >= 16) return (__mmask16)0xffff;
+    if (n <= 0) return 0;
+    return (__mmask16)((1u << n) - 1u);
+}
+
+/* Channels [mb, mb + rows) at columns [ox, ox + cols) of output row oy; b points at the row's first
+ * column in the padded planes. */
+static TARGET INLINE void tile(int64_t kdim, const int64_t *off, const float *b, const float *a, __mmask16 m0,
+                               __mmask16 m1, int64_t rows, const float *bias, bool clamp, __m512 lo, __m512 hi,
+                               float *y, int64_t plane) {
+    __m512 acc[MR][2];
+    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < kdim; p++, a += MR) {
+        const float *bp = b + off[p];
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+        for (int i = 0; i < MR; i++) {
+            __m512 ai = _mm512_set1_ps(a[i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+    /* a constant trip count, unrolled: indexed by a variable, acc would live in memory */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+    for (int i = 0; i < MR; i++) {
+        if (i >= rows) break;
+        __m512 bi = _mm512_set1_ps(bias ? bias[i] : 0.0f);
+        __m512 v0 = _mm512_add_ps(acc[i][0], bi), v1 = _mm512_add_ps(acc[i][1], bi);
+        if (clamp) { /* NaN passes through, as in Relu/Clip */
+            v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
+            v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
+        }
+        _mm512_mask_storeu_ps(y + i * plane, m0, v0);
+        if (m1) _mm512_mask_storeu_ps(y + i * plane + 16, m1, v1);
+    }
+}
+
+TARGET void cort_x86_conv_padded_direct_avx512(const cort_conv_geom *g, int64_t kdim, const int64_t *off, int64_t m,
+                                               const float *padded, int64_t wq, const float *wpk, const float *bias,
+                                               bool clamp, float lo, float hi, int64_t r0, int64_t r1, float *y) {
+    int64_t oh = g->out[0], ow = g->out[1], plane = oh * ow;
+    __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    for (int64_t oy = r0; oy < r1; oy++)
+        for (int64_t ox = 0; ox < ow; ox += 32) {
+            __mmask16 m0 = lane_mask(ow - ox), m1 = lane_mask(ow - ox - 16);
+            const float *b = padded + oy * wq + ox;
+            for (int64_t mb = 0; mb < m; mb += MR) {
+                int64_t rows = m - mb < MR ? m - mb : MR;
+                tile(kdim, off, b, wpk + mb * kdim, m0, m1, rows, bias ? bias + mb : NULL, clamp, vlo, vhi,
+                     y + mb * plane + oy * ow + ox, plane);
+            }
+        }
+}

@@ -1,0 +1,123 @@
+/* The direct padded-image convolution (cort_conv_pad_image + cort_conv_padded_direct, no GEMM) against
+ * a naive convolution on random 2-D geometries: strides 1..3, dilations 1..2, kernels 1..5, asymmetric
+ * paddings, rows from 1 to past two 32-column tiles, channel counts off the 8-channel panels, with and
+ * without bias, each activation kind the kernel clamps in registers and one it applies afterwards,
+ * output rows computed in two calls as the operator's tasks do. Where the CPU lacks the kernel, only
+ * the refusal is checked. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "kernels/kernels.h"
+
+static uint32_t rng_state = 4242;
+static uint32_t rnd_u(uint32_t n) {
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return (rng_state >> 8) % n;
+}
+static float rnd_f(void) { return (float)rnd_u(2001) / 1000.0f - 1.0f; }
+
+static bool random_geom(cort_conv_geom *g) {
+    g->spatial = 2;
+    for (int d = 0; d < 2; d++) {
+        g->in[d] = 3 + rnd_u(d == 1 ? 90 : 20);
+        g->kernel[d] = 1 + rnd_u(5);
+        g->stride[d] = 1 + rnd_u(3);
+        g->dilation[d] = 1 + rnd_u(2);
+        g->pad_begin[d] = rnd_u(3);
+        int64_t pad_end = rnd_u(3);
+        int64_t span = g->in[d] + g->pad_begin[d] + pad_end - ((g->kernel[d] - 1) * g->dilation[d] + 1);
+        if (span < 0) return false;
+        g->out[d] = span / g->stride[d] + 1;
+    }
+    return cort_conv_padded_ok(g);
+}
+
+static double reference(const cort_conv_geom *g, const float *x, const float *w, int64_t c, int64_t o, int64_t i,
+                        int64_t j) {
+    int64_t ksize = g->kernel[0] * g->kernel[1], kdim = c * ksize;
+    double s = 0;
+    for (int64_t ci = 0; ci < c; ci++)
+        for (int64_t r = 0; r < g->kernel[0]; r++)
+            for (int64_t q = 0; q < g->kernel[1]; q++) {
+                int64_t ih = i * g->stride[0] - g->pad_begin[0] + r * g->dilation[0];
+                int64_t iw = j * g->stride[1] - g->pad_begin[1] + q * g->dilation[1];
+                if (ih >= 0 && ih < g->in[0] && iw >= 0 && iw < g->in[1])
+                    s += (double)x[(ci * g->in[0] + ih) * g->in[1] + iw] * w[o * kdim + ci * ksize + r * g->kernel[1] + q];
+            }
+    return s;
+}
+
+static double activate(const cort_sgemm_epilogue *ep, double v) {
+    switch (ep->act) {
+    case CORT_ACT_RELU: return v > 0 ? v : 0;
+    case CORT_ACT_CLIP: return v < ep->lo ? ep->lo : v > ep->hi ? ep->hi : v;
+    case CORT_ACT_SIGMOID: return 1.0 / (1.0 + exp(-v));
+    default: return v;
+    }
+}
+
+static int run_case(const cort_conv_geom *g, int64_t c, int64_t m, const cort_sgemm_epilogue *ep) {
+    int64_t kdim = c * g->kernel[0] * g->kernel[1], oh = g->out[0], ow = g->out[1];
+    float *x = malloc(sizeof(float) * (size_t)(c * g->in[0] * g->in[1])), *w = malloc(sizeof(float) * (size_t)(m * kdim));
+    float *padded = malloc(sizeof(float) * cort_conv_padded_floats(g, c)), *y = malloc(sizeof(float) * (size_t)(m * oh * ow));
+    float *packed = malloc(sizeof(float) * cort_conv_padded_direct_floats(m, kdim)), *bias = malloc(sizeof(float) * (size_t)m);
+    int bad = !x || !w || !padded || !y || !packed || !bias;
+    if (bad) goto done;
+    for (int64_t i = 0; i < c * g->in[0] * g->in[1]; i++) x[i] = rnd_f();
+    for (int64_t i = 0; i < m * kdim; i++) w[i] = rnd_f();
+    for (int64_t i = 0; i < m; i++) bias[i] = rnd_f();
+    for (int64_t i = 0; i < m * oh * ow; i++) y[i] = NAN; /* every output must be written */
+    cort_sgemm_epilogue e = *ep;
+    bool with_bias = rnd_u(2);
+    e.bias = with_bias ? bias : NULL;
+    cort_conv_pad_image(g, x, c, padded);
+    cort_conv_padded_direct_pack(m, kdim, w, packed);
+    int64_t half = oh / 2;
+    cort_conv_padded_direct(g, m, kdim, padded, packed, &e, 0, half, y);
+    cort_conv_padded_direct(g, m, kdim, padded, packed, &e, half, oh, y);
+    for (int64_t o = 0; o < m && !bad; o++)
+        for (int64_t i = 0; i < oh && !bad; i++)
+            for (int64_t j = 0; j < ow && !bad; j++) {
+                double want = activate(&e, reference(g, x, w, c, o, i, j) + (with_bias ? bias[o] : 0));
+                float got = y[(o * oh + i) * ow + j];
+                if (!(fabs(got - want) <= 1e-4 * (1.0 + fabs(want)))) {
+                    fprintf(stderr, "in %lldx%lld k %lldx%lld s %lld,%lld d %lld,%lld pad %lld,%lld c %lld m %lld act %d: "
+                                    "y[%lld,%lld,%lld] %g vs %g\n",
+                            (long long)g->in[0], (long long)g->in[1], (long long)g->kernel[0], (long long)g->kernel[1],
+                            (long long)g->stride[0], (long long)g->stride[1], (long long)g->dilation[0],
+                            (long long)g->dilation[1], (long long)g->pad_begin[0], (long long)g->pad_begin[1],
+                            (long long)c, (long long)m, (int)e.act, (long long)o, (long long)i, (long long)j,
+                            (double)got, want);
+                    bad = 1;
+                }
+            }
+done:
+    free(x), free(w), free(padded), free(y), free(packed), free(bias);
+    return bad;
+}
+
+int main(void) {
+    cort_conv_geom big = {.spatial = 2, .in = {224, 224}, .out = {112, 112}, .kernel = {7, 7}, .stride = {2, 2},
+                          .dilation = {1, 1}, .pad_begin = {3, 3}};
+    CHECK(!cort_conv_padded_direct_ok(&big, CORT_CONV_PADDED_DIRECT_MAX_K + 1)); /* deep filters go to the GEMM */
+    if (!cort_conv_padded_direct_ok(&big, 147)) {
+        fprintf(stderr, "test_conv_padded_direct: no AVX-512 here, the kernel itself is not run\n");
+        return check_report("test_conv_padded_direct");
+    }
+    static const cort_activation acts[] = {CORT_ACT_NONE, CORT_ACT_RELU, CORT_ACT_CLIP, CORT_ACT_SIGMOID};
+    int ran = 0, strided = 0, wide = 0;
+    for (int t = 0; t < 600 && ran < 60; t++) {
+        cort_conv_geom g;
+        if (!random_geom(&g)) continue;
+        int64_t c = 1 + rnd_u(6);
+        if (!cort_conv_padded_direct_ok(&g, c * g.kernel[0] * g.kernel[1])) continue;
+        ran++;
+        strided += g.stride[0] > 1 || g.stride[1] > 1;
+        wide += g.out[1] > 32;
+        cort_sgemm_epilogue ep = {NULL, acts[rnd_u(4)], -0.25f, 0.5f, 0.0f, 0.0f};
+        CHECK(run_case(&g, c, 1 + rnd_u(20), &ep) == 0);
+    }
+    CHECK(ran >= 40 && strided >= 10 && wide >= 5);
+    return check_report("test_conv_padded_direct");
+}
