@@ -20,22 +20,23 @@ static TARGET INLINE __mmask16 lane_mask(int64_t n) {
 }
 
 /* Channels [mb, mb + rows) at columns [ox, ox + cols) of output row oy; b points at the row's first
- * column in the padded planes. */
-static TARGET INLINE void tile(int64_t kdim, const int64_t *off, const float *b, const float *a, __mmask16 m0,
+ * column in the padded planes. `wide` false: at most 16 columns, only the first vector is computed
+ * (a row's last tile: 112 = 3 * 32 + 16 in the 7x7/2 and 3x3/2 stems). */
+static TARGET INLINE void tile(bool wide, int64_t kdim, const int64_t *off, const float *b, const float *a, __mmask16 m0,
                                __mmask16 m1, int64_t rows, const float *bias, bool clamp, __m512 lo, __m512 hi,
                                float *y, int64_t plane) {
     __m512 acc[MR][2];
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (int64_t p = 0; p < kdim; p++, a += MR) {
         const float *bp = b + off[p];
-        __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = wide ? _mm512_maskz_loadu_ps(m1, bp + 16) : b0;
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 8
 #endif
         for (int i = 0; i < MR; i++) {
             __m512 ai = _mm512_set1_ps(a[i]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+            if (wide) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
     }
     /* a constant trip count, unrolled: indexed by a variable, acc would live in memory */
@@ -51,7 +52,7 @@ static TARGET INLINE void tile(int64_t kdim, const int64_t *off, const float *b,
             v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
         }
         _mm512_mask_storeu_ps(y + i * plane, m0, v0);
-        if (m1) _mm512_mask_storeu_ps(y + i * plane + 16, m1, v1);
+        if (wide && m1) _mm512_mask_storeu_ps(y + i * plane + 16, m1, v1);
     }
 }
 
@@ -66,8 +67,10 @@ TARGET void cort_x86_conv_padded_direct_avx512(const cort_conv_geom *g, int64_t 
             const float *b = padded + oy * wq + ox;
             for (int64_t mb = 0; mb < m; mb += MR) {
                 int64_t rows = m - mb < MR ? m - mb : MR;
-                tile(kdim, off, b, wpk + mb * kdim, m0, m1, rows, bias ? bias + mb : NULL, clamp, vlo, vhi,
-                     y + mb * plane + oy * ow + ox, plane);
+                const float *a = wpk + mb * kdim, *bm = bias ? bias + mb : NULL;
+                float *ym = y + mb * plane + oy * ow + ox;
+                if (m1) tile(true, kdim, off, b, a, m0, m1, rows, bm, clamp, vlo, vhi, ym, plane);
+                else tile(false, kdim, off, b, a, m0, m1, rows, bm, clamp, vlo, vhi, ym, plane);
             }
         }
 }
