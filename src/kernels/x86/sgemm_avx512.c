@@ -41,8 +41,9 @@ static TARGET __attribute__((noinline)) void store_rows(__m512 acc[MR][2], float
 /* `wide` false: the tile is at most half as wide, and only the first column vector is computed;
  * `live` (a constant at each call) rows are computed, so a GEMV or a short last row block (128 rows
  * are ten tiles of 12 and one of 8) does not pay for all 12 */
-static TARGET INLINE void tile(bool wide, int live, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                               int64_t rows, int64_t cols, const cort_sgemm_store *st) {
+static TARGET INLINE void tile(bool wide, int live, int64_t kc, const float *a, const float *b, const float *pf,
+                               int64_t pf_step, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                               const cort_sgemm_store *st) {
     __m512 acc[MR][2];
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (int64_t i = 0; i < rows; i++) {
@@ -55,6 +56,8 @@ static TARGET INLINE void tile(bool wide, int live, int64_t kc, const float *a, 
         /* A streams from memory when weights outgrow the caches (a model's conv layers): 48 k steps
          * (2.3 KB) ahead covers memory latency where 8 did not (resnet18/50 medians ~6-14% faster) */
         _mm_prefetch((const char *)(a + 48 * MR), _MM_HINT_T0);
+        _mm_prefetch((const char *)pf, _MM_HINT_T1);
+        pf += pf_step;
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 12
 #endif
@@ -83,14 +86,20 @@ TARGET void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const fl
             const float *a = ap + ir * kc, *b = bp + jr * kc;
             float *ct = c + ir * ldc + jr;
             bool wide = cols > NR / 2;
-            if (rows <= 1 && wide) tile(true, 1, kc, a, b, ct, ldc, rows, cols, &here);
-            else if (rows <= 1) tile(false, 1, kc, a, b, ct, ldc, rows, cols, &here);
-            else if (rows <= 4 && wide) tile(true, 4, kc, a, b, ct, ldc, rows, cols, &here);
-            else if (rows <= 4) tile(false, 4, kc, a, b, ct, ldc, rows, cols, &here);
-            else if (rows <= 8 && wide) tile(true, 8, kc, a, b, ct, ldc, rows, cols, &here);
-            else if (rows <= 8) tile(false, 8, kc, a, b, ct, ldc, rows, cols, &here);
-            else if (wide) tile(true, MR, kc, a, b, ct, ldc, rows, cols, &here);
-            else tile(false, MR, kc, a, b, ct, ldc, rows, cols, &here);
+            /* The first two tiles of a column panel fetch the next panel into L2, a cache line per k
+             * step each: packed weights stream from memory, and the panel's first tile would otherwise
+             * wait on them. The other tiles prefetch their own B, in L1 already, at no cost. */
+            const float *pf = b;
+            int64_t pf_step = 0, t = ir / MR;
+            if (jr + NR < nc && t < 2) pf = bp + (jr + NR) * kc + t * kc * (NR / 2), pf_step = 16;
+            if (rows <= 1 && wide) tile(true, 1, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
+            else if (rows <= 1) tile(false, 1, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
+            else if (rows <= 4 && wide) tile(true, 4, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
+            else if (rows <= 4) tile(false, 4, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
+            else if (rows <= 8 && wide) tile(true, 8, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
+            else if (rows <= 8) tile(false, 8, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
+            else if (wide) tile(true, MR, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
+            else tile(false, MR, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
         }
     }
 }
