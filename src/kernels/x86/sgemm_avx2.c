@@ -41,12 +41,15 @@ static TARGET __attribute__((noinline)) void store_rows(__m256 acc[MR][2], float
 }
 
 /* `wide` false: the tile is at most half as wide, and only the first column vector is computed */
-static TARGET INLINE void tile(bool wide, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                               int64_t rows, int64_t cols, const cort_sgemm_store *st) {
+static TARGET INLINE void tile(bool wide, int64_t kc, const float *a, const float *b, const float *pf,
+                               int64_t pf_step, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                               const cort_sgemm_store *st) {
     __m256 acc[MR][2];
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
     for (int64_t p = 0; p < kc; p++) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        _mm_prefetch((const char *)pf, _MM_HINT_T1);
+        pf += pf_step;
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 6
 #endif
@@ -72,8 +75,14 @@ TARGET void cort_sgemm_block_avx2(int64_t mc, int64_t nc, int64_t kc, const floa
             cort_sgemm_store here = *st;
             if (here.bias) here.bias += ir;
             int64_t rows = mc - ir < MR ? mc - ir : MR;
-            if (cols > NR / 2) tile(true, kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, rows, cols, &here);
-            else tile(false, kc, ap + ir * kc, bp + jr * kc, c + ir * ldc + jr, ldc, rows, cols, &here);
+            /* The first tile of a column panel fetches the next panel into L2, its one cache line per k
+             * step: packed weights stream from memory, and the panel's first tile would otherwise wait on
+             * them. The other tiles prefetch their own B, in L1 already, at no cost. */
+            const float *b = bp + jr * kc, *pf = b;
+            int64_t pf_step = 0;
+            if (jr + NR < nc && ir == 0) pf = b + NR * kc, pf_step = NR;
+            if (cols > NR / 2) tile(true, kc, ap + ir * kc, b, pf, pf_step, c + ir * ldc + jr, ldc, rows, cols, &here);
+            else tile(false, kc, ap + ir * kc, b, pf, pf_step, c + ir * ldc + jr, ldc, rows, cols, &here);
         }
     }
 }
