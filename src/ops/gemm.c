@@ -141,6 +141,19 @@ static void gemm_ints(const gemm_params *p, const cort_tensor *a, const cort_ten
         }
 }
 
+/* Y = beta * C broadcast to m x n (rs, cs: C's row and column strides, cs 0 or 1), a row at a time so
+ * that the common case, a bias row, is a vector loop. */
+static void fill_from_c(float *y, const float *c, float beta, int64_t rs, int64_t cs, int64_t m, int64_t n) {
+    for (int64_t i = 0; i < m; i++) {
+        const float *ci = c + i * rs;
+        float *yi = y + i * n;
+        if (cs == 1)
+            for (int64_t j = 0; j < n; j++) yi[j] = beta * ci[j];
+        else
+            for (int64_t j = 0; j < n; j++) yi[j] = beta * ci[0];
+    }
+}
+
 static cort_status *gemm_f32(cort_kctx *ctx, const gemm_params *p, const cort_tensor *a, const cort_tensor *b,
                              const cort_tensor *c, int64_t rs, int64_t cs, int64_t m, int64_t n, int64_t k,
                              cort_tensor *y) {
@@ -151,9 +164,7 @@ static cort_status *gemm_f32(cort_kctx *ctx, const gemm_params *p, const cort_te
     if (c) CORT_TRY(cort_nn_as_f32(ctx, c, &cf));
     CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     bool with_c = cf && p->beta != 0;
-    if (with_c)
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < n; j++) yf[i * n + j] = p->beta * cf[i * rs + j * cs];
+    if (with_c) fill_from_c(yf, cf, p->beta, rs, cs, m, n);
     cort_threads th = cort_nn_threads(ctx);
     void *work;
     CORT_TRY(cort_nn_scratch(ctx, pb ? cort_sgemm_packed_b_mt_work_size(m, n, k, th.count)
