@@ -215,13 +215,15 @@ typedef struct cort_conv_padded_source {
 } cort_conv_padded_source;
 void cort_conv_padded_pack(const void *src, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float *out);
 /* The padded image read directly, without a GEMM: for shallow filters (kdim = in_ch * taps at most
- * CORT_CONV_PADDED_DIRECT_MAX_K, where packing B and copying the grid's product cost more than the
- * multiply-adds) a register tile reads tap rows straight from cort_conv_pad_image's planes and stores
- * Y's rows [r0, r1) of all m channels with ep's bias and activation (ep may be NULL).
- * cort_conv_padded_direct_ok says whether this CPU and geometry have it; the weights (m x kdim) are
+ * 192: first layers, where packing B and copying the grid's product cost more than the multiply-adds)
+ * and for few output channels on small images (m <= 64, rows narrower than 32, kdim at most
+ * CORT_CONV_PADDED_DIRECT_MAX_K: the GEMM's 12-row tiles and B packing are poorly used there), a
+ * register tile reads tap rows straight from cort_conv_pad_image's planes and stores Y's rows
+ * [r0, r1) of all m channels with ep's bias and activation (ep may be NULL).
+ * cort_conv_padded_direct_ok says whether this CPU and shape have it; the weights (m x kdim) are
  * first packed by cort_conv_padded_direct_pack into cort_conv_padded_direct_floats(m, kdim) floats. */
-enum { CORT_CONV_PADDED_DIRECT_MAX_K = 192 };
-bool cort_conv_padded_direct_ok(const cort_conv_geom *g, int64_t kdim);
+enum { CORT_CONV_PADDED_DIRECT_MAX_K = 2304 };
+bool cort_conv_padded_direct_ok(const cort_conv_geom *g, int64_t m, int64_t kdim);
 size_t cort_conv_padded_direct_floats(int64_t m, int64_t kdim);
 void cort_conv_padded_direct_pack(int64_t m, int64_t kdim, const float *w, float *packed);
 void cort_conv_padded_direct(const cort_conv_geom *g, int64_t m, int64_t kdim, const float *padded,

@@ -346,7 +346,7 @@ static cort_status *conv_prepare(cort_prepare_ctx *pc) {
         return pack_winograd(pc, w, &s);
     /* (a pointwise conv's GEMM reads X as B directly: measured faster there than the direct tile) */
     if (w->type == CORT_FLOAT && p->group == 1 && shape_at_load(pc, w, &s) && !is_pointwise(&s.geom) &&
-        cort_conv_padded_direct_ok(&s.geom, kdim))
+        cort_conv_padded_direct_ok(&s.geom, s.out_ch, kdim))
         return pack_direct(pc, w, &s, kdim);
     return pack_weights(pc, w, p->group, mg, kdim, false);
 }
@@ -641,7 +641,7 @@ static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_sh
         z != y)
         return conv_winograd(ctx, p, s, x, bias, pre->wino_tile, pre->wino, z, y);
     if (pre && pre->direct && s->group == 1 && !z &&
-        cort_conv_padded_direct_ok(&s->geom, s->in_ch * cort_conv_kernel_size(&s->geom)))
+        cort_conv_padded_direct_ok(&s->geom, s->out_ch, s->in_ch * cort_conv_kernel_size(&s->geom)))
         return conv_direct(ctx, p, s, x, bias, pre->direct, y);
     if (pre && !pre->packed) pre = NULL; /* the GEMM then reads W as it is */
     if (s->group == s->in_ch && s->group == s->out_ch) {

@@ -100,24 +100,29 @@ done:
 int main(void) {
     cort_conv_geom big = {.spatial = 2, .in = {224, 224}, .out = {112, 112}, .kernel = {7, 7}, .stride = {2, 2},
                           .dilation = {1, 1}, .pad_begin = {3, 3}};
-    CHECK(!cort_conv_padded_direct_ok(&big, CORT_CONV_PADDED_DIRECT_MAX_K + 1)); /* deep filters go to the GEMM */
-    if (!cort_conv_padded_direct_ok(&big, 147)) {
+    CHECK(!cort_conv_padded_direct_ok(&big, 64, 193)); /* deep filters on wide rows go to the GEMM */
+    cort_conv_geom small = {.spatial = 2, .in = {14, 14}, .out = {14, 14}, .kernel = {3, 3}, .stride = {1, 1},
+                            .dilation = {1, 1}, .pad_begin = {1, 1}};
+    CHECK(!cort_conv_padded_direct_ok(&small, 65, 1152) && !cort_conv_padded_direct_ok(&small, 32, 2305));
+    if (!cort_conv_padded_direct_ok(&big, 64, 147)) {
         fprintf(stderr, "test_conv_padded_direct: no AVX-512 here, the kernel itself is not run\n");
         return check_report("test_conv_padded_direct");
     }
     static const cort_activation acts[] = {CORT_ACT_NONE, CORT_ACT_RELU, CORT_ACT_CLIP, CORT_ACT_SIGMOID};
-    int ran = 0, strided = 0, wide = 0;
-    for (int t = 0; t < 600 && ran < 60; t++) {
+    int ran = 0, strided = 0, wide = 0, deep = 0;
+    for (int t = 0; t < 1200 && ran < 80; t++) {
         cort_conv_geom g;
         if (!random_geom(&g)) continue;
-        int64_t c = 1 + rnd_u(6);
-        if (!cort_conv_padded_direct_ok(&g, c * g.kernel[0] * g.kernel[1])) continue;
+        /* a third of the cases deep: up to 96 channels, the narrow-row path */
+        int64_t c = t % 3 == 0 ? 1 + rnd_u(96) : 1 + rnd_u(6), m = 1 + rnd_u(t % 3 == 0 ? 64 : 20);
+        if (!cort_conv_padded_direct_ok(&g, m, c * g.kernel[0] * g.kernel[1])) continue;
         ran++;
         strided += g.stride[0] > 1 || g.stride[1] > 1;
         wide += g.out[1] > 32;
+        deep += c * g.kernel[0] * g.kernel[1] > 192;
         cort_sgemm_epilogue ep = {NULL, acts[rnd_u(4)], -0.25f, 0.5f, 0.0f, 0.0f};
-        CHECK(run_case(&g, c, 1 + rnd_u(20), &ep) == 0);
+        CHECK(run_case(&g, c, m, &ep) == 0);
     }
-    CHECK(ran >= 40 && strided >= 10 && wide >= 5);
+    CHECK(ran >= 50 && strided >= 10 && wide >= 5 && deep >= 5);
     return check_report("test_conv_padded_direct");
 }
