@@ -628,7 +628,9 @@ static cort_status *conv_direct(cort_kctx *ctx, const conv_params *p, const conv
     for (int64_t n = 0; n < s->batch; n++) {
         cort_conv_pad_image(&s->geom, x + n * xsize, s->in_ch, padded);
         j.y = y + n * ysize;
-        ctx->svc->parallel_for(ctx, j.tasks, 1, direct_rows, &j);
+        /* one task runs here: handed to a worker, Y would sit in another core's cache for the next node */
+        if (j.tasks == 1) direct_rows(&j, 0, 1);
+        else ctx->svc->parallel_for(ctx, j.tasks, 1, direct_rows, &j);
     }
     return NULL;
 }
