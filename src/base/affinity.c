@@ -20,7 +20,24 @@ bool cort_affinity_pin(const int *cpus, int count, int threads) {
     (void)cpus, (void)count, (void)threads;
     return false;
 }
+
+int cort_affinity_current_cpu(void) { return -1; }
+
+void cort_affinity_leave_cpu(int cpu) { (void)cpu; }
 #else
+int cort_affinity_current_cpu(void) { return sched_getcpu(); }
+
+void cort_affinity_leave_cpu(int cpu) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getcpu() != cpu) return;
+    cpu_set_t mask, others;
+    if (sched_getaffinity(0, sizeof mask, &mask) != 0) return;
+    others = mask;
+    CPU_CLR(cpu, &others);
+    if (CPU_COUNT(&others) == 0) return;
+    /* setting the narrower mask migrates this thread at once; restoring the old one does not move it back */
+    if (sched_setaffinity(0, sizeof others, &others) == 0) (void)sched_setaffinity(0, sizeof mask, &mask);
+}
+
 /* The big cores, read from sysfs once per process (every worker of every pool asks): CPU topology,
  * like the feature bits, does not change while the process runs. */
 typedef struct big_cores {

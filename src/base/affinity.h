@@ -21,4 +21,14 @@ bool cort_affinity_should_pin(int threads, int big, int all);
  * platform has no affinity call (only Linux and Android have one). */
 bool cort_affinity_pin(const int *cpus, int count, int threads);
 
+/* The CPU the calling thread runs on, or -1 where the platform does not say. */
+int cort_affinity_current_cpu(void);
+
+/* Linux places a woken thread on its waker's CPU when it can, so a worker woken by a run's caller can
+ * end up queued behind that caller and take no part in the run (a 2-thread run after an idle gap then
+ * takes as long as a 1-thread one). A worker that finds itself on `cpu` moves to another CPU of its
+ * mask; the mask itself is left as it was. Nothing happens where it already runs elsewhere, where no
+ * other CPU is allowed, or where the platform has no affinity call. */
+void cort_affinity_leave_cpu(int cpu);
+
 #endif

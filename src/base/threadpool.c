@@ -24,7 +24,7 @@
  * once on an idle core and, on a busy machine, leaves the core to the threads doing work. A caller
  * waiting for chunks other threads claimed spins without yielding (they are running, and most
  * chunks take less than the spin), then blocks until the last one signals. */
-enum { WORKER_SPIN_NS = 100000, JOIN_SPIN_NS = 200000, CHECKS_PER_YIELD = 16, CHECKS_PER_CLOCK = 64 };
+enum { WORKER_SPIN_NS = 100000, RUN_SPIN_NS = 20000000, JOIN_SPIN_NS = 200000, CHECKS_PER_YIELD = 16, CHECKS_PER_CLOCK = 64 };
 
 /* The claim word holds the job's generation in its high half and the next unclaimed chunk in its low
  * half, so that one compare-and-swap both claims a chunk and proves the job is still the one whose
@@ -48,6 +48,8 @@ struct cort_threadpool {
     /* sleeping and waking */
     _Alignas(64) atomic_int sleepers; /* workers blocked on `wake` */
     atomic_uint nudges;               /* cort_threadpool_wake calls: a sleeper returns to its spin */
+    atomic_int waker_cpu;             /* the CPU of the thread that last woke sleepers, -1 unknown */
+    atomic_int runs;                  /* runs between cort_threadpool_wake and _rest */
     atomic_bool caller_waits;  /* the caller blocks on `done` */
     atomic_bool stop;
     pthread_mutex_t lock;
@@ -92,13 +94,17 @@ static bool has_new_job(cort_threadpool *p, uint32_t seen) {
            atomic_load_explicit(&p->stop, memory_order_relaxed);
 }
 
-/* Spins for a while, then blocks until the generation moves past `seen` (or the pool stops). */
-static void wait_for_job(cort_threadpool *p, uint32_t seen) {
+/* Spins for a while, then blocks until the generation moves past `seen` (or the pool stops); true when
+ * it blocked. */
+static bool wait_for_job(cort_threadpool *p, uint32_t seen) {
     int64_t deadline = now_ns() + WORKER_SPIN_NS;
     for (unsigned i = 1;; i++) {
-        if (has_new_job(p, seen)) return;
+        if (has_new_job(p, seen)) return false;
         if (i % CHECKS_PER_YIELD == 0) sched_yield();
-        if (i % CHECKS_PER_CLOCK == 0 && now_ns() > deadline) break;
+        if (i % CHECKS_PER_CLOCK == 0 && now_ns() > deadline) {
+            /* inside a run, keep spinning (bounded, for a run stuck in a long serial step) */
+            if (atomic_load_explicit(&p->runs, memory_order_relaxed) == 0 || now_ns() > deadline + RUN_SPIN_NS) break;
+        }
     }
     pthread_mutex_lock(&p->lock);
     /* seq_cst pairs with the publisher's store of `claim` then load of `sleepers`: either it sees this
@@ -109,6 +115,7 @@ static void wait_for_job(cort_threadpool *p, uint32_t seen) {
         pthread_cond_wait(&p->wake, &p->lock);
     atomic_fetch_sub(&p->sleepers, 1);
     pthread_mutex_unlock(&p->lock);
+    return true;
 }
 
 static void *worker_main(void *arg) {
@@ -116,7 +123,7 @@ static void *worker_main(void *arg) {
     cort_affinity_worker_start(p->threads); /* big cores on big.LITTLE CPUs (base/affinity.h) */
     uint32_t seen = 0;
     for (;;) {
-        wait_for_job(p, seen);
+        if (wait_for_job(p, seen)) cort_affinity_leave_cpu(atomic_load_explicit(&p->waker_cpu, memory_order_relaxed));
         if (atomic_load(&p->stop)) return NULL;
         uint32_t gen = CLAIM_GEN(atomic_load_explicit(&p->claim, memory_order_acquire));
         if (gen == seen) continue; /* woken by cort_threadpool_wake: spin for the job to come */
@@ -125,12 +132,22 @@ static void *worker_main(void *arg) {
     }
 }
 
+void cort_threadpool_rest(cort_threadpool *p) {
+    if (p && p->threads > 1) atomic_fetch_sub(&p->runs, 1);
+}
+
 void cort_threadpool_wake(cort_threadpool *p) {
-    if (!p || p->threads == 1 || atomic_load(&p->sleepers) == 0) return;
+    if (!p || p->threads == 1) return;
+    atomic_fetch_add(&p->runs, 1);
+    if (atomic_load(&p->sleepers) == 0) return;
+    atomic_store_explicit(&p->waker_cpu, cort_affinity_current_cpu(), memory_order_relaxed);
     pthread_mutex_lock(&p->lock);
     atomic_fetch_add(&p->nudges, 1);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->lock);
+    /* a worker queued on this CPU gets it for a moment, in which it moves to another (leave_cpu);
+     * otherwise it would wait for this thread's whole run */
+    sched_yield();
 }
 
 int cort_physical_cores(void) {
@@ -169,6 +186,7 @@ cort_status *cort_threadpool_create(int threads, cort_threadpool **out) {
     if (!p) return cort_oom();
     memset(p, 0, size);
     p->threads = threads;
+    atomic_init(&p->waker_cpu, -1);
     pthread_mutex_init(&p->busy, NULL);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
@@ -244,6 +262,7 @@ void cort_threadpool_for(cort_threadpool *p, int64_t n, int64_t min_chunk, cort_
     uint32_t gen = CLAIM_GEN(atomic_load_explicit(&p->claim, memory_order_relaxed)) + 1;
     atomic_store(&p->claim, (unsigned long long)gen << 32); /* seq_cst: see wait_for_job */
     if (atomic_load(&p->sleepers) > 0) {
+        atomic_store_explicit(&p->waker_cpu, cort_affinity_current_cpu(), memory_order_relaxed);
         pthread_mutex_lock(&p->lock);
         pthread_cond_broadcast(&p->wake);
         pthread_mutex_unlock(&p->lock);

@@ -21,10 +21,14 @@ int cort_threadpool_threads(const cort_threadpool *pool);
 /* Runs fn over [0, n) in chunks of at least min_chunk items; returns when every chunk is done. A range
  * of at most min_chunk items runs on the calling thread. */
 void cort_threadpool_for(cort_threadpool *pool, int64_t n, int64_t min_chunk, cort_pool_fn fn, void *arg);
-/* Wakes sleeping workers into their short spin, ahead of the parallel_for calls a caller is about to
- * make (at the start of a run), so that the first one does not wait for a wake-up. Cheap when none
- * sleeps. */
+/* A run's start and end. Between them the workers keep spinning for the next job (up to a bound)
+ * instead of blocking after the short spin: a worker that sleeps between two parallel steps is woken
+ * onto its waker's CPU by Linux and then waits behind it, so a 2-thread run would go at 1 thread's
+ * speed. wake also wakes sleeping workers, so that the first parallel step does not wait for them; after
+ * the last rest the workers block after their short spin, and an idle pool uses no CPU. Calls pair up;
+ * concurrent runs may overlap. */
 void cort_threadpool_wake(cort_threadpool *pool);
+void cort_threadpool_rest(cort_threadpool *pool);
 /* Number of physical cores (falls back to online CPUs). */
 int cort_physical_cores(void);
 #endif

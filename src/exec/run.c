@@ -360,10 +360,9 @@ static void finish_step(step_exec *x) {
     }
 }
 
-static cort_status *run_frame(frame *f) {
+static cort_status *run_steps(frame *f) {
     const cort_exec_graph *eg = f->eg;
     const cort_run_options *ro = f->rc->ro;
-    if (f->top) cort_threadpool_wake(f->rc->s->threadpool); /* workers spin by the first parallel step */
     for (int i = 0; i < eg->n_steps; i++) {
         const cort_step *st = &eg->steps[i];
         const cort_node *n = st->node;
@@ -388,6 +387,17 @@ static cort_status *run_frame(frame *f) {
         if (status) return status;
     }
     return NULL;
+}
+
+/* A top-level run keeps the pool's workers spinning from its start to its end (they sleep between
+ * runs, not between its parallel steps). */
+static cort_status *run_frame(frame *f) {
+    if (!f->top) return run_steps(f);
+    cort_threadpool *pool = f->rc->s->threadpool;
+    cort_threadpool_wake(pool);
+    cort_status *status = run_steps(f);
+    cort_threadpool_rest(pool);
+    return status;
 }
 
 cort_status *cort_eval_step(cort_session *s, const cort_step *st, const cort_value *const *inputs,

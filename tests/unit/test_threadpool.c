@@ -1,6 +1,6 @@
 /* parallel_for covers every index exactly once, at any thread count, also from concurrent callers and
  * from inside a chunk; small ranges stay on the calling thread; every thread takes part in a large
- * range; an idle pool's workers sleep instead of spinning, also after cort_threadpool_wake. */
+ * range; an idle pool's workers sleep instead of spinning, also after a run's cort_threadpool_wake/_rest. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -100,8 +100,10 @@ static void check_threads_used(void) {
     nanosleep(&settle, NULL);
     cort_threadpool_wake(pool);
     CHECK(covers_once(pool, 100000, 64));
+    cort_threadpool_rest(pool);
     cort_threadpool_wake(pool);
-    /* idle: after their short spin the workers block, so the process uses (almost) no CPU */
+    cort_threadpool_rest(pool);
+    /* idle: after the runs' ends and their short spin the workers block, so the process uses (almost) no CPU */
     nanosleep(&settle, NULL);
     double before = cpu_seconds();
     nanosleep(&idle, NULL);
