@@ -19,13 +19,10 @@ static TARGET INLINE __mmask16 lane_mask(int64_t n) {
     return (__mmask16)((1u << n) - 1u);
 }
 
-/* Channels [mb, mb + rows) at columns [ox, ox + cols) of output row oy; b points at the row's first
- * column in the padded planes. `wide` false: at most 16 columns, only the first vector is computed
- * (a row's last tile: 112 = 3 * 32 + 16 in the 7x7/2 and 3x3/2 stems). */
-static TARGET INLINE void tile(bool wide, int64_t kdim, const int64_t *off, const float *b, const float *a, __mmask16 m0,
-                               __mmask16 m1, int64_t rows, const float *bias, bool clamp, __m512 lo, __m512 hi,
-                               float *y, int64_t plane) {
-    __m512 acc[MR][2];
+/* acc[i][0..1] = sum over the kdim taps of A's row i times the tap's 32 columns (the second 16 only
+ * when `wide`); m0/m1 mask the columns that exist. */
+static TARGET INLINE void accumulate(bool wide, int64_t kdim, const int64_t *off, const float *b, const float *a,
+                                     __mmask16 m0, __mmask16 m1, __m512 acc[MR][2]) {
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (int64_t p = 0; p < kdim; p++, a += MR) {
         const float *bp = b + off[p];
@@ -39,18 +36,36 @@ static TARGET INLINE void tile(bool wide, int64_t kdim, const int64_t *off, cons
             if (wide) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
     }
+}
+
+/* Row i of the tile plus its bias and, when `clamp`, within the Relu/Clip bounds (NaN passes through). */
+static TARGET INLINE void finish_row(const __m512 acc[2], float bias, bool clamp, __m512 lo, __m512 hi, __m512 *v0,
+                                     __m512 *v1) {
+    __m512 bi = _mm512_set1_ps(bias);
+    *v0 = _mm512_add_ps(acc[0], bi);
+    *v1 = _mm512_add_ps(acc[1], bi);
+    if (clamp) {
+        *v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, *v0));
+        *v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, *v1));
+    }
+}
+
+/* Channels [mb, mb + rows) at columns [ox, ox + cols) of output row oy; b points at the row's first
+ * column in the padded planes. `wide` false: at most 16 columns, only the first vector is computed
+ * (a row's last tile: 112 = 3 * 32 + 16 in the 7x7/2 and 3x3/2 stems). */
+static TARGET INLINE void tile(bool wide, int64_t kdim, const int64_t *off, const float *b, const float *a, __mmask16 m0,
+                               __mmask16 m1, int64_t rows, const float *bias, bool clamp, __m512 lo, __m512 hi,
+                               float *y, int64_t plane) {
+    __m512 acc[MR][2];
+    accumulate(wide, kdim, off, b, a, m0, m1, acc);
     /* a constant trip count, unrolled: indexed by a variable, acc would live in memory */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 8
 #endif
     for (int i = 0; i < MR; i++) {
         if (i >= rows) break;
-        __m512 bi = _mm512_set1_ps(bias ? bias[i] : 0.0f);
-        __m512 v0 = _mm512_add_ps(acc[i][0], bi), v1 = _mm512_add_ps(acc[i][1], bi);
-        if (clamp) { /* NaN passes through, as in Relu/Clip */
-            v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
-            v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
-        }
+        __m512 v0, v1;
+        finish_row(acc[i], bias ? bias[i] : 0.0f, clamp, lo, hi, &v0, &v1);
         _mm512_mask_storeu_ps(y + i * plane, m0, v0);
         if (wide && m1) _mm512_mask_storeu_ps(y + i * plane + 16, m1, v1);
     }
@@ -79,31 +94,15 @@ static TARGET INLINE void grid_tile(bool wide, int64_t kdim, const int64_t *off,
                                     int64_t rows, const float *bias, bool clamp, __m512 lo, __m512 hi, float *y,
                                     int64_t plane, int64_t j, int64_t wq, int64_t ow, int64_t jend) {
     __m512 acc[MR][2];
-    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     __mmask16 m0 = lane_range(0, jend - j), m1 = lane_range(0, jend - j - 16);
-    for (int64_t p = 0; p < kdim; p++, a += MR) {
-        const float *bp = b + off[p];
-        __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = wide ? _mm512_maskz_loadu_ps(m1, bp + 16) : b0;
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 8
-#endif
-        for (int i = 0; i < MR; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
-            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-            if (wide) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
-        }
-    }
+    accumulate(wide, kdim, off, b, a, m0, m1, acc);
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 8
 #endif
     for (int i = 0; i < MR; i++) {
         if (i >= rows) break;
-        __m512 bi = _mm512_set1_ps(bias ? bias[i] : 0.0f);
-        __m512 v0 = _mm512_add_ps(acc[i][0], bi), v1 = _mm512_add_ps(acc[i][1], bi);
-        if (clamp) { /* NaN passes through, as in Relu/Clip */
-            v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
-            v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
-        }
+        __m512 v0, v1;
+        finish_row(acc[i], bias ? bias[i] : 0.0f, clamp, lo, hi, &v0, &v1);
         store_grid(v0, y + i * plane, j, wq, ow, jend);
         if (wide) store_grid(v1, y + i * plane, j + 16, wq, ow, jend);
     }
