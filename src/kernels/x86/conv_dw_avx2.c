@@ -12,9 +12,15 @@
 #define UNROLL _Pragma("GCC unroll 32")
 enum { LANES = 8, MAX_TAPS = 25 };
 
-/* The activations applied in registers; the others are clamped to +-inf here (a no-op) and applied
- * over each finished plane by cort_activation_apply. */
-enum { ACT_CLAMP, ACT_HARD_SWISH, ACT_HARD_SIGMOID, ACT_LEAKY };
+/* The activations applied in registers (conv_dw_x86.h's, less Sigmoid and SiLU: no vector exp here); the
+ * others are clamped to +-inf here (a no-op) and applied over each finished plane by
+ * cort_activation_apply. */
+enum {
+    ACT_CLAMP = CORT_DW_CLAMP,
+    ACT_HARD_SWISH = CORT_DW_HARD_SWISH,
+    ACT_HARD_SIGMOID = CORT_DW_HARD_SIGMOID,
+    ACT_LEAKY = CORT_DW_LEAKY
+};
 
 typedef struct act_consts {
     __m256 lo, hi, alpha, beta;
@@ -152,35 +158,15 @@ CHANNEL_FNS(ACT_LEAKY)
 static const channel_fn channel_fns[4][4] = {CHANNEL_ROW(ACT_CLAMP), CHANNEL_ROW(ACT_HARD_SWISH),
                                              CHANNEL_ROW(ACT_HARD_SIGMOID), CHANNEL_ROW(ACT_LEAKY)};
 
+/* ep's in-register activation (conv_dw_x86.h) with its constants in vectors. */
 static TARGET int register_activation(const cort_sgemm_epilogue *ep, act_consts *ac, bool *after) {
-    float inf = __builtin_inff();
-    ac->lo = _mm256_set1_ps(-inf);
-    ac->hi = _mm256_set1_ps(inf);
-    ac->alpha = _mm256_set1_ps(ep ? ep->alpha : 0);
-    ac->beta = _mm256_set1_ps(ep ? ep->beta : 0);
-    *after = false;
-    switch (ep ? ep->act : CORT_ACT_NONE) {
-    case CORT_ACT_NONE:
-        return ACT_CLAMP;
-    case CORT_ACT_RELU:
-        ac->lo = _mm256_setzero_ps();
-        return ACT_CLAMP;
-    case CORT_ACT_CLIP:
-        ac->lo = _mm256_set1_ps(ep->lo);
-        ac->hi = _mm256_set1_ps(ep->hi);
-        return ACT_CLAMP;
-    case CORT_ACT_HARD_SWISH:
-        ac->alpha = _mm256_set1_ps(1.0f / 6.0f);
-        ac->beta = _mm256_set1_ps(0.5f);
-        return ACT_HARD_SWISH;
-    case CORT_ACT_HARD_SIGMOID:
-        return ACT_HARD_SIGMOID;
-    case CORT_ACT_LEAKY_RELU:
-        return ACT_LEAKY;
-    default:
-        *after = true;
-        return ACT_CLAMP;
-    }
+    cort_dw_act_params a = cort_dw_act_of(ep, false);
+    ac->lo = _mm256_set1_ps(a.lo);
+    ac->hi = _mm256_set1_ps(a.hi);
+    ac->alpha = _mm256_set1_ps(a.alpha);
+    ac->beta = _mm256_set1_ps(a.beta);
+    *after = a.after;
+    return (int)a.kind;
 }
 
 TARGET void cort_x86_depthwise_avx2(const cort_conv_geom *g, const float *x, const float *w,

@@ -17,7 +17,15 @@ enum { LANES = 16, MAX_TAPS = 25 };
 
 /* The activations applied in registers; the others (Tanh) are clamped to +-inf here (a no-op) and
  * applied over each finished plane by cort_activation_apply. */
-enum { ACT_CLAMP, ACT_HARD_SWISH, ACT_HARD_SIGMOID, ACT_LEAKY, ACT_SIGMOID, ACT_SILU, ACT_KINDS };
+enum {
+    ACT_CLAMP = CORT_DW_CLAMP,
+    ACT_HARD_SWISH = CORT_DW_HARD_SWISH,
+    ACT_HARD_SIGMOID = CORT_DW_HARD_SIGMOID,
+    ACT_LEAKY = CORT_DW_LEAKY,
+    ACT_SIGMOID = CORT_DW_SIGMOID,
+    ACT_SILU = CORT_DW_SILU,
+    ACT_KINDS = CORT_DW_ACT_KINDS
+};
 
 typedef struct act_consts {
     __m512 lo, hi, alpha, beta;
@@ -447,41 +455,15 @@ static const blocks_fn blocks_fns[ACT_KINDS][4] = {BLOCKS_ROW(ACT_CLAMP),       
                                                    BLOCKS_ROW(ACT_HARD_SIGMOID), BLOCKS_ROW(ACT_LEAKY),
                                                    BLOCKS_ROW(ACT_SIGMOID),      BLOCKS_ROW(ACT_SILU)};
 
-/* Which in-register activation serves ep, with its constants; *after is set when the plane needs
- * cort_activation_apply once computed. */
+/* ep's in-register activation (conv_dw_x86.h) with its constants in vectors. */
 static TARGET int register_activation(const cort_sgemm_epilogue *ep, act_consts *ac, bool *after) {
-    float inf = __builtin_inff();
-    ac->lo = _mm512_set1_ps(-inf);
-    ac->hi = _mm512_set1_ps(inf);
-    ac->alpha = _mm512_set1_ps(ep ? ep->alpha : 0);
-    ac->beta = _mm512_set1_ps(ep ? ep->beta : 0);
-    *after = false;
-    switch (ep ? ep->act : CORT_ACT_NONE) {
-    case CORT_ACT_NONE:
-        return ACT_CLAMP;
-    case CORT_ACT_RELU:
-        ac->lo = _mm512_setzero_ps();
-        return ACT_CLAMP;
-    case CORT_ACT_CLIP:
-        ac->lo = _mm512_set1_ps(ep->lo);
-        ac->hi = _mm512_set1_ps(ep->hi);
-        return ACT_CLAMP;
-    case CORT_ACT_HARD_SWISH:
-        ac->alpha = _mm512_set1_ps(1.0f / 6.0f);
-        ac->beta = _mm512_set1_ps(0.5f);
-        return ACT_HARD_SWISH;
-    case CORT_ACT_HARD_SIGMOID:
-        return ACT_HARD_SIGMOID;
-    case CORT_ACT_LEAKY_RELU:
-        return ACT_LEAKY;
-    case CORT_ACT_SIGMOID:
-        return ACT_SIGMOID;
-    case CORT_ACT_SILU:
-        return ACT_SILU;
-    default:
-        *after = true;
-        return ACT_CLAMP;
-    }
+    cort_dw_act_params a = cort_dw_act_of(ep, true);
+    ac->lo = _mm512_set1_ps(a.lo);
+    ac->hi = _mm512_set1_ps(a.hi);
+    ac->alpha = _mm512_set1_ps(a.alpha);
+    ac->beta = _mm512_set1_ps(a.beta);
+    *after = a.after;
+    return (int)a.kind;
 }
 
 TARGET void cort_x86_depthwise_avx512(const cort_conv_geom *g, const float *x, const float *w,

@@ -65,4 +65,59 @@ static inline size_t cort_dw_layout_bytes(const cort_dw_layout *l) {
 /* The 64-byte aligned start of the padded copy inside `work`. */
 static inline float *cort_dw_buffer(void *work) { return (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63); }
 
+/* The activations the kernels apply in registers, and their constants: v clamped to [lo, hi] (Relu,
+ * Clip, none), alpha/beta as the activation's (HardSigmoid, LeakyRelu; HardSwish's 1/6 and 1/2). */
+typedef enum cort_dw_act {
+    CORT_DW_CLAMP,
+    CORT_DW_HARD_SWISH,
+    CORT_DW_HARD_SIGMOID,
+    CORT_DW_LEAKY,
+    CORT_DW_SIGMOID,
+    CORT_DW_SILU,
+    CORT_DW_ACT_KINDS
+} cort_dw_act;
+typedef struct cort_dw_act_params {
+    cort_dw_act kind;
+    float lo, hi, alpha, beta;
+    bool after; /* none of them fits: the plane gets cort_activation_apply once computed */
+} cort_dw_act_params;
+
+/* Which in-register activation serves ep; Sigmoid and SiLU only when `exp_in_registers` (the kernel
+ * has a vector exp), otherwise they go to `after`. */
+static inline cort_dw_act_params cort_dw_act_of(const cort_sgemm_epilogue *ep, bool exp_in_registers) {
+    cort_dw_act_params a = {CORT_DW_CLAMP, -__builtin_inff(), __builtin_inff(), ep ? ep->alpha : 0, ep ? ep->beta : 0,
+                            false};
+    switch (ep ? ep->act : CORT_ACT_NONE) {
+    case CORT_ACT_NONE:
+        break;
+    case CORT_ACT_RELU:
+        a.lo = 0;
+        break;
+    case CORT_ACT_CLIP:
+        a.lo = ep->lo;
+        a.hi = ep->hi;
+        break;
+    case CORT_ACT_HARD_SWISH:
+        a.kind = CORT_DW_HARD_SWISH;
+        a.alpha = 1.0f / 6.0f;
+        a.beta = 0.5f;
+        break;
+    case CORT_ACT_HARD_SIGMOID:
+        a.kind = CORT_DW_HARD_SIGMOID;
+        break;
+    case CORT_ACT_LEAKY_RELU:
+        a.kind = CORT_DW_LEAKY;
+        break;
+    case CORT_ACT_SIGMOID:
+    case CORT_ACT_SILU:
+        if (exp_in_registers) a.kind = ep->act == CORT_ACT_SIGMOID ? CORT_DW_SIGMOID : CORT_DW_SILU;
+        else a.after = true;
+        break;
+    default:
+        a.after = true;
+        break;
+    }
+    return a;
+}
+
 #endif
