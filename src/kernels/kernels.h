@@ -138,6 +138,28 @@ typedef struct cort_sgemm_store {
 void cort_dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double *a,
                 int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);
 
+/* ------------------------------------------------------------------ pooling
+ * 2-D MaxPool / AveragePool of one plane without dilation (src/kernels/generic/pool.c, x86/pool_*.c):
+ * output (i, j) reduces input rows [i * stride_h - pad_top, + k_h) and columns [j * stride_w - pad_left,
+ * + k_w) that lie inside the image. Max skips NaN and gives -inf for a window with no input; average
+ * divides by the in-image count, or with count_include_pad by the count inside the padded extent
+ * (pad_bottom, pad_right end it; ceil_mode windows may reach past it), and gives 0 for a count of 0. */
+enum { CORT_POOL2D_MAX_COLS = 4096 }; /* widest padded row the kernels take (a row of sums on the stack) */
+typedef struct cort_pool2d {
+    int64_t in_h, in_w, out_h, out_w;
+    int64_t k_h, k_w, stride_h, stride_w;
+    int64_t pad_top, pad_left, pad_bottom, pad_right;
+    bool is_max, count_include_pad;
+} cort_pool2d;
+/* Whether the kernels take this geometry (positive sizes, windows no wider than the padded row, rows
+ * within CORT_POOL2D_MAX_COLS). */
+bool cort_pool2d_ok(const cort_pool2d *p);
+/* Output rows [r0, r1) of one plane: x holds in_h x in_w floats, y out_h x out_w. */
+void cort_pool2d_rows(const cort_pool2d *p, const float *x, float *y, int64_t r0, int64_t r1);
+/* cort_pool2d_rows by `variant` (0 portable C, 1 AVX2, 2 AVX-512), so tests can cover every variant the
+ * CPU runs; false, computing nothing, when this CPU or build lacks it. */
+bool cort_pool2d_rows_variant(int variant, const cort_pool2d *p, const float *x, float *y, int64_t r0, int64_t r1);
+
 /* ------------------------------------------------------------- convolution
  * Geometry of one convolution's spatial part (batch and channels are the caller's business). `in` is
  * the spatial size of the image the kernel slides over, `out` the number of positions it takes;

@@ -1,6 +1,8 @@
 /* Pooling: MaxPool (with indices), AveragePool, LpPool, their Global forms, MaxRoiPool, MaxUnpool.
- * Window pools run over 1..8 spatial dims, one (batch, channel) plane per task; each output walks
- * only the in-image part of its window, whose bounds per dim are computed once. All element types
+ * 2-D and 1-D MaxPool (without indices) and AveragePool without dilation run on the separable kernels
+ * of src/kernels (cort_pool2d_rows), split over (plane, block of rows). The other window pools run over
+ * 1..8 spatial dims, one (batch, channel) plane per task; each output walks only the in-image part of
+ * its window, whose bounds per dim are computed once. All element types
  * are computed in float (int8/uint8 exactly, double and float16 through conversion). */
 #include <float.h>
 #include <math.h>
@@ -264,82 +266,11 @@ static inline void dim_range(int64_t st, int64_t in, int64_t pad_end, int64_t k,
     if (*lo > *hi) *lo = *hi;
 }
 
-/* Widest input row the separable max below handles (its column maxima live on the stack). */
-#define MAX_ROW_2D 4096
-
-/* 2-D MaxPool (without indices) and AveragePool without dilation, separably: per output row, the
- * window's input rows reduced column by column (a loop compilers vectorise), then each output
- * reduces its columns of that: kh + kw operations per output instead of kh * kw, and no index
- * arithmetic. Max skips NaN as the plain loop does (`v > m ? v : m` from -inf, in any order). */
-static void pool_plane_2d_separable(const pool_job *j, const float *x, float *y) {
-    const cort_conv_geom *g = &j->s->geom;
-    bool is_max = j->p->kind == POOL_MAX;
-    int64_t h = g->in[0], w = g->in[1], oh = g->out[0], ow = g->out[1];
-    float col[MAX_ROW_2D];
-    for (int64_t i = 0; i < oh; i++) {
-        int64_t hs = i * g->stride[0] - g->pad_begin[0], hlo, hhi, hpad;
-        dim_range(hs, h, j->s->pad_end[0], g->kernel[0], 1, &hlo, &hhi, &hpad);
-        float init = is_max ? -INFINITY : 0.0f;
-        for (int64_t c = 0; c < w; c++) col[c] = init;
-        for (int64_t kh = hlo; kh < hhi; kh++) {
-            const float *row = x + (hs + kh) * w;
-            if (is_max)
-                for (int64_t c = 0; c < w; c++) col[c] = row[c] > col[c] ? row[c] : col[c];
-            else
-                for (int64_t c = 0; c < w; c++) col[c] += row[c];
-        }
-        /* outputs whose window lies inside the row need no clipping: [j0, j1) */
-        int64_t kw = g->kernel[1], sw = g->stride[1], pw = g->pad_begin[1];
-        int64_t j0 = (pw + sw - 1) / sw, j1 = w - kw + pw >= 0 ? (w - kw + pw) / sw + 1 : 0;
-        j1 = j1 < ow ? j1 : ow;
-        j0 = j0 < j1 ? j0 : j1;
-        float *yrow = y + i * ow;
-        if (is_max) {
-            /* col holds no NaN (the column maxima skipped them), so the first column can seed the max */
-            for (int64_t jj = j0; jj < j1; jj++) {
-                const float *c = col + jj * sw - pw;
-                float best = c[0];
-                for (int64_t t = 1; t < kw; t++) best = c[t] > best ? c[t] : best;
-                yrow[jj] = best;
-            }
-        } else {
-            int64_t count = j->p->count_include_pad ? hpad * kw : (hhi - hlo) * kw;
-            for (int64_t jj = j0; jj < j1; jj++) {
-                const float *c = col + jj * sw - pw;
-                double sum = 0;
-                for (int64_t t = 0; t < kw; t++) sum += c[t];
-                yrow[jj] = count > 0 ? (float)(sum / (double)count) : 0.0f;
-            }
-        }
-        for (int64_t jj = 0; jj < ow; jj++) {
-            if (jj == j0) jj = j1; /* the interior is done */
-            if (jj >= ow) break;
-            int64_t ws = jj * sw - pw, wlo, whi, wpad;
-            dim_range(ws, w, j->s->pad_end[1], kw, 1, &wlo, &whi, &wpad);
-            if (is_max) {
-                float best = -INFINITY;
-                for (int64_t k = wlo; k < whi; k++) best = col[ws + k] > best ? col[ws + k] : best;
-                yrow[jj] = best;
-                continue;
-            }
-            double sum = 0;
-            for (int64_t k = wlo; k < whi; k++) sum += col[ws + k];
-            int64_t count = j->p->count_include_pad ? hpad * wpad : (hhi - hlo) * (whi - wlo);
-            yrow[jj] = count > 0 ? (float)(sum / (double)count) : 0.0f;
-        }
-    }
-}
-
 /* The common 2-D case without the general odometer. */
 static void pool_plane_2d(const pool_job *j, const float *x, float *y, int64_t *ind, int64_t base) {
     const cort_conv_geom *g = &j->s->geom;
     const pool_params *p = j->p;
     int64_t h = g->in[0], w = g->in[1], oh = g->out[0], ow = g->out[1];
-    if ((p->kind == POOL_MAX || p->kind == POOL_AVG) && !ind && g->dilation[0] == 1 && g->dilation[1] == 1 &&
-        w <= MAX_ROW_2D) {
-        pool_plane_2d_separable(j, x, y);
-        return;
-    }
     for (int64_t i = 0; i < oh; i++) {
         int64_t hs = i * g->stride[0] - g->pad_begin[0], hlo, hhi, hpad;
         dim_range(hs, h, j->s->pad_end[0], g->kernel[0], g->dilation[0], &hlo, &hhi, &hpad);
@@ -425,6 +356,53 @@ static int64_t min_planes(int64_t elems) {
     return elems >= chunk_elems ? 1 : chunk_elems / (elems > 0 ? elems : 1);
 }
 
+/* The pooling src/kernels does separably (cort_pool2d_rows): max without indices and average, 2-D or
+ * 1-D (one row), without dilation; false for the rest, which the loops above take. */
+static bool kernel_geometry(const pool_params *p, const pool_shape *s, bool indices, cort_pool2d *k) {
+    const cort_conv_geom *g = &s->geom;
+    if ((p->kind != POOL_MAX && p->kind != POOL_AVG) || indices || g->spatial > 2) return false;
+    int w = g->spatial - 1, h = g->spatial == 2 ? 0 : -1; /* 1-D: a single row, its window one row high */
+    if (g->dilation[w] != 1 || (h == 0 && g->dilation[h] != 1)) return false;
+    *k = (cort_pool2d){
+        .in_h = h == 0 ? g->in[h] : 1, .in_w = g->in[w], .out_h = h == 0 ? g->out[h] : 1, .out_w = g->out[w],
+        .k_h = h == 0 ? g->kernel[h] : 1, .k_w = g->kernel[w], .stride_h = h == 0 ? g->stride[h] : 1,
+        .stride_w = g->stride[w], .pad_top = h == 0 ? g->pad_begin[h] : 0, .pad_left = g->pad_begin[w],
+        .pad_bottom = h == 0 ? s->pad_end[h] : 0, .pad_right = s->pad_end[w], .is_max = p->kind == POOL_MAX,
+        .count_include_pad = p->count_include_pad,
+    };
+    return cort_pool2d_ok(k);
+}
+
+/* Parallel tasks of the kernel path: (plane, block of output rows), so that a few planes (a batch of
+ * one with few channels) still spread over the threads. */
+typedef struct rows_job {
+    const cort_pool2d *k;
+    const float *x;
+    float *y;
+    int64_t blocks, block_rows;
+} rows_job;
+
+static void pool_row_blocks(void *arg, int64_t begin, int64_t end) {
+    const rows_job *j = arg;
+    int64_t isize = j->k->in_h * j->k->in_w, osize = j->k->out_h * j->k->out_w;
+    for (int64_t t = begin; t < end; t++) {
+        int64_t plane = t / j->blocks, r0 = (t % j->blocks) * j->block_rows;
+        int64_t r1 = r0 + j->block_rows < j->k->out_h ? r0 + j->block_rows : j->k->out_h;
+        cort_pool2d_rows(j->k, j->x + plane * isize, j->y + plane * osize, r0, r1);
+    }
+}
+
+static void run_kernel_path(cort_kctx *ctx, const cort_pool2d *k, int64_t planes, const float *x, float *y) {
+    int64_t threads = ctx->threads > 1 ? ctx->threads : 1, want = 4 * threads, blocks = 1;
+    if (threads > 1 && planes < want) blocks = (want + planes - 1) / planes;
+    if (blocks > k->out_h) blocks = k->out_h;
+    rows_job job = {k, x, y, blocks, (k->out_h + blocks - 1) / blocks};
+    blocks = (k->out_h + job.block_rows - 1) / job.block_rows; /* no empty block */
+    job.blocks = blocks;
+    int64_t task_elems = (k->in_h * k->in_w + k->out_h * k->out_w) / blocks;
+    ctx->svc->parallel_for(ctx, planes * blocks, min_planes(task_elems), pool_row_blocks, &job);
+}
+
 static cort_status *window_pool_run(cort_kctx *ctx) {
     const pool_params *p = ctx->params;
     const cort_tensor *x;
@@ -441,6 +419,12 @@ static cort_status *window_pool_run(cort_kctx *ctx) {
     float *yf;
     CORT_TRY(input_f32(ctx, x, &xf));
     CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
+    cort_pool2d k;
+    if (kernel_geometry(p, &s, ind != NULL, &k)) {
+        run_kernel_path(ctx, &k, s.planes, xf, yf);
+        finish_f32(y, yf);
+        return NULL;
+    }
     pool_job job = {p, &s, xf, yf, ind ? ind->data : NULL};
     int64_t plane_work = (cort_tensor_count(x) + cort_tensor_count(y)) / s.planes; /* y is not empty */
     ctx->svc->parallel_for(ctx, s.planes, min_planes(plane_work), pool_planes, &job);
