@@ -250,6 +250,16 @@ size_t cort_conv_padded_direct_floats(int64_t m, int64_t kdim);
 void cort_conv_padded_direct_pack(int64_t m, int64_t kdim, const float *w, float *packed);
 void cort_conv_padded_direct(const cort_conv_geom *g, int64_t m, int64_t kdim, const float *padded,
                              const float *packed, const cort_sgemm_epilogue *ep, int64_t r0, int64_t r1, float *y);
+/* The same work in `units` pieces that threads share evenly (cort_conv_padded_direct_units: output rows
+ * of wide images; on small ones, 8 channels by 32 columns of the padded grid, so that 2 threads split
+ * a 7x7 image without each computing a mostly empty tile per row): cort_conv_padded_direct_part
+ * computes units [u0, u1) with `off` from cort_conv_padded_direct_offsets (kdim values, computed once
+ * per image geometry). */
+int64_t cort_conv_padded_direct_units(const cort_conv_geom *g, int64_t m);
+void cort_conv_padded_direct_offsets(const cort_conv_geom *g, int64_t kdim, int64_t *off);
+void cort_conv_padded_direct_part(const cort_conv_geom *g, int64_t m, int64_t kdim, const int64_t *off,
+                                  const float *padded, const float *packed, const cort_sgemm_epilogue *ep, int64_t u0,
+                                  int64_t u1, float *y);
 
 /* Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution (src/kernels/generic/winograd.c) of one image:
  * 2-D, kernel 3x3, stride 1, dilation 1, no groups. cort_winograd_tile picks the output tile (2 or 4)

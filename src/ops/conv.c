@@ -596,41 +596,48 @@ static cort_status *conv_winograd(cort_kctx *ctx, const conv_params *p, const co
     return NULL;
 }
 
-/* The direct padded-image path: the padded image once per image, then blocks of output rows over the
- * threads. */
+/* The direct padded-image path: the padded image once per image, then its units (output rows, or
+ * on small images channel panels by grid tiles) in even runs over the threads. */
 typedef struct direct_job {
     const conv_shape *s;
     const float *padded, *weights;
+    const int64_t *off;
     cort_sgemm_epilogue ep;
     float *y;
-    int64_t tasks;
+    int64_t units, tasks;
 } direct_job;
 
-static void direct_rows(void *arg, int64_t begin, int64_t end) {
+static void direct_units(void *arg, int64_t begin, int64_t end) {
     const direct_job *j = arg;
-    int64_t oh = j->s->geom.out[0], kdim = j->s->in_ch * cort_conv_kernel_size(&j->s->geom);
+    int64_t kdim = j->s->in_ch * cort_conv_kernel_size(&j->s->geom);
     for (int64_t t = begin; t < end; t++)
-        cort_conv_padded_direct(&j->s->geom, j->s->out_ch, kdim, j->padded, j->weights, &j->ep, t * oh / j->tasks,
-                                (t + 1) * oh / j->tasks, j->y);
+        cort_conv_padded_direct_part(&j->s->geom, j->s->out_ch, kdim, j->off, j->padded, j->weights, &j->ep,
+                                     t * j->units / j->tasks, (t + 1) * j->units / j->tasks, j->y);
 }
 
 static cort_status *conv_direct(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
                                 const float *bias, const float *weights, float *y) {
-    direct_job j = {s, NULL, weights, p->act, NULL, 0};
+    direct_job j = {s, NULL, weights, NULL, p->act, NULL, 0, 0};
     j.ep.bias = bias;
+    int64_t kdim = s->in_ch * cort_conv_kernel_size(&s->geom);
     float *padded;
+    void *off;
     CORT_TRY(cort_nn_scratch_f32(ctx, (int64_t)cort_conv_padded_floats(&s->geom, s->in_ch), &padded));
+    CORT_TRY(cort_nn_scratch(ctx, sizeof(int64_t) * (size_t)kdim, &off));
+    cort_conv_padded_direct_offsets(&s->geom, kdim, off);
     j.padded = padded;
+    j.off = off;
     int threads = cort_nn_threads(ctx).count;
-    j.tasks = threads > 1 ? 4 * threads : 1; /* several blocks each: a late or preempted thread is balanced */
-    if (j.tasks > s->geom.out[0]) j.tasks = s->geom.out[0];
+    j.units = cort_conv_padded_direct_units(&s->geom, s->out_ch);
+    j.tasks = threads > 1 ? 4 * threads : 1; /* several runs each: a late or preempted thread is balanced */
+    if (j.tasks > j.units) j.tasks = j.units;
     int64_t xsize = s->in_ch * cort_conv_in_size(&s->geom), ysize = s->out_ch * cort_conv_out_size(&s->geom);
     for (int64_t n = 0; n < s->batch; n++) {
         cort_conv_pad_image(&s->geom, x + n * xsize, s->in_ch, padded);
         j.y = y + n * ysize;
         /* one task runs here: handed to a worker, Y would sit in another core's cache for the next node */
-        if (j.tasks == 1) direct_rows(&j, 0, 1);
-        else ctx->svc->parallel_for(ctx, j.tasks, 1, direct_rows, &j);
+        if (j.tasks == 1) direct_units(&j, 0, 1);
+        else ctx->svc->parallel_for(ctx, j.tasks, 1, direct_units, &j);
     }
     return NULL;
 }

@@ -2,7 +2,7 @@
  * a naive convolution on random 2-D geometries: strides 1..3, dilations 1..2, kernels 1..5, asymmetric
  * paddings, rows from 1 to past two 32-column tiles, channel counts off the 8-channel panels, with and
  * without bias, each activation kind the kernel clamps in registers and one it applies afterwards,
- * output rows computed in two calls as the operator's tasks do. Where the CPU lacks the kernel, only
+ * output rows computed in two calls, or the work's units in three runs, as the operator's tasks do. Where the CPU lacks the kernel, only
  * the refusal is checked. */
 #include <math.h>
 #include <stdlib.h>
@@ -37,9 +37,27 @@ static int run_case(const cort_conv_geom *g, int64_t c, int64_t m, const cort_sg
     e.bias = with_bias ? bias : NULL;
     cort_conv_pad_image(g, x, c, padded);
     cort_conv_padded_direct_pack(m, kdim, w, packed);
-    int64_t half = oh / 2;
-    cort_conv_padded_direct(g, m, kdim, padded, packed, &e, 0, half, y);
-    cort_conv_padded_direct(g, m, kdim, padded, packed, &e, half, oh, y);
+    if (rnd_u(2)) { /* output rows in two calls */
+        int64_t half = oh / 2;
+        cort_conv_padded_direct(g, m, kdim, padded, packed, &e, 0, half, y);
+        cort_conv_padded_direct(g, m, kdim, padded, packed, &e, half, oh, y);
+    } else { /* the units in three runs of random lengths, as threads take them */
+        int64_t units = cort_conv_padded_direct_units(g, m), a = rnd_u((uint32_t)units + 1), b = rnd_u((uint32_t)units + 1);
+        int64_t *off = malloc(sizeof(int64_t) * (size_t)kdim);
+        if (!off) {
+            bad = 1;
+            goto done;
+        }
+        if (a > b) {
+            int64_t t = a;
+            a = b, b = t;
+        }
+        cort_conv_padded_direct_offsets(g, kdim, off);
+        cort_conv_padded_direct_part(g, m, kdim, off, padded, packed, &e, b, units, y);
+        cort_conv_padded_direct_part(g, m, kdim, off, padded, packed, &e, 0, a, y);
+        cort_conv_padded_direct_part(g, m, kdim, off, padded, packed, &e, a, b, y);
+        free(off);
+    }
     for (int64_t o = 0; o < m && !bad; o++)
         for (int64_t i = 0; i < oh && !bad; i++)
             for (int64_t j = 0; j < ow && !bad; j++) {

@@ -164,22 +164,102 @@ void cort_conv_padded_direct_pack(int64_t m, int64_t kdim, const float *w, float
                 *packed++ = mb + i < m ? w[(mb + i) * kdim + p] : 0.0f;
 }
 
+/* Each k row's tap (channel, ki, kj) as an offset into the phase planes, as padded_pack reads it, with
+ * the divisions by the strides done once per kernel row and column (kernels are at most 64 wide). */
+void cort_conv_padded_direct_offsets(const cort_conv_geom *g, int64_t kdim, int64_t *off) {
+    int64_t hq, wq, grid, kh = g->kernel[0], kw = g->kernel[1], sh = g->stride[0], sw = g->stride[1];
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    int64_t plane = hq * wq, row_at[64], col_at[64];
+    for (int64_t ki = 0; ki < kh; ki++) {
+        int64_t a = ki * g->dilation[0];
+        row_at[ki] = (a % sh) * sw * plane + (a / sh) * wq;
+    }
+    for (int64_t kj = 0; kj < kw; kj++) {
+        int64_t b = kj * g->dilation[1];
+        col_at[kj] = (b % sw) * plane + b / sw;
+    }
+    int64_t p = 0;
+    for (int64_t ch = 0; p < kdim; ch++)
+        for (int64_t ki = 0; ki < kh && p < kdim; ki++)
+            for (int64_t kj = 0; kj < kw && p < kdim; kj++) off[p++] = ch * sh * sw * plane + row_at[ki] + col_at[kj];
+}
+
+#ifdef HAVE_X86_DIRECT
+typedef struct direct_act {
+    cort_activation act;
+    bool clamp;
+    float lo, hi;
+} direct_act;
+
+static direct_act direct_act_of(const cort_sgemm_epilogue *ep) {
+    direct_act d;
+    d.act = ep ? ep->act : CORT_ACT_NONE;
+    d.clamp = d.act == CORT_ACT_RELU || d.act == CORT_ACT_CLIP;
+    d.lo = d.act == CORT_ACT_CLIP ? ep->lo : 0.0f;
+    d.hi = d.act == CORT_ACT_CLIP ? ep->hi : INFINITY;
+    return d;
+}
+
+/* The activations the kernel does not clamp in registers, over one unit's outputs while they are in
+ * cache: channels [mb, mb + rows) at grid columns [j, j1), row by row of the output. */
+static void activate_unit(const cort_sgemm_epilogue *ep, const cort_conv_geom *g, int64_t wq, int64_t mb, int64_t rows,
+                          int64_t j, int64_t j1, float *y) {
+    int64_t ow = g->out[1], plane = g->out[0] * ow;
+    for (int64_t oy = j / wq; oy * wq < j1; oy++) {
+        int64_t c0 = j - oy * wq > 0 ? j - oy * wq : 0, c1 = min64(j1 - oy * wq, ow);
+        if (c1 <= c0) continue;
+        for (int64_t c = mb; c < mb + rows; c++) cort_activation_apply(ep, y + c * plane + oy * ow + c0, c1 - c0);
+    }
+}
+#endif
+
+int64_t cort_conv_padded_direct_units(const cort_conv_geom *g, int64_t m) {
+    if (g->out[1] >= 32) return g->out[0];
+    int64_t hq, wq, grid;
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    return (m + DIRECT_MR - 1) / DIRECT_MR * ((grid + 31) / 32);
+}
+
+void cort_conv_padded_direct_part(const cort_conv_geom *g, int64_t m, int64_t kdim, const int64_t *off,
+                                  const float *padded, const float *packed, const cort_sgemm_epilogue *ep, int64_t u0,
+                                  int64_t u1, float *y) {
+#ifdef HAVE_X86_DIRECT
+    int64_t hq, wq, grid;
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    direct_act d = direct_act_of(ep);
+    const float *bias = ep ? ep->bias : NULL;
+    if (g->out[1] >= 32) { /* units are output rows */
+        cort_x86_conv_padded_direct_avx512(g, kdim, off, m, padded, wq, packed, bias, d.clamp, d.lo, d.hi, u0, u1, y);
+        if (d.clamp || d.act == CORT_ACT_NONE) return;
+        int64_t ow = g->out[1], plane = g->out[0] * ow;
+        for (int64_t c = 0; c < m; c++) cort_activation_apply(ep, y + c * plane + u0 * ow, (u1 - u0) * ow);
+        return;
+    }
+    cort_x86_conv_padded_direct_units_avx512(g, kdim, off, m, padded, wq, packed, bias, d.clamp, d.lo, d.hi, u0, u1, y);
+    if (d.clamp || d.act == CORT_ACT_NONE) return;
+    int64_t panels = (m + DIRECT_MR - 1) / DIRECT_MR, tiles = (grid + 31) / 32;
+    for (int64_t u = u0; u < u1; u++) {
+        int64_t panel, tile;
+        cort_padded_direct_unit(u, kdim, panels, tiles, &panel, &tile);
+        int64_t mb = panel * DIRECT_MR;
+        activate_unit(ep, g, wq, mb, min64(DIRECT_MR, m - mb), tile * 32, min64(tile * 32 + 32, grid), y);
+    }
+#else
+    (void)g, (void)m, (void)kdim, (void)off, (void)padded, (void)packed, (void)ep, (void)u0, (void)u1, (void)y;
+#endif
+}
+
 void cort_conv_padded_direct(const cort_conv_geom *g, int64_t m, int64_t kdim, const float *padded,
                              const float *packed, const cort_sgemm_epilogue *ep, int64_t r0, int64_t r1, float *y) {
 #ifdef HAVE_X86_DIRECT
-    int64_t hq, wq, grid, kw = g->kernel[1], ksize = g->kernel[0] * kw, sh = g->stride[0], sw = g->stride[1];
+    int64_t hq, wq, grid;
     cort_conv_padded_dims(g, &hq, &wq, &grid);
     int64_t off[CORT_CONV_PADDED_DIRECT_MAX_K];
-    for (int64_t p = 0; p < kdim && p < CORT_CONV_PADDED_DIRECT_MAX_K; p++) {
-        int64_t ch = p / ksize, k = p % ksize, a = (k / kw) * g->dilation[0], b = (k % kw) * g->dilation[1];
-        off[p] = ((ch * sh + a % sh) * sw + b % sw) * hq * wq + (a / sh) * wq + b / sw;
-    }
-    cort_activation act = ep ? ep->act : CORT_ACT_NONE;
-    bool clamp = act == CORT_ACT_RELU || act == CORT_ACT_CLIP;
-    float lo = act == CORT_ACT_CLIP ? ep->lo : 0.0f, hi = act == CORT_ACT_CLIP ? ep->hi : INFINITY;
-    cort_x86_conv_padded_direct_avx512(g, kdim, off, m, padded, wq, packed, ep ? ep->bias : NULL, clamp, lo, hi, r0,
-                                       r1, y);
-    if (clamp || act == CORT_ACT_NONE) return;
+    cort_conv_padded_direct_offsets(g, min64(kdim, CORT_CONV_PADDED_DIRECT_MAX_K), off);
+    direct_act d = direct_act_of(ep);
+    cort_x86_conv_padded_direct_avx512(g, kdim, off, m, padded, wq, packed, ep ? ep->bias : NULL, d.clamp, d.lo, d.hi,
+                                       r0, r1, y);
+    if (d.clamp || d.act == CORT_ACT_NONE) return;
     /* the other activations over each channel's rows, while they are still in cache */
     int64_t ow = g->out[1], plane = g->out[0] * ow;
     for (int64_t c = 0; c < m; c++) cort_activation_apply(ep, y + c * plane + r0 * ow, (r1 - r0) * ow);
