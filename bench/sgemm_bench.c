@@ -9,12 +9,17 @@
  * convolution's multiply-adds).
  * With `tfm` it times the transformer shapes (BERT-base / ViT-B/16 / GPT-2 at 128 tokens): the
  * projections on a B packed beforehand (FusedMatMul's path) and on a plain B, and the attention
- * heads' small products reading Q, K and V in place from the QKV rows (row stride 3 x 768). */
+ * heads' small products reading Q, K and V in place from the QKV rows (row stride 3 x 768).
+ * With `zoo [NAME|all] [THREADS]` it times the zoo's 1x1 convolutions (squeezenet, densenet, efficientnet,
+ * mobilenet, resnet50; NAME picks those whose name contains it) at 1 and 2 threads (THREADS 1: only 1)
+ * against OpenBLAS at the same. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/threadpool.h"
 #include "kernels/kernels.h"
 
 /* the one CBLAS entry point used, declared here so no cblas.h is needed */
@@ -262,9 +267,125 @@ static int tfm_main(void) {
     return 0;
 }
 
+/* ------------------------------------------------------------------ zoo
+ * The 1x1 convolutions of the model zoo as the Conv operator runs them: weights packed at load
+ * (cort_sgemm_pack_a), the image read in place as B (N = H*W columns), bias and Relu in the store,
+ * at 1 and 2 threads (a cort thread pool), against OpenBLAS at 1 and 2 threads on the same product. */
+void openblas_set_num_threads(int threads) __attribute__((weak)); /* absent from a reference BLAS */
+
+typedef struct zoo_case {
+    const char *name;
+    int m, n, k;
+} zoo_case;
+
+typedef struct zoo_problem {
+    const zoo_case *zc;
+    float *a, *packed, *b, *c, *bias;
+    void *work;
+    cort_threads th;
+} zoo_problem;
+
+static void pool_for(void *self, int64_t n, int64_t min_chunk, cort_task_fn fn, void *arg) {
+    cort_threadpool_for(self, n, min_chunk, fn, arg);
+}
+
+/* path 0: cort, 1: OpenBLAS (with its own thread count set beforehand) */
+static void zoo_once(const zoo_problem *p, int path) {
+    const zoo_case *z = p->zc;
+    if (path == 0) {
+        cort_sgemm_epilogue ep = {p->bias, CORT_ACT_RELU, 0, 0, 0, 0};
+        cort_sgemm_packed_mt_ep(p->th.count > 1 ? &p->th : NULL, p->packed, z->m, z->n, z->k, false, p->b, z->n, 0.0f,
+                                p->c, z->n, &ep, p->work);
+    } else {
+        cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, z->m, z->n, z->k, 1.0f, p->a, z->k, p->b, z->n,
+                    0.0f, p->c, z->n);
+    }
+}
+
+static double zoo_gflops(const zoo_problem *p, int path) {
+    double flops = 2.0 * p->zc->m * p->zc->n * p->zc->k, best = 1e30;
+    int reps = (int)(5e7 / flops) + 1;
+    zoo_once(p, path);
+    for (int trial = 0; trial < 7; trial++) {
+        double t0 = now_s();
+        for (int r = 0; r < reps; r++) zoo_once(p, path);
+        double t = (now_s() - t0) / reps;
+        if (t < best) best = t;
+    }
+    return flops / best * 1e-9;
+}
+
+static int zoo_main(const char *only, int max_threads) {
+    static const zoo_case cases[] = {
+        {"sq fire2 squeeze", 16, 3025, 64}, {"sq fire3 squeeze", 16, 3025, 128}, {"sq fire2 expand", 64, 3025, 16},
+        {"sq fire4 squeeze", 32, 729, 128}, {"sq fire5 squeeze", 32, 729, 256}, {"sq fire4 expand", 128, 729, 32},
+        {"sq fire6 squeeze", 48, 169, 256}, {"sq fire6 expand", 192, 169, 48}, {"sq fire8 squeeze", 64, 169, 384},
+        {"sq fire9 expand", 256, 169, 64}, {"sq classifier", 1000, 169, 512}, {"dn 3x3 as gemm 56", 32, 3136, 1152},
+        {"dn 3x3 as gemm 7", 32, 49, 1152}, {"dn conv1 56 k96", 128, 3136, 96}, {"dn conv1 28 k384", 128, 784, 384},
+        {"dn conv1 14 k768", 128, 196, 768}, {"dn conv1 7 k1024", 128, 49, 1024}, {"dn trans 256>128", 128, 3136, 256},
+        {"dn trans 1024>512", 512, 196, 1024}, {"eb expand 112", 96, 12544, 16}, {"eb project 56", 24, 3136, 96},
+        {"eb expand 56", 144, 3136, 24}, {"eb expand 28", 240, 784, 40}, {"eb project 14", 80, 196, 240},
+        {"eb expand 7", 1152, 49, 192}, {"eb head 7", 1280, 49, 320}, {"mb project 112", 16, 12544, 32},
+        {"mb expand 56", 144, 3136, 24}, {"r50 64>64 56", 64, 3136, 64}, {"r50 64>256 56", 256, 3136, 64},
+        {"r50 256>64 56", 64, 3136, 256}, {"r50 512>128 28", 128, 784, 512}, {"r50 1024>256 14", 256, 196, 1024},
+        {"r50 256>1024 14", 1024, 196, 256}, {"r50 2048>512 7", 512, 49, 2048}, {"r50 512>2048 7", 2048, 49, 512},
+    };
+    cort_threadpool *pool = NULL;
+    cort_status *st = cort_threadpool_create(2, &pool);
+    if (st) {
+        fprintf(stderr, "sgemm_bench: no thread pool: %s\n", cort_status_message(st));
+        cort_status_free(st);
+        return 1;
+    }
+    printf("%-18s %5s %5s %5s | %7s %7s %5s | %7s %7s %5s\n", "1x1 conv", "M", "N", "K", "cort1", "blas1", "c/b1",
+           "cort2", "blas2", "c/b2");
+    double log_sum[2] = {0, 0};
+    int counted = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const zoo_case *z = &cases[i];
+        if (only && !strstr(z->name, only)) continue;
+        zoo_problem p = {z, NULL, NULL, NULL, NULL, NULL, NULL, {pool_for, pool, 1}};
+        p.a = random_floats((size_t)z->m * (size_t)z->k);
+        p.b = random_floats((size_t)z->k * (size_t)z->n);
+        p.c = random_floats((size_t)z->m * (size_t)z->n);
+        p.bias = random_floats((size_t)z->m);
+        p.packed = malloc(cort_sgemm_packed_a_size(z->m, z->k));
+        p.work = malloc(cort_sgemm_mt_work_size(z->m, z->n, z->k, 2));
+        if (!p.a || !p.b || !p.c || !p.bias || !p.packed || !p.work) {
+            fprintf(stderr, "sgemm_bench: out of memory\n");
+            return 1;
+        }
+        cort_sgemm_pack_a(false, z->m, z->k, p.a, z->k, p.packed);
+        double g[4] = {0, 0, 0, 0};
+        for (int t = 0; t < max_threads; t++) {
+            p.th.count = t + 1;
+            if (openblas_set_num_threads) openblas_set_num_threads(t + 1);
+            cort_threadpool_wake(pool);
+            g[2 * t] = zoo_gflops(&p, 0);
+            cort_threadpool_rest(pool);
+            g[2 * t + 1] = zoo_gflops(&p, 1);
+            log_sum[t] += log(g[2 * t] / g[2 * t + 1]);
+        }
+        counted++;
+        printf("%-18s %5d %5d %5d | %7.1f %7.1f %5.2f", z->name, z->m, z->n, z->k, g[0], g[1], g[0] / g[1]);
+        if (max_threads > 1) printf(" | %7.1f %7.1f %5.2f", g[2], g[3], g[2] / g[3]);
+        printf("\n");
+        free(p.a), free(p.b), free(p.c), free(p.bias), free(p.packed), free(p.work);
+    }
+    if (counted)
+        printf("geomean cort/OpenBLAS: %.2f at 1 thread, %.2f at 2\n", exp(log_sum[0] / counted),
+               max_threads > 1 ? exp(log_sum[1] / counted) : 0.0);
+    cort_threadpool_free(pool);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "conv")) return conv_main();
     if (argc > 1 && !strcmp(argv[1], "tfm")) return tfm_main();
+    if (argc > 1 && !strcmp(argv[1], "zoo")) {
+        const char *only = argc > 2 && strcmp(argv[2], "all") ? argv[2] : NULL;
+        return zoo_main(only, argc > 3 ? atoi(argv[3]) : 2);
+    }
     static const int shapes[][3] = {{256, 256, 256},  {384, 384, 384}, {512, 512, 512}, {768, 768, 768},
                                     {1024, 1024, 1024}, {4, 1024, 1024}, {16, 1024, 1024}, {64, 3136, 576},
                                     {256, 196, 2304}, {512, 49, 4608}};

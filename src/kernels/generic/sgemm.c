@@ -171,37 +171,43 @@ static void block_plain(int64_t mc, int64_t nc, int64_t kc, const float *ap, con
 typedef void (*block_fn)(int64_t, int64_t, int64_t, const float *, const float *, float *, int64_t,
                          const cort_sgemm_store *);
 
+/* A block function reading B in place (row p at b + p * ldb) instead of from packed panels; `edge`
+ * is scratch of kc * nr floats. */
+typedef void (*direct_fn)(int64_t, int64_t, int64_t, const float *, const float *, int64_t, float *, int64_t,
+                          const cort_sgemm_store *, float *);
+
 typedef struct ukernel {
     int64_t mr, nr;
     block_fn block;
+    direct_fn direct; /* NULL: B is always packed */
 } ukernel;
 
 /* Kernel variants, best last; variant 0 runs anywhere. */
 static bool variant_at(int v, ukernel *uk) {
     if (v == 0) {
-        *uk = (ukernel){PLAIN_MR, PLAIN_NR, block_plain};
+        *uk = (ukernel){PLAIN_MR, PLAIN_NR, block_plain, NULL};
         return true;
     }
 #ifdef CORT_SGEMM_X86_FMA
     __builtin_cpu_init();
     if (v == 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        *uk = (ukernel){6, 16, cort_sgemm_block_avx2};
+        *uk = (ukernel){6, 16, cort_sgemm_block_avx2, NULL};
         return true;
     }
     if (v == 2 && __builtin_cpu_supports("avx512f")) {
-        *uk = (ukernel){12, 32, cort_sgemm_block_avx512};
+        *uk = (ukernel){12, 32, cort_sgemm_block_avx512, cort_sgemm_block_direct_avx512};
         return true;
     }
 #endif
 #if defined(__aarch64__)
     if (v == 1) {
-        *uk = (ukernel){CORT_NEON_SGEMM_MR, CORT_NEON_SGEMM_NR, cort_sgemm_block_neon};
+        *uk = (ukernel){CORT_NEON_SGEMM_MR, CORT_NEON_SGEMM_NR, cort_sgemm_block_neon, NULL};
         return true;
     }
 #endif
 #if defined(__wasm_simd128__)
     if (v == 1) {
-        *uk = (ukernel){CORT_WASM_SGEMM_MR, CORT_WASM_SGEMM_NR, cort_sgemm_block_wasm};
+        *uk = (ukernel){CORT_WASM_SGEMM_MR, CORT_WASM_SGEMM_NR, cort_sgemm_block_wasm, NULL};
         return true;
     }
 #endif
@@ -289,6 +295,33 @@ static const float *packed_b_at(const b_source *bs, int64_t k, int64_t jc, int64
     return packed_b_block(bs->packed, k, block, min64(NC, bs->n_total - block), pc, nr) + (g - block) * kc;
 }
 
+/* Whether a column panel of B read in place (kc rows, ldb floats apart, up to three cache lines
+ * each) spreads over the L2 cache's sets: taken as 1024 sets of 64-byte lines (1 MiB, 16 ways), a row
+ * stride of a multiple of 4 KiB lands every row in the same few sets, and the panel, which each row
+ * tile reads again, no longer stays in L2. At most 4 lines per set, a quarter of the ways. */
+static bool panel_spreads(int64_t ldb, int64_t kc) {
+    enum { SETS = 1024, MAX_PER_SET = 4 };
+    uint8_t lines[SETS] = {0};
+    for (int64_t p = 0; p < kc; p++) {
+        uint64_t line = (uint64_t)p * (uint64_t)ldb * sizeof(float) / 64;
+        for (uint64_t l = 0; l < 3; l++)
+            if (++lines[(line + l) % SETS] > MAX_PER_SET) return false;
+    }
+    return true;
+}
+
+/* Whether the kernel reads B in place instead of packing it: a plain row-major B shared by few row
+ * tiles, where packing cost more than it saved (sgemm_bench zoo: 16 x 3025 x 128 130 -> 150-220
+ * GFLOP/s, 24 x 3136 x 96 155 -> 220). Up to 16 rows (two tiles) always; more when the panel stays in
+ * L2 between tiles, and B is either small or read at most twice (each block of MC rows reads all of
+ * it, where a packed block serves them all). */
+static bool direct_b(const ukernel *uk, const b_source *bs, int64_t m, int64_t n, int64_t k) {
+    if (!uk->direct || bs->packed || bs->pack || bs->trans) return false;
+    if (m <= 16) return true;
+    bool small_b = (double)k * (double)n * sizeof(float) <= 1024.0 * 1024.0;
+    return (m <= 2 * MC || small_b) && panel_spreads(bs->ldb, min64(k, KC));
+}
+
 static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha, const a_source *as,
                        const b_source *bs, float beta, float *c, int64_t ldc, const cort_sgemm_epilogue *ep,
                        void *work) {
@@ -300,13 +333,15 @@ static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha,
     int64_t kc_max = min64(k, KC), mc_max = block_rows(m, uk.mr);
     float *ap = (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
     float *bp = ap + round_up(mc_max, MR_MAX) * kc_max;
+    bool direct = direct_b(&uk, bs, m, n, k);
     for (int64_t jc = 0, nc; jc < n; jc += nc) {
-        nc = bs->packed ? packed_cols(bs, n, jc) : min64(NC, n - jc);
+        nc = direct ? n - jc : bs->packed ? packed_cols(bs, n, jc) : min64(NC, n - jc);
         for (int64_t pc = 0; pc < k; pc += KC) {
             int64_t kc = min64(KC, k - pc);
             cort_sgemm_store st = store_for(ep, pc == 0 ? beta : 1.0f, pc + kc >= k);
             const float *bpanel = bp;
-            if (bs->packed) bpanel = packed_b_at(bs, k, jc, pc, kc, uk.nr);
+            if (direct) bpanel = NULL;
+            else if (bs->packed) bpanel = packed_b_at(bs, k, jc, pc, kc, uk.nr);
             else if (bs->pack) bs->pack(bs->pack_src, pc, kc, bs->col0 + jc, nc, uk.nr, bp);
             else pack_b(bs->trans, bs->b, bs->ldb, pc, kc, jc, nc, uk.nr, bp);
             for (int64_t ic = 0; ic < m; ic += mc_max) {
@@ -316,7 +351,9 @@ static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha,
                 else pack_a(as->trans, as->a, as->lda, ic, mc, pc, kc, alpha, uk.mr, ap);
                 cort_sgemm_store here = st;
                 if (here.bias) here.bias += ic;
-                uk.block(mc, nc, kc, panel, bpanel, c + ic * ldc + jc, ldc, &here);
+                float *cblock = c + ic * ldc + jc;
+                if (direct) uk.direct(mc, nc, kc, panel, bs->b + pc * bs->ldb + jc, bs->ldb, cblock, ldc, &here, bp);
+                else uk.block(mc, nc, kc, panel, bpanel, cblock, ldc, &here);
                 if (pc + kc >= k && act_after_store(ep)) activate_block(ep, c + ic * ldc + jc, ldc, mc, nc);
             }
         }

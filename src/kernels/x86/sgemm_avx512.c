@@ -1,7 +1,11 @@
 /* The AVX-512 SGEMM micro-kernel: 12 x 32 tiles, 24 of the 32 zmm registers accumulating, A
  * broadcast from the packed panel (folded into the FMA as an embedded broadcast), the C tile
- * prefetched while the k loop runs, and the tile stored with masks so edge tiles need no copy. */
+ * prefetched while the k loop runs, and the tile stored with masks so edge tiles need no copy.
+ * B comes packed (kc x 32 micro-panels) or, for products with few rows, straight from a row-major
+ * matrix: there each B value meets only a few rows of A, and packing it cost more than the
+ * multiply-adds it fed (a 16-row 1x1 convolution spent 40% of its time in pack_b). */
 #include <immintrin.h>
+#include <string.h>
 
 #include "kernels/x86/sgemm_x86.h"
 
@@ -38,11 +42,23 @@ static TARGET __attribute__((noinline)) void store_rows(__m512 acc[MR][2], float
     }
 }
 
+/* Where a tile's B rows are and what it fetches ahead: row p of its B panel at b + p * step (step NR
+ * packed, the matrix's row stride direct); pf, advancing pf_step per k step, is a line of the next
+ * panel to bring into L2 (two lines, pf and pf + 16, when `direct`). */
+typedef struct tile_b {
+    const float *b;
+    int64_t step;
+    const float *pf;
+    int64_t pf_step;
+} tile_b;
+
 /* `wide` false: the tile is at most half as wide, and only the first column vector is computed;
- * `live` (a constant at each call) rows are computed, so a GEMV or a short last row block (128 rows
- * are ten tiles of 12 and one of 8) does not pay for all 12 */
-static TARGET INLINE void tile(bool wide, int live, int64_t kc, const float *a, const float *b, const float *pf,
-                               int64_t pf_step, float *c, int64_t ldc, int64_t rows, int64_t cols,
+ * `live` (a constant at each call) rows are computed, so a GEMV or a short last row block does not pay
+ * for all 12. Rows below `split` broadcast from a0, the others from a1 (two packed A panels: a 16-row
+ * remainder runs as two 8-row tiles, the second straddling the panels, rather than 12 + 4, whose
+ * 4-row tile has too few accumulators to hide the FMA latency). */
+static TARGET INLINE void tile(bool wide, bool direct, int live, int split, int64_t kc, const float *a0,
+                               const float *a1, tile_b tb, float *c, int64_t ldc, int64_t rows, int64_t cols,
                                const cort_sgemm_store *st) {
     __m512 acc[MR][2];
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
@@ -50,24 +66,27 @@ static TARGET INLINE void tile(bool wide, int live, int64_t kc, const float *a, 
         _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
     }
+    const float *b = tb.b, *pf = tb.pf;
     for (int64_t p = 0; p < kc; p++) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-        _mm_prefetch((const char *)(b + 8 * NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + 8 * tb.step), _MM_HINT_T0);
         /* A streams from memory when weights outgrow the caches (a model's conv layers): 48 k steps
          * (2.3 KB) ahead covers memory latency where 8 did not (resnet18/50 medians ~6-14% faster) */
-        _mm_prefetch((const char *)(a + 48 * MR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(a0 + 48 * MR), _MM_HINT_T0);
         _mm_prefetch((const char *)pf, _MM_HINT_T1);
-        pf += pf_step;
+        if (direct) _mm_prefetch((const char *)(pf + 16), _MM_HINT_T1);
+        pf += tb.pf_step;
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 12
 #endif
         for (int i = 0; i < live; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
+            __m512 ai = _mm512_set1_ps(i < split ? a0[i] : a1[i - split]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             if (wide) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
-        a += MR;
-        b += NR;
+        a0 += MR;
+        a1 += MR;
+        b += tb.step;
     }
     /* a copy: were acc's own address to escape into the call, gcc would keep acc in memory */
     __m512 done[MR][2];
@@ -75,31 +94,72 @@ static TARGET INLINE void tile(bool wide, int live, int64_t kc, const float *a, 
     store_rows(done, c, ldc, rows, cols, st);
 }
 
+/* One tile of `rows` rows whose A rows start at a (in a packed panel, or split across two). */
+static TARGET INLINE void tile_rows(bool wide, bool direct, int64_t kc, const float *a, tile_b tb, float *c,
+                                    int64_t ldc, int64_t rows, int64_t cols, const cort_sgemm_store *st) {
+    if (rows <= 1) tile(wide, direct, 1, MR, kc, a, a, tb, c, ldc, rows, cols, st);
+    else if (rows <= 4) tile(wide, direct, 4, MR, kc, a, a, tb, c, ldc, rows, cols, st);
+    else if (rows <= 8) tile(wide, direct, 8, MR, kc, a, a, tb, c, ldc, rows, cols, st);
+    else tile(wide, direct, MR, MR, kc, a, a, tb, c, ldc, rows, cols, st);
+}
+
+/* All row tiles of one column panel (cols wide, B as tb says) of a packed A block of mc rows. Tiles
+ * are 12 rows, but a remainder of 13 to 16 rows runs as 8 + the rest. The first tiles fetch the next
+ * panel into L2 (next NULL: none): packed weights or a matrix read in place stream from memory, and the
+ * panel's first tile would otherwise wait on them. */
+static TARGET INLINE void panel(bool wide, bool direct, int64_t mc, int64_t kc, const float *ap, tile_b tb,
+                                const float *next, float *c, int64_t ldc, int64_t cols, const cort_sgemm_store *st) {
+    for (int64_t ir = 0, t = 0; ir < mc; t++) {
+        cort_sgemm_store here = *st;
+        if (here.bias) here.bias += ir;
+        int64_t left = mc - ir, rows = left < MR ? left : MR;
+        const float *a = ap + ir * kc;
+        tile_b mine = tb;
+        mine.pf = tb.b, mine.pf_step = 0;
+        if (next && !direct && t < 2) mine.pf = next + t * kc * (NR / 2), mine.pf_step = 16;
+        if (next && direct && t == 0) mine.pf = next, mine.pf_step = tb.step;
+        float *ct = c + ir * ldc;
+        if (left > MR && left <= MR + 4) {
+            /* ir is a multiple of MR here: rows ir+8 .. ir+11 are the last of this panel, the rest
+             * the first of the next */
+            tile(wide, direct, 8, MR, kc, a, a, mine, ct, ldc, 8, cols, &here);
+            if (here.bias) here.bias += 8;
+            tile(wide, direct, 8, 4, kc, a + 8, a + MR * kc, tb, ct + 8 * ldc, ldc, left - 8, cols, &here);
+            break;
+        }
+        tile_rows(wide, direct, kc, a, mine, ct, ldc, rows, cols, &here);
+        ir += rows;
+    }
+}
+
 TARGET void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
                                     int64_t ldc, const cort_sgemm_store *st) {
     for (int64_t jr = 0; jr < nc; jr += NR) {
         int64_t cols = nc - jr < NR ? nc - jr : NR;
-        for (int64_t ir = 0; ir < mc; ir += MR) {
-            cort_sgemm_store here = *st;
-            if (here.bias) here.bias += ir;
-            int64_t rows = mc - ir < MR ? mc - ir : MR;
-            const float *a = ap + ir * kc, *b = bp + jr * kc;
-            float *ct = c + ir * ldc + jr;
-            bool wide = cols > NR / 2;
-            /* The first two tiles of a column panel fetch the next panel into L2, a cache line per k
-             * step each: packed weights stream from memory, and the panel's first tile would otherwise
-             * wait on them. The other tiles prefetch their own B, in L1 already, at no cost. */
-            const float *pf = b;
-            int64_t pf_step = 0, t = ir / MR;
-            if (jr + NR < nc && t < 2) pf = bp + (jr + NR) * kc + t * kc * (NR / 2), pf_step = 16;
-            if (rows <= 1 && wide) tile(true, 1, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
-            else if (rows <= 1) tile(false, 1, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
-            else if (rows <= 4 && wide) tile(true, 4, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
-            else if (rows <= 4) tile(false, 4, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
-            else if (rows <= 8 && wide) tile(true, 8, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
-            else if (rows <= 8) tile(false, 8, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
-            else if (wide) tile(true, MR, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
-            else tile(false, MR, kc, a, b, pf, pf_step, ct, ldc, rows, cols, &here);
-        }
+        const float *b = bp + jr * kc, *next = jr + NR < nc ? b + NR * kc : NULL;
+        tile_b tb = {b, NR, b, 0};
+        if (cols > NR / 2) panel(true, false, mc, kc, ap, tb, next, c + jr, ldc, cols, st);
+        else panel(false, false, mc, kc, ap, tb, next, c + jr, ldc, cols, st);
     }
+}
+
+TARGET void cort_sgemm_block_direct_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *b,
+                                           int64_t ldb, float *c, int64_t ldc, const cort_sgemm_store *st,
+                                           float *edge) {
+    int64_t full = nc / NR * NR;
+    for (int64_t jr = 0; jr < full; jr += NR) {
+        const float *next = jr + NR < full ? b + jr + NR : NULL;
+        tile_b tb = {b + jr, ldb, b + jr, 0};
+        panel(true, true, mc, kc, ap, tb, next, c + jr, ldc, NR, st);
+    }
+    if (full == nc) return;
+    /* the last, narrower panel: copied zero-padded, so that no load reads past the matrix's rows */
+    int64_t cols = nc - full;
+    for (int64_t p = 0; p < kc; p++) {
+        memcpy(edge + p * NR, b + p * ldb + full, sizeof(float) * (size_t)cols);
+        memset(edge + p * NR + cols, 0, sizeof(float) * (size_t)(NR - cols));
+    }
+    tile_b tb = {edge, NR, edge, 0};
+    if (cols > NR / 2) panel(true, false, mc, kc, ap, tb, NULL, c + full, ldc, cols, st);
+    else panel(false, false, mc, kc, ap, tb, NULL, c + full, ldc, cols, st);
 }

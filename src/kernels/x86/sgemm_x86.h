@@ -12,6 +12,10 @@
 
 void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
                              int64_t ldc, const cort_sgemm_store *st);
+/* The same with B read in place: row p of the block's B at b + p * ldb (nc columns, any nc); `edge`
+ * is scratch of kc * 32 floats for the last, narrower column panel. */
+void cort_sgemm_block_direct_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *b,
+                                    int64_t ldb, float *c, int64_t ldc, const cort_sgemm_store *st, float *edge);
 void cort_sgemm_block_avx2(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
                            int64_t ldc, const cort_sgemm_store *st);
 
