@@ -1,5 +1,5 @@
 /* Normalizations: BatchNormalization (inference, and training_mode statistics), InstanceNormalization,
- * LayerNormalization, LRN, MeanVarianceNormalization. Everything computes in float with double sums;
+ * LayerNormalization, LRN, MeanVarianceNormalization, and com.cort::ConcatBatchNormalization. Everything computes in float with double sums;
  * float16, bfloat16 and double tensors pass through float copies. */
 #include <math.h>
 #include <string.h>
@@ -163,6 +163,131 @@ static cort_status *bn_run(cort_kctx *ctx) {
     }
     if (batch * channels > 0) ctx->svc->parallel_for(ctx, batch * channels, min_rows(plane), bn_planes, &job);
     cort_nn_finish_f32(y, yf);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- com.cort::ConcatBatchNormalization
+ * Concat(X0, X1, ..., axis 1) → BatchNormalization (inference) → optionally Relu, as the optimizer
+ * fuses it (src/opt/fuse_concat.c) where the Concat and the normalised tensor have no other reader:
+ * DenseNet's layers, each normalising the concatenation of all the features before it. One pass reads
+ * each input once and writes the normalised (rectified) result once, instead of a copy, a pass and a
+ * pass. Inputs: scale, B, mean, var (per channel of the concatenation), then X0 .. Xn-1 (float,
+ * rank >= 2, equal but for dim 1). Attributes: epsilon, activation ("Relu" or none). */
+typedef struct cbn_params {
+    float epsilon;
+    bool relu;
+} cbn_params;
+
+enum { CBN_FIRST_X = 4 };
+
+static cort_status *cbn_parse(cort_parse_ctx *pc) {
+    cbn_params *p = pc->params;
+    p->epsilon = cort_attr_float(pc->node, "epsilon", 1e-5f);
+    const char *act = cort_attr_string(pc->node, "activation", "");
+    p->relu = !strcmp(act, "Relu");
+    if (*act && !p->relu) return cort_node_error(pc->node, CORT_INVALID_GRAPH, "activation '%s' is not Relu", act);
+    if (pc->node->n_inputs <= CBN_FIRST_X)
+        return cort_node_error(pc->node, CORT_INVALID_GRAPH, "expected scale, B, mean, var and at least one X");
+    return NULL;
+}
+
+/* X0's type with dim 1 the sum of the inputs' (unknown if any is). */
+static cort_status *cbn_infer(cort_infer_ctx *ic) {
+    const cort_type *x0 = ic->in[CBN_FIRST_X];
+    if (!x0 || x0->kind != CORT_TYPE_TENSOR || x0->rank < 2) return NULL;
+    cort_dim *d = cort_pool_calloc(ic->pool, (size_t)x0->rank, sizeof(cort_dim));
+    if (!d) return cort_oom();
+    memcpy(d, x0->dims, (size_t)x0->rank * sizeof *d);
+    int64_t channels = 0;
+    for (int i = CBN_FIRST_X; i < ic->n_in; i++) {
+        const cort_type *t = ic->in[i];
+        bool known = t && t->kind == CORT_TYPE_TENSOR && t->rank == x0->rank && t->dims[1].value >= 0;
+        channels = known && channels >= 0 ? channels + t->dims[1].value : -1;
+    }
+    d[1] = (cort_dim){channels, NULL};
+    cort_type_set_tensor(&ic->out[0], x0->elem, x0->rank, d);
+    return NULL;
+}
+
+typedef struct cbn_job {
+    const float *const *src; /* per channel of the output: its plane of batch 0 in its input */
+    const int64_t *batch_stride; /* per channel: floats between batches in its input */
+    const float *a, *b;      /* per channel: y = x * a + b */
+    float *y;
+    int64_t channels, plane;
+    bool relu;
+} cbn_job;
+
+static void cbn_planes(void *arg, int64_t begin, int64_t end) {
+    const cbn_job *j = arg;
+    for (int64_t pl = begin; pl < end; pl++) {
+        int64_t n = pl / j->channels, c = pl % j->channels;
+        const float *x = j->src[c] + n * j->batch_stride[c];
+        float *y = j->y + pl * j->plane, a = j->a[c], b = j->b[c];
+        if (j->relu) /* as Relu: NaN passes */
+            for (int64_t i = 0; i < j->plane; i++) {
+                float v = x[i] * a + b;
+                y[i] = v < 0 ? 0 : v;
+            }
+        else
+            for (int64_t i = 0; i < j->plane; i++) y[i] = x[i] * a + b;
+    }
+}
+
+/* Checks the inputs X against X0 and counts the output's channels. */
+static cort_status *cbn_inputs(cort_kctx *ctx, const cort_tensor **xs, int n, int64_t *channels) {
+    *channels = 0;
+    for (int i = 0; i < n; i++) {
+        xs[i] = cort_in(ctx, CBN_FIRST_X + i);
+        const cort_tensor *t = xs[i];
+        if (!t || t->type != CORT_FLOAT) return cort_kerr(ctx, "input X%d is missing or not a float tensor", i);
+        if (t->rank < 2 || t->rank != xs[0]->rank)
+            return cort_kerr(ctx, "input X%d has rank %d, expected %d (at least 2)", i, t->rank, xs[0]->rank);
+        for (int d = 0; d < t->rank; d++)
+            if (d != 1 && t->dims[d] != xs[0]->dims[d])
+                return cort_kerr(ctx, "input X%d differs from X0 in dim %d (%lld, expected %lld)", i, d,
+                                 (long long)t->dims[d], (long long)xs[0]->dims[d]);
+        *channels += t->dims[1];
+    }
+    return NULL;
+}
+
+static cort_status *cbn_run(cort_kctx *ctx) {
+    const cbn_params *p = ctx->params;
+    int n = ctx->n_in - CBN_FIRST_X;
+    const cort_tensor **xs, *stats[4];
+    int64_t channels;
+    CORT_TRY(cort_nn_scratch(ctx, (size_t)n * sizeof *xs, (void **)&xs));
+    CORT_TRY(cbn_inputs(ctx, xs, n, &channels));
+    static const char *const names[4] = {"scale", "B", "mean", "var"};
+    for (int i = 0; i < 4; i++) {
+        stats[i] = cort_in(ctx, i);
+        if (!stats[i] || stats[i]->type != CORT_FLOAT || cort_tensor_count(stats[i]) != channels)
+            return cort_kerr(ctx, "input '%s' must be a float tensor of %lld values", names[i], (long long)channels);
+    }
+    int64_t dims[CORT_MAX_RANK];
+    memcpy(dims, xs[0]->dims, (size_t)xs[0]->rank * sizeof *dims);
+    dims[1] = channels;
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, CORT_FLOAT, xs[0]->rank, dims, &y));
+    int64_t batch = dims[0], plane = product(dims + 2, xs[0]->rank - 2);
+    if (batch * channels * plane == 0) return NULL;
+    const float **src;
+    int64_t *stride;
+    float *ab;
+    CORT_TRY(cort_nn_scratch(ctx, (size_t)channels * sizeof *src, (void **)&src));
+    CORT_TRY(cort_nn_scratch(ctx, (size_t)channels * sizeof *stride, (void **)&stride));
+    CORT_TRY(cort_nn_scratch_f32(ctx, 2 * channels, &ab));
+    const float *scale = stats[0]->data, *bias = stats[1]->data, *mean = stats[2]->data, *var = stats[3]->data;
+    for (int64_t c = 0, i = 0, ci = 0; c < channels; c++, ci++) {
+        while (ci == xs[i]->dims[1]) i++, ci = 0; /* inputs of no channels are passed over */
+        src[c] = (const float *)xs[i]->data + ci * plane;
+        stride[c] = xs[i]->dims[1] * plane;
+        ab[c] = scale[c] / sqrtf(var[c] + p->epsilon); /* as BatchNormalization computes them */
+        ab[channels + c] = bias[c] - mean[c] * ab[c];
+    }
+    cbn_job job = {src, stride, ab, ab + channels, y->data, channels, plane, p->relu};
+    ctx->svc->parallel_for(ctx, batch * channels, min_rows(plane), cbn_planes, &job);
     return NULL;
 }
 
@@ -531,6 +656,8 @@ const cort_op_def cort_ops_norm[] = {
      layernorm_infer, NULL, layernorm_run, 0},
     {"", "LRN", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(lrn_params), lrn_parse, same_as_input_infer, NULL, lrn_run,
      0},
+    {"com.cort", "ConcatBatchNormalization", 1, 1, CORT_T(CORT_FLOAT), CBN_FIRST_X, sizeof(cbn_params), cbn_parse,
+     cbn_infer, NULL, cbn_run, 0},
     {"", "MeanVarianceNormalization", 1, CORT_OPSET_MAX, CORT_TS_FLOAT, 0, sizeof(mvn_params), mvn_parse,
      same_as_input_infer, NULL, mvn_run, 0},
     {0},

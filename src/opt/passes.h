@@ -62,6 +62,10 @@ cort_status *cort_opt_fuse_layernorm(cort_model *m, cort_graph *g, graph_uses *u
  * matrix → com.cort::FusedMatMul with transB (level 2). */
 int cort_opt_cancel_layout(cort_graph *g, graph_uses *u);
 cort_status *cort_opt_fuse_transposed_matmul(cort_model *m, cort_graph *g, graph_uses *u, int *count);
+/* src/opt/fuse_concat.c: Concat(axis 1) → BatchNormalization [→ Relu], or BatchNormalization → Relu, →
+ * com.cort::ConcatBatchNormalization; a 1x1 Conv → [empty Pad] → AveragePool swapped to pool first. */
+cort_status *cort_opt_fuse_concat_batchnorm(cort_model *m, cort_graph *g, graph_uses *u, int *count);
+cort_status *cort_opt_pool_before_pointwise_conv(cort_graph *g, graph_uses *u, int *count);
 /* src/opt/fuse_attention.c: multi-head self-attention subgraphs → com.cort::Attention. */
 cort_status *cort_opt_fuse_attention(cort_model *m, cort_graph *g, graph_uses *u, int *count);
 #endif
