@@ -13,7 +13,8 @@ static cort_status *fuse(cort_model *m, cort_graph *g, graph_uses *u, cort_opt_s
     CORT_TRY(cort_opt_fuse_matmul_bias(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_transposed_matmul(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_gelu(m, g, u, &stats->fused));
-    return cort_opt_fuse_elementwise(m, g, u, &stats->fused); /* what the Conv fusions left */
+    CORT_TRY(cort_opt_fuse_elementwise(m, g, u, &stats->fused)); /* what the Conv fusions left */
+    return cort_opt_gather_rows_early(g, u, &stats->fused);
 }
 
 /* Drops what folding left unread, then infers the types again over the smaller graph: a shape that

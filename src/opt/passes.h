@@ -57,6 +57,10 @@ cort_status *cort_opt_fuse_matmul_bias(cort_model *m, cort_graph *g, graph_uses 
 cort_status *cort_opt_fuse_gelu(cort_model *m, cort_graph *g, graph_uses *u, int *count);
 /* The decomposed LayerNormalization over the last axis → LayerNormalization (com.cort below opset 17). */
 cort_status *cort_opt_fuse_layernorm(cort_model *m, cort_graph *g, graph_uses *u, int *count);
+/* A Gather of rows (constant indices, not along the last axis) moved before the row-by-row nodes that
+ * compute what it reads (LayerNormalization, FusedMatMul, Gelu, elementwise Add/Sub/Mul/Div), so they
+ * compute only the gathered rows; runs after the other fusions (it may add Gather nodes). */
+cort_status *cort_opt_gather_rows_early(cort_graph *g, graph_uses *u, int *count);
 /* src/opt/fuse_layout.c: Transpose of a Transpose → one (or none), Reshape of a Reshape → one, a Reshape
  * to the shape it already has → none (level 1, standard operators); MatMul(A, Transpose(B)) with B a
  * matrix → com.cort::FusedMatMul with transB (level 2). */

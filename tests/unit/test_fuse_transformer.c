@@ -250,6 +250,31 @@ static cort_model *make_layout(void) {
     return cort_graph_check_and_sort(b.g) ? NULL : b.m;
 }
 
+/* ViT's classifier input: X [1, S, D] → LayerNorm → MatMul + bias → GELU → MatMul + bias → + X →
+ * LayerNorm → Gather of one token along axis 1 (a scalar index: Y [1, D]; or a one-element list:
+ * Y [1, 1, D]). At level 99 the Gather moves before the whole block: its two reads of X become one. */
+static cort_model *make_class_token(int index_rank, int64_t index) {
+    builder b = {.seed = 13};
+    int64_t in_dims[3] = {1, S, D}, d = D, last = -1, one = 1, axis = 1;
+    start(&b, "class_token", 3, in_dims);
+    int x = value(&b, "X");
+    cort_node *ln1 = node(&b, "LayerNormalization", "ln1", x, constant(&b, "g1", CORT_FLOAT, 1, &d, NULL),
+                          constant(&b, "b1", CORT_FLOAT, 1, &d, NULL));
+    set_ints(&b, ln1, "axis", 1, &last);
+    int h = matmul_bias(&b, "fc2", gelu_erf(&b, matmul_bias(&b, "fc1", ln1->outputs[0], D, 2 * D)), 2 * D, D);
+    int r = op(&b, "Add", "residual", x, h);
+    cort_node *ln2 = node(&b, "LayerNormalization", "ln2", r, constant(&b, "g2", CORT_FLOAT, 1, &d, NULL),
+                          constant(&b, "b2", CORT_FLOAT, 1, &d, NULL));
+    set_ints(&b, ln2, "axis", 1, &last);
+    cort_node *gather =
+        node(&b, "Gather", "Y", ln2->outputs[0], constant(&b, "token", CORT_INT64, index_rank, &one, &index), -1);
+    set_ints(&b, gather, "axis", 1, &axis);
+    cort_graph_add_output(b.g, gather->outputs[0]);
+    return cort_graph_check_and_sort(b.g) ? NULL : b.m;
+}
+static cort_model *make_class_token_scalar(void) { return make_class_token(0, 0); }
+static cort_model *make_class_token_list(void) { return make_class_token(1, -2); }
+
 /* Runs the model at `level` with 2 threads on a fixed input; lists the session's steps in `ops`. */
 static void run_model(cort_model *(*make)(void), int level, float *y, int64_t y_count, char *ops, size_t ops_size) {
     cort_session *s = gb_session(make(), level, 2, NULL);
@@ -305,5 +330,9 @@ int main(void) {
     check_levels("layernorm opset 13", make_layernorm13, S * D, ln0, "cort:LayerNormalization");
     check_levels("layernorm opset 17", make_layernorm17, S * D, ln0, "LayerNormalization");
     check_levels("layout", make_layout, S * S, "Reshape Transpose MatMul", "Reshape cort:FusedMatMul");
+    const char *token1 = "LayerNormalization MatMul Add Div Erf Add Mul Mul MatMul Add Add LayerNormalization Gather";
+    const char *token99 = "Gather LayerNormalization cort:FusedMatMul cort:FusedMatMul Add LayerNormalization";
+    check_levels("class token, scalar index", make_class_token_scalar, D, token1, token99);
+    check_levels("class token, index list", make_class_token_list, D, token1, token99);
     return check_report("test_fuse_transformer");
 }
