@@ -8,6 +8,7 @@ static cort_status *fuse(cort_model *m, cort_graph *g, graph_uses *u, cort_opt_s
     CORT_TRY(cort_opt_pool_before_pointwise_conv(g, u, &stats->fused)); /* on plain Convs */
     CORT_TRY(cort_opt_fuse_activations(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_concat_batchnorm(m, g, u, &stats->fused)); /* the BatchNormalizations no Conv took */
+    CORT_TRY(cort_opt_fuse_squeeze_excite(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_layernorm(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_attention(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_matmul_bias(m, g, u, &stats->fused));

@@ -49,6 +49,9 @@ int cort_opt_eliminate_identities(cort_graph *g, graph_uses *u);
 cort_status *cort_opt_fold_constants(cort_graph *g, graph_uses *u, const cort_fold_env *env, int *count);
 int cort_opt_eliminate_dead_nodes(cort_graph *g, graph_uses *u);
 cort_status *cort_opt_fuse_activations(cort_model *m, cort_graph *g, graph_uses *u, int *count);
+/* src/opt/fuse_se.c: GlobalAveragePool -> 1x1 Conv -> 1x1 Conv -> Mul (squeeze-and-excitation) →
+ * com.cort::SqueezeExcite (after the Conv fusions, whose activations it carries over). */
+cort_status *cort_opt_fuse_squeeze_excite(cort_model *m, cort_graph *g, graph_uses *u, int *count);
 /* src/opt/fuse_elementwise.c: x * Sigmoid(x) → com.cort::SiLU (after the Conv fusions). */
 cort_status *cort_opt_fuse_elementwise(cort_model *m, cort_graph *g, graph_uses *u, int *count);
 /* src/opt/fuse_transformer.c: MatMul + bias Add → com.cort::FusedMatMul; GELU (erf form) → com.cort::Gelu,

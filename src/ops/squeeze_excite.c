@@ -1,0 +1,189 @@
+/* com.cort::SqueezeExcite: a squeeze-and-excitation block (MobileNetV3, EfficientNet, SE-ResNet), which
+ * the optimizer makes of GlobalAveragePool -> 1x1 Conv -> activation -> 1x1 Conv -> gate -> Mul
+ * (src/opt/fuse_se.c):
+ *
+ *     Y = X * gate(W2 act(W1 mean(X) + B1) + B2)
+ *
+ * with the mean over each (image, channel) plane and the product broadcast over the plane. Inputs
+ * X [N, C, spatial...], W1 [R, C, 1...], B1 [R] (optional), W2 [C, R, 1...], B2 [C] (optional);
+ * attributes `activation` / `activation_params` and `gate` / `gate_params` name FusedConv's
+ * activations (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, SiLU; "" none).
+ *
+ * Two passes over X (the means, then the product) and two matrix-vector products on the calling
+ * thread: the products are a few thousand multiply-adds, which as Conv nodes went through the GEMM
+ * with its packing and threads, and the GlobalAveragePool and Mul nodes each had their own pass. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "kernels/vecmath.h"
+#include "ops/nn_util.h"
+#include "ops/op.h"
+
+typedef struct se_params {
+    cort_sgemm_epilogue act, gate;
+} se_params;
+
+typedef struct se_activation {
+    const char *name;
+    cort_activation act;
+    int n_params;
+} se_activation;
+
+static const se_activation SE_ACTIVATIONS[] = {
+    {"", CORT_ACT_NONE, 0},          {"Relu", CORT_ACT_RELU, 0},          {"Clip", CORT_ACT_CLIP, 2},
+    {"LeakyRelu", CORT_ACT_LEAKY_RELU, 1}, {"Sigmoid", CORT_ACT_SIGMOID, 0}, {"HardSigmoid", CORT_ACT_HARD_SIGMOID, 2},
+    {"HardSwish", CORT_ACT_HARD_SWISH, 0}, {"Tanh", CORT_ACT_TANH, 0},     {"SiLU", CORT_ACT_SILU, 0},
+};
+
+/* Attribute `name` (and `name`_params) as an epilogue activation. */
+static cort_status *parse_activation(const cort_node *node, const char *name, cort_sgemm_epilogue *ep) {
+    char params_name[32];
+    snprintf(params_name, sizeof params_name, "%s_params", name);
+    const char *act = cort_attr_string(node, name, "");
+    const float *ap = NULL;
+    int64_t n = cort_attr_floats(node, params_name, &ap);
+    if (n < 0) n = 0;
+    for (size_t i = 0; i < sizeof SE_ACTIVATIONS / sizeof *SE_ACTIVATIONS; i++) {
+        const se_activation *f = &SE_ACTIVATIONS[i];
+        if (strcmp(act, f->name)) continue;
+        if (n != f->n_params)
+            return cort_node_error(node, CORT_INVALID_GRAPH, "%s '%s' takes %d %s, got %lld", name, act, f->n_params,
+                                   params_name, (long long)n);
+        memset(ep, 0, sizeof *ep);
+        ep->act = f->act;
+        if (f->act == CORT_ACT_CLIP) ep->lo = ap[0], ep->hi = ap[1];
+        if (f->act == CORT_ACT_LEAKY_RELU) ep->alpha = ap[0];
+        if (f->act == CORT_ACT_HARD_SIGMOID) ep->alpha = ap[0], ep->beta = ap[1];
+        return NULL;
+    }
+    return cort_node_error(node, CORT_INVALID_GRAPH,
+                           "%s '%s' is not one of Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, SiLU",
+                           name, act);
+}
+
+static cort_status *se_parse(cort_parse_ctx *pc) {
+    se_params *p = pc->params;
+    CORT_TRY(parse_activation(pc->node, "activation", &p->act));
+    return parse_activation(pc->node, "gate", &p->gate);
+}
+
+static cort_status *se_infer(cort_infer_ctx *ic) {
+    if (ic->n_in < 1 || !ic->in[0] || ic->n_out < 1) return NULL;
+    return cort_type_copy(ic->pool, &ic->out[0], ic->in[0]);
+}
+
+/* ---------------------------------------------------------------- the passes over X */
+
+/* Sixteen float partial sums per block of a few thousand elements, the blocks added in double (as
+ * GlobalAveragePool sums): vector speed, and the error of a short float sum. */
+enum { SE_LANES = 16, SE_BLOCK = 4096 };
+
+static float plane_mean(const float *x, int64_t size) {
+    double total = 0;
+    for (int64_t b = 0; b < size; b += SE_BLOCK) {
+        int64_t end = b + SE_BLOCK < size ? b + SE_BLOCK : size, i = b;
+        float acc[SE_LANES] = {0};
+        for (; i + SE_LANES <= end; i += SE_LANES)
+            for (int q = 0; q < SE_LANES; q++) acc[q] += x[i + q];
+        float s = 0;
+        for (; i < end; i++) s += x[i];
+        for (int q = 0; q < SE_LANES; q++) s += acc[q];
+        total += s;
+    }
+    return (float)(total / (double)size);
+}
+
+typedef struct se_job {
+    const float *x;
+    float *y, *mean, *scale;
+    int64_t size; /* elements per plane */
+} se_job;
+
+static void mean_planes(void *arg, int64_t begin, int64_t end) {
+    const se_job *j = arg;
+    for (int64_t p = begin; p < end; p++) j->mean[p] = plane_mean(j->x + p * j->size, j->size);
+}
+
+static void scale_planes(void *arg, int64_t begin, int64_t end) {
+    const se_job *j = arg;
+    for (int64_t p = begin; p < end; p++) {
+        const float *x = j->x + p * j->size;
+        float *y = j->y + p * j->size, s = j->scale[p];
+        for (int64_t i = 0; i < j->size; i++) y[i] = x[i] * s;
+    }
+}
+
+/* ---------------------------------------------------------------- the excitation */
+
+/* out[r] = ep(w[r] . in + bias[r]) for r < rows, w rows of k. */
+static void dense(const float *w, const float *bias, const cort_sgemm_epilogue *ep, int64_t rows, int64_t k,
+                  const float *in, float *out) {
+    cort_sgemv_rows(rows, k, w, k, in, out);
+    if (bias)
+        for (int64_t r = 0; r < rows; r++) out[r] += bias[r];
+    cort_activation_apply(ep, out, rows);
+}
+
+/* A weight of [rows, cols, 1...] (1x1 kernel), or an error. */
+static cort_status *check_weight(cort_kctx *ctx, const cort_tensor *w, const char *name, int rank, int64_t rows,
+                                 int64_t cols) {
+    bool ok = w->type == CORT_FLOAT && w->rank == rank && (rows < 0 || w->dims[0] == rows) && w->dims[1] == cols;
+    for (int d = 2; ok && d < rank; d++) ok = w->dims[d] == 1;
+    if (!ok) {
+        char s[128];
+        return cort_kerr(ctx, "%s has type %s and shape %s, expected float [%s, %lld, 1...]", name,
+                         cort_type_name(w->type), cort_shape_str(w->dims, w->rank, s, sizeof s),
+                         rows < 0 ? "R" : "C", (long long)cols);
+    }
+    return NULL;
+}
+
+static cort_status *check_bias(cort_kctx *ctx, const cort_tensor *b, const char *name, int64_t n) {
+    if (b && (b->type != CORT_FLOAT || b->rank != 1 || b->dims[0] != n))
+        return cort_kerr(ctx, "%s must be float [%lld]", name, (long long)n);
+    return NULL;
+}
+
+/* Below this many elements of X a pass stays on the calling thread. */
+enum { SE_PARALLEL_MIN = 1 << 15 };
+
+static cort_status *se_run(cort_kctx *ctx) {
+    const se_params *p = ctx->params;
+    const cort_tensor *x, *w1, *w2, *b1 = cort_in(ctx, 2), *b2 = cort_in(ctx, 4);
+    CORT_TRY(cort_nn_input(ctx, 0, "X", &x));
+    CORT_TRY(cort_nn_input(ctx, 1, "W1", &w1));
+    CORT_TRY(cort_nn_input(ctx, 3, "W2", &w2));
+    if (x->type != CORT_FLOAT) return cort_kerr(ctx, "X has type %s, expected float", cort_type_name(x->type));
+    if (x->rank < 3) return cort_kerr(ctx, "X has rank %d, expected at least 3", x->rank);
+    int64_t n = x->dims[0], c = x->dims[1], r = w1->rank > 0 ? w1->dims[0] : 0;
+    CORT_TRY(check_weight(ctx, w1, "W1", x->rank, -1, c));
+    CORT_TRY(check_weight(ctx, w2, "W2", x->rank, c, r));
+    CORT_TRY(check_bias(ctx, b1, "B1", r));
+    CORT_TRY(check_bias(ctx, b2, "B2", c));
+    cort_tensor *y;
+    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
+    int64_t count = cort_tensor_count(x), planes = n * c;
+    if (count == 0) return NULL;
+    float *mean, *hidden, *scale;
+    CORT_TRY(cort_nn_scratch_f32(ctx, planes, &mean));
+    CORT_TRY(cort_nn_scratch_f32(ctx, planes, &scale));
+    CORT_TRY(cort_nn_scratch_f32(ctx, r > 0 ? r : 1, &hidden));
+    se_job j = {x->data, y->data, mean, scale, count / planes};
+    int64_t chunk = (SE_PARALLEL_MIN + j.size - 1) / j.size;
+    ctx->svc->parallel_for(ctx, planes, chunk, mean_planes, &j);
+    const float *bias1 = b1 ? b1->data : NULL, *bias2 = b2 ? b2->data : NULL;
+    for (int64_t i = 0; i < n; i++) {
+        dense(w1->data, bias1, &p->act, r, c, mean + i * c, hidden);
+        dense(w2->data, bias2, &p->gate, c, r, hidden, scale + i * c);
+    }
+    ctx->svc->parallel_for(ctx, planes, chunk, scale_planes, &j);
+    return NULL;
+}
+
+const cort_op_def cort_ops_squeeze_excite[] = {
+    /* each element of Y is X's times a factor computed before the product pass: Y may share X's buffer */
+    {"com.cort", "SqueezeExcite", 1, 1, CORT_T(CORT_FLOAT), 0, sizeof(se_params), se_parse, se_infer, NULL, se_run,
+     CORT_OP_INPLACE_INPUT0},
+    {0},
+};
