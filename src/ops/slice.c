@@ -209,6 +209,51 @@ static cort_status *concat_parse(cort_parse_ctx *pc) {
 /* Exporters sometimes feed a 1-D empty tensor as a placeholder to a Concat of higher rank: skip it. */
 static bool concat_skips(const cort_tensor *t, int rank) { return t->rank == 1 && t->dims[0] == 0 && rank != 1; }
 
+/* Outputs from this size are copied by several threads, each a range of the output's bytes. */
+enum { CONCAT_SPLIT_BYTES = 1 << 17, CONCAT_CHUNK_BYTES = 1 << 15 };
+
+typedef struct concat_job {
+    char *y;
+    int64_t row;           /* bytes of one output row: the inputs' blocks side by side */
+    int n;                 /* inputs (placeholders left out) */
+    const char **src;      /* per input: its data */
+    const int64_t *block;  /* per input: bytes of its block in a row */
+    int64_t total;
+} concat_job;
+
+/* Output bytes [begin * CONCAT_CHUNK_BYTES, end * CONCAT_CHUNK_BYTES): each piece up to the end of the
+ * input block it lies in comes from that block of that input. */
+static void concat_chunks(void *arg, int64_t begin, int64_t end) {
+    const concat_job *j = arg;
+    int64_t o = begin * CONCAT_CHUNK_BYTES, stop = end * CONCAT_CHUNK_BYTES < j->total ? end * CONCAT_CHUNK_BYTES
+                                                                                        : j->total;
+    while (o < stop) {
+        int64_t k = o / j->row, r = o % j->row, at = 0;
+        int i = 0;
+        while (r >= at + j->block[i]) at += j->block[i++]; /* blocks of 0 bytes are passed over */
+        int64_t len = at + j->block[i] - r;
+        if (len > stop - o) len = stop - o;
+        memcpy(j->y + o, j->src[i] + k * j->block[i] + (r - at), (size_t)len);
+        o += len;
+    }
+}
+
+static cort_status *concat_parallel(cort_kctx *ctx, cort_tensor *y, int a, int64_t inner) {
+    size_t es = cort_elem_size(y->type);
+    const char **src = ctx->svc->scratch(ctx, (size_t)ctx->n_in * sizeof *src);
+    int64_t *block = ctx->svc->scratch(ctx, (size_t)ctx->n_in * sizeof *block);
+    if (!src || !block) return cort_oom();
+    concat_job j = {y->data, y->dims[a] * inner * (int64_t)es, 0, src, block, (int64_t)cort_tensor_nbytes(y)};
+    for (int i = 0; i < ctx->n_in; i++) {
+        const cort_tensor *t = cort_in(ctx, i);
+        if (concat_skips(t, y->rank)) continue;
+        src[j.n] = t->data;
+        block[j.n++] = t->dims[a] * inner * (int64_t)es;
+    }
+    ctx->svc->parallel_for(ctx, (j.total + CONCAT_CHUNK_BYTES - 1) / CONCAT_CHUNK_BYTES, 2, concat_chunks, &j);
+    return NULL;
+}
+
 static cort_status *concat_run(cort_kctx *ctx) {
     const cort_tensor *first = NULL;
     for (int i = 0; i < ctx->n_in && !first; i++) {
@@ -248,6 +293,8 @@ static cort_status *concat_run(cort_kctx *ctx) {
     if (cort_tensor_count(y) <= 0) return NULL;
     int64_t outer = cort_dims_product(dims, 0, a), inner = cort_dims_product(dims, a + 1, rank);
     int64_t row = dims[a] * inner, at = 0;
+    if (first->type != CORT_STRING && ctx->threads > 1 && cort_tensor_nbytes(y) >= CONCAT_SPLIT_BYTES)
+        return concat_parallel(ctx, y, a, inner);
     for (int i = 0; i < ctx->n_in; i++) {
         const cort_tensor *t = cort_in(ctx, i);
         if (concat_skips(t, rank)) continue;
