@@ -30,6 +30,7 @@ enum {
 #endif
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 /* Rows per A block: m split evenly into the fewest blocks of at most MC rows, each a whole number of
@@ -334,8 +335,10 @@ static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha,
     float *ap = (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
     float *bp = ap + round_up(mc_max, MR_MAX) * kc_max;
     bool direct = direct_b(&uk, bs, m, n, k);
+    /* an activation applied after the store reads each block of C again: about 256 KiB of it stays in L2 */
+    int64_t nc_max = act_after_store(ep) ? min64(NC, max64(256, round_up((INT64_C(1) << 16) / mc_max, 32))) : NC;
     for (int64_t jc = 0, nc; jc < n; jc += nc) {
-        nc = direct ? n - jc : bs->packed ? packed_cols(bs, n, jc) : min64(NC, n - jc);
+        nc = bs->packed ? packed_cols(bs, n, jc) : min64(nc_max, n - jc);
         for (int64_t pc = 0; pc < k; pc += KC) {
             int64_t kc = min64(KC, k - pc);
             cort_sgemm_store st = store_for(ep, pc == 0 ? beta : 1.0f, pc + kc >= k);
