@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "kernels/vecmath.h"
+#include "kernels/transformer.h"
 #include "ops/nn_util.h"
 #include "ops/op.h"
 
@@ -60,45 +60,11 @@ typedef struct attention_job {
     size_t scratch_each, scores_bytes;
 } attention_job;
 
-/* Eight independent lanes: the compiler keeps them in one vector register (a single running max or sum
- * would be a chain of dependent scalar operations, slower than the exponentials). */
-enum { LANES = 8 };
-
-static float row_max(const float *x, int64_t n) {
-    float m[LANES];
-    for (int k = 0; k < LANES; k++) m[k] = x[0];
-    int64_t j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (int k = 0; k < LANES; k++) m[k] = x[j + k] > m[k] ? x[j + k] : m[k];
-    for (; j < n; j++) m[0] = x[j] > m[0] ? x[j] : m[0];
-    float mx = m[0];
-    for (int k = 1; k < LANES; k++) mx = m[k] > mx ? m[k] : mx;
-    return mx;
-}
-
-static float row_sum(const float *x, int64_t n) {
-    float s[LANES] = {0};
-    int64_t j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (int k = 0; k < LANES; k++) s[k] += x[j + k];
-    for (; j < n; j++) s[0] += x[j];
-    float sum = 0;
-    for (int k = 0; k < LANES; k++) sum += s[k];
-    return sum;
-}
-
 /* Masked positions take the filter value; then each row becomes its softmax. */
 static void softmax_rows(float *s, int64_t n, const unsigned char *mask, float filter) {
-    for (int64_t i = 0; i < n; i++) {
-        float *row = s + i * n;
-        if (mask)
-            for (int64_t j = 0; j < n; j++) row[j] = mask[i * n + j] ? row[j] : filter;
-        float mx = row_max(row, n);
-        for (int64_t j = 0; j < n; j++) row[j] -= mx;
-        cort_vexp(row, row, n);
-        float inv = 1.0f / row_sum(row, n);
-        for (int64_t j = 0; j < n; j++) row[j] *= inv;
-    }
+    if (mask)
+        for (int64_t i = 0; i < n * n; i++) s[i] = mask[i] ? s[i] : filter;
+    cort_softmax_rows(s, n, n, n);
 }
 
 static void attention_head(const attention_job *j, int64_t bh, float *scores, void *work) {

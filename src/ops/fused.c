@@ -6,13 +6,10 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "kernels/vecmath.h"
+#include "kernels/transformer.h"
 #include "ops/fused.h"
 #include "ops/nn_util.h"
 #include "ops/op.h"
-
-/* Blocks small enough for the erf/tanh argument to stay in L1 between the passes. */
-#define GELU_BLOCK 512
 
 bool cort_fused_act_from_name(const char *name, cort_fused_act *out) {
     if (!name || !*name) *out = CORT_FUSED_NONE;
@@ -22,32 +19,9 @@ bool cort_fused_act_from_name(const char *name, cort_fused_act *out) {
     return true;
 }
 
-void cort_gelu_f32(const float *x, float *y, int64_t n) {
-    float t[GELU_BLOCK];
-    for (int64_t i = 0; i < n; i += GELU_BLOCK) {
-        int64_t len = n - i < GELU_BLOCK ? n - i : GELU_BLOCK;
-        for (int64_t j = 0; j < len; j++) t[j] = x[i + j] * 0.70710678118654752f;
-        cort_verf(t, t, len);
-        for (int64_t j = 0; j < len; j++) y[i + j] = x[i + j] * 0.5f * (1.0f + t[j]);
-    }
-}
-
-void cort_fast_gelu_f32(const float *x, float *y, int64_t n) {
-    float t[GELU_BLOCK];
-    for (int64_t i = 0; i < n; i += GELU_BLOCK) {
-        int64_t len = n - i < GELU_BLOCK ? n - i : GELU_BLOCK;
-        for (int64_t j = 0; j < len; j++) {
-            float v = x[i + j];
-            t[j] = 0.7978845608028654f * (v + 0.044715f * v * v * v);
-        }
-        cort_vtanh(t, t, len);
-        for (int64_t j = 0; j < len; j++) y[i + j] = x[i + j] * 0.5f * (1.0f + t[j]);
-    }
-}
-
 void cort_fused_act_apply(cort_fused_act act, float *y, int64_t n) {
-    if (act == CORT_FUSED_GELU) cort_gelu_f32(y, y, n);
-    else if (act == CORT_FUSED_FAST_GELU) cort_fast_gelu_f32(y, y, n);
+    if (act == CORT_FUSED_GELU) cort_gelu(y, y, n);
+    else if (act == CORT_FUSED_FAST_GELU) cort_fast_gelu(y, y, n);
 }
 
 /* ---------------------------------------------------------------- Gelu, FastGelu */
@@ -60,8 +34,8 @@ typedef struct gelu_task {
 
 static void gelu_range(void *arg, int64_t begin, int64_t end) {
     const gelu_task *t = arg;
-    if (t->act == CORT_FUSED_GELU) cort_gelu_f32(t->x + begin, t->y + begin, end - begin);
-    else cort_fast_gelu_f32(t->x + begin, t->y + begin, end - begin);
+    if (t->act == CORT_FUSED_GELU) cort_gelu(t->x + begin, t->y + begin, end - begin);
+    else cort_fast_gelu(t->x + begin, t->y + begin, end - begin);
 }
 
 static cort_status *gelu_infer(cort_infer_ctx *ic) {
@@ -88,7 +62,7 @@ static cort_status *fast_gelu_run(cort_kctx *ctx) { return run_act(ctx, CORT_FUS
 
 /* The ONNX LayerNormalization of opset 17 over the last axis, for the optimizer to use in models that
  * import an older opset (where it recognises the decomposed form, src/opt/fuse_transformer.c): Y only,
- * float, scale and bias vectors of the last dim. Sums in double, as src/ops/norm.c does. */
+ * float, scale and bias vectors of the last dim. */
 typedef struct cort_ln_params {
     float epsilon;
 } cort_ln_params;
@@ -110,16 +84,7 @@ typedef struct ln_task {
 
 static void ln_range(void *arg, int64_t begin, int64_t end) {
     const ln_task *t = arg;
-    for (int64_t r = begin; r < end; r++) {
-        const float *x = t->x + r * t->n;
-        float *y = t->y + r * t->n;
-        double sum = 0, sq = 0;
-        for (int64_t i = 0; i < t->n; i++) sum += x[i];
-        double mean = sum / (double)t->n;
-        for (int64_t i = 0; i < t->n; i++) sq += (x[i] - mean) * (x[i] - mean);
-        float m = (float)mean, inv = (float)(1.0 / sqrt(sq / (double)t->n + t->epsilon));
-        for (int64_t i = 0; i < t->n; i++) y[i] = (x[i] - m) * inv * t->scale[i] + (t->bias ? t->bias[i] : 0.0f);
-    }
+    cort_layernorm_rows(t->x + begin * t->n, t->scale, t->bias, t->epsilon, end - begin, t->n, t->y + begin * t->n);
 }
 
 static cort_status *ln_run(cort_kctx *ctx) {

@@ -1,5 +1,5 @@
 /* The activations the graph optimizer recognises in decomposed form (src/opt/fuse_transformer.c), as
- * array functions shared by the com.cort ops that apply them: Gelu, FastGelu and FusedMatMul. */
+ * array functions (src/kernels/transformer.h) shared by the com.cort ops that apply them: Gelu, FastGelu and FusedMatMul. */
 #ifndef CORT_OPS_FUSED_H
 #define CORT_OPS_FUSED_H
 #include <stdbool.h>
@@ -9,10 +9,6 @@ typedef enum cort_fused_act { CORT_FUSED_NONE = 0, CORT_FUSED_GELU, CORT_FUSED_F
 
 /* "" / NULL, "Gelu" or "FastGelu" → the activation; false for any other name. */
 bool cort_fused_act_from_name(const char *name, cort_fused_act *out);
-/* y[i] = x[i] * 0.5 * (1 + erf(x[i] / sqrt 2)) */
-void cort_gelu_f32(const float *x, float *y, int64_t n);
-/* y[i] = x[i] * 0.5 * (1 + tanh(sqrt(2 / pi) * (x[i] + 0.044715 x[i]^3))) */
-void cort_fast_gelu_f32(const float *x, float *y, int64_t n);
 /* Applies `act` to y in place (nothing for CORT_FUSED_NONE). */
 void cort_fused_act_apply(cort_fused_act act, float *y, int64_t n);
 #endif

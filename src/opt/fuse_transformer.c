@@ -6,7 +6,8 @@
  *    → com.cort::FastGelu, as ONNX Runtime names them;
  *  - a Gelu / FastGelu whose input comes only from a FusedMatMul → that FusedMatMul's `activation`;
  *  - LayerNormalization written out (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add, as
- *    exports before opset 17 have it) → LayerNormalization (com.cort's where the model's opset lacks it).
+ *    exports before opset 17 have it), and the standard one over the last axis with only Y, →
+ *    com.cort::LayerNormalization, which runs on the row kernel of src/kernels/transformer.h.
  * Every rewrite turns the subgraph's last node into the fused one (so the order stays topological:
  * its inputs are all computed before the subgraph's first node) and drops the rest. */
 #include <stdio.h>
@@ -313,21 +314,44 @@ static bool match_layernorm(const cort_graph *g, const graph_uses *u, int i, ln_
     return true;
 }
 
+/* A standard LayerNormalization over the last axis with float X, Scale and B vectors of that axis and Y
+ * its only output: com.cort's runs it on the row kernel (src/kernels/transformer.h). */
+static bool plain_layernorm(const cort_graph *g, const graph_uses *u, const cort_node *n) {
+    if (*n->domain || strcmp(n->op_type, "LayerNormalization") || n->n_inputs < 2 || n->n_inputs > 3 ||
+        n->outputs[0] < 0 || n->inputs[0] < 0 || n->inputs[1] < 0)
+        return false;
+    for (int k = 1; k < n->n_outputs; k++)
+        if (n->outputs[k] >= 0 && (u->count[n->outputs[k]] > 0 || (g->values[n->outputs[k]].flags & CORT_VF_GRAPH_OUTPUT)))
+            return false;
+    const cort_type *x = cort_opt_static_type(g, n->inputs[0]);
+    if (!x || x->elem != CORT_FLOAT || x->rank < 1) return false;
+    int64_t axis = cort_attr_int(n, "axis", -1), len = x->dims[x->rank - 1].value;
+    if (axis != -1 && axis != x->rank - 1) return false;
+    for (int k = 1; k < n->n_inputs; k++) {
+        const cort_type *t = n->inputs[k] >= 0 ? cort_opt_static_type(g, n->inputs[k]) : NULL;
+        if (n->inputs[k] >= 0 && (!t || t->elem != CORT_FLOAT || t->rank != 1 || t->dims[0].value != len)) return false;
+    }
+    return true;
+}
+
 cort_status *cort_opt_fuse_layernorm(cort_model *m, cort_graph *g, graph_uses *u, int *count) {
-    int64_t opset = cort_model_opset(m, "");
     for (int i = 0; i < g->n_nodes; i++) {
         ln_match mt;
-        if (u->dead[i] || !match_layernorm(g, u, i, &mt)) continue;
+        cort_node *n = g->nodes[i];
+        if (u->dead[i]) continue;
+        if (plain_layernorm(g, u, n)) {
+            mt = (ln_match){n->inputs[0], n->inputs[1], n->n_inputs > 2 ? n->inputs[2] : -1, i,
+                            cort_attr_float(n, "epsilon", 1e-5f)};
+        } else if (!match_layernorm(g, u, i, &mt)) {
+            continue;
+        }
         cort_attr attrs[2] = {{.name = "axis", .type = CORT_ATTR_INT, .i = -1},
                               {.name = "epsilon", .type = CORT_ATTR_FLOAT, .f = mt.epsilon}};
         int ins[3] = {mt.x, mt.scale, mt.bias};
-        if (opset < 17) CORT_TRY(cort_opt_import_cort_domain(m));
-        cort_node *n = g->nodes[mt.last];
+        CORT_TRY(cort_opt_import_cort_domain(m));
+        n = g->nodes[mt.last];
         CORT_TRY(cort_opt_rewrite(g, u, n, "LayerNormalization", ins, mt.bias >= 0 ? 3 : 2, attrs, 2));
-        if (opset >= 17) { /* the standard operator where the model's opset has it */
-            n->domain = "";
-            n->opset = (int)opset;
-        }
+        n->n_outputs = 1;
         (*count)++;
     }
     return NULL;

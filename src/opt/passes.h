@@ -58,7 +58,8 @@ cort_status *cort_opt_fuse_elementwise(cort_model *m, cort_graph *g, graph_uses 
  * its tanh approximation → com.cort::FastGelu; either folded into the FusedMatMul before it. */
 cort_status *cort_opt_fuse_matmul_bias(cort_model *m, cort_graph *g, graph_uses *u, int *count);
 cort_status *cort_opt_fuse_gelu(cort_model *m, cort_graph *g, graph_uses *u, int *count);
-/* The decomposed LayerNormalization over the last axis → LayerNormalization (com.cort below opset 17). */
+/* The decomposed LayerNormalization over the last axis, and the standard one over the last axis with only
+ * Y, → com.cort::LayerNormalization. */
 cort_status *cort_opt_fuse_layernorm(cort_model *m, cort_graph *g, graph_uses *u, int *count);
 /* A Gather of rows (constant indices, not along the last axis) moved before the row-by-row nodes that
  * compute what it reads (LayerNormalization, FusedMatMul, Gelu, elementwise Add/Sub/Mul/Div), so they

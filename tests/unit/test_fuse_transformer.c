@@ -328,10 +328,10 @@ int main(void) {
                  "cort:FusedMatMul cort:Attention Reshape");
     const char *ln0 = "ReduceMean Sub Pow ReduceMean Add Sqrt Div Mul Add";
     check_levels("layernorm opset 13", make_layernorm13, S * D, ln0, "cort:LayerNormalization");
-    check_levels("layernorm opset 17", make_layernorm17, S * D, ln0, "LayerNormalization");
+    check_levels("layernorm opset 17", make_layernorm17, S * D, ln0, "cort:LayerNormalization");
     check_levels("layout", make_layout, S * S, "Reshape Transpose MatMul", "Reshape cort:FusedMatMul");
     const char *token1 = "LayerNormalization MatMul Add Div Erf Add Mul Mul MatMul Add Add LayerNormalization Gather";
-    const char *token99 = "Gather LayerNormalization cort:FusedMatMul cort:FusedMatMul Add LayerNormalization";
+    const char *token99 = "Gather cort:LayerNormalization cort:FusedMatMul cort:FusedMatMul Add cort:LayerNormalization";
     check_levels("class token, scalar index", make_class_token_scalar, D, token1, token99);
     check_levels("class token, index list", make_class_token_list, D, token1, token99);
     return check_report("test_fuse_transformer");

@@ -1,0 +1,31 @@
+/* Row kernels of the transformer blocks: GELU (the erf form and the tanh approximation) in one pass,
+ * LayerNormalization of rows and the softmax of attention score rows. Each entry picks, per call, the
+ * widest variant this CPU runs (AVX-512 on x86-64, else the portable one); the variants agree to a few
+ * float ulp. x may equal y (in-place use). */
+#ifndef CORT_KERNELS_TRANSFORMER_H
+#define CORT_KERNELS_TRANSFORMER_H
+#include <stdint.h>
+
+/* y[i] = x[i] * 0.5 * (1 + erf(x[i] / sqrt 2)) */
+void cort_gelu(const float *x, float *y, int64_t n);
+/* y[i] = x[i] * 0.5 * (1 + tanh(sqrt(2 / pi) * (x[i] + 0.044715 x[i]^3))) */
+void cort_fast_gelu(const float *x, float *y, int64_t n);
+/* For each of `rows` rows of n values (consecutive): y = (x - mean) / sqrt(variance + epsilon) * scale
+ * + bias, the mean and (biased) variance over the row; bias may be NULL. */
+void cort_layernorm_rows(const float *x, const float *scale, const float *bias, float epsilon, int64_t rows,
+                         int64_t n, float *y);
+/* Each of `rows` rows of n values, ld apart, becomes its softmax, in place. */
+void cort_softmax_rows(float *s, int64_t rows, int64_t n, int64_t ld);
+
+/* One variant of every entry, for the dispatcher and for tests that compare variants. */
+typedef struct cort_transformer_impl {
+    const char *name;
+    void (*gelu)(const float *x, float *y, int64_t n);
+    void (*fast_gelu)(const float *x, float *y, int64_t n);
+    void (*layernorm_rows)(const float *x, const float *scale, const float *bias, float epsilon, int64_t rows,
+                           int64_t n, float *y);
+    void (*softmax_rows)(float *s, int64_t rows, int64_t n, int64_t ld);
+} cort_transformer_impl;
+/* The variants this CPU runs, widest first, ending with the portable one; returns their count. */
+int cort_transformer_impls(const cort_transformer_impl **out, int max);
+#endif
