@@ -4,12 +4,16 @@
  * float ulp. x may equal y (in-place use). */
 #ifndef CORT_KERNELS_TRANSFORMER_H
 #define CORT_KERNELS_TRANSFORMER_H
+#include <stdbool.h>
 #include <stdint.h>
 
 /* y[i] = x[i] * 0.5 * (1 + erf(x[i] / sqrt 2)) */
 void cort_gelu(const float *x, float *y, int64_t n);
 /* y[i] = x[i] * 0.5 * (1 + tanh(sqrt(2 / pi) * (x[i] + 0.044715 x[i]^3))) */
 void cort_fast_gelu(const float *x, float *y, int64_t n);
+/* For each of `rows` rows of n values (consecutive): y = GELU(y + bias), the tanh approximation when
+ * `tanh_form`; bias (n values) may be NULL. A GEMM's bias and activation in one pass over its output. */
+void cort_bias_gelu_rows(float *y, const float *bias, int64_t rows, int64_t n, bool tanh_form);
 /* For each of `rows` rows of n values (consecutive): y = (x - mean) / sqrt(variance + epsilon) * scale
  * + bias, the mean and (biased) variance over the row; bias may be NULL. */
 void cort_layernorm_rows(const float *x, const float *scale, const float *bias, float epsilon, int64_t rows,
@@ -22,6 +26,7 @@ typedef struct cort_transformer_impl {
     const char *name;
     void (*gelu)(const float *x, float *y, int64_t n);
     void (*fast_gelu)(const float *x, float *y, int64_t n);
+    void (*bias_gelu_rows)(float *y, const float *bias, int64_t rows, int64_t n, bool tanh_form);
     void (*layernorm_rows)(const float *x, const float *scale, const float *bias, float epsilon, int64_t rows,
                            int64_t n, float *y);
     void (*softmax_rows)(float *s, int64_t rows, int64_t n, int64_t ld);

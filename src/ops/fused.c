@@ -19,9 +19,13 @@ bool cort_fused_act_from_name(const char *name, cort_fused_act *out) {
     return true;
 }
 
-void cort_fused_act_apply(cort_fused_act act, float *y, int64_t n) {
-    if (act == CORT_FUSED_GELU) cort_gelu(y, y, n);
-    else if (act == CORT_FUSED_FAST_GELU) cort_fast_gelu(y, y, n);
+void cort_fused_act_rows(cort_fused_act act, const float *bias, float *y, int64_t rows, int64_t n) {
+    if (act != CORT_FUSED_NONE) {
+        cort_bias_gelu_rows(y, bias, rows, n, act == CORT_FUSED_FAST_GELU);
+        return;
+    }
+    for (int64_t r = 0; bias && r < rows; r++)
+        for (int64_t i = 0; i < n; i++) y[r * n + i] += bias[i];
 }
 
 /* ---------------------------------------------------------------- Gelu, FastGelu */

@@ -9,6 +9,6 @@ typedef enum cort_fused_act { CORT_FUSED_NONE = 0, CORT_FUSED_GELU, CORT_FUSED_F
 
 /* "" / NULL, "Gelu" or "FastGelu" → the activation; false for any other name. */
 bool cort_fused_act_from_name(const char *name, cort_fused_act *out);
-/* Applies `act` to y in place (nothing for CORT_FUSED_NONE). */
-void cort_fused_act_apply(cort_fused_act act, float *y, int64_t n);
+/* y = act(y + bias) over `rows` rows of n values; bias (n values) may be NULL. */
+void cort_fused_act_rows(cort_fused_act act, const float *bias, float *y, int64_t rows, int64_t n);
 #endif

@@ -437,9 +437,9 @@ static cort_status *matmul_run(cort_kctx *ctx) {
 
 /* Y = act(A * op(B) + bias): a MatMul with a constant 2-D B (transposed when transB), the bias Add
  * that follows it and optionally a GELU, as the optimizer fuses them (src/opt/fuse_transformer.c).
- * A's leading dims fold into the rows of one GEMM against B packed at load; the bias is written into
- * Y first and accumulated onto (beta 1), and the activation runs over each thread's rows while they
- * are still in cache. */
+ * A's leading dims fold into the rows of one GEMM against B packed at load. Without an activation the
+ * bias is written into Y first (rows split among the threads) and accumulated onto (beta 1); with one,
+ * the bias is added in the activation's pass over Y after the GEMM. */
 typedef struct fused_matmul_params {
     bool trans_b;
     cort_fused_act act;
@@ -473,15 +473,22 @@ static cort_status *fused_matmul_infer(cort_infer_ctx *ic) {
     return NULL;
 }
 
-typedef struct act_rows {
+/* Rows of Y: the bias copied in before the GEMM accumulates onto it, or added with the activation after. */
+typedef struct bias_rows {
     cort_fused_act act;
+    const float *bias;
     float *y;
     int64_t n;
-} act_rows;
+} bias_rows;
 
-static void act_rows_task(void *arg, int64_t begin, int64_t end) {
-    const act_rows *t = arg;
-    cort_fused_act_apply(t->act, t->y + begin * t->n, (end - begin) * t->n);
+static void fill_bias_task(void *arg, int64_t begin, int64_t end) {
+    const bias_rows *t = arg;
+    for (int64_t i = begin; i < end; i++) memcpy(t->y + i * t->n, t->bias, (size_t)t->n * sizeof *t->y);
+}
+
+static void finish_rows_task(void *arg, int64_t begin, int64_t end) {
+    const bias_rows *t = arg;
+    cort_fused_act_rows(t->act, t->bias, t->y + begin * t->n, end - begin, t->n);
 }
 
 static cort_status *fused_matmul_run(cort_kctx *ctx) {
@@ -506,26 +513,28 @@ static cort_status *fused_matmul_run(cort_kctx *ctx) {
     int64_t m = 1;
     for (int d = 0; d < a->rank - 1; d++) m *= a->dims[d];
     if (m * n == 0) return NULL;
-    float *yf = y->data;
-    if (bias)
-        for (int64_t i = 0; i < m; i++) memcpy(yf + i * n, bias->data, (size_t)n * sizeof *yf);
-    else if (k == 0)
-        memset(yf, 0, (size_t)(m * n) * sizeof *yf);
     cort_threads th = cort_nn_threads(ctx);
+    int64_t rows_per_chunk = (16384 + n - 1) / n;
+    /* With an activation the bias joins its pass; else the GEMM accumulates onto it (beta 1). */
+    bias_rows rows = {p->act, bias ? bias->data : NULL, y->data, n};
+    bool bias_first = bias && (p->act == CORT_FUSED_NONE || k == 0);
+    if (bias_first) {
+        th.parallel_for(th.self, m, rows_per_chunk, fill_bias_task, &rows);
+        rows.bias = NULL;
+    } else if (k == 0) {
+        memset(y->data, 0, (size_t)(m * n) * sizeof(float));
+    }
     const float *pb = packed_b_for(ctx, b, p->trans_b);
     void *work;
     CORT_TRY(cort_nn_scratch(ctx, pb ? cort_sgemm_packed_b_mt_work_size(m, n, k, th.count)
                                      : cort_sgemm_mt_work_size(m, n, k, th.count), &work));
-    float beta = bias ? 1.0f : 0.0f;
+    float beta = bias_first ? 1.0f : 0.0f;
     if (k > 0 && pb)
-        cort_sgemm_packed_b_mt(&th, false, m, n, k, 1.0f, a->data, k, pb, beta, yf, n, work);
+        cort_sgemm_packed_b_mt(&th, false, m, n, k, 1.0f, a->data, k, pb, beta, y->data, n, work);
     else if (k > 0)
-        cort_sgemm_mt(&th, false, p->trans_b, m, n, k, 1.0f, a->data, k, b->data, p->trans_b ? k : n, beta, yf, n,
-                      work);
-    if (p->act != CORT_FUSED_NONE) {
-        act_rows t = {p->act, yf, n};
-        th.parallel_for(th.self, m, (16384 + n - 1) / n, act_rows_task, &t);
-    }
+        cort_sgemm_mt(&th, false, p->trans_b, m, n, k, 1.0f, a->data, k, b->data, p->trans_b ? k : n, beta, y->data,
+                      n, work);
+    if (p->act != CORT_FUSED_NONE) th.parallel_for(th.self, m, rows_per_chunk, finish_rows_task, &rows);
     return NULL;
 }
 

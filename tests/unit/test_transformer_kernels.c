@@ -1,6 +1,6 @@
 /* The transformer row kernels (src/kernels/transformer.h), every variant this CPU runs, against
  * formulas evaluated in double: GELU and its tanh approximation over a wide sweep, in place and on
- * lengths no vector width divides; LayerNormalization of rows with and without a bias and with a large
+ * lengths no vector width divides, and after a bias per column; LayerNormalization of rows with and without a bias and with a large
  * common offset; the softmax of rows apart in memory (ld > n), with large logits and -inf entries. */
 #include <math.h>
 #include <stdbool.h>
@@ -42,6 +42,18 @@ static void check_gelu(const cort_transformer_impl *im, float *x, float *y) {
         for (int i = 0; i < len; i++) y[i] = x[i * 397];
         im->gelu(y, y, len);
         for (int i = 0; i < len; i++) bad += !close_to(y[i], ref_gelu(x[i * 397]), fabsf(x[i * 397]));
+    }
+    for (int tanh_form = 0; tanh_form < 2; tanh_form++) { /* with a bias per column, rows of odd length */
+        enum { ROWS = 3, COLS = 37 };
+        float bias[COLS];
+        for (int i = 0; i < COLS; i++) bias[i] = uniform(-2, 2);
+        for (int i = 0; i < ROWS * COLS; i++) y[i] = x[i * 131];
+        im->bias_gelu_rows(y, bias, ROWS, COLS, tanh_form);
+        for (int i = 0; i < ROWS * COLS; i++) {
+            float v = x[i * 131] + bias[i % COLS];
+            int *count = tanh_form ? &bad_fast : &bad;
+            *count += !close_to(y[i], tanh_form ? ref_fast_gelu(v) : ref_gelu(v), fabsf(v));
+        }
     }
     if (bad || bad_fast) fprintf(stderr, "%s: gelu %d, fast gelu %d values off\n", im->name, bad, bad_fast);
     CHECK(bad == 0 && bad_fast == 0);

@@ -33,6 +33,16 @@ static void fast_gelu_portable(const float *x, float *y, int64_t n) {
     }
 }
 
+static void bias_gelu_rows_portable(float *y, const float *bias, int64_t rows, int64_t n, bool tanh_form) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *yr = y + r * n;
+        if (bias)
+            for (int64_t i = 0; i < n; i++) yr[i] += bias[i];
+        if (tanh_form) fast_gelu_portable(yr, yr, n);
+        else gelu_portable(yr, yr, n);
+    }
+}
+
 static float sum_of(const float *x, int64_t n) {
     float s[LANES] = {0};
     int64_t j = 0;
@@ -91,16 +101,19 @@ static void softmax_rows_portable(float *s, int64_t rows, int64_t n, int64_t ld)
 }
 
 static const cort_transformer_impl impl_portable = {"portable", gelu_portable, fast_gelu_portable,
-                                                    layernorm_rows_portable, softmax_rows_portable};
+                                                    bias_gelu_rows_portable, layernorm_rows_portable,
+                                                    softmax_rows_portable};
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 void cort_gelu_avx512(const float *x, float *y, int64_t n);
 void cort_fast_gelu_avx512(const float *x, float *y, int64_t n);
+void cort_bias_gelu_rows_avx512(float *y, const float *bias, int64_t rows, int64_t n, bool tanh_form);
 void cort_layernorm_rows_avx512(const float *x, const float *scale, const float *bias, float epsilon, int64_t rows,
                                 int64_t n, float *y);
 void cort_softmax_rows_avx512(float *s, int64_t rows, int64_t n, int64_t ld);
 static const cort_transformer_impl impl_avx512 = {"avx512", cort_gelu_avx512, cort_fast_gelu_avx512,
-                                                  cort_layernorm_rows_avx512, cort_softmax_rows_avx512};
+                                                  cort_bias_gelu_rows_avx512, cort_layernorm_rows_avx512,
+                                                  cort_softmax_rows_avx512};
 #define CORT_TRANSFORMER_AVX512 1
 #endif
 
@@ -122,6 +135,9 @@ static const cort_transformer_impl *best(void) {
 
 void cort_gelu(const float *x, float *y, int64_t n) { best()->gelu(x, y, n); }
 void cort_fast_gelu(const float *x, float *y, int64_t n) { best()->fast_gelu(x, y, n); }
+void cort_bias_gelu_rows(float *y, const float *bias, int64_t rows, int64_t n, bool tanh_form) {
+    best()->bias_gelu_rows(y, bias, rows, n, tanh_form);
+}
 void cort_layernorm_rows(const float *x, const float *scale, const float *bias, float epsilon, int64_t rows,
                          int64_t n, float *y) {
     best()->layernorm_rows(x, scale, bias, epsilon, rows, n, y);

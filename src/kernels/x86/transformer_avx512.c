@@ -4,6 +4,7 @@
  * of score rows with masked tails. Chosen at run time by src/kernels/generic/transformer.c. */
 #include <immintrin.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #if defined(__clang__)
@@ -93,6 +94,19 @@ void cort_fast_gelu_avx512(const float *x, float *y, int64_t n) {
     if (i < n) {
         __mmask16 m = tail_mask(n - i);
         _mm512_mask_storeu_ps(y + i, m, fast_gelu16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+void cort_bias_gelu_rows_avx512(float *y, const float *bias, int64_t rows, int64_t n, bool tanh_form);
+void cort_bias_gelu_rows_avx512(float *y, const float *bias, int64_t rows, int64_t n, bool tanh_form) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *yr = y + r * n;
+        for (int64_t i = 0; i < n; i += 16) {
+            __mmask16 k = tail_mask(n - i);
+            __m512 v = _mm512_maskz_loadu_ps(k, yr + i);
+            if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(k, bias + i));
+            _mm512_mask_storeu_ps(yr + i, k, tanh_form ? fast_gelu16(v) : gelu16(v));
+        }
     }
 }
 
