@@ -91,11 +91,12 @@ static int check_all_modes(shape s, float beta, cort_activation act) {
 }
 
 /* Every row count up to 40 (one tile, 12 + 4 or 8 + 8 rows, several tiles and a remainder) over
- * column counts around the 32-wide panels. */
+ * column counts around the 32-wide panels: a last panel of 1 to 4 columns, or 16 and 1 to 4 more, is
+ * computed along the rows. */
 static void test_thin_rows(void) {
-    static const int64_t cols[] = {1, 15, 17, 32, 49, 95};
+    static const int64_t cols[] = {1, 2, 15, 17, 19, 32, 35, 49, 52, 95};
     for (int64_t m = 1; m <= 40; m++) {
-        shape s = {m, cols[m % 6], 1 + (m * 7) % 70, 0};
+        shape s = {m, cols[m % 10], 1 + (m * 7) % 70, 0};
         CHECK(check_all_modes(s, m % 3 ? 0.0f : 1.0f, m % 2 ? CORT_ACT_RELU : CORT_ACT_CLIP) == 0);
     }
 }

@@ -143,18 +143,91 @@ TARGET void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const fl
     }
 }
 
-TARGET void cort_sgemm_block_direct_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *b,
-                                           int64_t ldb, float *c, int64_t ldc, const cort_sgemm_store *st,
-                                           float *edge) {
-    int64_t full = nc / NR * NR;
+/* The last s <= 4 columns of a block, B read in place, vectorised along the rows instead: at each k
+ * step a packed A panel's 12 values are one vector, times column j's value of B broadcast. A column
+ * past a multiple of 16 (a 7x7 image: 49 = 48 + 1) would otherwise cost a whole 16-lane vector in
+ * every row tile. Four panels at a time, so that even one column keeps four FMA chains going. */
+/* One k step of column_tail: A's 16 values from each live panel (12 of its rows, and the next k step's
+ * first 4, which add nothing to the 12 lanes stored), or at the last step only the 12, so that no load
+ * reads past the packed A. */
+static TARGET INLINE void tail_step(int s, bool last, const float *a, int64_t panel_stride, const bool *live,
+                                    const float *bp, __m512 acc[4][4]) {
+    __m512 av[4];
+    for (int i = 0; i < 4; i++) {
+        const float *ai = a + i * panel_stride;
+        av[i] = !live[i] ? _mm512_setzero_ps()
+                : last   ? _mm512_maskz_loadu_ps((__mmask16)((1u << MR) - 1u), ai)
+                         : _mm512_loadu_ps(ai);
+    }
+    for (int j = 0; j < s; j++) {
+        __m512 bj = _mm512_set1_ps(bp[j]);
+        for (int i = 0; i < 4; i++) acc[i][j] = _mm512_fmadd_ps(av[i], bj, acc[i][j]);
+    }
+}
+
+static TARGET INLINE void column_tail(int s, int64_t mc, int64_t kc, const float *ap, const float *b, int64_t ldb,
+                                      float *c, int64_t ldc, const cort_sgemm_store *st) {
+    enum { PANELS = 4 };
+    for (int64_t ir = 0; ir < mc; ir += PANELS * MR) {
+        const float *a = ap + ir * kc;
+        bool live[PANELS]; /* panels past the block's end read nothing */
+        for (int i = 0; i < PANELS; i++) live[i] = ir + i * MR < mc;
+        __m512 acc[PANELS][4];
+        for (int i = 0; i < PANELS; i++)
+            for (int j = 0; j < 4; j++) acc[i][j] = _mm512_setzero_ps();
+        for (int64_t p = 0; p + 1 < kc; p++) tail_step(s, false, a + p * MR, MR * kc, live, b + p * ldb, acc);
+        tail_step(s, true, a + (kc - 1) * MR, MR * kc, live, b + (kc - 1) * ldb, acc);
+        float v[PANELS][4][16];
+        for (int i = 0; i < PANELS; i++)
+            for (int j = 0; j < s; j++) _mm512_storeu_ps(v[i][j], acc[i][j]);
+        for (int64_t r = 0; r < PANELS * MR && ir + r < mc; r++) {
+            int64_t row = ir + r;
+            for (int64_t j = 0; j < s; j++) {
+                float x = v[r / MR][j][r % MR], *cp = c + row * ldc + j;
+                if (st->beta != 0) x += st->beta * *cp;
+                if (st->bias) x += st->bias[row];
+                if (st->clamp) x = x < st->lo ? st->lo : x > st->hi ? st->hi : x;
+                *cp = x;
+            }
+        }
+    }
+}
+
+static TARGET __attribute__((noinline)) void column_tails(int64_t s, int64_t mc, int64_t kc, const float *ap,
+                                                         const float *b, int64_t ldb, float *c, int64_t ldc,
+                                                         const cort_sgemm_store *st) {
+    if (s == 1) column_tail(1, mc, kc, ap, b, ldb, c, ldc, st);
+    else if (s == 2) column_tail(2, mc, kc, ap, b, ldb, c, ldc, st);
+    else if (s == 3) column_tail(3, mc, kc, ap, b, ldb, c, ldc, st);
+    else column_tail(4, mc, kc, ap, b, ldb, c, ldc, st);
+}
+
+/* The full 32-column panels, B in place (a function of their own: sharing one with the edge cases
+ * below, the k loops came out ~20% slower) */
+static TARGET __attribute__((noinline)) void direct_panels(int64_t mc, int64_t full, int64_t kc, const float *ap,
+                                                          const float *b, int64_t ldb, float *c, int64_t ldc,
+                                                          const cort_sgemm_store *st) {
     for (int64_t jr = 0; jr < full; jr += NR) {
         const float *next = jr + NR < full ? b + jr + NR : NULL;
         tile_b tb = {b + jr, ldb, b + jr, 0};
         panel(true, true, mc, kc, ap, tb, next, c + jr, ldc, NR, st);
     }
-    if (full == nc) return;
+}
+
+TARGET void cort_sgemm_block_direct_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *b,
+                                           int64_t ldb, float *c, int64_t ldc, const cort_sgemm_store *st,
+                                           float *edge) {
+    int64_t full = nc / NR * NR;
+    direct_panels(mc, full, kc, ap, b, ldb, c, ldc, st);
+    int64_t cols = nc - full, half = cols > NR / 2 ? NR / 2 : 0;
+    if (cols == 0) return;
+    if (cols - half <= 4) { /* 16 columns in place, if so many, and the rest along the rows */
+        tile_b tb = {b + full, ldb, b + full, 0};
+        if (half) panel(false, true, mc, kc, ap, tb, NULL, c + full, ldc, half, st);
+        column_tails(cols - half, mc, kc, ap, b + full + half, ldb, c + full + half, ldc, st);
+        return;
+    }
     /* the last, narrower panel: copied zero-padded, so that no load reads past the matrix's rows */
-    int64_t cols = nc - full;
     for (int64_t p = 0; p < kc; p++) {
         memcpy(edge + p * NR, b + p * ldb + full, sizeof(float) * (size_t)cols);
         memset(edge + p * NR + cols, 0, sizeof(float) * (size_t)(NR - cols));
