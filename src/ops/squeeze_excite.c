@@ -11,7 +11,12 @@
  *
  * Two passes over X (the means, then the product) and two matrix-vector products on the calling
  * thread: the products are a few thousand multiply-adds, which as Conv nodes went through the GEMM
- * with its packing and threads, and the GlobalAveragePool and Mul nodes each had their own pass. */
+ * with its packing and threads, and the GlobalAveragePool and Mul nodes each had their own pass.
+ *
+ * With a sixth input W3 [O, C, k...] (one image only), Y is instead W3 with each input channel c
+ * scaled by the gate's s[c]: the weights of the convolution that read X * s, which then reads X
+ * (conv(X * s, W3) = conv(X, W3 * s), zero padding included). Where O * C is far smaller than X, that
+ * replaces the product pass over X by one over the weights. */
 #include <stdio.h>
 #include <string.h>
 
@@ -69,8 +74,9 @@ static cort_status *se_parse(cort_parse_ctx *pc) {
 }
 
 static cort_status *se_infer(cort_infer_ctx *ic) {
-    if (ic->n_in < 1 || !ic->in[0] || ic->n_out < 1) return NULL;
-    return cort_type_copy(ic->pool, &ic->out[0], ic->in[0]);
+    int from = ic->n_in > 5 ? 5 : 0; /* Y is the scaled W3, or X's product */
+    if (ic->n_in < 1 || !ic->in[from] || ic->n_out < 1) return NULL;
+    return cort_type_copy(ic->pool, &ic->out[0], ic->in[from]);
 }
 
 /* ---------------------------------------------------------------- the passes over X */
@@ -112,6 +118,21 @@ static void scale_planes(void *arg, int64_t begin, int64_t end) {
         float *y = j->y + p * j->size, s = j->scale[p];
         for (int64_t i = 0; i < j->size; i++) y[i] = x[i] * s;
     }
+}
+
+/* y[o][c][...] = w[o][c][...] * scale[c] for o < rows, c < cols, `taps` values per (o, c). */
+static void scale_weights(const float *w, const float *scale, int64_t rows, int64_t cols, int64_t taps, float *y) {
+    if (taps == 1) { /* 1x1 filters: a row of weights times the scales, vectorised */
+        for (int64_t o = 0; o < rows; o++)
+            for (int64_t c = 0; c < cols; c++) y[o * cols + c] = w[o * cols + c] * scale[c];
+        return;
+    }
+    for (int64_t o = 0; o < rows; o++)
+        for (int64_t c = 0; c < cols; c++) {
+            const float *src = w + (o * cols + c) * taps;
+            float *dst = y + (o * cols + c) * taps, s = scale[c];
+            for (int64_t t = 0; t < taps; t++) dst[t] = src[t] * s;
+        }
 }
 
 /* ---------------------------------------------------------------- the excitation */
@@ -161,10 +182,13 @@ static cort_status *se_run(cort_kctx *ctx) {
     CORT_TRY(check_weight(ctx, w2, "W2", x->rank, c, r));
     CORT_TRY(check_bias(ctx, b1, "B1", r));
     CORT_TRY(check_bias(ctx, b2, "B2", c));
+    const cort_tensor *w3 = cort_in(ctx, 5), *shape = w3 ? w3 : x;
+    if (w3 && (w3->type != CORT_FLOAT || w3->rank < 2 || w3->dims[1] != c || n != 1))
+        return cort_kerr(ctx, "W3 must be float [O, %lld, k...] and X hold one image", (long long)c);
     cort_tensor *y;
-    CORT_TRY(cort_out(ctx, 0, x->type, x->rank, x->dims, &y));
+    CORT_TRY(cort_out(ctx, 0, x->type, shape->rank, shape->dims, &y));
     int64_t count = cort_tensor_count(x), planes = n * c;
-    if (count == 0) return NULL;
+    if (count == 0 || cort_tensor_count(y) == 0) return NULL;
     float *mean, *hidden, *scale;
     CORT_TRY(cort_nn_scratch_f32(ctx, planes, &mean));
     CORT_TRY(cort_nn_scratch_f32(ctx, planes, &scale));
@@ -176,6 +200,11 @@ static cort_status *se_run(cort_kctx *ctx) {
     for (int64_t i = 0; i < n; i++) {
         dense(w1->data, bias1, &p->act, r, c, mean + i * c, hidden);
         dense(w2->data, bias2, &p->gate, c, r, hidden, scale + i * c);
+    }
+    if (w3) {
+        int64_t rows = w3->dims[0], taps = cort_tensor_count(w3) / (rows * c);
+        scale_weights(w3->data, scale, rows, c, taps, y->data);
+        return NULL;
     }
     ctx->svc->parallel_for(ctx, planes, chunk, scale_planes, &j);
     return NULL;

@@ -4,7 +4,12 @@
  *
  * becomes one com.cort::SqueezeExcite(X, W1, B1, W2, B2) (src/ops/squeeze_excite.c) with the two
  * activations as attributes. The Convs are plain Conv or FusedConv with an activation but no residual,
- * 1x1 filters of group 1 without padding; g, h and s must have no other reader. */
+ * 1x1 filters of group 1 without padding; g, h and s must have no other reader.
+ *
+ * When Y's one reader is a 1x1 Conv of group 1 (MobileNetV3's and EfficientNet's projections) with
+ * O output channels, X holds one image and O * SE_FOLD_RATIO <= X's plane, the product moves into
+ * that Conv's weights: the SqueezeExcite node takes the Conv's W3 as a sixth input and writes W3
+ * scaled per input channel into Y's value, and the Conv reads X and those weights. */
 #include <string.h>
 
 #include "opt/passes.h"
@@ -54,6 +59,45 @@ static int renamed(const cort_attr *a, const char *name, cort_attr *out) {
     return 1;
 }
 
+/* Folding pays where the weights are this many times smaller than X: a pass over O x C values (and
+ * the Conv packing them at each run instead of once) replaces one over C x plane. Measured on
+ * EfficientNet-B0's and MobileNetV3's blocks: a clear gain on planes of 28x28 and up (O 16..40), none
+ * on 14x14 ones (O 40..80, ratios 2.5..5). */
+enum { SE_FOLD_RATIO = 8 };
+
+/* SqueezeExcite node i: its product moves into the weights of the Conv reading its output, if any
+ * qualifies (see the top of the file). */
+static cort_status *fold_into_conv(cort_graph *g, graph_uses *u, int i) {
+    cort_node *se = g->nodes[i];
+    int x = se->inputs[0], y = se->outputs[0], j = cort_opt_sole_reader(g, u, y);
+    if (j < 0) return NULL;
+    cort_node *conv = g->nodes[j];
+    bool plain = !*conv->domain && !strcmp(conv->op_type, "Conv");
+    bool fused = !strcmp(conv->domain, CORT_OPT_DOMAIN) && !strcmp(conv->op_type, "FusedConv");
+    if (!(plain || fused) || conv->n_inputs < 2 || conv->inputs[0] != y || cort_attr_int(conv, "group", 1) != 1)
+        return NULL;
+    const cort_type *tx = cort_opt_static_type(g, x);
+    int w3 = conv->inputs[1];
+    int64_t o;
+    if (!tx || tx->dims[0].value != 1 || !weight_shape(g, w3, tx->rank, -1, tx->dims[1].value, &o)) return NULL;
+    int p = cort_opt_producer(g, u, w3);
+    if (p >= i) return NULL; /* computed after the SqueezeExcite node */
+    int64_t plane = 1;
+    for (int d = 2; d < tx->rank; d++) plane *= tx->dims[d].value;
+    if (o * SE_FOLD_RATIO > plane) return NULL;
+    int *in = cort_pool_calloc(g->pool, 7, sizeof *in);
+    if (!in) return cort_oom();
+    memcpy(in, se->inputs, 5 * sizeof *in);
+    in[5] = w3;
+    se->inputs = in;
+    se->n_inputs = 6;
+    CORT_TRY(cort_type_copy(g->pool, &g->values[y].type, &g->values[w3].type));
+    conv->inputs[0] = x;
+    conv->inputs[1] = y;
+    u->count[x]++; /* W3's read moved from the Conv to the SqueezeExcite node; Y's is now the weights' */
+    return NULL;
+}
+
 /* Mul node i reading X and the gate s: when s ends a squeeze-and-excitation chain, rewrites it. */
 static cort_status *fuse_at(cort_model *m, cort_graph *g, graph_uses *u, int i, int *count) {
     cort_node *mul = g->nodes[i];
@@ -91,7 +135,7 @@ static cort_status *fuse_at(cort_model *m, cort_graph *g, graph_uses *u, int i, 
         cort_opt_drop_node(g, u, c1);
         cort_opt_drop_node(g, u, gp);
         (*count)++;
-        return NULL;
+        return fold_into_conv(g, u, i);
     }
     return NULL;
 }

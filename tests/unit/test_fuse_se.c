@@ -4,14 +4,17 @@
  *   block B (MobileNetV3's): the same with Relu and HardSigmoid, the second Conv without bias, and
  *     Mul(s, X) with the gate first;
  *   block C: as B but its gate s is also a graph output, so it must stay unfused.
+ * A 1x1 Conv (40 -> 40 channels) reads block A's output: with one image its weights take A's product
+ * (the SqueezeExcite node scales them instead of X), with two they cannot.
  * A and B each become one com.cort::SqueezeExcite; every output matches level 1's and a plain
- * computation of the formula, at 1 and 2 threads. */
+ * computation of the formula, at 1 and 2 threads, for one and two images. */
 #include <math.h>
 #include <string.h>
 
 #include "graph_builder.h"
 
-enum { N = 2, C = 40, R = 10, H = 30, W = 31, PLANE = H * W, LEN = N * C * PLANE };
+enum { MAX_N = 2, C = 40, R = 10, H = 30, W = 31, PLANE = H * W, MAX_LEN = MAX_N * C * PLANE };
+static int N = MAX_N; /* images in the model's input */
 
 static uint32_t rng_state = 7;
 static float rnd(void) {
@@ -55,6 +58,7 @@ typedef struct block_weights {
     float w1[R * C], b1[R], w2[C * R], b2[C];
 } block_weights;
 static block_weights wts[3];
+static float proj_w[C * C], proj_b[C];
 
 typedef enum { BLOCK_A, BLOCK_B, BLOCK_C } block_kind;
 
@@ -91,27 +95,34 @@ static cort_model *make_model(void) {
     cort_model *m = gb_model(14, "se");
     if (!m) return NULL;
     cort_graph *g = m->graph;
-    static const int64_t xd[4] = {N, C, H, W};
+    const int64_t xd[4] = {N, C, H, W};
     int x = gb_float_input(m, "X", 4, xd, NULL);
     rng_state = 7; /* the same weights at every level */
-    int ya = add_block(m, g, x, BLOCK_A), yb = add_block(m, g, ya, BLOCK_B), yc = add_block(m, g, yb, BLOCK_C);
+    int ya = add_block(m, g, x, BLOCK_A), pw = weight(m, g, "pw", C, C, proj_w), pb = weight(m, g, "pb", C, 0, proj_b);
+    int proj = cort_graph_value(g, "proj");
+    add_conv(g, "proj_conv", ya, pw, pb, proj);
+    int yb = add_block(m, g, proj, BLOCK_B), yc = add_block(m, g, yb, BLOCK_C);
     int out = cort_graph_value(g, "Y");
     add_node(g, "Identity", "out", yc, -1, out);
     cort_graph_add_output(g, out);
     return cort_graph_check_and_sort(g) ? NULL : m;
 }
 
-/* Y and block C's gate (C values per image, N * C in all, after the LEN values of Y). */
-enum { OUT_LEN = LEN };
-
-static void run_model(int level, int threads, const float *x, float *y, float *gate_c, int *se_steps) {
+/* Runs the model on x; Y to y and block C's gate to gate_c; counts the SqueezeExcite steps, and those
+ * that scale a Conv's weights. */
+static void run_model(int level, int threads, const float *x, float *y, float *gate_c, int *se_steps,
+                      int *se_folded) {
     cort_session *s = gb_session(make_model(), level, threads, NULL);
     if (!s) return;
-    *se_steps = 0;
-    for (int i = 0; i < s->main->n_steps; i++) *se_steps += !strcmp(s->main->steps[i].node->op_type, "SqueezeExcite");
-    static const int64_t dims[4] = {N, C, H, W};
+    *se_steps = *se_folded = 0;
+    for (int i = 0; i < s->main->n_steps; i++) {
+        const cort_node *n = s->main->steps[i].node;
+        *se_steps += !strcmp(n->op_type, "SqueezeExcite");
+        *se_folded += !strcmp(n->op_type, "SqueezeExcite") && n->n_inputs == 6;
+    }
+    const int64_t dims[4] = {N, C, H, W};
     static const char *const y_name[1] = {"Y"}, *const gate_name[1] = {"C8"};
-    gb_run_floats(s, "X", 4, dims, x, 1, y_name, y, LEN);
+    gb_run_floats(s, "X", 4, dims, x, 1, y_name, y, N * C * PLANE);
     gb_run_floats(s, "X", 4, dims, x, 1, gate_name, gate_c, N * C);
     cort_session_free(s);
 }
@@ -121,6 +132,17 @@ static float act_of(block_kind kind, float v, bool gate) {
     if (kind == BLOCK_A) return 1.0f / (1.0f + expf(-v));
     float t = v / 6.0f + 0.5f;
     return t < 0 ? 0 : t > 1 ? 1 : t;
+}
+
+/* The 1x1 projection, in double. */
+static void reference_proj(const float *x, float *y) {
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < C; o++)
+            for (int i = 0; i < PLANE; i++) {
+                double s = proj_b[o];
+                for (int c = 0; c < C; c++) s += (double)proj_w[o * C + c] * x[(n * C + c) * PLANE + i];
+                y[(n * C + o) * PLANE + i] = (float)s;
+            }
 }
 
 /* The block's formula, in double where it sums. */
@@ -157,23 +179,28 @@ static float worst_difference(const float *a, const float *b, int64_t n) {
 }
 
 int main(void) {
-    static float x[LEN], want[LEN], t1[LEN], t2[LEN], plain[LEN], fused[LEN];
-    float gate_plain[N * C], gate_fused[N * C];
-    for (int i = 0; i < LEN; i++) x[i] = rnd() * 2.0f + 0.3f * (float)((i / PLANE) % 5); /* channel means differ */
-    int se0 = -1, se2 = -1;
-    run_model(CORT_OPT_BASIC, 1, x, plain, gate_plain, &se0);
-    CHECK(se0 == 0);
-    reference_block(BLOCK_A, x, t1);
-    reference_block(BLOCK_B, t1, t2);
-    reference_block(BLOCK_C, t2, want);
-    CHECK(worst_difference(plain, want, LEN) <= 1e-5f);
-    for (int threads = 1; threads <= 2; threads++) {
-        run_model(CORT_OPT_ALL, threads, x, fused, gate_fused, &se2);
-        CHECK(se2 == 2); /* A and B; C's gate is a graph output */
-        float d = worst_difference(fused, plain, LEN);
-        if (!(d <= 1e-5f)) fprintf(stderr, "threads %d: relative difference %g\n", threads, (double)d);
-        CHECK(d <= 1e-5f);
-        CHECK(worst_difference(gate_fused, gate_plain, N * C) <= 1e-5f);
+    static float x[MAX_LEN], want[MAX_LEN], t1[MAX_LEN], t2[MAX_LEN], plain[MAX_LEN], fused[MAX_LEN];
+    float gate_plain[MAX_N * C], gate_fused[MAX_N * C];
+    for (N = MAX_N; N >= 1; N--) {
+        int len = N * C * PLANE;
+        for (int i = 0; i < len; i++) x[i] = rnd() * 2.0f + 0.3f * (float)((i / PLANE) % 5); /* means differ */
+        int se0 = -1, se2 = -1, folded0 = -1, folded2 = -1;
+        run_model(CORT_OPT_BASIC, 1, x, plain, gate_plain, &se0, &folded0);
+        CHECK(se0 == 0 && folded0 == 0);
+        reference_block(BLOCK_A, x, t1);
+        reference_proj(t1, t2);
+        reference_block(BLOCK_B, t2, t1);
+        reference_block(BLOCK_C, t1, want);
+        CHECK(worst_difference(plain, want, len) <= 1e-5f);
+        for (int threads = 1; threads <= 2; threads++) {
+            run_model(CORT_OPT_ALL, threads, x, fused, gate_fused, &se2, &folded2);
+            CHECK(se2 == 2); /* A and B; C's gate is a graph output */
+            CHECK(folded2 == (N == 1)); /* A's product goes into proj_conv's weights for one image */
+            float d = worst_difference(fused, plain, len);
+            if (!(d <= 1e-5f)) fprintf(stderr, "N %d threads %d: relative difference %g\n", N, threads, (double)d);
+            CHECK(d <= 1e-5f);
+            CHECK(worst_difference(gate_fused, gate_plain, N * C) <= 1e-5f);
+        }
     }
     return check_report("test_fuse_se");
 }
