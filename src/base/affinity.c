@@ -5,6 +5,7 @@
 #if defined(__linux__)
 #include <pthread.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #elif defined(__APPLE__)
 #include <pthread.h>
@@ -23,9 +24,35 @@ bool cort_affinity_pin(const int *cpus, int count, int threads) {
 
 int cort_affinity_current_cpu(void) { return -1; }
 
+int cort_affinity_thread_id(void) { return -1; }
+
+bool cort_affinity_keep_off_cpu(int tid, int cpu) {
+    (void)tid, (void)cpu;
+    return false;
+}
+
+void cort_affinity_allow_cpu(int cpu) { (void)cpu; }
+
 void cort_affinity_leave_cpu(int cpu) { (void)cpu; }
 #else
 int cort_affinity_current_cpu(void) { return sched_getcpu(); }
+
+int cort_affinity_thread_id(void) { return (int)syscall(SYS_gettid); }
+
+bool cort_affinity_keep_off_cpu(int tid, int cpu) {
+    cpu_set_t mask;
+    if (tid <= 0 || cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(tid, sizeof mask, &mask) != 0) return false;
+    if (!CPU_ISSET(cpu, &mask)) return false;
+    CPU_CLR(cpu, &mask);
+    return CPU_COUNT(&mask) > 0 && sched_setaffinity(tid, sizeof mask, &mask) == 0;
+}
+
+void cort_affinity_allow_cpu(int cpu) {
+    cpu_set_t mask;
+    if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof mask, &mask) != 0) return;
+    CPU_SET(cpu, &mask);
+    (void)sched_setaffinity(0, sizeof mask, &mask);
+}
 
 void cort_affinity_leave_cpu(int cpu) {
     if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getcpu() != cpu) return;

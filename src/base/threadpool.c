@@ -32,9 +32,18 @@ enum { WORKER_SPIN_NS = 100000, RUN_SPIN_NS = 20000000, JOIN_SPIN_NS = 200000, C
 #define CLAIM_GEN(c) ((uint32_t)((c) >> 32))
 #define CLAIM_NEXT(c) ((uint32_t)(c))
 
+/* One worker thread; the fields other than `thread` and `pool` are guarded by the pool's lock. */
+typedef struct worker_slot {
+    pthread_t thread;
+    struct cort_threadpool *pool;
+    int tid;      /* the kernel's thread id (affinity calls), -1 unknown */
+    bool asleep;  /* blocked on the pool's `wake` */
+    int kept_off; /* the CPU its waker removed from its mask, -1 none */
+} worker_slot;
+
 struct cort_threadpool {
     int threads;
-    pthread_t *workers;
+    worker_slot *workers;
     pthread_mutex_t busy; /* held by the thread running a parallel_for */
     /* the current job: written by its caller before the release store of `claim` that publishes it.
      * Each group sits on its own cache line: the job's fields are read by every claimer, the claim
@@ -94,12 +103,14 @@ static bool has_new_job(cort_threadpool *p, uint32_t seen) {
            atomic_load_explicit(&p->stop, memory_order_relaxed);
 }
 
-/* Spins for a while, then blocks until the generation moves past `seen` (or the pool stops); true when
- * it blocked. */
-static bool wait_for_job(cort_threadpool *p, uint32_t seen) {
+/* Spins for a while, then blocks until the generation moves past `seen` (or the pool stops). After a
+ * block it returns to the CPU mask it had (see base/affinity.h) or, where its waker could not keep it
+ * off the waker's CPU, leaves that CPU. */
+static void wait_for_job(worker_slot *w, uint32_t seen) {
+    cort_threadpool *p = w->pool;
     int64_t deadline = now_ns() + WORKER_SPIN_NS;
     for (unsigned i = 1;; i++) {
-        if (has_new_job(p, seen)) return false;
+        if (has_new_job(p, seen)) return;
         if (i % CHECKS_PER_YIELD == 0) sched_yield();
         if (i % CHECKS_PER_CLOCK == 0 && now_ns() > deadline) {
             /* inside a run, keep spinning (bounded, for a run stuck in a long serial step) */
@@ -110,20 +121,30 @@ static bool wait_for_job(cort_threadpool *p, uint32_t seen) {
     /* seq_cst pairs with the publisher's store of `claim` then load of `sleepers`: either it sees this
      * sleeper and broadcasts under the lock, or this check sees its job */
     atomic_fetch_add(&p->sleepers, 1);
+    w->asleep = true;
     unsigned nudges = atomic_load(&p->nudges);
     while (CLAIM_GEN(atomic_load(&p->claim)) == seen && !atomic_load(&p->stop) && atomic_load(&p->nudges) == nudges)
         pthread_cond_wait(&p->wake, &p->lock);
+    w->asleep = false;
+    int kept_off = w->kept_off;
+    w->kept_off = -1;
     atomic_fetch_sub(&p->sleepers, 1);
     pthread_mutex_unlock(&p->lock);
-    return true;
+    if (kept_off >= 0) cort_affinity_allow_cpu(kept_off);
+    else cort_affinity_leave_cpu(atomic_load_explicit(&p->waker_cpu, memory_order_relaxed));
 }
 
 static void *worker_main(void *arg) {
-    cort_threadpool *p = arg;
+    worker_slot *w = arg;
+    cort_threadpool *p = w->pool;
     cort_affinity_worker_start(p->threads); /* big cores on big.LITTLE CPUs (base/affinity.h) */
+    int tid = cort_affinity_thread_id();
+    pthread_mutex_lock(&p->lock);
+    w->tid = tid;
+    pthread_mutex_unlock(&p->lock);
     uint32_t seen = 0;
     for (;;) {
-        if (wait_for_job(p, seen)) cort_affinity_leave_cpu(atomic_load_explicit(&p->waker_cpu, memory_order_relaxed));
+        wait_for_job(w, seen);
         if (atomic_load(&p->stop)) return NULL;
         uint32_t gen = CLAIM_GEN(atomic_load_explicit(&p->claim, memory_order_acquire));
         if (gen == seen) continue; /* woken by cort_threadpool_wake: spin for the job to come */
@@ -136,18 +157,25 @@ void cort_threadpool_rest(cort_threadpool *p) {
     if (p && p->threads > 1) atomic_fetch_sub(&p->runs, 1);
 }
 
+/* Wakes the sleeping workers onto CPUs other than the caller's (base/affinity.h); `nudge` also wakes
+ * those waiting for a job that has not been published yet. */
+static void wake_sleepers(cort_threadpool *p, bool nudge) {
+    int cpu = cort_affinity_current_cpu();
+    atomic_store_explicit(&p->waker_cpu, cpu, memory_order_relaxed);
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; cpu >= 0 && i < p->threads - 1; i++) {
+        worker_slot *w = &p->workers[i];
+        if (w->asleep && w->kept_off < 0 && cort_affinity_keep_off_cpu(w->tid, cpu)) w->kept_off = cpu;
+    }
+    if (nudge) atomic_fetch_add(&p->nudges, 1);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+}
+
 void cort_threadpool_wake(cort_threadpool *p) {
     if (!p || p->threads == 1) return;
     atomic_fetch_add(&p->runs, 1);
-    if (atomic_load(&p->sleepers) == 0) return;
-    atomic_store_explicit(&p->waker_cpu, cort_affinity_current_cpu(), memory_order_relaxed);
-    pthread_mutex_lock(&p->lock);
-    atomic_fetch_add(&p->nudges, 1);
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->lock);
-    /* a worker queued on this CPU gets it for a moment, in which it moves to another (leave_cpu);
-     * otherwise it would wait for this thread's whole run */
-    sched_yield();
+    if (atomic_load(&p->sleepers) > 0) wake_sleepers(p, true);
 }
 
 int cort_physical_cores(void) {
@@ -198,7 +226,8 @@ cort_status *cort_threadpool_create(int threads, cort_threadpool **out) {
             return cort_oom();
         }
         for (int i = 0; i < threads - 1; i++) {
-            if (pthread_create(&p->workers[i], NULL, worker_main, p) != 0) {
+            p->workers[i] = (worker_slot){.pool = p, .tid = -1, .kept_off = -1};
+            if (pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]) != 0) {
                 p->threads = i + 1; /* the ones started are joined by free */
                 cort_threadpool_free(p);
                 return cort_error(CORT_FAIL, "cannot start worker thread %d", i);
@@ -216,7 +245,7 @@ void cort_threadpool_free(cort_threadpool *p) {
         atomic_store(&p->stop, true);
         pthread_cond_broadcast(&p->wake);
         pthread_mutex_unlock(&p->lock);
-        for (int i = 0; i < p->threads - 1; i++) pthread_join(p->workers[i], NULL);
+        for (int i = 0; i < p->threads - 1; i++) pthread_join(p->workers[i].thread, NULL);
         free(p->workers);
     }
     pthread_mutex_destroy(&p->busy);
@@ -261,12 +290,7 @@ void cort_threadpool_for(cort_threadpool *p, int64_t n, int64_t min_chunk, cort_
     atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
     uint32_t gen = CLAIM_GEN(atomic_load_explicit(&p->claim, memory_order_relaxed)) + 1;
     atomic_store(&p->claim, (unsigned long long)gen << 32); /* seq_cst: see wait_for_job */
-    if (atomic_load(&p->sleepers) > 0) {
-        atomic_store_explicit(&p->waker_cpu, cort_affinity_current_cpu(), memory_order_relaxed);
-        pthread_mutex_lock(&p->lock);
-        pthread_cond_broadcast(&p->wake);
-        pthread_mutex_unlock(&p->lock);
-    }
+    if (atomic_load(&p->sleepers) > 0) wake_sleepers(p, false);
     run_chunks(p, gen);
     join(p, n_chunks);
     pthread_mutex_unlock(&p->busy);

@@ -24,9 +24,10 @@ void cort_threadpool_for(cort_threadpool *pool, int64_t n, int64_t min_chunk, co
 /* A run's start and end. Between them the workers keep spinning for the next job (up to a bound)
  * instead of blocking after the short spin: a worker that sleeps between two parallel steps is woken
  * onto its waker's CPU by Linux and then waits behind it, so a 2-thread run would go at 1 thread's
- * speed. wake also wakes sleeping workers, so that the first parallel step does not wait for them; after
- * the last rest the workers block after their short spin, and an idle pool uses no CPU. Calls pair up;
- * concurrent runs may overlap. */
+ * speed. wake also wakes sleeping workers, onto CPUs other than the caller's (base/affinity.h) and
+ * without waiting for them, so that they are up by the first parallel step (a run's first node does
+ * some serial work before it); after the last rest the workers block after their short spin, and an
+ * idle pool uses no CPU. Calls pair up; concurrent runs may overlap. */
 void cort_threadpool_wake(cort_threadpool *pool);
 void cort_threadpool_rest(cort_threadpool *pool);
 /* Number of physical cores (falls back to online CPUs). */
