@@ -18,8 +18,10 @@ void cort_bias_gelu_rows(float *y, const float *bias, int64_t rows, int64_t n, b
  * + bias, the mean and (biased) variance over the row; bias may be NULL. */
 void cort_layernorm_rows(const float *x, const float *scale, const float *bias, float epsilon, int64_t rows,
                          int64_t n, float *y);
-/* Each of `rows` rows of n values, ld apart, becomes its softmax, in place. */
-void cort_softmax_rows(float *s, int64_t rows, int64_t n, int64_t ld);
+/* Each of `rows` rows of n values, ld apart, becomes its softmax, in place. With inv_sum (rows values)
+ * the rows are left as e^(x - row max) and inv_sum[r] receives 1 / the sum of row r, for a caller that
+ * scales fewer values later (attention: the rows of scores x V). */
+void cort_softmax_rows(float *s, int64_t rows, int64_t n, int64_t ld, float *inv_sum);
 
 /* One variant of every entry, for the dispatcher and for tests that compare variants. */
 typedef struct cort_transformer_impl {
@@ -29,7 +31,7 @@ typedef struct cort_transformer_impl {
     void (*bias_gelu_rows)(float *y, const float *bias, int64_t rows, int64_t n, bool tanh_form);
     void (*layernorm_rows)(const float *x, const float *scale, const float *bias, float epsilon, int64_t rows,
                            int64_t n, float *y);
-    void (*softmax_rows)(float *s, int64_t rows, int64_t n, int64_t ld);
+    void (*softmax_rows)(float *s, int64_t rows, int64_t n, int64_t ld, float *inv_sum);
 } cort_transformer_impl;
 /* The variants this CPU runs, widest first, ending with the portable one; returns their count. */
 int cort_transformer_impls(const cort_transformer_impl **out, int max);

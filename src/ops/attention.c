@@ -10,8 +10,9 @@
  * exported graph's Transpose back to [.., seq, heads, head size].
  *
  * Per (batch, head): scores = scale * Q K^T by SGEMM reading Q and K in place through their row stride,
- * the mask and a row softmax on the S x S scores in scratch, then scores * V stored straight into the
- * head's columns of the output; no transposed copy of Q, K, V or the output is ever made. */
+ * the mask and the row exponentials of a softmax on the S x S scores in scratch, then scores * V stored
+ * straight into the head's columns of the output and scaled there by each row's 1 / sum (S x head size
+ * products instead of S x S); no transposed copy of Q, K, V or the output is ever made. */
 #include <math.h>
 #include <string.h>
 
@@ -60,22 +61,25 @@ typedef struct attention_job {
     size_t scratch_each, scores_bytes;
 } attention_job;
 
-/* Masked positions take the filter value; then each row becomes its softmax. */
-static void softmax_rows(float *s, int64_t n, const unsigned char *mask, float filter) {
+/* Masked positions take the filter value; then each row becomes e^(x - row max), with 1 / its sum in
+ * inv_sum: the normalisation is applied to the head's output rows (head size values) instead. */
+static void exp_rows(float *s, int64_t n, const unsigned char *mask, float filter, float *inv_sum) {
     if (mask)
         for (int64_t i = 0; i < n * n; i++) s[i] = mask[i] ? s[i] : filter;
-    cort_softmax_rows(s, n, n, n);
+    cort_softmax_rows(s, n, n, n, inv_sum);
 }
 
 static void attention_head(const attention_job *j, int64_t bh, float *scores, void *work) {
     int64_t b = bh / j->p->heads, h = bh % j->p->heads, s = j->seq, e = j->hidden, dh = j->head_size;
     int64_t first_row = j->row_step == 1 ? b * s : b;
     const float *q = j->qkv + first_row * 3 * e + h * dh, *k = q + e, *v = q + 2 * e;
-    float *y = j->y + first_row * e + h * dh;
+    float *y = j->y + first_row * e + h * dh, *inv_sum = scores + s * s;
     int64_t ld_in = j->row_step * 3 * e, ld_out = j->row_step * e;
     cort_sgemm(false, true, s, s, dh, j->p->scale, q, ld_in, k, ld_in, 0.0f, scores, s, work);
-    softmax_rows(scores, s, j->mask, j->p->filter);
+    exp_rows(scores, s, j->mask, j->p->filter, inv_sum);
     cort_sgemm(false, false, s, dh, s, 1.0f, scores, s, v, ld_in, 0.0f, y, ld_out, work);
+    for (int64_t i = 0; i < s; i++)
+        for (int64_t c = 0; c < dh; c++) y[i * ld_out + c] *= inv_sum[i];
 }
 
 static void attention_task(void *arg, int64_t begin, int64_t end) {
@@ -112,7 +116,7 @@ static cort_status *attention_run(cort_kctx *ctx) {
     j.per_task = (total + tasks - 1) / tasks;
     tasks = (total + j.per_task - 1) / j.per_task;
     size_t w1 = cort_sgemm_work_size(seq, seq, j.head_size), w2 = cort_sgemm_work_size(seq, j.head_size, seq);
-    j.scores_bytes = ((size_t)(seq * seq) * sizeof(float) + 63) & ~(size_t)63;
+    j.scores_bytes = ((size_t)(seq * seq + seq) * sizeof(float) + 63) & ~(size_t)63;
     j.scratch_each = j.scores_bytes + ((w1 > w2 ? w1 : w2) + 63) / 64 * 64;
     void *scratch;
     CORT_TRY(cort_nn_scratch(ctx, j.scratch_each * (size_t)tasks, &scratch));

@@ -90,13 +90,15 @@ static float max_of(const float *x, int64_t n) {
     return mx;
 }
 
-static void softmax_rows_portable(float *s, int64_t rows, int64_t n, int64_t ld) {
+static void softmax_rows_portable(float *s, int64_t rows, int64_t n, int64_t ld, float *inv_sum) {
     for (int64_t r = 0; r < rows; r++) {
         float *row = s + r * ld, mx = max_of(row, n);
         for (int64_t j = 0; j < n; j++) row[j] -= mx;
         cort_vexp(row, row, n);
         float inv = 1.0f / sum_of(row, n);
-        for (int64_t j = 0; j < n; j++) row[j] *= inv;
+        if (inv_sum) inv_sum[r] = inv;
+        else
+            for (int64_t j = 0; j < n; j++) row[j] *= inv;
     }
 }
 
@@ -110,7 +112,7 @@ void cort_fast_gelu_avx512(const float *x, float *y, int64_t n);
 void cort_bias_gelu_rows_avx512(float *y, const float *bias, int64_t rows, int64_t n, bool tanh_form);
 void cort_layernorm_rows_avx512(const float *x, const float *scale, const float *bias, float epsilon, int64_t rows,
                                 int64_t n, float *y);
-void cort_softmax_rows_avx512(float *s, int64_t rows, int64_t n, int64_t ld);
+void cort_softmax_rows_avx512(float *s, int64_t rows, int64_t n, int64_t ld, float *inv_sum);
 static const cort_transformer_impl impl_avx512 = {"avx512", cort_gelu_avx512, cort_fast_gelu_avx512,
                                                   cort_bias_gelu_rows_avx512, cort_layernorm_rows_avx512,
                                                   cort_softmax_rows_avx512};
@@ -142,4 +144,6 @@ void cort_layernorm_rows(const float *x, const float *scale, const float *bias, 
                          int64_t n, float *y) {
     best()->layernorm_rows(x, scale, bias, epsilon, rows, n, y);
 }
-void cort_softmax_rows(float *s, int64_t rows, int64_t n, int64_t ld) { best()->softmax_rows(s, rows, n, ld); }
+void cort_softmax_rows(float *s, int64_t rows, int64_t n, int64_t ld, float *inv_sum) {
+    best()->softmax_rows(s, rows, n, ld, inv_sum);
+}

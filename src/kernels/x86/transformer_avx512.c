@@ -157,8 +157,8 @@ void cort_layernorm_rows_avx512(const float *x, const float *scale, const float 
     }
 }
 
-void cort_softmax_rows_avx512(float *s, int64_t rows, int64_t n, int64_t ld);
-void cort_softmax_rows_avx512(float *s, int64_t rows, int64_t n, int64_t ld) {
+void cort_softmax_rows_avx512(float *s, int64_t rows, int64_t n, int64_t ld, float *inv_sum);
+void cort_softmax_rows_avx512(float *s, int64_t rows, int64_t n, int64_t ld, float *inv_sum) {
     for (int64_t r = 0; r < rows; r++) {
         float *row = s + r * ld;
         __m512 mx = splat(-INFINITY);
@@ -171,7 +171,12 @@ void cort_softmax_rows_avx512(float *s, int64_t rows, int64_t n, int64_t ld) {
             sum = _mm512_mask_add_ps(sum, k, sum, e);
             _mm512_mask_storeu_ps(row + i, k, e);
         }
-        __m512 inv = splat(1.0f / _mm512_reduce_add_ps(sum));
+        float inv_row = 1.0f / _mm512_reduce_add_ps(sum);
+        if (inv_sum) {
+            inv_sum[r] = inv_row;
+            continue;
+        }
+        __m512 inv = splat(inv_row);
         for (int64_t i = 0; i < n; i += 16) {
             __mmask16 k = tail_mask(n - i);
             _mm512_mask_storeu_ps(row + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + i), inv));
