@@ -49,11 +49,19 @@ size_t cort_sgemm_work_size(int64_t m, int64_t n, int64_t k) {
     return (size_t)(a_panel + b_panel) * sizeof(float) + 128;
 }
 
+/* A micro-kernel's own packing of one panel of an untransposed A (see cort_sgemm_pack_a_avx512). */
+typedef void (*pack_a_fn)(const float *a, int64_t lda, int64_t rows, int64_t kc, float alpha, float *out);
+
 /* Packs alpha * op(A)[i0 .. i0+mc, p0 .. p0+kc) as mr-row micro-panels, k-major, zero-padded. */
 static void pack_a(bool trans, const float *a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
-                   float alpha, int64_t mr, float *out) {
+                   float alpha, int64_t mr, pack_a_fn fast, float *out) {
     for (int64_t ir = 0; ir < mc; ir += mr) {
         int64_t rows = min64(mr, mc - ir);
+        if (!trans && fast) {
+            fast(a + (i0 + ir) * lda + p0, lda, rows, kc, alpha, out);
+            out += mr * kc;
+            continue;
+        }
         if (!trans) { /* read each row of A contiguously */
             for (int64_t i = 0; i < rows; i++) {
                 const float *src = a + (i0 + ir + i) * lda + p0;
@@ -181,34 +189,36 @@ typedef struct ukernel {
     int64_t mr, nr;
     block_fn block;
     direct_fn direct; /* NULL: B is always packed */
+    pack_a_fn pack_a; /* NULL: A is packed in plain C */
 } ukernel;
 
 /* Kernel variants, best last; variant 0 runs anywhere. */
 static bool variant_at(int v, ukernel *uk) {
     if (v == 0) {
-        *uk = (ukernel){PLAIN_MR, PLAIN_NR, block_plain, NULL};
+        *uk = (ukernel){PLAIN_MR, PLAIN_NR, block_plain, NULL, NULL};
         return true;
     }
 #ifdef CORT_SGEMM_X86_FMA
     __builtin_cpu_init();
     if (v == 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        *uk = (ukernel){6, 16, cort_sgemm_block_avx2, NULL};
+        *uk = (ukernel){6, 16, cort_sgemm_block_avx2, NULL, NULL};
         return true;
     }
     if (v == 2 && __builtin_cpu_supports("avx512f")) {
-        *uk = (ukernel){12, 32, cort_sgemm_block_avx512, cort_sgemm_block_direct_avx512};
+        *uk = (ukernel){12, 32, cort_sgemm_block_avx512, cort_sgemm_block_direct_avx512,
+                        cort_sgemm_pack_a_avx512};
         return true;
     }
 #endif
 #if defined(__aarch64__)
     if (v == 1) {
-        *uk = (ukernel){CORT_NEON_SGEMM_MR, CORT_NEON_SGEMM_NR, cort_sgemm_block_neon, NULL};
+        *uk = (ukernel){CORT_NEON_SGEMM_MR, CORT_NEON_SGEMM_NR, cort_sgemm_block_neon, NULL, NULL};
         return true;
     }
 #endif
 #if defined(__wasm_simd128__)
     if (v == 1) {
-        *uk = (ukernel){CORT_WASM_SGEMM_MR, CORT_WASM_SGEMM_NR, cort_sgemm_block_wasm, NULL};
+        *uk = (ukernel){CORT_WASM_SGEMM_MR, CORT_WASM_SGEMM_NR, cort_sgemm_block_wasm, NULL, NULL};
         return true;
     }
 #endif
@@ -351,7 +361,7 @@ static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha,
                 int64_t mc = min64(mc_max, m - ic);
                 const float *panel = ap;
                 if (as->packed) panel = as->packed + pc * as->rows_total + (as->row0 + ic) * kc;
-                else pack_a(as->trans, as->a, as->lda, ic, mc, pc, kc, alpha, uk.mr, ap);
+                else pack_a(as->trans, as->a, as->lda, ic, mc, pc, kc, alpha, uk.mr, uk.pack_a, ap);
                 cort_sgemm_store here = st;
                 if (here.bias) here.bias += ic;
                 float *cblock = c + ic * ldc + jc;
@@ -394,10 +404,11 @@ size_t cort_sgemm_packed_a_size(int64_t m, int64_t k) {
 }
 
 void cort_sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float *a, int64_t lda, float *packed) {
-    int64_t mr = pick_kernel().mr, rows = round_up(m, mr);
+    ukernel uk = pick_kernel();
+    int64_t rows = round_up(m, uk.mr);
     for (int64_t pc = 0; pc < k; pc += KC) {
         int64_t kc = min64(KC, k - pc);
-        pack_a(trans_a, a, lda, 0, m, pc, kc, 1.0f, mr, packed + pc * rows);
+        pack_a(trans_a, a, lda, 0, m, pc, kc, 1.0f, uk.mr, uk.pack_a, packed + pc * rows);
     }
 }
 

@@ -236,3 +236,23 @@ TARGET void cort_sgemm_block_direct_avx512(int64_t mc, int64_t nc, int64_t kc, c
     if (cols > NR / 2) panel(true, false, mc, kc, ap, tb, NULL, c + full, ldc, cols, st);
     else panel(false, false, mc, kc, ap, tb, NULL, c + full, ldc, cols, st);
 }
+
+/* out[p * 12 + i] = alpha * a[i * lda + p] for i < rows (<= 12; the other rows zero) and p < kc: one
+ * 12-row panel of A, transposed 4 x 4 at a time in SSE registers. The scalar loop stored one float per
+ * cycle, and a product with few columns (a 7x7 image's 3x3 convolution as a GEMM with weights not packed
+ * beforehand, N = 49) spent longer packing A than multiplying it. */
+TARGET void cort_sgemm_pack_a_avx512(const float *a, int64_t lda, int64_t rows, int64_t kc, float alpha, float *out) {
+    const __m128 scale = _mm_set1_ps(alpha), zero = _mm_setzero_ps();
+    int64_t p = 0;
+    for (; p + 4 <= kc; p += 4) {
+        for (int64_t i0 = 0; i0 < MR; i0 += 4) {
+            __m128 r[4];
+            for (int64_t i = 0; i < 4; i++)
+                r[i] = i0 + i < rows ? _mm_mul_ps(scale, _mm_loadu_ps(a + (i0 + i) * lda + p)) : zero;
+            _MM_TRANSPOSE4_PS(r[0], r[1], r[2], r[3]);
+            for (int64_t q = 0; q < 4; q++) _mm_storeu_ps(out + (p + q) * MR + i0, r[q]);
+        }
+    }
+    for (; p < kc; p++)
+        for (int64_t i = 0; i < MR; i++) out[p * MR + i] = i < rows ? alpha * a[i * lda + p] : 0.0f;
+}
