@@ -260,6 +260,20 @@ void cort_conv_padded_direct_offsets(const cort_conv_geom *g, int64_t kdim, int6
 void cort_conv_padded_direct_part(const cort_conv_geom *g, int64_t m, int64_t kdim, const int64_t *off,
                                   const float *padded, const float *packed, const cort_sgemm_epilogue *ep, int64_t u0,
                                   int64_t u1, float *y);
+/* Direct convolution with output channels in the vector lanes, on the same padded image and offsets:
+ * a register tile of 32 or 64 channels by up to 14 or 7 positions of one output row computes no
+ * dropped grid column and packs nothing per run (strided and small-image layers). cort_conv_oc_ok
+ * says whether this CPU and geometry have it (kdim at most CORT_CONV_OC_MAX_K); the weights are
+ * packed once by cort_conv_oc_pack into cort_conv_oc_floats(m, kdim) floats; cort_conv_oc_part
+ * computes units [u0, u1) of cort_conv_oc_units(g, m) with ep's bias and activation (ep may be
+ * NULL). */
+enum { CORT_CONV_OC_MAX_K = 16384 };
+bool cort_conv_oc_ok(const cort_conv_geom *g, int64_t kdim);
+size_t cort_conv_oc_floats(int64_t m, int64_t kdim);
+void cort_conv_oc_pack(int64_t m, int64_t kdim, const float *w, float *packed);
+int64_t cort_conv_oc_units(const cort_conv_geom *g, int64_t m);
+void cort_conv_oc_part(const cort_conv_geom *g, int64_t m, int64_t kdim, const int64_t *off, const float *padded,
+                       const float *packed, const cort_sgemm_epilogue *ep, int64_t u0, int64_t u1, float *y);
 
 /* Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution (src/kernels/generic/winograd.c) of one image:
  * 2-D, kernel 3x3, stride 1, dilation 1, no groups. cort_winograd_tile picks the output tile (2 or 4)

@@ -229,6 +229,7 @@ typedef struct conv_state {
     float *packed; /* NULL when only `wino` was packed */
     float *wino;   /* Winograd weights when the known input shape makes that path run, or NULL */
     float *direct; /* weights of the direct padded-image path when the known shape makes it run, or NULL */
+    float *oc;     /* weights of the channels-in-lanes direct path likewise, or NULL */
     int wino_tile; /* their output tile (cort_winograd_tile) */
 } conv_state;
 
@@ -240,7 +241,7 @@ static cort_status *pack_weights(cort_prepare_ctx *pc, const cort_tensor *w, int
     size_t bytes = cort_sgemm_packed_a_size(rows, depth);
     if (!st || (size_t)groups > SIZE_MAX / bytes) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
     st->packed = cort_pool_alloc(pc->pool, bytes * (size_t)groups);
-    st->wino = st->direct = NULL;
+    st->wino = st->direct = st->oc = NULL;
     if (!st->packed) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
     float *widened = NULL;
     if (w->type != CORT_FLOAT) { /* a float copy only for the packing */
@@ -317,15 +318,40 @@ static bool is_pointwise(const cort_conv_geom *g) {
     return true;
 }
 
-/* Float32 weights for the direct padded-image path (shallow filters, see kernels.h), when the input
- * shape known at load picks it. */
-static cort_status *pack_direct(cort_prepare_ctx *pc, const cort_tensor *w, const conv_shape *s, int64_t kdim) {
+/* Which direct kernel on the padded image runs a 2-D float convolution without groups, if one does:
+ * shallow filters (first layers) broadcast weights over 32 image columns (cort_conv_padded_direct);
+ * deeper ones put output channels in the lanes (cort_conv_oc_part) wherever Winograd F(4x4) does not
+ * run, except pointwise and 1x1 strided kernels, whose GEMM reads the image (or its subsampled plane)
+ * as B with no copy. Measured per node against Winograd F(2x2) and the padded GEMM: squeezenet's 3x3
+ * 48 -> 192 / 64 -> 256 at 13x13, densenet's 128 -> 32 at 14x14 and 7x7, ResNet's stride-2 3x3. */
+typedef enum { DIRECT_NONE, DIRECT_SHALLOW, DIRECT_OC } direct_kind;
+
+static direct_kind direct_for(const conv_shape *s, int64_t kdim) {
+    const cort_conv_geom *g = &s->geom;
+    if (s->group != 1 || is_pointwise(g) || (g->spatial == 2 && g->kernel[0] == 1 && g->kernel[1] == 1))
+        return DIRECT_NONE;
+    /* Winograd's fewer multiply-adds win where its transforms are shared by many channels: F(4x4)
+     * always, F(2x2) from 128 channels in and out (ResNet's 3x3 256 -> 256 at 14x14: 0.78 ms against
+     * 0.88 in lanes; squeezenet's 64 -> 256 at 13x13: 0.235 against 0.192) */
+    int tile = cort_winograd_tile(g, s->in_ch, s->out_ch);
+    if (tile == 4 || (tile == 2 && s->in_ch >= 128 && s->out_ch >= 128)) return DIRECT_NONE;
+    if (kdim <= 192 && cort_conv_padded_direct_ok(g, s->out_ch, kdim)) return DIRECT_SHALLOW;
+    if (kdim > 192 && cort_conv_oc_ok(g, kdim)) return DIRECT_OC;
+    return DIRECT_NONE;
+}
+
+/* Float32 weights for a direct padded-image path, when the input shape known at load picks one. */
+static cort_status *pack_direct(cort_prepare_ctx *pc, const cort_tensor *w, const conv_shape *s, int64_t kdim,
+                                direct_kind kind) {
     conv_state *st = cort_pool_alloc(pc->pool, sizeof *st);
     if (!st) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory");
     memset(st, 0, sizeof *st);
-    st->direct = cort_pool_alloc(pc->pool, sizeof(float) * cort_conv_padded_direct_floats(s->out_ch, kdim));
-    if (!st->direct) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
-    cort_conv_padded_direct_pack(s->out_ch, kdim, w->data, st->direct);
+    size_t floats = kind == DIRECT_OC ? cort_conv_oc_floats(s->out_ch, kdim)
+                                      : cort_conv_padded_direct_floats(s->out_ch, kdim);
+    float *packed = cort_pool_alloc(pc->pool, sizeof(float) * floats);
+    if (!packed) return cort_node_error(pc->node, CORT_OUT_OF_MEMORY, "out of memory packing weights");
+    if (kind == DIRECT_OC) cort_conv_oc_pack(s->out_ch, kdim, w->data, st->oc = packed);
+    else cort_conv_padded_direct_pack(s->out_ch, kdim, w->data, st->direct = packed);
     st->w_type = w->type;
     st->w_rank = w->rank;
     memcpy(st->w_dims, w->dims, sizeof(int64_t) * (size_t)w->rank);
@@ -341,13 +367,13 @@ static cort_status *conv_prepare(cort_prepare_ctx *pc) {
     int64_t mg = w->dims[0] / p->group, kdim = cort_tensor_count(w) / w->dims[0];
     if (mg == 1 && w->dims[1] == 1) return NULL; /* depthwise: runs directly on W */
     conv_shape s;
-    if (w->type == CORT_FLOAT && p->group == 1 && shape_at_load(pc, w, &s) &&
-        cort_winograd_ok(&s.geom, s.in_ch, s.out_ch))
-        return pack_winograd(pc, w, &s);
-    /* (a pointwise conv's GEMM reads X as B directly: measured faster there than the direct tile) */
-    if (w->type == CORT_FLOAT && p->group == 1 && shape_at_load(pc, w, &s) && !is_pointwise(&s.geom) &&
-        cort_conv_padded_direct_ok(&s.geom, s.out_ch, kdim))
-        return pack_direct(pc, w, &s, kdim);
+    if (w->type != CORT_FLOAT || p->group != 1 || !shape_at_load(pc, w, &s))
+        return pack_weights(pc, w, p->group, mg, kdim, false);
+    /* by the input shape known at load: channels in lanes, Winograd, shallow direct, else the GEMM */
+    direct_kind kind = direct_for(&s, kdim);
+    if (kind == DIRECT_OC) return pack_direct(pc, w, &s, kdim, kind);
+    if (cort_winograd_ok(&s.geom, s.in_ch, s.out_ch)) return pack_winograd(pc, w, &s);
+    if (kind == DIRECT_SHALLOW) return pack_direct(pc, w, &s, kdim, kind);
     return pack_weights(pc, w, p->group, mg, kdim, false);
 }
 
@@ -513,23 +539,61 @@ static cort_status *padded_setup(cort_kctx *ctx, const conv_shape *s, padded_scr
     return NULL;
 }
 
+/* The padded planes of `channels` channels of x, split over the threads by channel (a serial copy
+ * was a tenth of a 2-thread strided convolution). */
+typedef struct pad_job {
+    const cort_conv_geom *g;
+    const float *x;
+    float *padded;
+    int64_t channels, tasks;
+} pad_job;
+
+static void pad_channels(void *arg, int64_t begin, int64_t end) {
+    const pad_job *j = arg;
+    int64_t c0 = begin * j->channels / j->tasks, c1 = end * j->channels / j->tasks;
+    cort_conv_pad_image(j->g, j->x + c0 * cort_conv_in_size(j->g), c1 - c0,
+                        j->padded + (size_t)c0 * cort_conv_padded_floats(j->g, 1));
+}
+
+static void pad_image_mt(const cort_threads *th, const cort_conv_geom *g, const float *x, int64_t channels,
+                         float *padded) {
+    pad_job j = {g, x, padded, channels, th->count > 1 && channels >= 16 ? 4 * th->count : 1};
+    if (j.tasks == 1) pad_channels(&j, 0, 1);
+    else th->parallel_for(th->self, j.tasks, 1, pad_channels, &j);
+}
+
 /* Output rows [r0, r0 + rows) from the product on the grid (ld ps->chunk_cols) into Y's planes,
- * dropping the grid's extra columns; with a residual (beta 1) Y already holds Z, which is added
- * before the activation. */
-static void padded_store(const conv_params *p, const conv_shape *s, const padded_scratch *ps, int64_t mg, int64_t r0,
-                         int64_t rows, float beta, float *yg) {
-    int64_t oh = s->geom.out[0], ow = s->geom.out[1], wp = ps->src.wp;
-    for (int64_t m = 0; m < mg; m++)
-        for (int64_t i = r0; i < r0 + rows; i++) {
-            const float *src = ps->product + m * ps->chunk_cols + (i - r0) * wp;
-            float *dst = yg + (m * oh + i) * ow;
-            if (beta == 0) {
+ * dropping the grid's extra columns, split over the threads by channel; with a residual (beta 1) Y
+ * already holds Z, which is added before the activation. */
+typedef struct store_job {
+    const conv_params *p;
+    const conv_shape *s;
+    const padded_scratch *ps;
+    int64_t mg, r0, rows, tasks;
+    float beta, *yg;
+} store_job;
+
+static void store_channels(void *arg, int64_t begin, int64_t end) {
+    const store_job *j = arg;
+    int64_t oh = j->s->geom.out[0], ow = j->s->geom.out[1], wp = j->ps->src.wp;
+    for (int64_t m = begin * j->mg / j->tasks; m < end * j->mg / j->tasks; m++)
+        for (int64_t i = j->r0; i < j->r0 + j->rows; i++) {
+            const float *src = j->ps->product + m * j->ps->chunk_cols + (i - j->r0) * wp;
+            float *dst = j->yg + (m * oh + i) * ow;
+            if (j->beta == 0) {
                 memcpy(dst, src, sizeof(float) * (size_t)ow);
                 continue;
             }
-            for (int64_t j = 0; j < ow; j++) dst[j] += src[j];
-            cort_activation_apply(&p->act, dst, ow);
+            for (int64_t c = 0; c < ow; c++) dst[c] += src[c];
+            cort_activation_apply(&j->p->act, dst, ow);
         }
+}
+
+static void padded_store(const cort_threads *th, const conv_params *p, const conv_shape *s, const padded_scratch *ps,
+                         int64_t mg, int64_t r0, int64_t rows, float beta, float *yg) {
+    store_job j = {p, s, ps, mg, r0, rows, th->count > 1 && mg >= 16 ? 4 * th->count : 1, beta, yg};
+    if (j.tasks == 1) store_channels(&j, 0, 1);
+    else th->parallel_for(th->self, j.tasks, 1, store_channels, &j);
 }
 
 /* Y[n] = act(W * im2col(X[n]) + bias + beta * Y[n]) for every image and group (beta 1 adds a residual
@@ -545,6 +609,9 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
     cort_threads th = cort_nn_threads(ctx);
     padded_scratch ps;
     if (padded) CORT_TRY(padded_setup(ctx, s, &ps));
+    /* a grid with no dropped columns (1x1 kernels with strides: ResNet's downsampling) is Y's layout:
+     * the GEMM stores there, with no product copy */
+    bool in_place = padded && ps.src.wp == g->out[1];
     void *work;
     CORT_TRY(cort_nn_scratch(ctx, cort_sgemm_mt_work_size(mg, padded ? ps.chunk_cols : osize, kdim, th.count), &work));
     for (int64_t n = 0; n < s->batch; n++) {
@@ -556,15 +623,20 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
             cort_sgemm_epilogue ep = p->act;
             ep.bias = bias ? bias + gi * mg : NULL;
             if (padded) {
-                if (beta != 0) ep.act = CORT_ACT_NONE; /* applied after Z is added */
-                cort_conv_pad_image(g, xg, cg, ps.image);
+                if (beta != 0 && !in_place) ep.act = CORT_ACT_NONE; /* applied after Z is added */
+                pad_image_mt(&th, g, xg, cg, ps.image);
                 for (int64_t r0 = 0; r0 < g->out[0]; r0 += ps.chunk_rows) {
                     int64_t rows = g->out[0] - r0 < ps.chunk_rows ? g->out[0] - r0 : ps.chunk_rows;
                     int64_t cols = (rows - 1) * ps.src.wp + g->out[1];
                     ps.src.col0 = r0 * ps.src.wp;
+                    if (in_place) {
+                        cort_sgemm_gather_b_mt_ep(&th, packed, wg, kdim, mg, cols, kdim, cort_conv_padded_pack, &ps.src,
+                                                  beta, yg + ps.src.col0, osize, &ep, work);
+                        continue;
+                    }
                     cort_sgemm_gather_b_mt_ep(&th, packed, wg, kdim, mg, cols, kdim, cort_conv_padded_pack, &ps.src,
                                               0.0f, ps.product, ps.chunk_cols, &ep, work);
-                    padded_store(p, s, &ps, mg, r0, rows, beta, yg);
+                    padded_store(&th, p, s, &ps, mg, r0, rows, beta, yg);
                 }
             } else if (direct && packed) {
                 cort_sgemm_packed_mt_ep(&th, packed, mg, osize, kdim, false, xg, osize, beta, yg, osize, &ep, work);
@@ -605,19 +677,25 @@ typedef struct direct_job {
     cort_sgemm_epilogue ep;
     float *y;
     int64_t units, tasks;
+    direct_kind kind;
 } direct_job;
 
 static void direct_units(void *arg, int64_t begin, int64_t end) {
     const direct_job *j = arg;
     int64_t kdim = j->s->in_ch * cort_conv_kernel_size(&j->s->geom);
-    for (int64_t t = begin; t < end; t++)
-        cort_conv_padded_direct_part(&j->s->geom, j->s->out_ch, kdim, j->off, j->padded, j->weights, &j->ep,
-                                     t * j->units / j->tasks, (t + 1) * j->units / j->tasks, j->y);
+    for (int64_t t = begin; t < end; t++) {
+        int64_t u0 = t * j->units / j->tasks, u1 = (t + 1) * j->units / j->tasks;
+        if (j->kind == DIRECT_OC)
+            cort_conv_oc_part(&j->s->geom, j->s->out_ch, kdim, j->off, j->padded, j->weights, &j->ep, u0, u1, j->y);
+        else
+            cort_conv_padded_direct_part(&j->s->geom, j->s->out_ch, kdim, j->off, j->padded, j->weights, &j->ep, u0,
+                                         u1, j->y);
+    }
 }
 
 static cort_status *conv_direct(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
-                                const float *bias, const float *weights, float *y) {
-    direct_job j = {s, NULL, weights, NULL, p->act, NULL, 0, 0};
+                                const float *bias, direct_kind kind, const float *weights, float *y) {
+    direct_job j = {s, NULL, weights, NULL, p->act, NULL, 0, 0, kind};
     j.ep.bias = bias;
     int64_t kdim = s->in_ch * cort_conv_kernel_size(&s->geom);
     float *padded;
@@ -628,7 +706,8 @@ static cort_status *conv_direct(cort_kctx *ctx, const conv_params *p, const conv
     j.padded = padded;
     j.off = off;
     int threads = cort_nn_threads(ctx).count;
-    j.units = cort_conv_padded_direct_units(&s->geom, s->out_ch);
+    j.units = kind == DIRECT_OC ? cort_conv_oc_units(&s->geom, s->out_ch)
+                                : cort_conv_padded_direct_units(&s->geom, s->out_ch);
     j.tasks = threads > 1 ? 4 * threads : 1; /* several runs each: a late or preempted thread is balanced */
     if (j.tasks > j.units) j.tasks = j.units;
     int64_t xsize = s->in_ch * cort_conv_in_size(&s->geom), ysize = s->out_ch * cort_conv_out_size(&s->geom);
@@ -649,9 +728,11 @@ static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_sh
     if (pre && pre->wino && s->group == 1 && cort_winograd_tile(&s->geom, s->in_ch, s->out_ch) == pre->wino_tile &&
         z != y)
         return conv_winograd(ctx, p, s, x, bias, pre->wino_tile, pre->wino, z, y);
-    if (pre && pre->direct && s->group == 1 && !z &&
-        cort_conv_padded_direct_ok(&s->geom, s->out_ch, s->in_ch * cort_conv_kernel_size(&s->geom)))
-        return conv_direct(ctx, p, s, x, bias, pre->direct, y);
+    int64_t kdim = s->in_ch * cort_conv_kernel_size(&s->geom);
+    if (pre && pre->direct && s->group == 1 && !z && cort_conv_padded_direct_ok(&s->geom, s->out_ch, kdim))
+        return conv_direct(ctx, p, s, x, bias, DIRECT_SHALLOW, pre->direct, y);
+    if (pre && pre->oc && s->group == 1 && !z && cort_conv_oc_ok(&s->geom, kdim))
+        return conv_direct(ctx, p, s, x, bias, DIRECT_OC, pre->oc, y);
     if (pre && !pre->packed) pre = NULL; /* the GEMM then reads W as it is */
     if (s->group == s->in_ch && s->group == s->out_ch) {
         /* without a residual the kernel applies the activation as it stores */

@@ -1,6 +1,6 @@
 /* Conv and ConvTranspose through their registry rows (weights packed at prepare) against naive loops:
  * grouped 2-D convolution with padding, stride and dilation, grouped ConvTranspose with
- * output_padding, the float16 path, and malformed shapes. */
+ * output_padding, 1x1 kernels with strides and padding, the float16 path, and malformed shapes. */
 #include "test_conv_harness.h"
 
 static uint32_t rng_state = 4242;
@@ -143,8 +143,84 @@ static void test_malformed(void) {
     nn_free(&c);
 }
 
+/* 1x1 kernels with strides and padding (ResNet's downsampling): the GEMM on the subsampled planes
+ * stores straight into Y. Batch 2, odd sizes, grouped or not, plain and with a residual and Relu
+ * (FusedConv), against a naive loop. */
+typedef struct sub_case {
+    int n, c, h, w, m, g, sh, sw, pads[4];
+} sub_case;
+
+static void test_strided_1x1(void) {
+    static const sub_case cases[] = {
+        {2, 5, 9, 8, 7, 1, 2, 2, {0, 0, 0, 0}}, {1, 4, 7, 11, 6, 2, 3, 2, {1, 0, 0, 1}},
+        {2, 24, 6, 6, 20, 1, 2, 2, {1, 1, 1, 1}}, {1, 3, 5, 5, 9, 1, 1, 1, {1, 2, 0, 1}}};
+    for (size_t ci = 0; ci < sizeof cases / sizeof *cases; ci++) {
+        const sub_case *k = &cases[ci];
+        int oh = (k->h + k->pads[0] + k->pads[2] - 1) / k->sh + 1, ow = (k->w + k->pads[1] + k->pads[3] - 1) / k->sw + 1;
+        int cg = k->c / k->g, mg = k->m / k->g, xn = k->n * k->c * k->h * k->w, yn = k->n * k->m * oh * ow;
+        float *x = malloc(sizeof(float) * (size_t)xn), *w = malloc(sizeof(float) * (size_t)(k->m * cg));
+        float *b = malloc(sizeof(float) * (size_t)k->m), *want = malloc(sizeof(float) * (size_t)yn);
+        if (!x || !w || !b || !want) {
+            CHECK(!"out of memory");
+            free(x), free(w), free(b), free(want);
+            return;
+        }
+        for (int i = 0; i < xn; i++) x[i] = rnd();
+        for (int i = 0; i < k->m * cg; i++) w[i] = rnd();
+        for (int i = 0; i < k->m; i++) b[i] = rnd();
+        for (int n = 0; n < k->n; n++)
+            for (int m = 0; m < k->m; m++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++) {
+                        int ih = i * k->sh - k->pads[0], iw = j * k->sw - k->pads[1], g = m / mg;
+                        double acc = b[m];
+                        if (ih >= 0 && ih < k->h && iw >= 0 && iw < k->w)
+                            for (int c = 0; c < cg; c++)
+                                acc += (double)x[((n * k->c + g * cg + c) * k->h + ih) * k->w + iw] * w[m * cg + c];
+                        want[((n * k->m + m) * oh + i) * ow + j] = (float)acc;
+                    }
+        int64_t xd[4] = {k->n, k->c, k->h, k->w}, wd[4] = {k->m, cg, 1, 1}, bd[1] = {k->m}, yd[4] = {k->n, k->m, oh, ow};
+        int64_t strides[2] = {k->sh, k->sw}, pads[4] = {k->pads[0], k->pads[1], k->pads[2], k->pads[3]};
+        nn_case c;
+        nn_init(&c, "Conv", 11, 3, 1);
+        nn_attr_int(&c, "group", k->g);
+        nn_attr_ints(&c, "strides", 2, strides);
+        nn_attr_ints(&c, "pads", 4, pads);
+        nn_input(&c, 0, CORT_FLOAT, 4, xd, x);
+        nn_input(&c, 1, CORT_FLOAT, 4, wd, w);
+        nn_input(&c, 2, CORT_FLOAT, 1, bd, b);
+        CHECK_OK(nn_run(&c));
+        CHECK(nn_out_shape(&c, 0, 4, yd));
+        CHECK(nn_out_close(&c, 0, want, yn, 1e-4f));
+        nn_free(&c);
+        /* FusedConv with a residual Z and Relu: relu(conv + z), the GEMM adding Z already in Y */
+        float *z = malloc(sizeof(float) * (size_t)yn);
+        const char *why = "";
+        const cort_op_def *fused = cort_registry_find("com.cort", "FusedConv", 1, CORT_FLOAT, &why);
+        CHECK(z && fused);
+        if (z && fused) {
+            for (int i = 0; i < yn; i++) z[i] = rnd(), want[i] = want[i] + z[i] > 0 ? want[i] + z[i] : 0;
+            nn_init(&c, "FusedConv", 1, 4, 1);
+            c.node.domain = "com.cort";
+            nn_attr_int(&c, "group", k->g);
+            nn_attr_ints(&c, "strides", 2, strides);
+            nn_attr_ints(&c, "pads", 4, pads);
+            nn_attr_string(&c, "activation", "Relu");
+            nn_input(&c, 0, CORT_FLOAT, 4, xd, x);
+            nn_input(&c, 1, CORT_FLOAT, 4, wd, w);
+            nn_input(&c, 2, CORT_FLOAT, 1, bd, b);
+            nn_input(&c, 3, CORT_FLOAT, 4, yd, z);
+            CHECK_OK(nn_run_def(&c, fused));
+            CHECK(nn_out_close(&c, 0, want, yn, 1e-4f));
+            nn_free(&c);
+        }
+        free(x), free(w), free(b), free(want), free(z);
+    }
+}
+
 int main(void) {
     test_grouped_conv();
+    test_strided_1x1();
     test_grouped_convtranspose();
     test_malformed();
     return check_report("test_conv_ops");

@@ -51,27 +51,69 @@ size_t cort_conv_padded_floats(const cort_conv_geom *g, int64_t channels) {
     return (size_t)(channels * g->stride[0] * g->stride[1] * hq * wq);
 }
 
+/* Columns v of a phase row with 0 <= sw * v + c - pad < w: [*lo, *hi), within [0, wq); `first` is
+ * the image column of v = 0. */
+static inline void phase_span(const cort_conv_geom *g, int64_t c, int64_t wq, int64_t *first, int64_t *lo, int64_t *hi) {
+    int64_t sw = g->stride[1], w = g->in[1];
+    *first = c - g->pad_begin[1];
+    *lo = *first >= 0 ? 0 : (-*first + sw - 1) / sw;
+    *hi = *first >= w ? 0 : (w - *first + sw - 1) / sw;
+    *hi = min64(*hi, wq);
+    if (*lo > *hi) *lo = *hi;
+}
+
 /* Row u of phase (r, c) of one channel plane xc. */
 static inline void phase_row(const cort_conv_geom *g, const float *xc, int64_t u, int64_t r, int64_t c, int64_t wq,
-                      float *dst) {
+                             float *dst) {
     int64_t sh = g->stride[0], sw = g->stride[1], ih = sh * u + r - g->pad_begin[0], w = g->in[1];
     if (ih < 0 || ih >= g->in[0]) {
         memset(dst, 0, sizeof(float) * (size_t)wq);
         return;
     }
     const float *src = xc + ih * w;
-    /* columns v with 0 <= sw * v + c - pad < w */
-    int64_t first = c - g->pad_begin[1], lo = first >= 0 ? 0 : (-first + sw - 1) / sw;
-    int64_t hi = first >= w ? 0 : (w - first + sw - 1) / sw;
-    hi = min64(hi, wq);
-    if (lo > hi) lo = hi;
+    int64_t first, lo, hi;
+    phase_span(g, c, wq, &first, &lo, &hi);
     for (int64_t v = 0; v < lo; v++) dst[v] = 0;
     if (sw == 1) {
         memcpy(dst + lo, src + lo + first, sizeof(float) * (size_t)(hi - lo));
+    } else if (sw == 2) { /* a constant stride the compiler vectorises */
+        for (int64_t v = lo; v < hi; v++) dst[v] = src[2 * v + first];
     } else {
         for (int64_t v = lo; v < hi; v++) dst[v] = src[sw * v + first];
     }
     for (int64_t v = hi; v < wq; v++) dst[v] = 0;
+}
+
+/* Row u of both column phases of a stride-2 row, the image row read once: the columns both phases
+ * hold split even/odd in one vectorised pass (a row per phase read the image twice, a scalar
+ * gather each time: an eighth of a 3x3/2 convolution's time). */
+static inline void phase_row_pair(const cort_conv_geom *g, const float *xc, int64_t u, int64_t r, int64_t wq,
+                                  float *restrict d0, float *restrict d1) {
+    int64_t ih = g->stride[0] * u + r - g->pad_begin[0];
+    if (ih < 0 || ih >= g->in[0]) {
+        memset(d0, 0, sizeof(float) * (size_t)wq);
+        memset(d1, 0, sizeof(float) * (size_t)wq);
+        return;
+    }
+    const float *src = xc + ih * g->in[1];
+    int64_t f0, lo0, hi0, f1, lo1, hi1;
+    phase_span(g, 0, wq, &f0, &lo0, &hi0);
+    phase_span(g, 1, wq, &f1, &lo1, &hi1);
+    int64_t lo = lo0 > lo1 ? lo0 : lo1, hi = min64(hi0, hi1);
+    if (hi < lo) hi = lo;
+    const float *restrict s0 = src + f0; /* s0[2v] is phase 0's column v, s0[2v + 1] phase 1's */
+    for (int64_t v = lo; v < hi; v++) {
+        d0[v] = s0[2 * v];
+        d1[v] = s0[2 * v + 1];
+    }
+    for (int64_t v = 0; v < lo; v++) {
+        d0[v] = v >= lo0 && v < hi0 ? src[2 * v + f0] : 0;
+        d1[v] = v >= lo1 && v < hi1 ? src[2 * v + f1] : 0;
+    }
+    for (int64_t v = hi; v < wq; v++) {
+        d0[v] = v >= lo0 && v < hi0 ? src[2 * v + f0] : 0;
+        d1[v] = v >= lo1 && v < hi1 ? src[2 * v + f1] : 0;
+    }
 }
 
 /* Whether some kernel tap of dimension d reads phase `phase` (a 1x1 stride-2 kernel reads only one). */
@@ -86,12 +128,20 @@ CORT_SIMD_CLONES static void pad_image(const cort_conv_geom *g, const float *x, 
     cort_conv_padded_dims(g, &hq, &wq, &grid);
     for (int64_t ch = 0; ch < channels; ch++) {
         const float *xc = x + ch * g->in[0] * g->in[1];
-        for (int64_t r = 0; r < sh; r++)
+        bool pair = sw == 2 && phase_read(g, 1, 0) && phase_read(g, 1, 1);
+        for (int64_t r = 0; r < sh; r++) {
+            if (!phase_read(g, 0, r)) continue;
+            if (pair) {
+                float *p0 = padded + (ch * sh + r) * sw * hq * wq, *p1 = p0 + hq * wq;
+                for (int64_t u = 0; u < hq; u++) phase_row_pair(g, xc, u, r, wq, p0 + u * wq, p1 + u * wq);
+                continue;
+            }
             for (int64_t c = 0; c < sw; c++) {
-                if (!phase_read(g, 0, r) || !phase_read(g, 1, c)) continue;
+                if (!phase_read(g, 1, c)) continue;
                 float *plane = padded + ((ch * sh + r) * sw + c) * hq * wq;
                 for (int64_t u = 0; u < hq; u++) phase_row(g, xc, u, r, c, wq, plane + u * wq);
             }
+        }
     }
 }
 
@@ -265,5 +315,60 @@ void cort_conv_padded_direct(const cort_conv_geom *g, int64_t m, int64_t kdim, c
     for (int64_t c = 0; c < m; c++) cort_activation_apply(ep, y + c * plane + r0 * ow, (r1 - r0) * ow);
 #else
     (void)g, (void)m, (void)kdim, (void)padded, (void)packed, (void)ep, (void)r0, (void)r1, (void)y;
+#endif
+}
+
+/* ---- output channels in the lanes (conv_oc_avx512.c) */
+
+enum { OC_PANEL = 16, OC_ROUND = 64 };
+
+bool cort_conv_oc_ok(const cort_conv_geom *g, int64_t kdim) {
+    if (kdim < 1 || kdim > CORT_CONV_OC_MAX_K || !cort_conv_padded_ok(g)) return false;
+#ifdef HAVE_X86_DIRECT
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+#else
+    return false;
+#endif
+}
+
+size_t cort_conv_oc_floats(int64_t m, int64_t kdim) { return (size_t)((m + OC_ROUND - 1) / OC_ROUND * OC_ROUND * kdim); }
+
+void cort_conv_oc_pack(int64_t m, int64_t kdim, const float *w, float *packed) {
+    int64_t mp = (m + OC_ROUND - 1) / OC_ROUND * OC_ROUND;
+    for (int64_t mb = 0; mb < mp; mb += OC_PANEL)
+        for (int64_t p = 0; p < kdim; p++)
+            for (int64_t i = 0; i < OC_PANEL; i++) *packed++ = mb + i < m ? w[(mb + i) * kdim + p] : 0.0f;
+}
+
+/* 16-channel panels per tile: 4 where rows are short (7 columns: 4 x 7 accumulators), else 2. */
+static int oc_panels(const cort_conv_geom *g, int64_t m) { return g->out[1] <= 7 && m > 32 ? 4 : 2; }
+
+int64_t cort_conv_oc_units(const cort_conv_geom *g, int64_t m) {
+    int nv = oc_panels(g, m);
+    int64_t maxp = nv == 4 ? 7 : 14, group = nv * OC_PANEL;
+    return (m + group - 1) / group * g->out[0] * ((g->out[1] + maxp - 1) / maxp);
+}
+
+void cort_conv_oc_part(const cort_conv_geom *g, int64_t m, int64_t kdim, const int64_t *off, const float *padded,
+                       const float *packed, const cort_sgemm_epilogue *ep, int64_t u0, int64_t u1, float *y) {
+#ifdef HAVE_X86_DIRECT
+    int64_t hq, wq, grid;
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    direct_act d = direct_act_of(ep);
+    int nv = oc_panels(g, m);
+    cort_x86_conv_oc_avx512(g, kdim, off, m, padded, wq, packed, ep ? ep->bias : NULL, d.clamp, d.lo, d.hi, nv, u0, u1,
+                            y);
+    if (d.clamp || d.act == CORT_ACT_NONE) return;
+    int64_t maxp = nv == 4 ? 7 : 14, chunks = (g->out[1] + maxp - 1) / maxp, per_group = g->out[0] * chunks;
+    int64_t ow = g->out[1], plane = g->out[0] * ow;
+    for (int64_t u = u0; u < u1; u++) { /* the other activations over each tile's outputs */
+        int64_t grp = u / per_group, oy = (u % per_group) / chunks, ch = u % chunks;
+        int64_t x0 = ch * ow / chunks, x1 = (ch + 1) * ow / chunks, mb = grp * nv * OC_PANEL;
+        for (int64_t c = mb; c < m && c < mb + nv * OC_PANEL; c++)
+            cort_activation_apply(ep, y + c * plane + oy * ow + x0, x1 - x0);
+    }
+#else
+    (void)g, (void)m, (void)kdim, (void)off, (void)padded, (void)packed, (void)ep, (void)u0, (void)u1, (void)y;
 #endif
 }

@@ -35,4 +35,11 @@ void cort_x86_conv_padded_direct_units_avx512(const cort_conv_geom *g, int64_t k
                                               const float *padded, int64_t wq, const float *wpk, const float *bias,
                                               bool clamp, float lo, float hi, int64_t u0, int64_t u1, float *y);
 
+/* Output channels in the lanes (conv_oc_avx512.c): units [u0, u1) of (group of nv * 16 channels,
+ * output row, chunk of at most 14 (nv 2) or 7 (nv 4) columns), group-major; weights in panels of 16
+ * channels, kdim-major, zero-padded to a multiple of 64 channels; `off` and `padded` as above. */
+void cort_x86_conv_oc_avx512(const cort_conv_geom *g, int64_t kdim, const int64_t *off, int64_t m,
+                             const float *padded, int64_t wq, const float *wpk, const float *bias, bool clamp,
+                             float lo, float hi, int nv, int64_t u0, int64_t u1, float *y);
+
 #endif
