@@ -9,9 +9,11 @@
  * attributes `activation` / `activation_params` and `gate` / `gate_params` name FusedConv's
  * activations (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, SiLU; "" none).
  *
- * Two passes over X (the means, then the product) and two matrix-vector products on the calling
- * thread: the products are a few thousand multiply-adds, which as Conv nodes went through the GEMM
- * with its packing and threads, and the GlobalAveragePool and Mul nodes each had their own pass.
+ * Two passes over X (the means, then the product) and two matrix-vector products straight from the
+ * weights as they are: as Conv nodes the products went through the GEMM with its packing, and the
+ * GlobalAveragePool and Mul nodes each had their own pass. A product runs on the calling thread
+ * unless its weights are large (on late blocks they stream from memory: then its rows are split among
+ * the threads, the second product's with the planes they scale).
  *
  * With a sixth input W3 [O, C, k...] (one image only), Y is instead W3 with each input channel c
  * scaled by the gate's s[c]: the weights of the convolution that read X * s, which then reads X
@@ -100,19 +102,65 @@ static float plane_mean(const float *x, int64_t size) {
     return (float)(total / (double)size);
 }
 
+/* One run's data: X as images x channels planes of `size` elements, the weights, and per plane the
+ * mean and the scale, per image the hidden values. */
 typedef struct se_job {
-    const float *x;
-    float *y, *mean, *scale;
-    int64_t size; /* elements per plane */
+    const se_params *p;
+    const float *x, *w1, *b1, *w2, *b2;
+    float *y, *mean, *hidden, *scale;
+    const float *ones; /* `size` ones for planes up to SE_SMALL_PLANE, else NULL */
+    int64_t images, channels, reduced, size; /* N, C, R, elements per plane */
 } se_job;
+
+/* Planes up to this size are summed as a matrix-vector product with a vector of ones: four planes at
+ * a time in vector registers, where a plane's own loop would spend more on its ends than its body. */
+enum { SE_SMALL_PLANE = 1024 };
 
 static void mean_planes(void *arg, int64_t begin, int64_t end) {
     const se_job *j = arg;
+    if (j->ones) {
+        cort_sgemv_rows(end - begin, j->size, j->x + begin * j->size, j->size, j->ones, j->mean + begin);
+        float inv = 1.0f / (float)j->size;
+        for (int64_t p = begin; p < end; p++) j->mean[p] *= inv;
+        return;
+    }
     for (int64_t p = begin; p < end; p++) j->mean[p] = plane_mean(j->x + p * j->size, j->size);
 }
 
+/* out[r] = ep(w[r] . in + bias[r]) for r < rows, w rows of k. */
+static void dense(const float *w, const float *bias, const cort_sgemm_epilogue *ep, int64_t rows, int64_t k,
+                  const float *in, float *out) {
+    cort_sgemv_rows(rows, k, w, k, in, out);
+    if (bias)
+        for (int64_t r = 0; r < rows; r++) out[r] += bias[r];
+    cort_activation_apply(ep, out, rows);
+}
+
+/* Rows [begin, end) of the first product, for every image. */
+static void hidden_rows(void *arg, int64_t begin, int64_t end) {
+    const se_job *j = arg;
+    int64_t c = j->channels, r = j->reduced;
+    for (int64_t n = 0; n < j->images; n++)
+        dense(j->w1 + begin * c, j->b1 ? j->b1 + begin : NULL, &j->p->act, end - begin, c, j->mean + n * c,
+              j->hidden + n * r + begin);
+}
+
+/* The scales of planes [begin, end): the second product's rows for their channels, image by image. */
+static void scale_rows(const se_job *j, int64_t begin, int64_t end) {
+    int64_t c = j->channels, r = j->reduced;
+    while (begin < end) {
+        int64_t n = begin / c, c0 = begin - n * c, c1 = end - n * c < c ? end - n * c : c;
+        dense(j->w2 + c0 * r, j->b2 ? j->b2 + c0 : NULL, &j->p->gate, c1 - c0, r, j->hidden + n * r,
+              j->scale + begin);
+        begin = n * c + c1;
+    }
+}
+
+/* Planes [begin, end) of Y = X * scale, their scales computed first (so the second product is split
+ * among the threads with the planes). */
 static void scale_planes(void *arg, int64_t begin, int64_t end) {
     const se_job *j = arg;
+    scale_rows(j, begin, end);
     for (int64_t p = begin; p < end; p++) {
         const float *x = j->x + p * j->size;
         float *y = j->y + p * j->size, s = j->scale[p];
@@ -137,15 +185,6 @@ static void scale_weights(const float *w, const float *scale, int64_t rows, int6
 
 /* ---------------------------------------------------------------- the excitation */
 
-/* out[r] = ep(w[r] . in + bias[r]) for r < rows, w rows of k. */
-static void dense(const float *w, const float *bias, const cort_sgemm_epilogue *ep, int64_t rows, int64_t k,
-                  const float *in, float *out) {
-    cort_sgemv_rows(rows, k, w, k, in, out);
-    if (bias)
-        for (int64_t r = 0; r < rows; r++) out[r] += bias[r];
-    cort_activation_apply(ep, out, rows);
-}
-
 /* A weight of [rows, cols, 1...] (1x1 kernel), or an error. */
 static cort_status *check_weight(cort_kctx *ctx, const cort_tensor *w, const char *name, int rank, int64_t rows,
                                  int64_t cols) {
@@ -166,8 +205,12 @@ static cort_status *check_bias(cort_kctx *ctx, const cort_tensor *b, const char 
     return NULL;
 }
 
-/* Below this many elements of X a pass stays on the calling thread. */
-enum { SE_PARALLEL_MIN = 1 << 15 };
+/* Work below this many floats (of X, or of weights) per chunk stays on one thread. */
+enum { SE_CHUNK_MIN = 1 << 15 };
+
+static int64_t chunk_of(int64_t floats_per_item) {
+    return (SE_CHUNK_MIN + floats_per_item - 1) / (floats_per_item > 0 ? floats_per_item : 1);
+}
 
 static cort_status *se_run(cort_kctx *ctx) {
     const se_params *p = ctx->params;
@@ -192,21 +235,27 @@ static cort_status *se_run(cort_kctx *ctx) {
     float *mean, *hidden, *scale;
     CORT_TRY(cort_nn_scratch_f32(ctx, planes, &mean));
     CORT_TRY(cort_nn_scratch_f32(ctx, planes, &scale));
-    CORT_TRY(cort_nn_scratch_f32(ctx, r > 0 ? r : 1, &hidden));
-    se_job j = {x->data, y->data, mean, scale, count / planes};
-    int64_t chunk = (SE_PARALLEL_MIN + j.size - 1) / j.size;
-    ctx->svc->parallel_for(ctx, planes, chunk, mean_planes, &j);
-    const float *bias1 = b1 ? b1->data : NULL, *bias2 = b2 ? b2->data : NULL;
-    for (int64_t i = 0; i < n; i++) {
-        dense(w1->data, bias1, &p->act, r, c, mean + i * c, hidden);
-        dense(w2->data, bias2, &p->gate, c, r, hidden, scale + i * c);
+    CORT_TRY(cort_nn_scratch_f32(ctx, n * r > 0 ? n * r : 1, &hidden));
+    se_job j = {p,     x->data, w1->data, b1 ? b1->data : NULL, w2->data, b2 ? b2->data : NULL, y->data, mean, hidden,
+                scale, NULL,    n,        c,                    r,        count / planes};
+    if (j.size <= SE_SMALL_PLANE) {
+        float *ones;
+        CORT_TRY(cort_nn_scratch_f32(ctx, j.size, &ones));
+        for (int64_t i = 0; i < j.size; i++) ones[i] = 1.0f;
+        j.ones = ones;
     }
+    ctx->svc->parallel_for(ctx, planes, chunk_of(j.size), mean_planes, &j);
+
+    /* the products read every weight once: on large blocks, from memory, so their rows are split too */
+    ctx->svc->parallel_for(ctx, r, chunk_of(n * c), hidden_rows, &j);
+
     if (w3) {
+        scale_rows(&j, 0, planes);
         int64_t rows = w3->dims[0], taps = cort_tensor_count(w3) / (rows * c);
         scale_weights(w3->data, scale, rows, c, taps, y->data);
         return NULL;
     }
-    ctx->svc->parallel_for(ctx, planes, chunk, scale_planes, &j);
+    ctx->svc->parallel_for(ctx, planes, chunk_of(j.size + r), scale_planes, &j);
     return NULL;
 }
 

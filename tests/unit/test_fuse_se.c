@@ -7,14 +7,16 @@
  * A 1x1 Conv (40 -> 40 channels) reads block A's output: with one image its weights take A's product
  * (the SqueezeExcite node scales them instead of X), with two they cannot.
  * A and B each become one com.cort::SqueezeExcite; every output matches level 1's and a plain
- * computation of the formula, at 1 and 2 threads, for one and two images. */
+ * computation of the formula, at 1 and 2 threads, for one and two images, and on 288 channels of 7x7
+ * with 144 hidden values, where both products are split among the threads. */
 #include <math.h>
 #include <string.h>
 
 #include "graph_builder.h"
 
-enum { MAX_N = 2, C = 40, R = 10, H = 30, W = 31, PLANE = H * W, MAX_LEN = MAX_N * C * PLANE };
-static int N = MAX_N; /* images in the model's input */
+/* The model's shape: N images of C channels of H x W, R hidden values; two cases (see main). */
+enum { MAX_N = 2, MAX_C = 288, MAX_R = 144, MAX_LEN = 2 * 40 * 30 * 31 };
+static int N, C, R, H, W, PLANE;
 
 static uint32_t rng_state = 7;
 static float rnd(void) {
@@ -22,13 +24,14 @@ static float rnd(void) {
     return (float)((rng_state >> 8) & 0xffff) / 32768.0f - 1.0f;
 }
 
-/* A float initializer: [d0, d1, 1, 1] weights, or with d1 0 a bias [d0]. */
+/* A float initializer: [d0, d1, 1, 1] weights, or with d1 0 a bias [d0]; random, copied to `copy`. */
 static int weight(cort_model *m, cort_graph *g, const char *name, int64_t d0, int64_t d1, float *copy) {
     int id = cort_graph_value(g, name);
     int64_t count = d1 ? d0 * d1 : d0;
     cort_tensor *t = cort_pool_calloc(&m->pool, 1, sizeof *t);
     float *d = cort_pool_calloc(&m->pool, (size_t)count, sizeof(float));
-    for (int64_t i = 0; i < count; i++) d[i] = copy[i] = rnd() * 0.5f;
+    float scale = d1 ? 2.0f / sqrtf((float)d1) : 0.5f; /* sums of d1 products keep their size */
+    for (int64_t i = 0; i < count; i++) d[i] = copy[i] = rnd() * scale;
     *t = d1 ? (cort_tensor){.type = CORT_FLOAT, .rank = 4, .dims = {d0, d1, 1, 1}, .data = d}
             : (cort_tensor){.type = CORT_FLOAT, .rank = 1, .dims = {d0}, .data = d};
     g->values[id].init = t;
@@ -55,10 +58,10 @@ static void add_conv(cort_graph *g, const char *name, int x, int w, int b, int o
 
 /* The weights of each block, as the model holds them. */
 typedef struct block_weights {
-    float w1[R * C], b1[R], w2[C * R], b2[C];
+    float w1[MAX_R * MAX_C], b1[MAX_R], w2[MAX_C * MAX_R], b2[MAX_C];
 } block_weights;
 static block_weights wts[3];
-static float proj_w[C * C], proj_b[C];
+static float proj_w[MAX_C * MAX_C], proj_b[MAX_C];
 
 typedef enum { BLOCK_A, BLOCK_B, BLOCK_C } block_kind;
 
@@ -149,7 +152,7 @@ static void reference_proj(const float *x, float *y) {
 static void reference_block(block_kind kind, const float *x, float *y) {
     const block_weights *bw = &wts[kind];
     for (int n = 0; n < N; n++) {
-        float mean[C], hid[R];
+        float mean[MAX_C], hid[MAX_R];
         for (int c = 0; c < C; c++) {
             double s = 0;
             for (int i = 0; i < PLANE; i++) s += x[(n * C + c) * PLANE + i];
@@ -180,8 +183,12 @@ static float worst_difference(const float *a, const float *b, int64_t n) {
 
 int main(void) {
     static float x[MAX_LEN], want[MAX_LEN], t1[MAX_LEN], t2[MAX_LEN], plain[MAX_LEN], fused[MAX_LEN];
-    float gate_plain[MAX_N * C], gate_fused[MAX_N * C];
-    for (N = MAX_N; N >= 1; N--) {
+    static float gate_plain[MAX_N * MAX_C], gate_fused[MAX_N * MAX_C];
+    /* 40 channels of 30x31, two images and one (whose projection takes A's product); then 288 of 7x7
+     * with 144 hidden values, whose products are large enough to be split among the threads */
+    static const int cases[3][5] = {{2, 40, 10, 30, 31}, {1, 40, 10, 30, 31}, {1, 288, 144, 7, 7}};
+    for (int k = 0; k < 3; k++) {
+        N = cases[k][0], C = cases[k][1], R = cases[k][2], H = cases[k][3], W = cases[k][4], PLANE = H * W;
         int len = N * C * PLANE;
         for (int i = 0; i < len; i++) x[i] = rnd() * 2.0f + 0.3f * (float)((i / PLANE) % 5); /* means differ */
         int se0 = -1, se2 = -1, folded0 = -1, folded2 = -1;
@@ -195,9 +202,9 @@ int main(void) {
         for (int threads = 1; threads <= 2; threads++) {
             run_model(CORT_OPT_ALL, threads, x, fused, gate_fused, &se2, &folded2);
             CHECK(se2 == 2); /* A and B; C's gate is a graph output */
-            CHECK(folded2 == (N == 1)); /* A's product goes into proj_conv's weights for one image */
+            CHECK(folded2 == (k == 1)); /* A's product goes into proj_conv's weights: one image, a large plane */
             float d = worst_difference(fused, plain, len);
-            if (!(d <= 1e-5f)) fprintf(stderr, "N %d threads %d: relative difference %g\n", N, threads, (double)d);
+            if (!(d <= 1e-5f)) fprintf(stderr, "case %d threads %d: relative difference %g\n", k, threads, (double)d);
             CHECK(d <= 1e-5f);
             CHECK(worst_difference(gate_fused, gate_plain, N * C) <= 1e-5f);
         }
