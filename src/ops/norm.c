@@ -172,10 +172,12 @@ static cort_status *bn_run(cort_kctx *ctx) {
  * DenseNet's layers, each normalising the concatenation of all the features before it. One pass reads
  * each input once and writes the normalised (rectified) result once, instead of a copy, a pass and a
  * pass. Inputs: scale, B, mean, var (per channel of the concatenation), then X0 .. Xn-1 (float,
- * rank >= 2, equal but for dim 1). Attributes: epsilon, activation ("Relu" or none). */
+ * rank >= 2, equal but for dim 1). Attributes: epsilon, activation ("Relu" or none), and avg_pool_2x2
+ * (1: a 2x2 stride-2 unpadded AveragePool, floor mode, follows on 4-D inputs, as in DenseNet's
+ * transitions: the normalised image is then never stored at full size). */
 typedef struct cbn_params {
     float epsilon;
-    bool relu;
+    bool relu, pool;
 } cbn_params;
 
 enum { CBN_FIRST_X = 4 };
@@ -186,6 +188,7 @@ static cort_status *cbn_parse(cort_parse_ctx *pc) {
     const char *act = cort_attr_string(pc->node, "activation", "");
     p->relu = !strcmp(act, "Relu");
     if (*act && !p->relu) return cort_node_error(pc->node, CORT_INVALID_GRAPH, "activation '%s' is not Relu", act);
+    p->pool = cort_attr_int(pc->node, "avg_pool_2x2", 0) != 0;
     if (pc->node->n_inputs <= CBN_FIRST_X)
         return cort_node_error(pc->node, CORT_INVALID_GRAPH, "expected scale, B, mean, var and at least one X");
     return NULL;
@@ -193,8 +196,9 @@ static cort_status *cbn_parse(cort_parse_ctx *pc) {
 
 /* X0's type with dim 1 the sum of the inputs' (unknown if any is). */
 static cort_status *cbn_infer(cort_infer_ctx *ic) {
+    const cbn_params *p = ic->params;
     const cort_type *x0 = ic->in[CBN_FIRST_X];
-    if (!x0 || x0->kind != CORT_TYPE_TENSOR || x0->rank < 2) return NULL;
+    if (!x0 || x0->kind != CORT_TYPE_TENSOR || x0->rank < 2 || (p->pool && x0->rank != 4)) return NULL;
     cort_dim *d = cort_pool_calloc(ic->pool, (size_t)x0->rank, sizeof(cort_dim));
     if (!d) return cort_oom();
     memcpy(d, x0->dims, (size_t)x0->rank * sizeof *d);
@@ -205,6 +209,7 @@ static cort_status *cbn_infer(cort_infer_ctx *ic) {
         channels = known && channels >= 0 ? channels + t->dims[1].value : -1;
     }
     d[1] = (cort_dim){channels, NULL};
+    for (int i = 2; p->pool && i < 4; i++) d[i] = (cort_dim){d[i].value >= 0 ? d[i].value / 2 : -1, NULL};
     cort_type_set_tensor(&ic->out[0], x0->elem, x0->rank, d);
     return NULL;
 }
@@ -215,16 +220,40 @@ typedef struct cbn_job {
     const float *a, *b;      /* per channel: y = x * a + b */
     float *y;
     int64_t channels, plane;
-    bool relu;
+    int64_t h, w; /* with pool: the input plane's rows and columns */
+    bool relu, pool;
 } cbn_job;
+
+static inline float cbn_value(float x, float a, float b, bool relu) {
+    float v = x * a + b;
+    return relu && v < 0 ? 0 : v; /* as Relu: NaN passes */
+}
+
+/* The normalised plane x, 2x2 averaged into y (floor: an odd last row or column is left out). */
+static void cbn_pooled_plane(const cbn_job *j, const float *x, float a, float b, float *y) {
+    int64_t oh = j->h / 2, ow = j->w / 2;
+    for (int64_t i = 0; i < oh; i++) {
+        const float *r0 = x + 2 * i * j->w, *r1 = r0 + j->w;
+        for (int64_t k = 0; k < ow; k++) {
+            float top = cbn_value(r0[2 * k], a, b, j->relu) + cbn_value(r0[2 * k + 1], a, b, j->relu);
+            float bottom = cbn_value(r1[2 * k], a, b, j->relu) + cbn_value(r1[2 * k + 1], a, b, j->relu);
+            y[i * ow + k] = (top + bottom) * 0.25f;
+        }
+    }
+}
 
 static void cbn_planes(void *arg, int64_t begin, int64_t end) {
     const cbn_job *j = arg;
     for (int64_t pl = begin; pl < end; pl++) {
         int64_t n = pl / j->channels, c = pl % j->channels;
         const float *x = j->src[c] + n * j->batch_stride[c];
-        float *y = j->y + pl * j->plane, a = j->a[c], b = j->b[c];
-        if (j->relu) /* as Relu: NaN passes */
+        float a = j->a[c], b = j->b[c];
+        if (j->pool) {
+            cbn_pooled_plane(j, x, a, b, j->y + pl * (j->h / 2) * (j->w / 2));
+            continue;
+        }
+        float *y = j->y + pl * j->plane;
+        if (j->relu)
             for (int64_t i = 0; i < j->plane; i++) {
                 float v = x[i] * a + b;
                 y[i] = v < 0 ? 0 : v;
@@ -265,12 +294,15 @@ static cort_status *cbn_run(cort_kctx *ctx) {
         if (!stats[i] || stats[i]->type != CORT_FLOAT || cort_tensor_count(stats[i]) != channels)
             return cort_kerr(ctx, "input '%s' must be a float tensor of %lld values", names[i], (long long)channels);
     }
+    if (p->pool && xs[0]->rank != 4) return cort_kerr(ctx, "avg_pool_2x2 needs 4-D inputs, X0 has rank %d", xs[0]->rank);
     int64_t dims[CORT_MAX_RANK];
     memcpy(dims, xs[0]->dims, (size_t)xs[0]->rank * sizeof *dims);
+    int64_t batch = dims[0], plane = product(dims + 2, xs[0]->rank - 2), h = p->pool ? dims[2] : 0;
+    int64_t w = p->pool ? dims[3] : 0;
     dims[1] = channels;
+    if (p->pool) dims[2] /= 2, dims[3] /= 2;
     cort_tensor *y;
     CORT_TRY(cort_out(ctx, 0, CORT_FLOAT, xs[0]->rank, dims, &y));
-    int64_t batch = dims[0], plane = product(dims + 2, xs[0]->rank - 2);
     if (batch * channels * plane == 0) return NULL;
     const float **src;
     int64_t *stride;
@@ -286,7 +318,7 @@ static cort_status *cbn_run(cort_kctx *ctx) {
         ab[c] = scale[c] / sqrtf(var[c] + p->epsilon); /* as BatchNormalization computes them */
         ab[channels + c] = bias[c] - mean[c] * ab[c];
     }
-    cbn_job job = {src, stride, ab, ab + channels, y->data, channels, plane, p->relu};
+    cbn_job job = {src, stride, ab, ab + channels, y->data, channels, plane, h, w, p->relu, p->pool};
     ctx->svc->parallel_for(ctx, batch * channels, min_rows(plane), cbn_planes, &job);
     return NULL;
 }

@@ -3,7 +3,9 @@
  *     (src/ops/norm.c) when the Concat's and the BatchNormalization's outputs have no other reader: each
  *     dense layer normalises the concatenation of every feature map before it, so the copies grow
  *     quadratically with depth; fused, the inputs are read once and the result written once. A
- *     BatchNormalization → Relu without a Concat before it takes the same op with one input.
+ *     BatchNormalization → Relu without a Concat before it takes the same op with one input. A 2x2
+ *     stride-2 AveragePool reading the result alone (a transition, once its 1x1 Conv has moved after
+ *     the pool, below) joins too: the full-size normalised image is then never stored.
  *   - A pointwise (1x1, stride 1, unpadded) Conv followed by an unpadded AveragePool (through a Pad that
  *     adds nothing, as PyTorch exports DenseNet's transitions) swaps with it: averaging commutes with a
  *     per-position affine map, so the Conv then runs on the pooled, smaller image (a 2x2 pool: a quarter
@@ -61,6 +63,22 @@ static int concat_inputs(const cort_graph *g, const graph_uses *u, int x, const 
     return c->n_inputs;
 }
 
+static bool all_ones(const int64_t *v, int64_t n);
+static bool all_zero_attr(const cort_node *n, const char *name);
+static bool explicit_pads(const cort_node *n);
+
+/* A 2x2 stride-2 unpadded floor-mode AveragePool over a 4-D float tensor. */
+static bool avgpool_2x2(const cort_graph *g, const cort_node *n) {
+    if (!cort_opt_is_op(n, "AveragePool", 1) || n->n_outputs != 1 || !explicit_pads(n) || !all_zero_attr(n, "pads") ||
+        cort_attr_int(n, "ceil_mode", 0) || !float_tensor_of_rank(g, n->inputs[0], 4))
+        return false;
+    const int64_t *k, *st, *d;
+    int64_t nd = cort_attr_ints(n, "dilations", &d);
+    if (cort_attr_ints(n, "kernel_shape", &k) != 2 || cort_attr_ints(n, "strides", &st) != 2 || !all_ones(d, nd))
+        return false;
+    return k[0] == 2 && k[1] == 2 && st[0] == 2 && st[1] == 2;
+}
+
 static cort_status *fuse_one_batchnorm(cort_model *m, cort_graph *g, graph_uses *u, int bn_at, int *count) {
     cort_node *bn = g->nodes[bn_at];
     int x = bn->inputs[0];
@@ -74,12 +92,20 @@ static cort_status *fuse_one_batchnorm(cort_model *m, cort_graph *g, graph_uses 
     if (!inputs) return cort_oom();
     memcpy(inputs, bn->inputs + 1, 4 * sizeof *inputs);
     memcpy(inputs + 4, xs, (size_t)n_x * sizeof *inputs);
-    cort_attr attrs[2] = {{.name = "epsilon", .type = CORT_ATTR_FLOAT, .f = cort_attr_float(bn, "epsilon", 1e-5f)},
-                          {.name = "activation", .type = CORT_ATTR_STRING, .s = "Relu", .s_len = 4}};
-    CORT_TRY(cort_opt_import_cort_domain(m));
     /* the last node of the chain becomes the fused one: it already follows every input's producer */
     cort_node *target = relu_at >= 0 ? g->nodes[relu_at] : bn;
-    CORT_TRY(cort_opt_rewrite(g, u, target, "ConcatBatchNormalization", inputs, n_x + 4, attrs, relu_at >= 0 ? 2 : 1));
+    int pool_at = cort_opt_sole_reader(g, u, target->outputs[0]);
+    if (pool_at >= 0 && !avgpool_2x2(g, g->nodes[pool_at])) pool_at = -1;
+    cort_attr attrs[3] = {{.name = "epsilon", .type = CORT_ATTR_FLOAT, .f = cort_attr_float(bn, "epsilon", 1e-5f)}};
+    int n_attrs = 1;
+    if (relu_at >= 0) attrs[n_attrs++] = (cort_attr){.name = "activation", .type = CORT_ATTR_STRING, .s = "Relu", .s_len = 4};
+    if (pool_at >= 0) attrs[n_attrs++] = (cort_attr){.name = "avg_pool_2x2", .type = CORT_ATTR_INT, .i = 1};
+    CORT_TRY(cort_opt_import_cort_domain(m));
+    CORT_TRY(cort_opt_rewrite(g, u, target, "ConcatBatchNormalization", inputs, n_x + 4, attrs, n_attrs));
+    if (pool_at >= 0) { /* the fused node writes the pool's output; the full-size one goes */
+        target->outputs[0] = g->nodes[pool_at]->outputs[0];
+        cort_opt_drop_node(g, u, pool_at);
+    }
     if (relu_at >= 0) cort_opt_drop_node(g, u, bn_at);
     if (concat_at >= 0) cort_opt_drop_node(g, u, concat_at);
     (*count)++;
