@@ -112,7 +112,10 @@ static cort_status *attention_run(cort_kctx *ctx) {
     attention_job j = {p, x->data, mask ? mask->data : NULL, y->data, batch, seq, e, e / p->heads,
                        p->seq_axis == 1 ? 1 : batch, 0, NULL, 0, 0};
     cort_threads th = cort_nn_threads(ctx);
-    int64_t total = batch * p->heads, tasks = th.count < total ? th.count : total;
+    /* A few heads per task, several tasks per thread: a thread that starts late (woken after the
+     * caller began) takes fewer, instead of the caller waiting for its fixed share. */
+    int64_t total = batch * p->heads, want = th.count > 1 ? 4 * (int64_t)th.count : 1;
+    int64_t tasks = want < total ? want : total;
     j.per_task = (total + tasks - 1) / tasks;
     tasks = (total + j.per_task - 1) / j.per_task;
     size_t w1 = cort_sgemm_work_size(seq, seq, j.head_size), w2 = cort_sgemm_work_size(seq, j.head_size, seq);

@@ -142,15 +142,23 @@ static void gemm_ints(const gemm_params *p, const cort_tensor *a, const cort_ten
 }
 
 /* Y = beta * C broadcast to m x n (rs, cs: C's row and column strides, cs 0 or 1), a row at a time so
- * that the common case, a bias row, is a vector loop. */
-static void fill_from_c(float *y, const float *c, float beta, int64_t rs, int64_t cs, int64_t m, int64_t n) {
-    for (int64_t i = 0; i < m; i++) {
-        const float *ci = c + i * rs;
-        float *yi = y + i * n;
-        if (cs == 1)
-            for (int64_t j = 0; j < n; j++) yi[j] = beta * ci[j];
+ * that the common case, a bias row, is a vector loop; rows split among the threads. */
+typedef struct c_fill {
+    float *y;
+    const float *c;
+    float beta;
+    int64_t rs, cs, n;
+} c_fill;
+
+static void fill_from_c(void *arg, int64_t begin, int64_t end) {
+    const c_fill *f = arg;
+    for (int64_t i = begin; i < end; i++) {
+        const float *ci = f->c + i * f->rs;
+        float *yi = f->y + i * f->n;
+        if (f->cs == 1)
+            for (int64_t j = 0; j < f->n; j++) yi[j] = f->beta * ci[j];
         else
-            for (int64_t j = 0; j < n; j++) yi[j] = beta * ci[0];
+            for (int64_t j = 0; j < f->n; j++) yi[j] = f->beta * ci[0];
     }
 }
 
@@ -164,8 +172,11 @@ static cort_status *gemm_f32(cort_kctx *ctx, const gemm_params *p, const cort_te
     if (c) CORT_TRY(cort_nn_as_f32(ctx, c, &cf));
     CORT_TRY(cort_nn_output_f32(ctx, y, &yf));
     bool with_c = cf && p->beta != 0;
-    if (with_c) fill_from_c(yf, cf, p->beta, rs, cs, m, n);
     cort_threads th = cort_nn_threads(ctx);
+    if (with_c) {
+        c_fill f = {yf, cf, p->beta, rs, cs, n};
+        th.parallel_for(th.self, m, (16384 + n - 1) / n, fill_from_c, &f);
+    }
     void *work;
     CORT_TRY(cort_nn_scratch(ctx, pb ? cort_sgemm_packed_b_mt_work_size(m, n, k, th.count)
                                    : cort_sgemm_mt_work_size(m, n, k, th.count), &work));
