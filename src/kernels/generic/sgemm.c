@@ -313,10 +313,12 @@ static const float *packed_b_at(const b_source *bs, int64_t k, int64_t jc, int64
 static bool panel_spreads(int64_t ldb, int64_t kc) {
     enum { SETS = 1024, MAX_PER_SET = 4 };
     uint8_t lines[SETS] = {0};
+    uint64_t fresh = 0; /* rows closer than a line share theirs: each line counts once */
     for (int64_t p = 0; p < kc; p++) {
         uint64_t line = (uint64_t)p * (uint64_t)ldb * sizeof(float) / 64;
-        for (uint64_t l = 0; l < 3; l++)
-            if (++lines[(line + l) % SETS] > MAX_PER_SET) return false;
+        for (uint64_t l = line > fresh ? line : fresh; l < line + 3; l++)
+            if (++lines[l % SETS] > MAX_PER_SET) return false;
+        fresh = line + 3;
     }
     return true;
 }
