@@ -654,13 +654,14 @@ static cort_status *conv_gemm(cort_kctx *ctx, const conv_params *p, const conv_s
 }
 
 /* Winograd, image by image, with bias, residual and activation applied as it writes Y. */
-static cort_status *conv_winograd(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
-                                  const float *bias, int tile, const float *wino, const float *z, float *y) {
+static cort_status *conv_winograd(cort_kctx *ctx, const cort_sgemm_epilogue *act, const conv_shape *s,
+                                  const float *x, const float *bias, int tile, const float *wino, const float *z,
+                                  float *y) {
     cort_threads th = cort_nn_threads(ctx);
     void *work;
     CORT_TRY(cort_nn_scratch(ctx, cort_winograd_work_size(tile, &s->geom, s->in_ch, s->out_ch, th.count), &work));
     int64_t xsize = s->in_ch * cort_conv_in_size(&s->geom), ysize = s->out_ch * cort_conv_out_size(&s->geom);
-    cort_sgemm_epilogue ep = p->act;
+    cort_sgemm_epilogue ep = *act;
     ep.bias = bias;
     for (int64_t n = 0; n < s->batch; n++)
         cort_winograd_conv(tile, &th, &s->geom, s->in_ch, s->out_ch, x + n * xsize, wino, &ep,
@@ -693,9 +694,9 @@ static void direct_units(void *arg, int64_t begin, int64_t end) {
     }
 }
 
-static cort_status *conv_direct(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
+static cort_status *conv_direct(cort_kctx *ctx, const cort_sgemm_epilogue *act, const conv_shape *s, const float *x,
                                 const float *bias, direct_kind kind, const float *weights, float *y) {
-    direct_job j = {s, NULL, weights, NULL, p->act, NULL, 0, 0, kind};
+    direct_job j = {s, NULL, weights, NULL, *act, NULL, 0, 0, kind};
     j.ep.bias = bias;
     int64_t kdim = s->in_ch * cort_conv_kernel_size(&s->geom);
     float *padded;
@@ -721,18 +722,40 @@ static cort_status *conv_direct(cort_kctx *ctx, const conv_params *p, const conv
     return NULL;
 }
 
+/* y = act(t + z); z may be y. */
+static void add_residual(const conv_params *p, const float *t, const float *z, float *y, int64_t count) {
+    for (int64_t i = 0; i < count; i++) y[i] = t[i] + z[i];
+    activate_all(p, y, count);
+}
+
 /* Y = act(conv(X, W, B) + Z), Z (NULL: none) of Y's size. */
 static cort_status *conv_f32(cort_kctx *ctx, const conv_params *p, const conv_shape *s, const float *x,
                              const float *w, const float *bias, const conv_state *pre, const float *z, float *y) {
     int64_t count = s->batch * s->out_ch * cort_conv_out_size(&s->geom);
-    if (pre && pre->wino && s->group == 1 && cort_winograd_tile(&s->geom, s->in_ch, s->out_ch) == pre->wino_tile &&
-        z != y)
-        return conv_winograd(ctx, p, s, x, bias, pre->wino_tile, pre->wino, z, y);
+    /* the weights packed for Winograd or a direct kernel serve no GEMM: a residual they cannot add as
+     * they store (Z in Y's own memory; any Z for the direct kernels) is added after, from a copy */
+    static const cort_sgemm_epilogue none = {NULL, CORT_ACT_NONE, 0, 0, 0, 0};
+    float *t;
+    if (pre && pre->wino && s->group == 1 && cort_winograd_tile(&s->geom, s->in_ch, s->out_ch) == pre->wino_tile) {
+        if (z != y) return conv_winograd(ctx, &p->act, s, x, bias, pre->wino_tile, pre->wino, z, y);
+        CORT_TRY(cort_nn_scratch_f32(ctx, count, &t));
+        CORT_TRY(conv_winograd(ctx, &none, s, x, bias, pre->wino_tile, pre->wino, NULL, t));
+        add_residual(p, t, z, y, count);
+        return NULL;
+    }
     int64_t kdim = s->in_ch * cort_conv_kernel_size(&s->geom);
-    if (pre && pre->direct && s->group == 1 && !z && cort_conv_padded_direct_ok(&s->geom, s->out_ch, kdim))
-        return conv_direct(ctx, p, s, x, bias, DIRECT_SHALLOW, pre->direct, y);
-    if (pre && pre->oc && s->group == 1 && !z && cort_conv_oc_ok(&s->geom, kdim))
-        return conv_direct(ctx, p, s, x, bias, DIRECT_OC, pre->oc, y);
+    direct_kind kind = DIRECT_NONE;
+    if (pre && pre->direct && s->group == 1 && cort_conv_padded_direct_ok(&s->geom, s->out_ch, kdim))
+        kind = DIRECT_SHALLOW;
+    if (pre && pre->oc && s->group == 1 && cort_conv_oc_ok(&s->geom, kdim)) kind = DIRECT_OC;
+    if (kind != DIRECT_NONE) {
+        const float *weights = kind == DIRECT_OC ? pre->oc : pre->direct;
+        if (!z) return conv_direct(ctx, &p->act, s, x, bias, kind, weights, y);
+        CORT_TRY(cort_nn_scratch_f32(ctx, count, &t)); /* ResNet-18's second 3x3 of a block */
+        CORT_TRY(conv_direct(ctx, &none, s, x, bias, kind, weights, t));
+        add_residual(p, t, z, y, count);
+        return NULL;
+    }
     if (pre && !pre->packed) pre = NULL; /* the GEMM then reads W as it is */
     if (s->group == s->in_ch && s->group == s->out_ch) {
         /* without a residual the kernel applies the activation as it stores */
