@@ -2,6 +2,7 @@
  * multiply-adds, and a hand-written matrix-vector product. Chosen at run time by vecmath.c. */
 #include <immintrin.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -55,7 +56,33 @@ static inline __m512 sigmoid16(__m512 x) {
     return _mm512_mask_mul_ps(s, neg, e, s);
 }
 
-static inline __m512 silu16(__m512 x) { return _mm512_mul_ps(x, sigmoid16(x)); }
+/* e^-x for x >= -88 (NaN passes; above 104, where e^-x is far below half an ulp of 1, x counts as
+ * 104): exp16's reduction and polynomial with the negation folded into them. */
+static inline __m512 exp_neg16(__m512 x) {
+    __m512 xc = _mm512_min_ps(splat(104.0f), x);
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, splat(-1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmsub_ps(n, splat(0.693359375f), xc);
+    r = _mm512_fmadd_ps(n, splat(2.12194440e-4f), r);
+    __m512 p = splat(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, splat(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, splat(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, splat(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, splat(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, splat(5.0000001201e-1f));
+    __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), splat(1.0f));
+    return _mm512_scalef_ps(y, n);
+}
+
+/* The common case of the sigmoid, x >= -80: e^-x is a finite float, so 1/(1 + e^-x) loses nothing
+ * and needs no select between signs (a fifth fewer instructions than sigmoid16). Below -80 the
+ * result nears the subnormals, where only e/(1 + e) keeps its bits: vectors holding such a value
+ * (or -inf) take sigmoid16. */
+static inline __m512 sigmoid16_common(__m512 x) { return recip12(_mm512_add_ps(splat(1.0f), exp_neg16(x))); }
+
+static inline bool has_far_negative(__m512 x) { return _mm512_cmp_ps_mask(x, splat(-80.0f), _CMP_LT_OQ) != 0; }
+static inline __m512 sigmoid16_any(__m512 x) { return has_far_negative(x) ? sigmoid16(x) : sigmoid16_common(x); }
+static inline __m512 silu16_any(__m512 x) { return _mm512_mul_ps(x, sigmoid16_any(x)); }
 
 /* As cort_vm_tanh: an odd polynomial below 0.625, 1 - 2/(e^2|x| + 1) above with |x| capped at 10
  * (where tanh is 1 in float) so that the reciprocal's argument stays finite. */
@@ -93,8 +120,8 @@ static inline __m512 tanh16(__m512 x) {
         }                                                                                \
     }
 ARRAY_LOOP16(cort_vexp_avx512, exp16)
-ARRAY_LOOP16(cort_vsigmoid_avx512, sigmoid16)
-ARRAY_LOOP16(cort_vsilu_avx512, silu16)
+ARRAY_LOOP16(cort_vsigmoid_avx512, sigmoid16_any)
+ARRAY_LOOP16(cort_vsilu_avx512, silu16_any)
 ARRAY_LOOP16(cort_vtanh_avx512, tanh16)
 
 /* Four rows at a time share each load of x; a masked load takes the tail of odd lengths. */
