@@ -32,8 +32,32 @@ static int bias_operand(const cort_graph *g, const graph_uses *u, const cort_nod
     return t->type == CORT_FLOAT && t->rank == 1 && t->dims[0] == n ? other : -1;
 }
 
+/* Gemm(A, W, b) with the defaults but transB, W a constant float matrix and b a constant vector of
+ * its outputs computes FusedMatMul(A, W, b) (transB): the same GEMM on W packed at load, and a
+ * FusedMatMul lets a Gather of rows move before it (it takes A of any rank). */
+static cort_status *gemm_as_fused_matmul(cort_model *m, cort_graph *g, graph_uses *u, int i, int *count) {
+    cort_node *n = g->nodes[i];
+    if (!cort_opt_is_op(n, "Gemm", 3) || n->inputs[0] < 0 || !const_float_matrix(g, u, n->inputs[1])) return NULL;
+    const cort_type *a = cort_opt_static_type(g, n->inputs[0]);
+    if (!a || a->elem != CORT_FLOAT || a->rank != 2 || cort_attr_int(n, "transA", 0) != 0 ||
+        cort_attr_float(n, "alpha", 1.0f) != 1.0f || cort_attr_float(n, "beta", 1.0f) != 1.0f)
+        return NULL;
+    int64_t trans_b = cort_attr_int(n, "transB", 0) != 0;
+    int64_t cols = g->values[n->inputs[1]].init->dims[trans_b ? 0 : 1];
+    int c = n->inputs[2];
+    const cort_tensor *bias = c >= 0 && u->is_const[c] ? g->values[c].init : NULL;
+    if (!bias || bias->type != CORT_FLOAT || bias->rank != 1 || bias->dims[0] != cols) return NULL;
+    cort_attr attr = {.name = "transB", .type = CORT_ATTR_INT, .i = 1};
+    int ins[3] = {n->inputs[0], n->inputs[1], n->inputs[2]};
+    CORT_TRY(cort_opt_import_cort_domain(m));
+    CORT_TRY(cort_opt_rewrite(g, u, n, "FusedMatMul", ins, 3, &attr, trans_b ? 1 : 0));
+    (*count)++;
+    return NULL;
+}
+
 cort_status *cort_opt_fuse_matmul_bias(cort_model *m, cort_graph *g, graph_uses *u, int *count) {
     for (int i = 0; i < g->n_nodes; i++) {
+        if (!u->dead[i]) CORT_TRY(gemm_as_fused_matmul(m, g, u, i, count));
         cort_node *mm = g->nodes[i];
         if (u->dead[i] || !cort_opt_is_op(mm, "MatMul", 2) || mm->inputs[0] < 0) continue;
         if (!const_float_matrix(g, u, mm->inputs[1])) continue;
@@ -363,8 +387,9 @@ cort_status *cort_opt_fuse_layernorm(cort_model *m, cort_graph *g, graph_uses *u
  * row equals the row computation applied to the gathered rows. ViT's classifier reads the class token
  * only: gathered before the last block's MLP, its two products run on 1 row instead of 197 (about a
  * twelfth of the model's multiply-adds). The pass moves such a Gather before LayerNormalization over
- * the last axis, com.cort FusedMatMul / Gelu / FastGelu, and Add / Sub / Mul / Div (gathering each
- * operand that spans the axis), while the value it reads has no other reader; two Gathers of the same
+ * the last axis, com.cort FusedMatMul / Gelu / FastGelu, Add / Sub / Mul / Div (gathering each operand
+ * that spans the axis), Transpose and Reshape (where the rows stay rows), while the value it reads has
+ * no other reader; two Gathers of the same
  * rows of one value become one, which lets the move go on past a residual connection. */
 
 typedef struct row_gather {
@@ -511,6 +536,116 @@ static cort_status *move_gather_before(cort_graph *g, graph_uses *u, int i, int 
     return NULL;
 }
 
+/* Attribute `name` of node n set to `a` (added when absent), in a new array: others may share the old. */
+static cort_status *set_attr(cort_graph *g, cort_node *n, cort_attr a) {
+    cort_attr *at = cort_pool_calloc(g->pool, (size_t)n->n_attrs + 2, sizeof *at);
+    if (!at) return cort_oom();
+    int k = 0;
+    for (int j = 0; j < n->n_attrs; j++)
+        if (strcmp(n->attrs[j].name, a.name)) at[k++] = n->attrs[j];
+    at[k++] = a;
+    n->attrs = at;
+    n->n_attrs = k;
+    return NULL;
+}
+
+static cort_status *set_ints_attr(cort_graph *g, cort_node *n, const char *name, const int64_t *v, int count) {
+    int64_t *ints = cort_pool_calloc(g->pool, (size_t)count + 1, sizeof *ints);
+    if (!ints) return cort_oom();
+    memcpy(ints, v, (size_t)count * sizeof *ints);
+    return set_attr(g, n, (cort_attr){.name = name, .type = CORT_ATTR_INTS, .n = count, .ints = ints});
+}
+
+static bool scalar_index(const cort_graph *g, const row_gather *rg) { return g->values[rg->index].init->rank == 0; }
+
+/* Gather node i before Transpose p: it gathers along the axis the transposed one came from, and the
+ * Transpose, with one axis fewer after a scalar index, permutes what is left in the same order. */
+static cort_status *gather_before_transpose(cort_graph *g, graph_uses *u, int i, int p, const row_gather *rg,
+                                            bool *moved) {
+    cort_node *t = g->nodes[p];
+    int64_t perm[CORT_MAX_RANK];
+    const int64_t *given;
+    int64_t count = cort_attr_ints(t, "perm", &given);
+    if (rg->rank > CORT_MAX_RANK || (count && count != rg->rank)) return NULL;
+    for (int d = 0; d < rg->rank; d++) perm[d] = count ? given[d] : rg->rank - 1 - d;
+    int64_t from = perm[rg->axis];
+    const cort_type *x = t->inputs[0] >= 0 ? cort_opt_static_type(g, t->inputs[0]) : NULL;
+    if (!x || from >= x->rank - 1) return NULL; /* the last axis would be gathered: not rows */
+    if (scalar_index(g, rg)) {
+        int k = 0;
+        for (int d = 0; d < rg->rank; d++)
+            if (d != rg->axis) perm[k++] = perm[d] - (perm[d] > from);
+    }
+    CORT_TRY(set_ints_attr(g, t, "perm", perm, scalar_index(g, rg) ? rg->rank - 1 : rg->rank));
+    CORT_TRY(set_attr(g, g->nodes[i], (cort_attr){.name = "axis", .type = CORT_ATTR_INT, .i = from}));
+    CORT_TRY(move_gather_before(g, u, i, p, 0, -1));
+    *moved = true;
+    return NULL;
+}
+
+/* A new int64 vector initializer of `count` values: its id in *out (use count 1: the caller reads it). */
+static cort_status *add_shape_constant(cort_graph *g, graph_uses *u, const char *base, const int64_t *v, int count,
+                                       int *out) {
+    char name[256];
+    int values = g->n_values, nodes = g->n_nodes;
+    for (int k = 0;; k++) {
+        snprintf(name, sizeof name, "%.200s/rows_shape%d", base, k);
+        if (cort_graph_find(g, name) < 0) break;
+    }
+    int id = cort_graph_value(g, name);
+    cort_tensor *t = cort_pool_calloc(g->pool, 1, sizeof *t);
+    int64_t *data = cort_pool_calloc(g->pool, (size_t)count + 1, sizeof *data);
+    cort_dim *dim = cort_pool_calloc(g->pool, 1, sizeof *dim);
+    if (id < 0 || !t || !data || !dim) return cort_oom();
+    CORT_TRY(grow_uses(g, u, values, nodes));
+    memcpy(data, v, (size_t)count * sizeof *data);
+    *t = (cort_tensor){.type = CORT_INT64, .rank = 1, .dims = {count}, .data = data};
+    *dim = (cort_dim){count, NULL};
+    cort_ir_value *iv = &g->values[id];
+    iv->init = t;
+    iv->flags |= CORT_VF_INITIALIZER;
+    cort_type_set_tensor(&iv->type, CORT_INT64, 1, dim);
+    u->is_const[id] = true;
+    u->count[id] = 1;
+    *out = id;
+    return NULL;
+}
+
+/* Gather node i before Reshape p when the gathered axis is one of the input's, with the same elements
+ * before it: it gathers there, and the Reshape gets the gathered shape. */
+static cort_status *gather_before_reshape(cort_graph *g, graph_uses *u, int i, int p, const row_gather *rg,
+                                          bool *moved) {
+    cort_node *r = g->nodes[p];
+    const cort_type *x = r->inputs[0] >= 0 ? cort_opt_static_type(g, r->inputs[0]) : NULL;
+    const cort_type *y = cort_opt_static_type(g, r->outputs[0]);
+    if (!x || !y || y->rank != rg->rank || x->rank < 2) return NULL;
+    int64_t before_y = 1, before_x = 1;
+    for (int d = 0; d < rg->axis; d++) before_y *= y->dims[d].value;
+    int from = -1;
+    for (int d = 0; d < x->rank - 1 && from < 0; d++) {
+        if (before_x == before_y && x->dims[d].value == y->dims[rg->axis].value) from = d;
+        before_x *= x->dims[d].value;
+    }
+    if (from < 0) return NULL;
+    int64_t shape[CORT_MAX_RANK];
+    const cort_tensor *idx = g->values[rg->index].init;
+    int k = 0;
+    for (int d = 0; d < y->rank; d++) {
+        if (y->dims[d].value <= 0) return NULL; /* 0 would mean "copy the input's dim" */
+        if (d != rg->axis) shape[k++] = y->dims[d].value;
+        else if (idx->rank == 1) shape[k++] = idx->dims[0];
+    }
+    int shape_id = -1;
+    CORT_TRY(add_shape_constant(g, u, g->values[r->outputs[0]].name, shape, k, &shape_id));
+    r = g->nodes[p];
+    if (r->inputs[1] >= 0) u->count[r->inputs[1]]--;
+    r->inputs[1] = shape_id;
+    CORT_TRY(set_attr(g, g->nodes[i], (cort_attr){.name = "axis", .type = CORT_ATTR_INT, .i = from}));
+    CORT_TRY(move_gather_before(g, u, i, p, 0, -1));
+    *moved = true;
+    return NULL;
+}
+
 /* One step for Gather node i: merged into a twin, or moved before its input's producer. */
 static cort_status *gather_step(cort_graph *g, graph_uses *u, int i, bool *moved) {
     row_gather rg;
@@ -525,6 +660,10 @@ static cort_status *gather_step(cort_graph *g, graph_uses *u, int i, bool *moved
     const cort_node *pn = g->nodes[p];
     if (row_by_row(pn) && pn->inputs[0] >= 0) {
         CORT_TRY(move_gather_before(g, u, i, p, 0, -1));
+    } else if (cort_opt_is_op(pn, "Transpose", 1) && pn->n_outputs == 1) {
+        return gather_before_transpose(g, u, i, p, &rg, moved);
+    } else if (cort_opt_is_op(pn, "Reshape", 2) && pn->n_outputs == 1) {
+        return gather_before_reshape(g, u, i, p, &rg, moved);
     } else if (elementwise_binary(pn)) {
         bool span[2];
         if (!spanning_operands(g, pn, &rg, span)) return NULL;

@@ -275,6 +275,31 @@ static cort_model *make_class_token(int index_rank, int64_t index) {
 static cort_model *make_class_token_scalar(void) { return make_class_token(0, 0); }
 static cort_model *make_class_token_list(void) { return make_class_token(1, -2); }
 
+/* ViT's attention output projection, sequence first: X [S, 1, D] → Reshape [S, D] → Gemm (transB, bias)
+ * → Reshape [S, 1, D] → Transpose [1, S, D] → Gather of token 2 along axis 1 → Y [1, D]. At level 99
+ * the Gather moves up to X through the Transpose and both Reshapes (each given the gathered shape), and
+ * the Gemm, a FusedMatMul by then, runs one row. */
+static cort_model *make_token_projection(void) {
+    builder b = {.seed = 17};
+    int64_t in_dims[3] = {S, 1, D}, two = 2, three = 3, flat[2] = {S, D}, back[3] = {S, 1, D}, swap[3] = {1, 0, 2};
+    int64_t wd[2] = {D, D}, d = D, token = 2, axis = 1;
+    start(&b, "token_projection", 3, in_dims);
+    int r = op(&b, "Reshape", "flat", value(&b, "X"), constant(&b, "flat_shape", CORT_INT64, 1, &two, flat));
+    cort_node *gemm = node(&b, "Gemm", "proj", r, constant(&b, "w", CORT_FLOAT, 2, wd, NULL),
+                           constant(&b, "bias", CORT_FLOAT, 1, &d, NULL));
+    int64_t one = 1;
+    cort_attr *a = cort_pool_calloc(&b.m->pool, 1, sizeof *a);
+    *a = (cort_attr){.name = "transB", .type = CORT_ATTR_INT, .i = one};
+    gemm->attrs = a;
+    gemm->n_attrs = 1;
+    int back3 = op(&b, "Reshape", "back", gemm->outputs[0], constant(&b, "back_shape", CORT_INT64, 1, &three, back));
+    int t = transpose(&b, "batch_first", back3, 3, swap);
+    cort_node *gather = node(&b, "Gather", "Y", t, constant(&b, "token", CORT_INT64, 0, NULL, &token), -1);
+    set_ints(&b, gather, "axis", 1, &axis);
+    cort_graph_add_output(b.g, gather->outputs[0]);
+    return cort_graph_check_and_sort(b.g) ? NULL : b.m;
+}
+
 /* Runs the model at `level` with 2 threads on a fixed input; lists the session's steps in `ops`. */
 static void run_model(cort_model *(*make)(void), int level, float *y, int64_t y_count, char *ops, size_t ops_size) {
     cort_session *s = gb_session(make(), level, 2, NULL);
@@ -334,5 +359,7 @@ int main(void) {
     const char *token99 = "Gather cort:LayerNormalization cort:FusedMatMul cort:FusedMatMul Add cort:LayerNormalization";
     check_levels("class token, scalar index", make_class_token_scalar, D, token1, token99);
     check_levels("class token, index list", make_class_token_list, D, token1, token99);
+    check_levels("token projection", make_token_projection, D, "Reshape Gemm Reshape Transpose Gather",
+                 "Gather Reshape cort:FusedMatMul Reshape Transpose");
     return check_report("test_fuse_transformer");
 }
