@@ -1,5 +1,6 @@
 /* The AVX2+FMA SGEMM micro-kernel: 6 x 16 tiles in 12 of the 16 ymm registers. Full-width rows
- * store with plain vector stores; the narrower right-edge tile goes through a small buffer. */
+ * store with plain vector stores; the narrower right-edge tile goes through a small buffer. B comes
+ * packed or, for products with few rows, read in place (as in sgemm_avx512.c). */
 #include <immintrin.h>
 #include <string.h>
 
@@ -40,8 +41,9 @@ static TARGET __attribute__((noinline)) void store_rows(__m256 acc[MR][2], float
     }
 }
 
-/* `wide` false: the tile is at most half as wide, and only the first column vector is computed */
-static TARGET INLINE void tile(bool wide, int64_t kc, const float *a, const float *b, const float *pf,
+/* `wide` false: the tile is at most half as wide, and only the first column vector is computed. Row p
+ * of the B panel is at b + p * b_step: NR packed, the matrix's row stride when B is read in place. */
+static TARGET INLINE void tile(bool wide, int64_t kc, const float *a, const float *b, int64_t b_step, const float *pf,
                                int64_t pf_step, float *c, int64_t ldc, int64_t rows, int64_t cols,
                                const cort_sgemm_store *st) {
     __m256 acc[MR][2];
@@ -59,7 +61,7 @@ static TARGET INLINE void tile(bool wide, int64_t kc, const float *a, const floa
             if (wide) acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
         }
         a += MR;
-        b += NR;
+        b += b_step;
     }
     /* a copy: were acc's own address to escape into the call, gcc would keep acc in memory */
     __m256 done[MR][2];
@@ -81,8 +83,41 @@ TARGET void cort_sgemm_block_avx2(int64_t mc, int64_t nc, int64_t kc, const floa
             const float *b = bp + jr * kc, *pf = b;
             int64_t pf_step = 0;
             if (jr + NR < nc && ir == 0) pf = b + NR * kc, pf_step = NR;
-            if (cols > NR / 2) tile(true, kc, ap + ir * kc, b, pf, pf_step, c + ir * ldc + jr, ldc, rows, cols, &here);
-            else tile(false, kc, ap + ir * kc, b, pf, pf_step, c + ir * ldc + jr, ldc, rows, cols, &here);
+            if (cols > NR / 2)
+                tile(true, kc, ap + ir * kc, b, NR, pf, pf_step, c + ir * ldc + jr, ldc, rows, cols, &here);
+            else tile(false, kc, ap + ir * kc, b, NR, pf, pf_step, c + ir * ldc + jr, ldc, rows, cols, &here);
         }
     }
+}
+
+/* The full 16-column panels with B read in place: the first row tile of each fetches the next panel's
+ * line of every row into L2 (a function of its own, as the AVX-512 one, so that the edge case below
+ * does not share its register allocation) */
+static TARGET __attribute__((noinline)) void direct_panels(int64_t mc, int64_t full, int64_t kc, const float *ap,
+                                                          const float *b, int64_t ldb, float *c, int64_t ldc,
+                                                          const cort_sgemm_store *st) {
+    for (int64_t jr = 0; jr < full; jr += NR) {
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+            cort_sgemm_store here = *st;
+            if (here.bias) here.bias += ir;
+            int64_t rows = mc - ir < MR ? mc - ir : MR;
+            const float *pf = b + jr, *bj = b + jr;
+            int64_t pf_step = 0;
+            if (jr + NR < full && ir == 0) pf = bj + NR, pf_step = ldb;
+            tile(true, kc, ap + ir * kc, bj, ldb, pf, pf_step, c + ir * ldc + jr, ldc, rows, NR, &here);
+        }
+    }
+}
+
+TARGET void cort_sgemm_block_direct_avx2(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *b,
+                                         int64_t ldb, float *c, int64_t ldc, const cort_sgemm_store *st, float *edge) {
+    int64_t full = nc / NR * NR, cols = nc - full;
+    direct_panels(mc, full, kc, ap, b, ldb, c, ldc, st);
+    if (cols == 0) return;
+    /* the last, narrower panel: copied zero-padded, so that no load reads past the matrix's rows */
+    for (int64_t p = 0; p < kc; p++) {
+        memcpy(edge + p * NR, b + p * ldb + full, sizeof(float) * (size_t)cols);
+        memset(edge + p * NR + cols, 0, sizeof(float) * (size_t)(NR - cols));
+    }
+    cort_sgemm_block_avx2(mc, cols, kc, ap, edge, c + full, ldc, st);
 }

@@ -13,12 +13,14 @@
 void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
                              int64_t ldc, const cort_sgemm_store *st);
 /* The same with B read in place: row p of the block's B at b + p * ldb (nc columns, any nc); `edge`
- * is scratch of kc * 32 floats for the last, narrower column panel. */
+ * is scratch of kc * nr floats for the last, narrower column panel. */
 void cort_sgemm_block_direct_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *b,
                                     int64_t ldb, float *c, int64_t ldc, const cort_sgemm_store *st, float *edge);
 /* One 12-row micro-panel of alpha * A (A not transposed, `rows` <= 12 of it, the rest zero), kc deep. */
 void cort_sgemm_pack_a_avx512(const float *a, int64_t lda, int64_t rows, int64_t kc, float alpha, float *out);
 void cort_sgemm_block_avx2(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
                            int64_t ldc, const cort_sgemm_store *st);
+void cort_sgemm_block_direct_avx2(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *b, int64_t ldb,
+                                  float *c, int64_t ldc, const cort_sgemm_store *st, float *edge);
 
 #endif
