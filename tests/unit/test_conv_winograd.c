@@ -90,6 +90,9 @@ static void test_random_geometries(void) {
         }
     }
     CHECK(ran >= 60);
+    /* blocks of more than 64 tiles, whose output transform runs in chunks that split tile rows */
+    CHECK(run_case(4, 8, 8, 61, 58, 1, 1, 1, 1, CORT_ACT_RELU, true, 1) == 0);
+    CHECK(run_case(2, 8, 8, 45, 47, 1, 0, 2, 1, CORT_ACT_NONE, false, 2) == 0);
 }
 
 static void test_applicability(void) {

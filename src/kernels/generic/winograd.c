@@ -91,7 +91,7 @@ typedef struct wino_plan {
     int64_t padded_w;   /* width of a zero-padded input row: tile * tiles_w + 2 */
     size_t v_floats;    /* transformed input of a block: pos x in_ch x max_tiles */
     size_t m_floats;    /* products of a block: pos x out_ch x max_tiles */
-    size_t rows_floats; /* a padded input rows + a vertically transformed rows + tile output rows */
+    size_t rows_floats; /* a padded input rows + a vertically transformed rows + the block's output rows */
     size_t gemm_bytes, each_bytes;
 } wino_plan;
 
@@ -119,7 +119,7 @@ static wino_plan plan_for(int tile, const cort_conv_geom *g, int64_t in_ch, int6
     w.max_tiles = w.rows_per_block * w.tiles_w;
     w.v_floats = (size_t)(w.pos * in_ch * w.max_tiles);
     w.m_floats = (size_t)(w.pos * out_ch * w.max_tiles);
-    w.rows_floats = (size_t)(2 * w.a * w.padded_w + tile * tile * w.tiles_w + 4 * (w.tiles_w + 1));
+    w.rows_floats = (size_t)(2 * w.a * w.padded_w + tile * tile * w.max_tiles + 4 * (w.tiles_w + 1));
     w.gemm_bytes = cort_sgemm_work_size(out_ch, w.max_tiles, in_ch);
     w.each_bytes = align64(w.v_floats * sizeof(float)) + align64(w.m_floats * sizeof(float)) +
                    align64(w.rows_floats * sizeof(float)) + align64(w.gemm_bytes) + 64;
@@ -241,15 +241,16 @@ static void output_tile_row2(const float *restrict m, int64_t stride, int64_t tw
     }
 }
 
-/* F(4x4) likewise with A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]: 4 output rows
- * of width 4 * tw. Tiles go in chunks through arrays indexed by tile, so every step is a loop over
- * contiguous values. */
+/* F(4x4) likewise with A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1], for all nt tiles
+ * of a block at once (tile rows of tw tiles; one tile row of a small image has too few tiles for the
+ * vector loops): out holds 4 output rows of width 4 * tw per tile row. Tiles go in chunks through
+ * arrays indexed by tile, so every step is a loop over contiguous values. */
 enum { OUT_CHUNK = 64 };
-static void output_tile_row4(const float *restrict m, int64_t stride, int64_t tw, float *restrict out) {
+static void output_tile_rows4(const float *restrict m, int64_t stride, int64_t nt, int64_t tw, float *restrict out) {
     int64_t ow = 4 * tw;
-    float c[4][6][OUT_CHUNK], o[4][OUT_CHUNK];
-    for (int64_t x0 = 0; x0 < tw; x0 += OUT_CHUNK) {
-        int64_t n = min64(OUT_CHUNK, tw - x0);
+    float c[4][6][OUT_CHUNK], o[4][4][OUT_CHUNK];
+    for (int64_t x0 = 0; x0 < nt; x0 += OUT_CHUNK) {
+        int64_t n = min64(OUT_CHUNK, nt - x0);
         for (int j = 0; j < 6; j++) { /* A^T down column j of the 6x6 tile */
             const float *restrict s0 = m + j * stride + x0, *restrict s1 = s0 + 6 * stride, *restrict s2 = s1 + 6 * stride,
                                   *restrict s3 = s2 + 6 * stride, *restrict s4 = s3 + 6 * stride,
@@ -267,32 +268,39 @@ static void output_tile_row4(const float *restrict m, int64_t stride, int64_t tw
                                   *restrict q4 = c[i][4], *restrict q5 = c[i][5];
             for (int64_t x = 0; x < n; x++) {
                 float p12 = q1[x] + q2[x], m12 = q1[x] - q2[x], p34 = q3[x] + q4[x], m34 = q3[x] - q4[x];
-                o[0][x] = q0[x] + p12 + p34;
-                o[1][x] = m12 + 2 * m34;
-                o[2][x] = p12 + 4 * p34;
-                o[3][x] = m12 + 8 * m34 + q5[x];
+                o[i][0][x] = q0[x] + p12 + p34;
+                o[i][1][x] = m12 + 2 * m34;
+                o[i][2][x] = p12 + 4 * p34;
+                o[i][3][x] = m12 + 8 * m34 + q5[x];
             }
-            float *restrict dst = out + i * ow + 4 * x0;
-            for (int64_t x = 0; x < n; x++) {
-                dst[4 * x] = o[0][x], dst[4 * x + 1] = o[1][x], dst[4 * x + 2] = o[2][x], dst[4 * x + 3] = o[3][x];
+        }
+        for (int64_t x = 0; x < n;) { /* runs of tiles within one tile row */
+            int64_t t = x0 + x, ty = t / tw, tx = t % tw, run = min64(n - x, tw - tx);
+            for (int i = 0; i < 4; i++) {
+                float *restrict dst = out + (4 * ty + i) * ow + 4 * tx;
+                const float *restrict e0 = o[i][0] + x, *restrict e1 = o[i][1] + x, *restrict e2 = o[i][2] + x,
+                                      *restrict e3 = o[i][3] + x;
+                for (int64_t r = 0; r < run; r++)
+                    dst[4 * r] = e0[r], dst[4 * r + 1] = e1[r], dst[4 * r + 2] = e2[r], dst[4 * r + 3] = e3[r];
             }
+            x += run;
         }
     }
 }
 
-/* Bias, residual and activation on one finished output row, then its copy into Y. */
-static void finish_row(const wino_job *j, const float *src, int64_t m, int64_t oh, float *tmp) {
+/* One finished output row into Y with bias and residual, then the activation there (Z is never Y's
+ * memory here: the operator adds such a residual itself). */
+static void finish_row(const wino_job *j, const float *restrict src, int64_t m, int64_t oh) {
     int64_t ow = j->g->out[1], at = (m * j->g->out[0] + oh) * ow;
     float b = j->ep->bias ? j->ep->bias[m] : 0.0f;
-    float *dst = j->y + at;
+    float *restrict dst = j->y + at;
     if (j->z) {
-        const float *z = j->z + at;
-        for (int64_t i = 0; i < ow; i++) tmp[i] = src[i] + b + z[i];
+        const float *restrict z = j->z + at;
+        for (int64_t i = 0; i < ow; i++) dst[i] = src[i] + b + z[i];
     } else {
-        for (int64_t i = 0; i < ow; i++) tmp[i] = src[i] + b;
+        for (int64_t i = 0; i < ow; i++) dst[i] = src[i] + b;
     }
-    cort_activation_apply(j->ep, tmp, ow);
-    memcpy(dst, tmp, sizeof(float) * (size_t)ow);
+    cort_activation_apply(j->ep, dst, ow);
 }
 
 static void run_block(const wino_job *j, int64_t block, char *scratch) {
@@ -305,8 +313,8 @@ static void run_block(const wino_job *j, int64_t block, char *scratch) {
     float *mm = (float *)(scratch + align64(w->v_floats * sizeof(float)));
     float *rows = (float *)((char *)mm + align64(w->m_floats * sizeof(float)));
     void *gemm_work = (char *)rows + align64(w->rows_floats * sizeof(float));
-    float *t = rows + a * pw, *out = t + a * pw; /* out: `tile` rows of tile * tw; `rows` serves finish_row */
-    float *phases = out + tile * tile * tw;
+    float *t = rows + a * pw, *out = t + a * pw; /* out: `tile` rows of tile * tw per tile row of the block */
+    float *phases = out + tile * tile * w->max_tiles;
     int64_t vstride = w->in_ch * nt, mstride = w->out_ch * nt;
     for (int64_t c = 0; c < w->in_ch; c++) {
         const float *xc = j->x + c * isize;
@@ -322,14 +330,15 @@ static void run_block(const wino_job *j, int64_t block, char *scratch) {
         cort_sgemm_packed_mt(NULL, j->packed + (size_t)p * each, w->out_ch, nt, w->in_ch, false, v + p * vstride, nt,
                              0.0f, mm + p * mstride, nt, gemm_work);
     int64_t oh_max = g->out[0];
-    for (int64_t m = 0; m < w->out_ch; m++)
+    for (int64_t m = 0; m < w->out_ch; m++) {
+        if (tile == 4) output_tile_rows4(mm + m * nt, mstride, nt, tw, out);
         for (int64_t ty = ty0; ty < ty1; ty++) {
-            const float *mt = mm + m * nt + (ty - ty0) * tw;
-            if (tile == 2) output_tile_row2(mt, mstride, tw, out);
-            else output_tile_row4(mt, mstride, tw, out);
+            float *rows_out = out + (ty - ty0) * tile * tile * tw; /* F(4x4): done for the whole block */
+            if (tile == 2) output_tile_row2(mm + m * nt + (ty - ty0) * tw, mstride, tw, rows_out = out);
             for (int i = 0; i < tile && tile * ty + i < oh_max; i++)
-                finish_row(j, out + i * tile * tw, m, tile * ty + i, rows);
+                finish_row(j, rows_out + i * tile * tw, m, tile * ty + i);
         }
+    }
 }
 
 static void wino_tasks(void *arg, int64_t begin, int64_t end) {
