@@ -160,6 +160,10 @@ void cort_pool2d_rows(const cort_pool2d *p, const float *x, float *y, int64_t r0
  * CPU runs; false, computing nothing, when this CPU or build lacks it. */
 bool cort_pool2d_rows_variant(int variant, const cort_pool2d *p, const float *x, float *y, int64_t r0, int64_t r1);
 
+/* y[i] = x[i] * a + b for n floats (src/kernels/generic/scale_shift.c), then with `relu` max(y, 0) (NaN
+ * passes, as Relu's); x and y do not overlap. */
+void cort_scale_shift(const float *x, int64_t n, float a, float b, bool relu, float *y);
+
 /* ------------------------------------------------------------- convolution
  * Geometry of one convolution's spatial part (batch and channels are the caller's business). `in` is
  * the spatial size of the image the kernel slides over, `out` the number of positions it takes;

@@ -79,7 +79,7 @@ static void bn_planes(void *arg, int64_t begin, int64_t end) {
             continue;
         }
         float a = j->scale[c] / sqrtf(j->var[c] + j->epsilon), b = j->bias[c] - j->mean[c] * a;
-        for (int64_t i = 0; i < j->plane; i++) y[i] = x[i] * a + b;
+        cort_scale_shift(x, j->plane, a, b, false, y);
     }
 }
 
@@ -252,14 +252,7 @@ static void cbn_planes(void *arg, int64_t begin, int64_t end) {
             cbn_pooled_plane(j, x, a, b, j->y + pl * (j->h / 2) * (j->w / 2));
             continue;
         }
-        float *y = j->y + pl * j->plane;
-        if (j->relu)
-            for (int64_t i = 0; i < j->plane; i++) {
-                float v = x[i] * a + b;
-                y[i] = v < 0 ? 0 : v;
-            }
-        else
-            for (int64_t i = 0; i < j->plane; i++) y[i] = x[i] * a + b;
+        cort_scale_shift(x, j->plane, a, b, j->relu, j->y + pl * j->plane);
     }
 }
 

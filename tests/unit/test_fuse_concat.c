@@ -4,11 +4,13 @@
  * AveragePool runs as AveragePool → Conv, a padded AveragePool does not move, and a DenseNet transition
  * (Concat → BN → Relu → 1x1 Conv → Pad → 2x2 AveragePool) ends as one fused node (the pool included)
  * and the Conv; every output matches the level-1 session's. Batch 2, inputs of unequal channel counts
- * and odd image sizes (the pools drop the last row and column) exercise the channel and pool maps. */
+ * and odd image sizes (the pools drop the last row and column) exercise the channel and pool maps.
+ * The affine kernel both BatchNormalization paths use (cort_scale_shift) is checked on its own. */
 #include <math.h>
 #include <string.h>
 
 #include "graph_builder.h"
+#include "kernels/kernels.h"
 
 enum { N = 2, C = 4, H = 7, W = 7, LEN_X = N * C * H * W }; /* odd: pools drop the last row and column */
 
@@ -179,7 +181,25 @@ static void run_model(int level, const float *x, result *r) {
     cort_session_free(s);
 }
 
+/* The kernel both paths share, against its formula: every length up to 70 (vector tails), NaN kept. */
+static void test_scale_shift(void) {
+    float x[70], y[70];
+    for (int n = 0; n <= 70; n++)
+        for (int relu = 0; relu < 2; relu++) {
+            for (int i = 0; i < n; i++) x[i] = i == 5 ? NAN : rnd();
+            for (int i = 0; i < 70; i++) y[i] = 777.0f;
+            cort_scale_shift(x, n, 1.5f, -0.25f, relu, y);
+            int bad = 0;
+            for (int i = 0; i < 70; i++) {
+                float v = x[i] * 1.5f - 0.25f, want = i >= n ? 777.0f : relu && v < 0 ? 0.0f : v;
+                bad += i == 5 && i < n ? !isnan(y[i]) : !(fabsf(y[i] - want) <= 1e-6f);
+            }
+            CHECK(bad == 0);
+        }
+}
+
 int main(void) {
+    test_scale_shift();
     static float x[LEN_X], plain[OUTS][LEN1], fused[OUTS][LEN1];
     for (int i = 0; i < LEN_X; i++) x[i] = rnd();
     result r1 = {.fused_bn = -1}, r2 = {.fused_bn = -1};
