@@ -114,10 +114,12 @@ TARGET void cort_sgemm_block_direct_avx2(int64_t mc, int64_t nc, int64_t kc, con
     int64_t full = nc / NR * NR, cols = nc - full;
     direct_panels(mc, full, kc, ap, b, ldb, c, ldc, st);
     if (cols == 0) return;
-    /* the last, narrower panel: copied zero-padded, so that no load reads past the matrix's rows */
+    /* the last, narrower panel: copied zero-padded, so that no load reads past the matrix's rows (a loop:
+     * memcpy and memset calls per row cost a narrow product a fifth of its time) */
     for (int64_t p = 0; p < kc; p++) {
-        memcpy(edge + p * NR, b + p * ldb + full, sizeof(float) * (size_t)cols);
-        memset(edge + p * NR + cols, 0, sizeof(float) * (size_t)(NR - cols));
+        const float *src = b + p * ldb + full;
+        float *dst = edge + p * NR;
+        for (int64_t j = 0; j < NR; j++) dst[j] = j < cols ? src[j] : 0.0f;
     }
     cort_sgemm_block_avx2(mc, cols, kc, ap, edge, c + full, ldc, st);
 }

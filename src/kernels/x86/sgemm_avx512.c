@@ -5,7 +5,6 @@
  * matrix: there each B value meets only a few rows of A, and packing it cost more than the
  * multiply-adds it fed (a 16-row 1x1 convolution spent 40% of its time in pack_b). */
 #include <immintrin.h>
-#include <string.h>
 
 #include "kernels/x86/sgemm_x86.h"
 
@@ -227,10 +226,13 @@ TARGET void cort_sgemm_block_direct_avx512(int64_t mc, int64_t nc, int64_t kc, c
         column_tails(cols - half, mc, kc, ap, b + full + half, ldb, c + full + half, ldc, st);
         return;
     }
-    /* the last, narrower panel: copied zero-padded, so that no load reads past the matrix's rows */
+    /* the last, narrower panel: copied zero-padded, so that no load reads past the matrix's rows (with
+     * masked moves: memcpy and memset calls per row cost a 16-column product a fifth of its time) */
+    __mmask16 m0 = lane_mask(cols), m1 = lane_mask(cols - 16);
     for (int64_t p = 0; p < kc; p++) {
-        memcpy(edge + p * NR, b + p * ldb + full, sizeof(float) * (size_t)cols);
-        memset(edge + p * NR + cols, 0, sizeof(float) * (size_t)(NR - cols));
+        const float *src = b + p * ldb + full;
+        _mm512_storeu_ps(edge + p * NR, _mm512_maskz_loadu_ps(m0, src));
+        _mm512_storeu_ps(edge + p * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
     }
     tile_b tb = {edge, NR, edge, 0};
     if (cols > NR / 2) panel(true, false, mc, kc, ap, tb, NULL, c + full, ldc, cols, st);
