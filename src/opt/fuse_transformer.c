@@ -677,6 +677,48 @@ static cort_status *gather_step(cort_graph *g, graph_uses *u, int i, bool *moved
     return NULL;
 }
 
+/* ------------------------------------------------------------ Transposes of unit axes */
+
+/* A Transpose that moves only axes of size 1 keeps the elements in their order: a Reshape to its output
+ * shape (a view: no copy) computes it. ViT's blocks swap the batch of 1 and the sequence twice each. */
+static bool moves_unit_axes_only(const cort_node *n, const cort_type *x) {
+    const int64_t *given;
+    int64_t count = cort_attr_ints(n, "perm", &given), last = -1;
+    if (count && count != x->rank) return false;
+    for (int d = 0; d < x->rank; d++) {
+        int64_t from = count ? given[d] : x->rank - 1 - d;
+        if (from < 0 || from >= x->rank) return false;
+        if (x->dims[from].value == 1) continue;
+        if (from < last) return false;
+        last = from;
+    }
+    return true;
+}
+
+cort_status *cort_opt_unit_transposes_as_reshapes(cort_graph *g, graph_uses *u, int *count) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        cort_node *n = g->nodes[i];
+        if (u->dead[i] || !cort_opt_is_op(n, "Transpose", 1) || n->n_outputs != 1 || n->opset < 5 || n->inputs[0] < 0)
+            continue;
+        const cort_type *x = cort_opt_static_type(g, n->inputs[0]), *y = cort_opt_static_type(g, n->outputs[0]);
+        if (!x || !y || x->rank > CORT_MAX_RANK || y->rank != x->rank || !moves_unit_axes_only(n, x)) continue;
+        int64_t shape[CORT_MAX_RANK];
+        for (int d = 0; d < y->rank; d++) shape[d] = y->dims[d].value;
+        int shape_id = -1, *ins = cort_pool_calloc(g->pool, 3, sizeof *ins);
+        if (!ins) return cort_oom();
+        CORT_TRY(add_shape_constant(g, u, g->values[n->outputs[0]].name, shape, y->rank, &shape_id));
+        n = g->nodes[i];
+        ins[0] = n->inputs[0];
+        ins[1] = shape_id;
+        n->inputs = ins;
+        n->n_inputs = 2;
+        n->op_type = "Reshape";
+        n->n_attrs = 0;
+        (*count)++;
+    }
+    return NULL;
+}
+
 cort_status *cort_opt_gather_rows_early(cort_graph *g, graph_uses *u, int *count) {
     for (bool again = true; again;) {
         again = false;

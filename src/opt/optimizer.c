@@ -15,6 +15,7 @@ static cort_status *fuse(cort_model *m, cort_graph *g, graph_uses *u, cort_opt_s
     CORT_TRY(cort_opt_fuse_transposed_matmul(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_gelu(m, g, u, &stats->fused));
     CORT_TRY(cort_opt_fuse_elementwise(m, g, u, &stats->fused)); /* what the Conv fusions left */
+    CORT_TRY(cort_opt_unit_transposes_as_reshapes(g, u, &stats->fused));
     return cort_opt_gather_rows_early(g, u, &stats->fused);
 }
 

@@ -65,6 +65,8 @@ cort_status *cort_opt_fuse_layernorm(cort_model *m, cort_graph *g, graph_uses *u
  * compute what it reads (LayerNormalization, FusedMatMul, Gelu, elementwise Add/Sub/Mul/Div), so they
  * compute only the gathered rows; runs after the other fusions (it may add Gather nodes). */
 cort_status *cort_opt_gather_rows_early(cort_graph *g, graph_uses *u, int *count);
+/* A Transpose that moves only axes of size 1 → Reshape to its output shape (a view instead of a copy). */
+cort_status *cort_opt_unit_transposes_as_reshapes(cort_graph *g, graph_uses *u, int *count);
 /* src/opt/fuse_layout.c: Transpose of a Transpose → one (or none), Reshape of a Reshape → one, a Reshape
  * to the shape it already has → none (level 1, standard operators); MatMul(A, Transpose(B)) with B a
  * matrix → com.cort::FusedMatMul with transB (level 2). */

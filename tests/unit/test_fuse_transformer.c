@@ -277,8 +277,8 @@ static cort_model *make_class_token_list(void) { return make_class_token(1, -2);
 
 /* ViT's attention output projection, sequence first: X [S, 1, D] → Reshape [S, D] → Gemm (transB, bias)
  * → Reshape [S, 1, D] → Transpose [1, S, D] → Gather of token 2 along axis 1 → Y [1, D]. At level 99
- * the Gather moves up to X through the Transpose and both Reshapes (each given the gathered shape), and
- * the Gemm, a FusedMatMul by then, runs one row. */
+ * the Transpose, which moves only the axis of 1, is a Reshape, and the Gather moves up to X through the
+ * three Reshapes (each given the gathered shape): the Gemm, a FusedMatMul by then, runs one row. */
 static cort_model *make_token_projection(void) {
     builder b = {.seed = 17};
     int64_t in_dims[3] = {S, 1, D}, two = 2, three = 3, flat[2] = {S, D}, back[3] = {S, 1, D}, swap[3] = {1, 0, 2};
@@ -293,6 +293,24 @@ static cort_model *make_token_projection(void) {
     gemm->attrs = a;
     gemm->n_attrs = 1;
     int back3 = op(&b, "Reshape", "back", gemm->outputs[0], constant(&b, "back_shape", CORT_INT64, 1, &three, back));
+    int t = transpose(&b, "batch_first", back3, 3, swap);
+    cort_node *gather = node(&b, "Gather", "Y", t, constant(&b, "token", CORT_INT64, 0, NULL, &token), -1);
+    set_ints(&b, gather, "axis", 1, &axis);
+    cort_graph_add_output(b.g, gather->outputs[0]);
+    return cort_graph_check_and_sort(b.g) ? NULL : b.m;
+}
+
+/* A batch of 2, sequence first: X [S, 2, 3] → Reshape [2S, 3] → MatMul → Reshape [S, 2, 3] → Transpose
+ * [2, S, 3] → Gather of token 2 along axis 1 → Y [2, 3]. The Gather moves before the Transpose (now of
+ * [2, 3], in the same order) and stops at the Reshape, whose input has no axis of S rows. */
+static cort_model *make_token_batch2(void) {
+    builder b = {.seed = 19};
+    int64_t in_dims[3] = {S, 2, 3}, two = 2, three = 3, flat[2] = {2 * S, 3}, back[3] = {S, 2, 3}, swap[3] = {1, 0, 2};
+    int64_t wd[2] = {3, 3}, token = 2, axis = 1;
+    start(&b, "token_batch2", 3, in_dims);
+    int r = op(&b, "Reshape", "flat", value(&b, "X"), constant(&b, "flat_shape", CORT_INT64, 1, &two, flat));
+    int mm = op(&b, "MatMul", "mm", r, constant(&b, "w", CORT_FLOAT, 2, wd, NULL));
+    int back3 = op(&b, "Reshape", "back", mm, constant(&b, "back_shape", CORT_INT64, 1, &three, back));
     int t = transpose(&b, "batch_first", back3, 3, swap);
     cort_node *gather = node(&b, "Gather", "Y", t, constant(&b, "token", CORT_INT64, 0, NULL, &token), -1);
     set_ints(&b, gather, "axis", 1, &axis);
@@ -360,6 +378,8 @@ int main(void) {
     check_levels("class token, scalar index", make_class_token_scalar, D, token1, token99);
     check_levels("class token, index list", make_class_token_list, D, token1, token99);
     check_levels("token projection", make_token_projection, D, "Reshape Gemm Reshape Transpose Gather",
-                 "Gather Reshape cort:FusedMatMul Reshape Transpose");
+                 "Gather Reshape cort:FusedMatMul Reshape Reshape");
+    check_levels("token of a batch of 2", make_token_batch2, 2 * 3, "Reshape MatMul Reshape Transpose Gather",
+                 "Reshape MatMul Reshape Gather Transpose");
     return check_report("test_fuse_transformer");
 }
