@@ -1,6 +1,7 @@
 /* The activations a Conv/Gemm epilogue applies (cort_activation, kernels.h) over a finished run of
  * output values. Each has its own loop with its parameters in locals so the compiler vectorises it;
- * the transcendental ones go through vecmath's dispatched array functions. Relu and Clip let NaN
+ * the transcendental ones go through vecmath's dispatched array functions (sigmoid and SiLU through
+ * its fast entries: an activation between layers needs no 2-ulp result). Relu and Clip let NaN
  * through, as the operators do. */
 #include "kernels/kernels.h"
 #include "kernels/vecmath.h"
@@ -29,7 +30,7 @@ static void apply(const cort_sgemm_epilogue *ep, float *y, int64_t n) {
         for (int64_t i = 0; i < n; i++) y[i] = y[i] < 0 ? alpha * y[i] : y[i];
         break;
     case CORT_ACT_SIGMOID:
-        cort_vsigmoid(y, y, n);
+        cort_vsigmoid_fast(y, y, n);
         break;
     case CORT_ACT_HARD_SIGMOID:
         for (int64_t i = 0; i < n; i++) {
@@ -49,7 +50,7 @@ static void apply(const cort_sgemm_epilogue *ep, float *y, int64_t n) {
         cort_vtanh(y, y, n);
         break;
     case CORT_ACT_SILU:
-        cort_vsilu(y, y, n);
+        cort_vsilu_fast(y, y, n);
         break;
     }
 }

@@ -22,6 +22,8 @@ static void sgemv_rows_generic(int64_t rows, int64_t k, const float *w, int64_t 
 #define CORT_VM_X86 1
 void cort_vexp_avx512(const float *x, float *y, int64_t n);
 void cort_vsigmoid_avx512(const float *x, float *y, int64_t n);
+void cort_vsigmoid_fast_avx512(const float *x, float *y, int64_t n);
+void cort_vsilu_fast_avx512(const float *x, float *y, int64_t n);
 void cort_vtanh_avx512(const float *x, float *y, int64_t n);
 void cort_verf_avx512(const float *x, float *y, int64_t n);
 void cort_vsilu_avx512(const float *x, float *y, int64_t n);
@@ -87,4 +89,24 @@ void cort_verf(const float *x, float *y, int64_t n) { best()->erf(x, y, n); }
 void cort_vsilu(const float *x, float *y, int64_t n) { best()->silu(x, y, n); }
 void cort_sgemv_rows(int64_t rows, int64_t k, const float *w, int64_t ldw, const float *x, float *y) {
     best()->sgemv_rows(rows, k, w, ldw, x, y);
+}
+
+void cort_vsigmoid_fast(const float *x, float *y, int64_t n) {
+#ifdef CORT_VM_X86
+    if (best() == &impl_avx512) {
+        cort_vsigmoid_fast_avx512(x, y, n);
+        return;
+    }
+#endif
+    cort_vsigmoid(x, y, n);
+}
+
+void cort_vsilu_fast(const float *x, float *y, int64_t n) {
+#ifdef CORT_VM_X86
+    if (best() == &impl_avx512) {
+        cort_vsilu_fast_avx512(x, y, n);
+        return;
+    }
+#endif
+    cort_vsilu(x, y, n);
 }
