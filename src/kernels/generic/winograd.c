@@ -297,6 +297,12 @@ static void finish_row(const wino_job *j, const float *restrict src, int64_t m, 
     if (j->z) {
         const float *restrict z = j->z + at;
         for (int64_t i = 0; i < ow; i++) dst[i] = src[i] + b + z[i];
+    } else if (j->ep->act == CORT_ACT_RELU) { /* in the same pass (a pass of its own was a tenth of F(4x4)) */
+        for (int64_t i = 0; i < ow; i++) {
+            float v = src[i] + b;
+            dst[i] = v < 0.0f ? 0.0f : v; /* NaN passes, as in cort_activation_apply */
+        }
+        return;
     } else {
         for (int64_t i = 0; i < ow; i++) dst[i] = src[i] + b;
     }
