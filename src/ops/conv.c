@@ -706,14 +706,15 @@ static cort_status *conv_direct(cort_kctx *ctx, const cort_sgemm_epilogue *act, 
     cort_conv_padded_direct_offsets(&s->geom, kdim, off);
     j.padded = padded;
     j.off = off;
-    int threads = cort_nn_threads(ctx).count;
+    cort_threads th = cort_nn_threads(ctx);
+    int threads = th.count;
     j.units = kind == DIRECT_OC ? cort_conv_oc_units(&s->geom, s->out_ch)
                                 : cort_conv_padded_direct_units(&s->geom, s->out_ch);
     j.tasks = threads > 1 ? 4 * threads : 1; /* several runs each: a late or preempted thread is balanced */
     if (j.tasks > j.units) j.tasks = j.units;
     int64_t xsize = s->in_ch * cort_conv_in_size(&s->geom), ysize = s->out_ch * cort_conv_out_size(&s->geom);
     for (int64_t n = 0; n < s->batch; n++) {
-        cort_conv_pad_image(&s->geom, x + n * xsize, s->in_ch, padded);
+        pad_image_mt(&th, &s->geom, x + n * xsize, s->in_ch, padded);
         j.y = y + n * ysize;
         /* one task runs here: handed to a worker, Y would sit in another core's cache for the next node */
         if (j.tasks == 1) direct_units(&j, 0, 1);
