@@ -703,7 +703,9 @@ cort_status *cort_opt_unit_transposes_as_reshapes(cort_graph *g, graph_uses *u, 
         const cort_type *x = cort_opt_static_type(g, n->inputs[0]), *y = cort_opt_static_type(g, n->outputs[0]);
         if (!x || !y || x->rank > CORT_MAX_RANK || y->rank != x->rank || !moves_unit_axes_only(n, x)) continue;
         int64_t shape[CORT_MAX_RANK];
-        for (int d = 0; d < y->rank; d++) shape[d] = y->dims[d].value;
+        bool empty = false;
+        for (int d = 0; d < y->rank; d++) empty |= (shape[d] = y->dims[d].value) == 0;
+        if (empty) continue; /* a 0 in Reshape's shape would copy the input's dim */
         int shape_id = -1, *ins = cort_pool_calloc(g->pool, 3, sizeof *ins);
         if (!ins) return cort_oom();
         CORT_TRY(add_shape_constant(g, u, g->values[n->outputs[0]].name, shape, y->rank, &shape_id));
