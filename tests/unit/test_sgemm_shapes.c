@@ -114,10 +114,12 @@ static void test_zoo_shapes(void) {
     }
 }
 
-/* B rows a multiple of 4 KiB apart, which the in-place read refuses past 16 rows, and strides that are
- * not a multiple of the width (a B inside a wider matrix). */
+/* B rows a multiple of 4 KiB apart, which the in-place read refuses past 16 rows (packed instead, with
+ * the same row-vectorised last columns), and strides that are not a multiple of the width (a B inside a
+ * wider matrix). */
 static void test_row_strides(void) {
-    static const shape shapes[] = {{16, 40, 300, 1024}, {40, 40, 300, 1024}, {40, 70, 90, 77}, {13, 33, 20, 35}};
+    static const shape shapes[] = {{16, 40, 300, 1024}, {40, 40, 300, 1024}, {40, 49, 300, 1024}, {30, 36, 70, 1024},
+                                   {40, 3, 300, 1024},  {40, 70, 90, 77},    {13, 33, 20, 35}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         CHECK(check_all_modes(shapes[i], 0.5f, CORT_ACT_NONE) == 0);
 }

@@ -131,17 +131,6 @@ static TARGET INLINE void panel(bool wide, bool direct, int64_t mc, int64_t kc, 
     }
 }
 
-TARGET void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
-                                    int64_t ldc, const cort_sgemm_store *st) {
-    for (int64_t jr = 0; jr < nc; jr += NR) {
-        int64_t cols = nc - jr < NR ? nc - jr : NR;
-        const float *b = bp + jr * kc, *next = jr + NR < nc ? b + NR * kc : NULL;
-        tile_b tb = {b, NR, b, 0};
-        if (cols > NR / 2) panel(true, false, mc, kc, ap, tb, next, c + jr, ldc, cols, st);
-        else panel(false, false, mc, kc, ap, tb, next, c + jr, ldc, cols, st);
-    }
-}
-
 /* The last s <= 4 columns of a block, B read in place, vectorised along the rows instead: at each k
  * step a packed A panel's 12 values are one vector, times column j's value of B broadcast. A column
  * past a multiple of 16 (a 7x7 image: 49 = 48 + 1) would otherwise cost a whole 16-lane vector in
@@ -199,6 +188,34 @@ static TARGET __attribute__((noinline)) void column_tails(int64_t s, int64_t mc,
     else if (s == 2) column_tail(2, mc, kc, ap, b, ldb, c, ldc, st);
     else if (s == 3) column_tail(3, mc, kc, ap, b, ldb, c, ldc, st);
     else column_tail(4, mc, kc, ap, b, ldb, c, ldc, st);
+}
+
+/* The packed panels from column 0 to nc (a function of its own, as direct_panels) */
+static TARGET __attribute__((noinline)) void packed_panels(int64_t mc, int64_t nc, int64_t kc, const float *ap,
+                                                          const float *bp, float *c, int64_t ldc,
+                                                          const cort_sgemm_store *st) {
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+        int64_t cols = nc - jr < NR ? nc - jr : NR;
+        const float *b = bp + jr * kc, *next = jr + NR < nc ? b + NR * kc : NULL;
+        tile_b tb = {b, NR, b, 0};
+        if (cols > NR / 2) panel(true, false, mc, kc, ap, tb, next, c + jr, ldc, cols, st);
+        else panel(false, false, mc, kc, ap, tb, next, c + jr, ldc, cols, st);
+    }
+}
+
+/* A last panel of 1-4 columns, or 16 and 1-4 more, is computed along the rows past its first 16
+ * columns, as with B in place: a 7x7 image's convolutions through im2col or a padded image (N = 49)
+ * otherwise spend a 16-lane vector on their 49th column. */
+TARGET void cort_sgemm_block_avx512(int64_t mc, int64_t nc, int64_t kc, const float *ap, const float *bp, float *c,
+                                    int64_t ldc, const cort_sgemm_store *st) {
+    int64_t full = nc / NR * NR, cols = nc - full, half = cols > NR / 2 ? NR / 2 : 0;
+    bool tail = cols > 0 && cols - half <= 4;
+    packed_panels(mc, tail ? full : nc, kc, ap, bp, c, ldc, st);
+    if (!tail) return;
+    const float *b = bp + full * kc;
+    tile_b tb = {b, NR, b, 0};
+    if (half) panel(false, false, mc, kc, ap, tb, NULL, c + full, ldc, half, st);
+    column_tails(cols - half, mc, kc, ap, b + half, NR, c + full + half, ldc, st);
 }
 
 /* The full 32-column panels, B in place (a function of their own: sharing one with the edge cases
