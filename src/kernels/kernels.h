@@ -150,6 +150,7 @@ typedef struct cort_pool2d {
     int64_t k_h, k_w, stride_h, stride_w;
     int64_t pad_top, pad_left, pad_bottom, pad_right;
     bool is_max, count_include_pad;
+    bool stream; /* the planes come from memory rather than cache: read the next output row's rows ahead */
 } cort_pool2d;
 /* Whether the kernels take this geometry (positive sizes, windows no wider than the padded row, rows
  * within CORT_POOL2D_MAX_COLS). */
@@ -269,13 +270,13 @@ void cort_conv_padded_direct_part(const cort_conv_geom *g, int64_t m, int64_t kd
  * dropped grid column and packs nothing per run (strided and small-image layers). cort_conv_oc_ok
  * says whether this CPU and geometry have it (kdim at most CORT_CONV_OC_MAX_K); the weights are
  * packed once by cort_conv_oc_pack into cort_conv_oc_floats(m, kdim) floats; cort_conv_oc_part
- * computes units [u0, u1) of cort_conv_oc_units(g, m) with ep's bias and activation (ep may be
+ * computes units [u0, u1) of cort_conv_oc_units(g, m, kdim) with ep's bias and activation (ep may be
  * NULL). */
 enum { CORT_CONV_OC_MAX_K = 16384 };
 bool cort_conv_oc_ok(const cort_conv_geom *g, int64_t kdim);
 size_t cort_conv_oc_floats(int64_t m, int64_t kdim);
 void cort_conv_oc_pack(int64_t m, int64_t kdim, const float *w, float *packed);
-int64_t cort_conv_oc_units(const cort_conv_geom *g, int64_t m);
+int64_t cort_conv_oc_units(const cort_conv_geom *g, int64_t m, int64_t kdim);
 void cort_conv_oc_part(const cort_conv_geom *g, int64_t m, int64_t kdim, const int64_t *off, const float *padded,
                        const float *packed, const cort_sgemm_epilogue *ep, int64_t u0, int64_t u1, float *y);
 

@@ -708,7 +708,7 @@ static cort_status *conv_direct(cort_kctx *ctx, const cort_sgemm_epilogue *act, 
     j.off = off;
     cort_threads th = cort_nn_threads(ctx);
     int threads = th.count;
-    j.units = kind == DIRECT_OC ? cort_conv_oc_units(&s->geom, s->out_ch)
+    j.units = kind == DIRECT_OC ? cort_conv_oc_units(&s->geom, s->out_ch, kdim)
                                 : cort_conv_padded_direct_units(&s->geom, s->out_ch);
     j.tasks = threads > 1 ? 4 * threads : 1; /* several runs each: a late or preempted thread is balanced */
     if (j.tasks > j.units) j.tasks = j.units;

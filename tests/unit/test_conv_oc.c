@@ -39,7 +39,7 @@ static int run_case(const cort_conv_geom *g, int64_t c, int64_t m, const cort_sg
     cort_conv_pad_image(g, x, c, padded);
     cort_conv_oc_pack(m, kdim, w, packed);
     cort_conv_padded_direct_offsets(g, kdim, off);
-    int64_t units = cort_conv_oc_units(g, m), a = rnd_u((uint32_t)units + 1), b = rnd_u((uint32_t)units + 1);
+    int64_t units = cort_conv_oc_units(g, m, kdim), a = rnd_u((uint32_t)units + 1), b = rnd_u((uint32_t)units + 1);
     if (a > b) {
         int64_t t = a;
         a = b, b = t;

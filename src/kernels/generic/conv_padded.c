@@ -341,11 +341,14 @@ void cort_conv_oc_pack(int64_t m, int64_t kdim, const float *w, float *packed) {
             for (int64_t i = 0; i < OC_PANEL; i++) *packed++ = mb + i < m ? w[(mb + i) * kdim + p] : 0.0f;
 }
 
-/* 16-channel panels per tile: 4 where rows are short (7 columns: 4 x 7 accumulators), else 2. */
-static int oc_panels(const cort_conv_geom *g, int64_t m) { return g->out[1] <= 7 && m > 32 ? 4 : 2; }
+/* 16-channel panels per tile: 4 where rows are short (7 columns: 4 x 7 accumulators) and a tile's
+ * weights (64 channels x kdim) stay in L2 with room to spare, else 2. */
+static int oc_panels(const cort_conv_geom *g, int64_t m, int64_t kdim) {
+    return g->out[1] <= 7 && m > 32 && kdim <= 3072 ? 4 : 2;
+}
 
-int64_t cort_conv_oc_units(const cort_conv_geom *g, int64_t m) {
-    int nv = oc_panels(g, m);
+int64_t cort_conv_oc_units(const cort_conv_geom *g, int64_t m, int64_t kdim) {
+    int nv = oc_panels(g, m, kdim);
     int64_t maxp = nv == 4 ? 7 : 14, group = nv * OC_PANEL;
     return (m + group - 1) / group * g->out[0] * ((g->out[1] + maxp - 1) / maxp);
 }
@@ -356,7 +359,7 @@ void cort_conv_oc_part(const cort_conv_geom *g, int64_t m, int64_t kdim, const i
     int64_t hq, wq, grid;
     cort_conv_padded_dims(g, &hq, &wq, &grid);
     direct_act d = direct_act_of(ep);
-    int nv = oc_panels(g, m);
+    int nv = oc_panels(g, m, kdim);
     cort_x86_conv_oc_avx512(g, kdim, off, m, padded, wq, packed, ep ? ep->bias : NULL, d.clamp, d.lo, d.hi, nv, u0, u1,
                             y);
     if (d.clamp || d.act == CORT_ACT_NONE) return;
