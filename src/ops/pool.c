@@ -392,7 +392,13 @@ static void pool_row_blocks(void *arg, int64_t begin, int64_t end) {
     }
 }
 
-static void run_kernel_path(cort_kctx *ctx, const cort_pool2d *k, int64_t planes, const float *x, float *y) {
+/* Inputs from this size on are taken to come from memory (larger than a core's share of the caches
+ * once the producer has written them): the kernels then prefetch rows ahead. Measured on unet's first
+ * pools (8 and 4 MiB: 0.66-0.85 -> ~0.41 ms); squeezenet's 3 MiB one runs better without. */
+enum { POOL_STREAM_BYTES = 4 << 20 };
+
+static void run_kernel_path(cort_kctx *ctx, cort_pool2d *k, int64_t planes, const float *x, float *y) {
+    k->stream = planes * k->in_h * k->in_w * (int64_t)sizeof(float) >= POOL_STREAM_BYTES;
     int64_t threads = ctx->threads > 1 ? ctx->threads : 1, want = 4 * threads, blocks = 1;
     if (threads > 1 && planes < want) blocks = (want + planes - 1) / planes;
     if (blocks > k->out_h) blocks = k->out_h;

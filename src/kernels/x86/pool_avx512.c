@@ -157,6 +157,9 @@ TARGET void cort_x86_pool2d_avx512(const cort_pool2d *p, const float *x, float *
         int64_t lo, hi;
         float row_scale;
         cort_pool2d_row(p, i, &lo, &hi, &row_scale);
+        if (p->stream) /* reading two rows at once, 1 KiB apart, defeats the hardware's prefetch of each */
+            for (int64_t r = hi; r < hi + p->stride_h && r < p->in_h; r++)
+                for (int64_t c = 0; c < p->in_w; c += LANES) _mm_prefetch((const char *)(x + r * p->in_w + c), _MM_HINT_T0);
         if (p->stride_w == 2 && (p->k_w == 2 || p->k_w == 3)) {
             stride2_row(p, x, lo, hi, row_scale, inv, y + i * p->out_w);
             continue;
