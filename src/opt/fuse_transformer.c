@@ -389,7 +389,7 @@ cort_status *cort_opt_fuse_layernorm(cort_model *m, cort_graph *g, graph_uses *u
  * twelfth of the model's multiply-adds). The pass moves such a Gather before LayerNormalization over
  * the last axis, com.cort FusedMatMul / Gelu / FastGelu, Add / Sub / Mul / Div (gathering each operand
  * that spans the axis), Transpose and Reshape (where the rows stay rows), while the value it reads has
- * no other reader; two Gathers of the same
+ * no other reader, and ends in a com.cort Attention as its query indices (sequence axis only); two Gathers of the same
  * rows of one value become one, which lets the move go on past a residual connection. */
 
 typedef struct row_gather {
@@ -646,6 +646,27 @@ static cort_status *gather_before_reshape(cort_graph *g, graph_uses *u, int i, i
     return NULL;
 }
 
+/* Gather node i of rows along the sequence axis of Attention p: p computes only those queries (its
+ * input 2) and outputs the Gather's result; the Gather goes. */
+static cort_status *gather_into_attention(cort_graph *g, graph_uses *u, int i, int p, const row_gather *rg,
+                                          bool *moved) {
+    cort_node *a = g->nodes[p], *n = g->nodes[i];
+    if (a->n_inputs > 2 || a->n_outputs != 1 || rg->rank != 3 || rg->axis != cort_attr_int(a, "seq_axis", 1))
+        return NULL;
+    int *ins = cort_pool_calloc(g->pool, 4, sizeof *ins);
+    if (!ins) return cort_oom();
+    ins[0] = a->inputs[0];
+    ins[1] = a->n_inputs > 1 ? a->inputs[1] : -1;
+    ins[2] = rg->index;
+    a->inputs = ins;
+    a->n_inputs = 3;
+    u->count[rg->index]++;
+    a->outputs[0] = n->outputs[0];
+    cort_opt_drop_node(g, u, i);
+    *moved = true;
+    return NULL;
+}
+
 /* One step for Gather node i: merged into a twin, or moved before its input's producer. */
 static cort_status *gather_step(cort_graph *g, graph_uses *u, int i, bool *moved) {
     row_gather rg;
@@ -660,6 +681,8 @@ static cort_status *gather_step(cort_graph *g, graph_uses *u, int i, bool *moved
     const cort_node *pn = g->nodes[p];
     if (row_by_row(pn) && pn->inputs[0] >= 0) {
         CORT_TRY(move_gather_before(g, u, i, p, 0, -1));
+    } else if (is_cort_op(pn, "Attention")) {
+        return gather_into_attention(g, u, i, p, &rg, moved);
     } else if (cort_opt_is_op(pn, "Transpose", 1) && pn->n_outputs == 1) {
         return gather_before_transpose(g, u, i, p, &rg, moved);
     } else if (cort_opt_is_op(pn, "Reshape", 2) && pn->n_outputs == 1) {

@@ -1,5 +1,6 @@
 /* The com.cort operators the transformer fusions emit, run through their registry rows against plain
- * loops: Attention (batch-first and sequence-first, with and without a mask, odd sizes), FusedMatMul
+ * loops: Attention (batch-first and sequence-first, with and without a mask, odd sizes, some query rows
+ * only), FusedMatMul
  * (bias, transB, Gelu/FastGelu), Gelu, FastGelu and LayerNormalization; and their errors. */
 #include "test_conv_harness.h"
 
@@ -66,6 +67,48 @@ static void check_attention(int64_t d0, int64_t d1, int seq_axis, int64_t heads,
     CHECK(nn_out_shape(&c, 0, 3, ydims));
     CHECK(nn_out_close(&c, 0, want, d0 * d1 * e, 1e-5f));
     nn_free(&c);
+}
+
+/* With query indices (input 2): only those rows, as a Gather of them along the sequence axis keeps:
+ * the axis of their count for a vector, gone for a scalar; an index out of range is refused. */
+static void check_attention_queries(int64_t d0, int64_t d1, int seq_axis, bool masked, bool scalar) {
+    enum { HEADS = 2, DH = 8, E = HEADS * DH };
+    int64_t seq = seq_axis ? d1 : d0, batch = seq_axis ? d0 : d1, dims[3] = {d0, d1, 3 * E}, mdims[2] = {seq, seq};
+    float qkv[2 * 64 * 3 * E], full[2 * 64 * E], want[2 * 3 * E];
+    unsigned char mask[64 * 64];
+    for (int64_t i = 0; i < d0 * d1 * 3 * E; i++) qkv[i] = 2 * rnd();
+    for (int64_t i = 0; i < seq * seq; i++) mask[i] = i % seq <= i / seq;
+    attention_reference(qkv, masked ? mask : NULL, d0, d1, seq_axis, HEADS, E, 0.3f, -10000.0f, full);
+    int64_t idx[3] = {seq - 1, 0, -2}, rows[3] = {seq - 1, 0, seq - 2}, k = scalar ? 1 : 3, kdims[1] = {k};
+    for (int64_t b = 0; b < batch; b++)
+        for (int64_t r = 0; r < k; r++) {
+            int64_t from = seq_axis ? b * seq + rows[r] : rows[r] * batch + b, to = seq_axis ? b * k + r : r * batch + b;
+            memcpy(want + to * E, full + from * E, E * sizeof *want);
+        }
+    for (int bad = 0; bad < 2; bad++) {
+        nn_case c;
+        nn_init(&c, "Attention", 1, 3, 1);
+        nn_attr_int(&c, "num_heads", HEADS);
+        nn_attr_int(&c, "seq_axis", seq_axis);
+        nn_attr_float(&c, "scale", 0.3f);
+        nn_input(&c, 0, CORT_FLOAT, 3, dims, qkv);
+        if (masked) nn_input(&c, 1, CORT_BOOL, 2, mdims, mask);
+        int64_t out_of_range = seq;
+        nn_input(&c, 2, CORT_INT64, scalar ? 0 : 1, kdims, bad ? &out_of_range : idx);
+        cort_status *st = run_cort(&c);
+        if (bad) {
+            CHECK(st && strstr(cort_status_message(st), "out of range"));
+        } else {
+            CHECK(!st);
+            int64_t ydims[3] = {d0, d1, E};
+            if (scalar) memmove(ydims + seq_axis, ydims + seq_axis + 1, (size_t)(2 - seq_axis) * sizeof *ydims);
+            else ydims[seq_axis] = k;
+            CHECK(!st && nn_out_shape(&c, 0, scalar ? 2 : 3, ydims));
+            CHECK(!st && nn_out_close(&c, 0, want, batch * k * E, 1e-5f));
+        }
+        cort_status_free(st);
+        nn_free(&c);
+    }
 }
 
 static void check_attention_errors(void) {
@@ -193,6 +236,10 @@ int main(void) {
     check_attention(1, 64, 1, 2, 8, true); /* causal mask */
     check_attention(5, 2, 0, 3, 4, false); /* [seq, batch, 3E] */
     check_attention(9, 1, 0, 1, 24, true);
+    check_attention_queries(2, 9, 1, true, false); /* [batch, seq, 3E], causal mask, three rows */
+    check_attention_queries(2, 9, 1, false, true);
+    check_attention_queries(11, 1, 0, false, true); /* [seq, batch, 3E], ViT's class token */
+    check_attention_queries(7, 2, 0, true, false);
     check_attention_errors();
     check_fused_matmul(false, "");
     check_fused_matmul(false, "Gelu");

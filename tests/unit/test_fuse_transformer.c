@@ -171,7 +171,7 @@ static cort_model *make_bert_like(void) {
 
 /* ViT (sequence first, batch 1): X [S, 1, D] → qkv → three Slices of the last axis → Reshape [S, H, Dh]
  * → Transpose, q scaled before its product → softmax → merge → Reshape [S, E] = Y. */
-static cort_model *make_vit_like(void) {
+static cort_model *make_vit_attention(bool class_token) {
     builder b = {.seed = 11};
     int64_t in_dims[3] = {S, 1, D};
     start(&b, "vit_like", 3, in_dims);
@@ -204,10 +204,19 @@ static cort_model *make_vit_like(void) {
     set_ints(&b, sm, "axis", 1, &last);
     int ctx = transpose(&b, "ctx_t", op(&b, "MatMul", "ctx", sm->outputs[0], heads[2]), 3, qperm);
     int64_t two = 2, merged[2] = {S, E};
-    int y = op(&b, "Reshape", "Y", ctx, constant(&b, "merged_shape", CORT_INT64, 1, &two, merged));
+    int y = op(&b, "Reshape", class_token ? "merged" : "Y", ctx,
+               constant(&b, "merged_shape", CORT_INT64, 1, &two, merged));
+    if (class_token) { /* token 1 of the result: the Attention computes that query only */
+        int64_t token = 1, axis = 0;
+        cort_node *gather = node(&b, "Gather", "Y", y, constant(&b, "token", CORT_INT64, 0, NULL, &token), -1);
+        set_ints(&b, gather, "axis", 1, &axis);
+        y = gather->outputs[0];
+    }
     cort_graph_add_output(b.g, y);
     return cort_graph_check_and_sort(b.g) ? NULL : b.m;
 }
+static cort_model *make_vit_like(void) { return make_vit_attention(false); }
+static cort_model *make_vit_class_token(void) { return make_vit_attention(true); }
 
 /* LayerNorm over the last axis as exports before opset 17 write it: X [1, S, D] → Y. */
 static cort_model *make_layernorm(int opset) {
@@ -368,6 +377,10 @@ int main(void) {
     check_levels("vit_like", make_vit_like, S * E,
                  "MatMul Add Slice Reshape Transpose Slice Reshape Transpose Slice Reshape Transpose Div MatMul "
                  "Softmax MatMul Transpose Reshape",
+                 "cort:FusedMatMul cort:Attention Reshape");
+    check_levels("vit_like, class token", make_vit_class_token, E,
+                 "MatMul Add Slice Reshape Transpose Slice Reshape Transpose Slice Reshape Transpose Div MatMul "
+                 "Softmax MatMul Transpose Reshape Gather",
                  "cort:FusedMatMul cort:Attention Reshape");
     const char *ln0 = "ReduceMean Sub Pow ReduceMean Add Sqrt Div Mul Add";
     check_levels("layernorm opset 13", make_layernorm13, S * D, ln0, "cort:LayerNormalization");
