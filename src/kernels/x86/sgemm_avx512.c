@@ -224,7 +224,9 @@ static TARGET __attribute__((noinline)) void direct_panels(int64_t mc, int64_t f
                                                           const float *b, int64_t ldb, float *c, int64_t ldc,
                                                           const cort_sgemm_store *st) {
     for (int64_t jr = 0; jr < full; jr += NR) {
-        const float *next = jr + NR < full ? b + jr + NR : NULL;
+        /* two panels ahead: a few rows over a short depth finish a panel in a few hundred cycles, less than
+         * memory takes (16x12544x32 165 -> 190 GFLOP/s, none slower) */
+        const float *next = jr + 2 * NR < full ? b + jr + 2 * NR : NULL;
         tile_b tb = {b + jr, ldb, b + jr, 0};
         panel(true, true, mc, kc, ap, tb, next, c + jr, ldc, NR, st);
     }
