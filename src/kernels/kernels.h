@@ -235,6 +235,9 @@ bool cort_conv_padded_ok(const cort_conv_geom *g);
 void cort_conv_padded_dims(const cort_conv_geom *g, int64_t *hq, int64_t *wq, int64_t *grid);
 size_t cort_conv_padded_floats(const cort_conv_geom *g, int64_t channels);
 void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channels, float *padded);
+/* Rows [u0, u1) of each phase plane only (hq rows each), for threads that share a few channels. */
+void cort_conv_pad_image_rows(const cort_conv_geom *g, const float *x, int64_t channels, int64_t u0, int64_t u1,
+                              float *padded);
 typedef struct cort_conv_padded_source {
     const cort_conv_geom *geom;
     const float *padded;

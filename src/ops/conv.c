@@ -539,17 +539,23 @@ static cort_status *padded_setup(cort_kctx *ctx, const conv_shape *s, padded_scr
     return NULL;
 }
 
-/* The padded planes of `channels` channels of x, split over the threads by channel (a serial copy
- * was a tenth of a 2-thread strided convolution). */
+/* The padded planes of `channels` channels of x, split over the threads by channel, or for a few
+ * channels (a first layer's 3) by rows of the planes (a serial copy was a tenth of a 2-thread strided
+ * convolution). */
 typedef struct pad_job {
     const cort_conv_geom *g;
     const float *x;
     float *padded;
-    int64_t channels, tasks;
+    int64_t channels, tasks, rows; /* rows > 0: split by plane rows, of which there are `rows` */
 } pad_job;
 
-static void pad_channels(void *arg, int64_t begin, int64_t end) {
+static void pad_part(void *arg, int64_t begin, int64_t end) {
     const pad_job *j = arg;
+    if (j->rows) {
+        cort_conv_pad_image_rows(j->g, j->x, j->channels, begin * j->rows / j->tasks, end * j->rows / j->tasks,
+                                 j->padded);
+        return;
+    }
     int64_t c0 = begin * j->channels / j->tasks, c1 = end * j->channels / j->tasks;
     cort_conv_pad_image(j->g, j->x + c0 * cort_conv_in_size(j->g), c1 - c0,
                         j->padded + (size_t)c0 * cort_conv_padded_floats(j->g, 1));
@@ -557,9 +563,13 @@ static void pad_channels(void *arg, int64_t begin, int64_t end) {
 
 static void pad_image_mt(const cort_threads *th, const cort_conv_geom *g, const float *x, int64_t channels,
                          float *padded) {
-    pad_job j = {g, x, padded, channels, th->count > 1 && channels >= 16 ? 4 * th->count : 1};
-    if (j.tasks == 1) pad_channels(&j, 0, 1);
-    else th->parallel_for(th->self, j.tasks, 1, pad_channels, &j);
+    pad_job j = {g, x, padded, channels, th->count > 1 ? 4 * th->count : 1, 0};
+    int64_t hq, wq, grid;
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    if (channels < 16 && (size_t)channels * cort_conv_padded_floats(g, 1) < 65536) j.tasks = 1; /* too small */
+    else if (channels < 16) j.rows = hq;
+    if (j.tasks == 1) pad_part(&j, 0, 1);
+    else th->parallel_for(th->self, j.tasks, 1, pad_part, &j);
 }
 
 /* Output rows [r0, r0 + rows) from the product on the grid (ld ps->chunk_cols) into Y's planes,

@@ -1,6 +1,7 @@
 /* The phase-split padded-image convolution (cort_conv_pad_image + cort_conv_padded_pack through the
  * SGEMM) against a naive direct convolution on random 2-D geometries: strides 1..3 in each dimension,
- * dilations 1..2, kernels 1..5, asymmetric paddings, odd sizes. */
+ * dilations 1..2, kernels 1..5, asymmetric paddings, odd sizes; and the planes filled by blocks of
+ * rows against the planes filled at once. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -48,6 +49,33 @@ done:
     return bad;
 }
 
+/* The planes filled a block of rows at a time (as threads share a first layer's few channels) equal
+ * the planes filled at once, on every phase the kernel reads. */
+static int rows_case(const cort_conv_geom *g, int64_t c) {
+    int64_t hq, wq, grid;
+    cort_conv_padded_dims(g, &hq, &wq, &grid);
+    size_t n = cort_conv_padded_floats(g, c);
+    float *x = malloc(sizeof(float) * (size_t)(c * g->in[0] * g->in[1])), *whole = malloc(sizeof(float) * n),
+          *parts = malloc(sizeof(float) * n);
+    int bad = !x || !whole || !parts;
+    if (!bad) {
+        for (int64_t i = 0; i < c * g->in[0] * g->in[1]; i++) x[i] = rnd_f();
+        for (size_t i = 0; i < n; i++) whole[i] = parts[i] = 0; /* planes no tap reads stay unwritten */
+        cort_conv_pad_image(g, x, c, whole);
+        int64_t a = rnd_u((uint32_t)hq + 1), b = rnd_u((uint32_t)hq + 1);
+        if (a > b) {
+            int64_t t = a;
+            a = b, b = t;
+        }
+        cort_conv_pad_image_rows(g, x, c, b, hq + 3, parts);
+        cort_conv_pad_image_rows(g, x, c, 0, a, parts);
+        cort_conv_pad_image_rows(g, x, c, a, b, parts);
+        for (size_t i = 0; i < n && !bad; i++) bad = whole[i] != parts[i];
+    }
+    free(x), free(whole), free(parts);
+    return bad;
+}
+
 int main(void) {
     rng_state = 31337;
     const uint32_t in_range[2] = {30, 30};
@@ -60,5 +88,11 @@ int main(void) {
         CHECK(run_case(&g, 1 + rnd_u(6), 1 + rnd_u(20)) == 0);
     }
     CHECK(ran >= 40 && strided >= 10);
+    for (int t = 0, rows = 0; t < 200 && rows < 30; t++) {
+        cort_conv_geom g;
+        if (!random_padded_geom(&g, in_range)) continue;
+        rows++;
+        CHECK(rows_case(&g, 1 + rnd_u(4)) == 0);
+    }
     return check_report("test_conv_padded");
 }

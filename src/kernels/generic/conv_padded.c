@@ -123,9 +123,12 @@ static bool phase_read(const cort_conv_geom *g, int d, int64_t phase) {
     return false;
 }
 
-CORT_SIMD_CLONES static void pad_image(const cort_conv_geom *g, const float *x, int64_t channels, float *padded) {
+/* Rows [u0, u1) of every phase plane of `channels` channels. */
+CORT_SIMD_CLONES static void pad_image(const cort_conv_geom *g, const float *x, int64_t channels, int64_t u0, int64_t u1,
+                                       float *padded) {
     int64_t hq, wq, grid, sh = g->stride[0], sw = g->stride[1];
     cort_conv_padded_dims(g, &hq, &wq, &grid);
+    if (u1 > hq) u1 = hq;
     for (int64_t ch = 0; ch < channels; ch++) {
         const float *xc = x + ch * g->in[0] * g->in[1];
         bool pair = sw == 2 && phase_read(g, 1, 0) && phase_read(g, 1, 1);
@@ -133,20 +136,25 @@ CORT_SIMD_CLONES static void pad_image(const cort_conv_geom *g, const float *x, 
             if (!phase_read(g, 0, r)) continue;
             if (pair) {
                 float *p0 = padded + (ch * sh + r) * sw * hq * wq, *p1 = p0 + hq * wq;
-                for (int64_t u = 0; u < hq; u++) phase_row_pair(g, xc, u, r, wq, p0 + u * wq, p1 + u * wq);
+                for (int64_t u = u0; u < u1; u++) phase_row_pair(g, xc, u, r, wq, p0 + u * wq, p1 + u * wq);
                 continue;
             }
             for (int64_t c = 0; c < sw; c++) {
                 if (!phase_read(g, 1, c)) continue;
                 float *plane = padded + ((ch * sh + r) * sw + c) * hq * wq;
-                for (int64_t u = 0; u < hq; u++) phase_row(g, xc, u, r, c, wq, plane + u * wq);
+                for (int64_t u = u0; u < u1; u++) phase_row(g, xc, u, r, c, wq, plane + u * wq);
             }
         }
     }
 }
 
 void cort_conv_pad_image(const cort_conv_geom *g, const float *x, int64_t channels, float *padded) {
-    pad_image(g, x, channels, padded);
+    pad_image(g, x, channels, 0, INT64_MAX, padded);
+}
+
+void cort_conv_pad_image_rows(const cort_conv_geom *g, const float *x, int64_t channels, int64_t u0, int64_t u1,
+                              float *padded) {
+    pad_image(g, x, channels, u0, u1, padded);
 }
 
 /* One k row of B into the micro-panels: nc columns from `row`, panel by panel (nr floats each,
