@@ -321,8 +321,8 @@ static bool is_pointwise(const cort_conv_geom *g) {
 /* Which direct kernel on the padded image runs a 2-D float convolution without groups, if one does:
  * shallow filters (first layers) broadcast weights over 32 image columns (cort_conv_padded_direct);
  * deeper ones put output channels in the lanes (cort_conv_oc_part) wherever Winograd F(4x4) does not
- * run, except pointwise and 1x1 strided kernels, whose GEMM reads the image (or its subsampled plane)
- * as B with no copy. Measured per node against Winograd F(2x2) and the padded GEMM: squeezenet's 3x3
+ * run, except 1x1 kernels, whose GEMM reads the image as B (or packs its subsampled plane) and stores
+ * straight into Y. Measured per node against Winograd F(2x2) and the padded GEMM: squeezenet's 3x3
  * 48 -> 192 / 64 -> 256 at 13x13, densenet's 128 -> 32 at 14x14 and 7x7, ResNet's stride-2 3x3. */
 typedef enum { DIRECT_NONE, DIRECT_SHALLOW, DIRECT_OC } direct_kind;
 
@@ -566,7 +566,7 @@ static void pad_image_mt(const cort_threads *th, const cort_conv_geom *g, const 
     pad_job j = {g, x, padded, channels, th->count > 1 ? 4 * th->count : 1, 0};
     int64_t hq, wq, grid;
     cort_conv_padded_dims(g, &hq, &wq, &grid);
-    if (channels < 16 && (size_t)channels * cort_conv_padded_floats(g, 1) < 65536) j.tasks = 1; /* too small */
+    if ((size_t)channels * cort_conv_padded_floats(g, 1) < 16384) j.tasks = 1; /* 64 KiB: not worth a split */
     else if (channels < 16) j.rows = hq;
     if (j.tasks == 1) pad_part(&j, 0, 1);
     else th->parallel_for(th->self, j.tasks, 1, pad_part, &j);
