@@ -29,8 +29,8 @@ static TARGET inline __m512 finish(__m512 v, const float *cp, __mmask16 m, const
 
 /* inlined: out of line, the accumulators went through memory once per tile, which cost short products
  * (16 to 24 deep, the mobile nets' expansions) a fifth of their time (sgemm_bench zoo) */
-static TARGET INLINE void store_rows(__m512 acc[MR][2], float *c, int64_t ldc, int64_t rows,
-                                                        int64_t cols, const cort_sgemm_store *st) {
+static TARGET INLINE void store_rows(__m512 acc[MR][2], float *c, int64_t ldc, int64_t rows, int64_t cols,
+                                     const cort_sgemm_store *st) {
     __mmask16 m0 = lane_mask(cols), m1 = lane_mask(cols - 16);
     __m512 lo = _mm512_set1_ps(st->lo), hi = _mm512_set1_ps(st->hi);
     for (int64_t i = 0; i < rows; i++) {
@@ -131,10 +131,6 @@ static TARGET INLINE void panel(bool wide, bool direct, int64_t mc, int64_t kc, 
     }
 }
 
-/* The last s <= 4 columns of a block, B read in place, vectorised along the rows instead: at each k
- * step a packed A panel's 12 values are one vector, times column j's value of B broadcast. A column
- * past a multiple of 16 (a 7x7 image: 49 = 48 + 1) would otherwise cost a whole 16-lane vector in
- * every row tile. Four panels at a time, so that even one column keeps four FMA chains going. */
 /* One k step of column_tail: A's 16 values from each live panel (12 of its rows, and the next k step's
  * first 4, which add nothing to the 12 lanes stored), or at the last step only the 12, so that no load
  * reads past the packed A. */
@@ -153,6 +149,10 @@ static TARGET INLINE void tail_step(int s, bool last, const float *a, int64_t pa
     }
 }
 
+/* The last s <= 4 columns of a block (row p of them at b + p * ldb), vectorised along the rows instead:
+ * at each k step a packed A panel's 12 values are one vector, times column j's value of B broadcast. A
+ * column past a multiple of 16 (a 7x7 image: 49 = 48 + 1) would otherwise cost a whole 16-lane vector
+ * in every row tile. Four panels at a time, so that even one column keeps four FMA chains going. */
 static TARGET INLINE void column_tail(int s, int64_t mc, int64_t kc, const float *ap, const float *b, int64_t ldb,
                                       float *c, int64_t ldc, const cort_sgemm_store *st) {
     enum { PANELS = 4 };
@@ -237,25 +237,18 @@ TARGET void cort_sgemm_block_direct_avx512(int64_t mc, int64_t nc, int64_t kc, c
                                            float *edge) {
     int64_t full = nc / NR * NR;
     direct_panels(mc, full, kc, ap, b, ldb, c, ldc, st);
-    int64_t cols = nc - full, half = cols > NR / 2 ? NR / 2 : 0;
+    int64_t cols = nc - full;
     if (cols == 0) return;
-    if (cols - half <= 4) { /* 16 columns in place, if so many, and the rest along the rows */
-        tile_b tb = {b + full, ldb, b + full, 0};
-        if (half) panel(false, true, mc, kc, ap, tb, NULL, c + full, ldc, half, st);
-        column_tails(cols - half, mc, kc, ap, b + full + half, ldb, c + full + half, ldc, st);
-        return;
-    }
     /* the last, narrower panel: copied zero-padded, so that no load reads past the matrix's rows (with
-     * masked moves: memcpy and memset calls per row cost a 16-column product a fifth of its time) */
+     * masked moves: memcpy and memset calls per row cost a 16-column product a fifth of its time), then
+     * computed as a packed one, its last few columns along the rows */
     __mmask16 m0 = lane_mask(cols), m1 = lane_mask(cols - 16);
     for (int64_t p = 0; p < kc; p++) {
         const float *src = b + p * ldb + full;
         _mm512_storeu_ps(edge + p * NR, _mm512_maskz_loadu_ps(m0, src));
         _mm512_storeu_ps(edge + p * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
     }
-    tile_b tb = {edge, NR, edge, 0};
-    if (cols > NR / 2) panel(true, false, mc, kc, ap, tb, NULL, c + full, ldc, cols, st);
-    else panel(false, false, mc, kc, ap, tb, NULL, c + full, ldc, cols, st);
+    cort_sgemm_block_avx512(mc, cols, kc, ap, edge, c + full, ldc, st);
 }
 
 /* out[p * 12 + i] = alpha * a[i * lda + p] for i < rows (<= 12; the other rows zero) and p < kc: one
