@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels/generic/elementwise.h"
 #include "kernels/kernels.h"
 #include "kernels/vecmath.h"
 #include "ops/nn_util.h"
@@ -161,11 +162,7 @@ static void scale_rows(const se_job *j, int64_t begin, int64_t end) {
 static void scale_planes(void *arg, int64_t begin, int64_t end) {
     const se_job *j = arg;
     scale_rows(j, begin, end);
-    for (int64_t p = begin; p < end; p++) {
-        const float *x = j->x + p * j->size;
-        float *y = j->y + p * j->size, s = j->scale[p];
-        for (int64_t i = 0; i < j->size; i++) y[i] = x[i] * s;
-    }
+    cort_ew_scale_rows(j->x + begin * j->size, j->scale + begin, end - begin, j->size, j->y + begin * j->size);
 }
 
 /* y[o][c][...] = w[o][c][...] * scale[c] for o < rows, c < cols, `taps` values per (o, c). */

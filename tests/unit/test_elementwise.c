@@ -1,6 +1,6 @@
 /* Elementwise operators: numpy and legacy broadcasting against a naive reference, NaN in Min/Max/Clip,
  * Round half to even, integer Div/Mod signs and errors, float16 rounding, Cast strings, Softmax axes,
- * Where and quantization. */
+ * Where and quantization; the per-row scaling kernel. */
 #include <float.h>
 #include <stdint.h>
 
@@ -453,8 +453,23 @@ static void test_empty_and_scalar(void) {
     cort_value_clear(&b);
 }
 
+/* cort_ew_scale_rows: rows of odd lengths (every vector width's tail), separate and in place. */
+static void test_scale_rows(void) {
+    enum { ROWS = 5, MAX_LEN = 53 };
+    static float x[ROWS * MAX_LEN], y[ROWS * MAX_LEN];
+    float scale[ROWS] = {2.0f, -0.5f, 0.0f, 3.25f, -1.0f};
+    for (int64_t len = 1; len <= MAX_LEN; len += 13) {
+        for (int64_t i = 0; i < ROWS * len; i++) x[i] = (float)(i % 17) - 8.5f;
+        cort_ew_scale_rows(x, scale, ROWS, len, y);
+        for (int64_t i = 0; i < ROWS * len; i++) CHECK(y[i] == x[i] * scale[i / len]);
+        cort_ew_scale_rows(y, scale, ROWS, len, y);
+        for (int64_t i = 0; i < ROWS * len; i++) CHECK(y[i] == x[i] * scale[i / len] * scale[i / len]);
+    }
+}
+
 int main(void) {
     test_broadcast_patterns();
+    test_scale_rows();
     test_broadcast_mismatch_and_legacy();
     test_nan_in_min_max_clip();
     test_round_half_even();

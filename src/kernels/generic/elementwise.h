@@ -140,6 +140,11 @@ typedef struct cort_ew_select_job {
 } cort_ew_select_job;
 void cort_ew_select_range(void *job, int64_t begin, int64_t end);
 
+/* ------------------------------------------------------------------ per-row scaling */
+/* y[r * len + i] = x[r * len + i] * scale[r] for r < rows, i < len (y may equal x): a product broadcast
+ * over planes, as squeeze-and-excitation applies its channel gates. */
+void cort_ew_scale_rows(const float *x, const float *scale, int64_t rows, int64_t len, float *y);
+
 /* ------------------------------------------------------------------ conversions */
 void cort_ew_half_to_f32(int32_t type, const uint16_t *x, float *y, int64_t n);
 void cort_ew_f32_to_half(int32_t type, const float *x, uint16_t *y, int64_t n);
