@@ -5,8 +5,8 @@
  * With the argument `conv` it times the convolution paths instead (one thread, GFLOP/s of the
  * convolution's multiply-adds): the GEMM gathering im2col panels from the image, the same GEMM on a
  * column matrix built beforehand (what the gather costs), OpenBLAS on that column matrix, and Winograd
- * F(2x2, 3x3) where it applies and the stride-1 GEMM on a zero-bordered copy (rates count the direct
- * convolution's multiply-adds).
+ * F(2x2, 3x3) where it applies, the stride-1 GEMM on a zero-bordered copy, and the column matrix built
+ * each time and then read in place (rates count the direct convolution's multiply-adds).
  * With `tfm` it times the transformer shapes (BERT-base / ViT-B/16 / GPT-2 at 128 tokens): the
  * projections on a B packed beforehand (FusedMatMul's path) and on a plain B, and the attention
  * heads' small products reading Q, K and V in place from the QKV rows (row stride 3 x 768).
@@ -99,9 +99,14 @@ typedef struct conv_problem {
     void *work;
 } conv_problem;
 
-/* path 0: gather, 1: column matrix, 2: OpenBLAS on the column matrix, 3: Winograd */
+/* path 0: gather, 1: column matrix, 2: OpenBLAS on the column matrix, 3: Winograd, 4: padded image,
+ * 5: the column matrix built (cort_im2col) and then read in place */
 static void conv_once(const conv_problem *p, int path) {
-    if (path == 4) {
+    if (path == 5) {
+        cort_im2col(&p->g, p->x, 0, p->kdim, p->col);
+        cort_sgemm_packed_mt(NULL, p->wpacked, p->m, p->osize, p->kdim, false, p->col, p->osize, 0.0f, p->y,
+                             p->osize, p->work);
+    } else if (path == 4) {
         cort_conv_pad_image(&p->g, p->x, p->c, p->padded);
         cort_sgemm_gather_b_mt_ep(NULL, p->wpacked, NULL, 0, p->m, p->grid_n, p->kdim, cort_conv_padded_pack, &p->src,
                                   0.0f, p->grid, p->grid_n, NULL, p->work);
@@ -149,8 +154,8 @@ static int conv_main(void) {
         {"yolo stem 3>16", 3, 416, 416, 16, 3, 1, 1},   {"unet 3>32 256", 3, 256, 256, 32, 3, 1, 1},
         {"unet 32>32 256", 32, 256, 256, 32, 3, 1, 1},
     };
-    printf("%-18s %6s %6s %6s | %9s %9s %9s %9s %9s\n", "conv", "M", "N", "K", "gather", "col", "OpenBLAS",
-           "winograd", "padded");
+    printf("%-18s %6s %6s %6s | %9s %9s %9s %9s %9s %9s\n", "conv", "M", "N", "K", "gather", "col", "OpenBLAS",
+           "winograd", "padded", "im2col+col");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const conv_case *cc = &cases[i];
         conv_problem p;
@@ -190,8 +195,9 @@ static int conv_main(void) {
         if (wino) cort_winograd_pack_weights(p.tile, p.m, p.c, p.w, tmp, p.wino);
         double g0 = conv_gflops(&p, 0), g1 = conv_gflops(&p, 1), g2 = conv_gflops(&p, 2);
         double g3 = wino ? conv_gflops(&p, 3) : 0, g4 = padded && p.padded && p.grid ? conv_gflops(&p, 4) : 0;
-        printf("%-18s %6lld %6lld %6lld | %9.1f %9.1f %9.1f %9.1f %9.1f\n", cc->name, (long long)p.m,
-               (long long)p.osize, (long long)p.kdim, g0, g1, g2, g3, g4);
+        double g5 = conv_gflops(&p, 5);
+        printf("%-18s %6lld %6lld %6lld | %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f\n", cc->name, (long long)p.m,
+               (long long)p.osize, (long long)p.kdim, g0, g1, g2, g3, g4, g5);
         free(p.padded), free(p.grid);
         free(p.x), free(p.w), free(p.wpacked), free(p.col), free(p.y), free(p.work), free(p.wino), free(tmp);
     }
