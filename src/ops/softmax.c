@@ -5,7 +5,7 @@
 #include <tgmath.h>
 
 #include "kernels/generic/elementwise.h"
-#include "kernels/vecmath.h"
+#include "kernels/transformer.h"
 #include "ops/op.h"
 
 typedef enum softmax_kind { SOFTMAX, LOG_SOFTMAX, HARDMAX } softmax_kind;
@@ -54,26 +54,10 @@ typedef struct softmax_job {
 SOFTMAX_LINE(softmax_line_f32, float)
 SOFTMAX_LINE(softmax_line_f64, double)
 
-/* Softmax of one contiguous float line through the vectorised exp; eight partial maxima and sums
- * keep the reductions vectorisable. y may be x: each element is read before it is written. */
+/* Softmax of one contiguous float line by the row kernel (src/kernels/transformer.h), in y. */
 static void softmax_row_f32(const float *x, float *y, int64_t n) {
-    float m[8];
-    for (int q = 0; q < 8; q++) m[q] = x[0];
-    int64_t k = 0;
-    for (; k + 8 <= n; k += 8)
-        for (int q = 0; q < 8; q++) m[q] = x[k + q] > m[q] ? x[k + q] : m[q];
-    float max = m[0];
-    for (int q = 1; q < 8; q++) max = m[q] > max ? m[q] : max;
-    for (; k < n; k++) max = x[k] > max ? x[k] : max;
-    for (k = 0; k < n; k++) y[k] = x[k] - max;
-    cort_vexp(y, y, n);
-    float acc[8] = {0};
-    for (k = 0; k + 8 <= n; k += 8)
-        for (int q = 0; q < 8; q++) acc[q] += y[k + q];
-    float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (; k < n; k++) sum += y[k];
-    float inv = 1 / sum;
-    for (k = 0; k < n; k++) y[k] *= inv;
+    if (x != y) memcpy(y, x, (size_t)n * sizeof *y);
+    cort_softmax_rows(y, 1, n, n, NULL);
 }
 
 static void softmax_range(void *arg, int64_t begin, int64_t end) {
