@@ -404,9 +404,20 @@ typedef struct depthwise_job {
     cort_sgemm_epilogue ep;
     char *work;
     size_t work_each;
-    int64_t planes, per_task; /* row_blocks 1: task t takes planes [t * per_task, (t + 1) * per_task) */
+    int64_t planes, tasks;    /* row_blocks 1: task t takes planes [task_plane(t), task_plane(t + 1)) */
     int64_t row_blocks;       /* > 1: task t takes row block t % row_blocks of plane t / row_blocks */
+    int64_t plane_unit;       /* task boundaries fall on multiples of this many planes */
 } depthwise_job;
+
+/* Small-plane kernels compute 16 channels per vector: a run of planes that starts off a multiple of 16
+ * ends in a short block (672 channels in 8 runs of 84 left 4 channels idle in every sixth vector). */
+enum { DEPTHWISE_LANE_PLANES = 16 };
+
+static int64_t task_plane(const depthwise_job *j, int64_t t) {
+    int64_t units = (j->planes + j->plane_unit - 1) / j->plane_unit;
+    int64_t p = t * units / j->tasks * j->plane_unit;
+    return p < j->planes ? p : j->planes;
+}
 
 /* The geometry of output rows [r0, r1) (along the first spatial dimension) as a convolution of its own,
  * starting at the first input row they read; returns how many input rows it skips. */
@@ -444,7 +455,7 @@ static void depthwise_tasks(void *arg, int64_t begin, int64_t end) {
             depthwise_rows(j, t / j->row_blocks, t % j->row_blocks, work);
             continue;
         }
-        int64_t lo = t * j->per_task, hi = lo + j->per_task < j->planes ? lo + j->per_task : j->planes;
+        int64_t lo = task_plane(j, t), hi = task_plane(j, t + 1);
         while (lo < hi) { /* the run's planes image by image */
             int64_t n = lo / ch, c_end = hi - n * ch < ch ? hi - n * ch : ch;
             cort_depthwise(&j->s->geom, j->x + n * ch * isize, j->w, &j->ep, lo - n * ch, c_end,
@@ -466,6 +477,7 @@ static cort_status *conv_depthwise(cort_kctx *ctx, const conv_shape *s, const fl
     if (act) j.ep = *act;
     j.ep.bias = bias;
     j.planes = s->batch * s->in_ch;
+    j.plane_unit = 1;
     /* a few tasks per thread, so that the pool's chunks balance a late-waking or preempted thread */
     int64_t threads = ctx->threads > 1 ? ctx->threads : 1, want = threads > 1 ? 4 * threads : 1, tasks;
     size_t work_each = cort_depthwise_work_size(&s->geom);
@@ -483,10 +495,11 @@ static cort_status *conv_depthwise(cort_kctx *ctx, const conv_shape *s, const fl
             if (need > work_each) work_each = need;
         }
     } else {
-        tasks = want < j.planes ? want : j.planes;
-        j.per_task = (j.planes + tasks - 1) / tasks;
-        tasks = (j.planes + j.per_task - 1) / j.per_task;
+        j.plane_unit = j.planes >= DEPTHWISE_LANE_PLANES * want ? DEPTHWISE_LANE_PLANES : 1;
+        int64_t units = (j.planes + j.plane_unit - 1) / j.plane_unit;
+        tasks = want < units ? want : units;
     }
+    j.tasks = tasks;
     j.work_each = (work_each + 63) & ~(size_t)63;
     if (j.work_each) {
         void *work;

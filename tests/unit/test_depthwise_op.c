@@ -77,6 +77,8 @@ int main(void) {
         {1, 1, 6, 6, 5, 2, 4, 1, 9, 0},   {1, 3, 2, 40, 3, 1, 1, 1, 1, 1},  {1, 1, 1, 1, 3, 1, 1, 1, 1, 1},
         {2, 24, 14, 14, 5, 1, 2, 2, 2, 2}, /* many planes: split by channel */
         {3, 16, 9, 11, 3, 2, 1, 1, 1, 1},
+        {1, 200, 7, 7, 3, 1, 1, 1, 1, 1}, /* enough planes for task runs of whole 16-channel blocks */
+        {2, 112, 6, 6, 5, 2, 2, 2, 2, 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) one_case(&cases[i]);
     return check_report("test_depthwise_op");
