@@ -7,6 +7,7 @@
  * constants of each specialised loop. */
 #include <immintrin.h>
 
+#include "kernels/x86/avx512_math.h"
 #include "kernels/x86/conv_dw_x86.h"
 
 #define TARGET __attribute__((target("avx512f")))
@@ -31,24 +32,6 @@ typedef struct act_consts {
     __m512 lo, hi, alpha, beta;
 } act_consts;
 
-/* 1 / (1 + e^-v): e^-v as 2^n * e^-s with n = round(-v / ln2), s = v + n ln2, |s| <= ln2 / 2, e^-s
- * by a degree-4 polynomial fitted for least maximum relative error (2.7e-6 in float, far inside
- * the 1e-4 the outputs are held to), and the reciprocal as rcp14 with one Newton step. v is clamped
- * to [-88, 88], so large |v| give 0 or 1 without overflow; NaN stays NaN. */
-TARGET INLINE __m512 sigmoid(__m512 v) {
-    v = _mm512_min_ps(_mm512_set1_ps(88.0f), _mm512_max_ps(_mm512_set1_ps(-88.0f), v));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(-1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(0.693147182f), v);
-    __m512 p = _mm512_set1_ps(0.0414584652f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(-0.167908922f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.500043571f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(-0.999963403f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.999999285f));
-    __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_scalef_ps(p, n));
-    __m512 y = _mm512_rcp14_ps(d);
-    return _mm512_mul_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(2.0f)));
-}
-
 TARGET INLINE __m512 activate(__m512 v, const act_consts *a, const int kind) {
     const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
     switch (kind) {
@@ -63,9 +46,9 @@ TARGET INLINE __m512 activate(__m512 v, const act_consts *a, const int kind) {
     case ACT_LEAKY:
         return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, a->alpha);
     case ACT_SIGMOID:
-        return sigmoid(v);
+        return cort_sigmoid16_fast(v);
     case ACT_SILU:
-        return _mm512_mul_ps(v, sigmoid(v));
+        return _mm512_mul_ps(v, cort_sigmoid16_fast(v));
     default: /* NaN passes: max/min return their second operand when either is NaN */
         return _mm512_min_ps(a->hi, _mm512_max_ps(a->lo, v));
     }

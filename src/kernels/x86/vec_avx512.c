@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/x86/avx512_math.h"
+
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx2,fma"))), apply_to = function)
 #else
@@ -21,66 +23,28 @@
  * overflow included), vrcp14ps with a Newton step replaces the division. */
 CORT_VM_ARRAY_LOOP(erf, avx512)
 
-static inline __m512 splat(float v) { return _mm512_set1_ps(v); }
-
-/* e^x with the reduction and polynomial of cort_vm_exp. NaN passes through every step (min/max
- * return their second operand when one is NaN). */
-static inline __m512 exp16(__m512 x) {
-    __m512 xc = _mm512_min_ps(splat(89.0f), _mm512_max_ps(splat(-104.0f), x));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, splat(1.44269504088896341f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fmadd_ps(n, splat(-0.693359375f), xc);
-    r = _mm512_fmadd_ps(n, splat(2.12194440e-4f), r);
-    __m512 p = splat(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, splat(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, splat(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, splat(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, splat(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, splat(5.0000001201e-1f));
-    __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), splat(1.0f));
-    return _mm512_scalef_ps(y, n);
-}
-
 /* 1/d for d in [1, 2]: the 14-bit estimate and one Newton step (relative error about 2^-28). */
 static inline __m512 recip12(__m512 d) {
     __m512 r = _mm512_rcp14_ps(d);
-    return _mm512_fmadd_ps(_mm512_fnmadd_ps(d, r, splat(1.0f)), r, r);
+    return _mm512_fmadd_ps(_mm512_fnmadd_ps(d, r, cort_splat16(1.0f)), r, r);
 }
 
 /* As cort_vm_sigmoid: from e = e^-|x|, 1/(1 + e) for x >= 0, e/(1 + e) below. */
 static inline __m512 sigmoid16(__m512 x) {
     __m512 a = _mm512_abs_ps(x);
-    __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), a));
-    __m512 s = recip12(_mm512_add_ps(splat(1.0f), e));
+    __m512 e = cort_exp16(_mm512_sub_ps(_mm512_setzero_ps(), a));
+    __m512 s = recip12(_mm512_add_ps(cort_splat16(1.0f), e));
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
     return _mm512_mask_mul_ps(s, neg, e, s);
-}
-
-/* e^-x for x >= -88 (NaN passes; above 104, where e^-x is far below half an ulp of 1, x counts as
- * 104): exp16's reduction and polynomial with the negation folded into them. */
-static inline __m512 exp_neg16(__m512 x) {
-    __m512 xc = _mm512_min_ps(splat(104.0f), x);
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, splat(-1.44269504088896341f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmsub_ps(n, splat(0.693359375f), xc);
-    r = _mm512_fmadd_ps(n, splat(2.12194440e-4f), r);
-    __m512 p = splat(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, splat(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, splat(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, splat(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, splat(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, splat(5.0000001201e-1f));
-    __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), splat(1.0f));
-    return _mm512_scalef_ps(y, n);
 }
 
 /* The common case of the sigmoid, x >= -80: e^-x is a finite float, so 1/(1 + e^-x) loses nothing
  * and needs no select between signs (a fifth fewer instructions than sigmoid16). Below -80 the
  * result nears the subnormals, where only e/(1 + e) keeps its bits: vectors holding such a value
  * (or -inf) take sigmoid16. */
-static inline __m512 sigmoid16_common(__m512 x) { return recip12(_mm512_add_ps(splat(1.0f), exp_neg16(x))); }
+static inline __m512 sigmoid16_common(__m512 x) { return recip12(_mm512_add_ps(cort_splat16(1.0f), cort_exp_neg16(x))); }
 
-static inline bool has_far_negative(__m512 x) { return _mm512_cmp_ps_mask(x, splat(-80.0f), _CMP_LT_OQ) != 0; }
+static inline bool has_far_negative(__m512 x) { return _mm512_cmp_ps_mask(x, cort_splat16(-80.0f), _CMP_LT_OQ) != 0; }
 static inline __m512 sigmoid16_any(__m512 x) { return has_far_negative(x) ? sigmoid16(x) : sigmoid16_common(x); }
 static inline __m512 silu16_any(__m512 x) { return _mm512_mul_ps(x, sigmoid16_any(x)); }
 
@@ -88,63 +52,34 @@ static inline __m512 silu16_any(__m512 x) { return _mm512_mul_ps(x, sigmoid16_an
  * (where tanh is 1 in float) so that the reciprocal's argument stays finite. */
 static inline __m512 tanh16(__m512 x) {
     __m512 a = _mm512_abs_ps(x), z = _mm512_mul_ps(x, x);
-    __m512 p = splat(-5.70498872745e-3f);
-    p = _mm512_fmadd_ps(p, z, splat(2.06390887954e-2f));
-    p = _mm512_fmadd_ps(p, z, splat(-5.37397155531e-2f));
-    p = _mm512_fmadd_ps(p, z, splat(1.33314422036e-1f));
-    p = _mm512_fmadd_ps(p, z, splat(-3.33332819422e-1f));
-    __m512 sign = _mm512_and_ps(x, splat(-0.0f));
+    __m512 p = cort_splat16(-5.70498872745e-3f);
+    p = _mm512_fmadd_ps(p, z, cort_splat16(2.06390887954e-2f));
+    p = _mm512_fmadd_ps(p, z, cort_splat16(-5.37397155531e-2f));
+    p = _mm512_fmadd_ps(p, z, cort_splat16(1.33314422036e-1f));
+    p = _mm512_fmadd_ps(p, z, cort_splat16(-3.33332819422e-1f));
+    __m512 sign = _mm512_and_ps(x, cort_splat16(-0.0f));
     __m512 small = _mm512_or_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x), sign); /* keeps tanh(-0) = -0 */
-    __m512 e = exp16(_mm512_add_ps(_mm512_min_ps(splat(10.0f), a), _mm512_min_ps(splat(10.0f), a)));
-    __m512 d = _mm512_add_ps(e, splat(1.0f));
+    __m512 e = cort_exp16(_mm512_add_ps(_mm512_min_ps(cort_splat16(10.0f), a), _mm512_min_ps(cort_splat16(10.0f), a)));
+    __m512 d = _mm512_add_ps(e, cort_splat16(1.0f));
     /* d is up to e^20: the Newton step works at any scale, the estimate keeps 14 bits */
     __m512 r = _mm512_rcp14_ps(d);
-    r = _mm512_fmadd_ps(_mm512_fnmadd_ps(d, r, splat(1.0f)), r, r);
-    __m512 big = _mm512_fnmadd_ps(splat(2.0f), r, splat(1.0f));
+    r = _mm512_fmadd_ps(_mm512_fnmadd_ps(d, r, cort_splat16(1.0f)), r, r);
+    __m512 big = _mm512_fnmadd_ps(cort_splat16(2.0f), r, cort_splat16(1.0f));
     big = _mm512_or_ps(big, sign); /* big >= 0 */
-    __mmask16 is_small = _mm512_cmp_ps_mask(a, splat(0.625f), _CMP_LT_OQ);
+    __mmask16 is_small = _mm512_cmp_ps_mask(a, cort_splat16(0.625f), _CMP_LT_OQ);
     /* NaN: `small` is NaN, and a NaN is not below 0.625, so take it from there too */
     is_small |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
     return _mm512_mask_blend_ps(is_small, big, small);
 }
 
-/* cort_vsigmoid_fast's core: 1/(1 + e^-x) with x clamped to [-88, 88], e^-x as 2^n e^-r (n = round(-x /
- * ln2), r = x + n ln2 by one fused multiply-add), e^-r by a degree-4 polynomial fitted for least
- * maximum relative error, the reciprocal as rcp14 and one Newton step: 2.8e-6 relative error at most.
- * NaN stays NaN (min/max pass their second operand). */
-static inline __m512 sigmoid16_fast(__m512 x) {
-    x = _mm512_min_ps(splat(88.0f), _mm512_max_ps(splat(-88.0f), x));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, splat(-1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fmadd_ps(n, splat(0.693147182f), x);
-    __m512 p = splat(0.0414584652f);
-    p = _mm512_fmadd_ps(p, r, splat(-0.167908922f));
-    p = _mm512_fmadd_ps(p, r, splat(0.500043571f));
-    p = _mm512_fmadd_ps(p, r, splat(-0.999963403f));
-    p = _mm512_fmadd_ps(p, r, splat(0.999999285f));
-    __m512 d = _mm512_add_ps(splat(1.0f), _mm512_scalef_ps(p, n));
-    __m512 y = _mm512_rcp14_ps(d);
-    return _mm512_mul_ps(y, _mm512_fnmadd_ps(d, y, splat(2.0f)));
-}
+static inline __m512 silu16_fast(__m512 x) { return _mm512_mul_ps(x, cort_sigmoid16_fast(x)); }
 
-static inline __m512 silu16_fast(__m512 x) { return _mm512_mul_ps(x, sigmoid16_fast(x)); }
-
-/* The array loop of one core: full vectors, then a masked tail. */
-#define ARRAY_LOOP16(name, core)                                                         \
-    void name(const float *x, float *y, int64_t n);                                      \
-    void name(const float *x, float *y, int64_t n) {                                     \
-        int64_t i = 0;                                                                   \
-        for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, core(_mm512_loadu_ps(x + i))); \
-        if (i < n) {                                                                     \
-            __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                             \
-            _mm512_mask_storeu_ps(y + i, m, core(_mm512_maskz_loadu_ps(m, x + i)));     \
-        }                                                                                \
-    }
-ARRAY_LOOP16(cort_vexp_avx512, exp16)
-ARRAY_LOOP16(cort_vsigmoid_avx512, sigmoid16_any)
-ARRAY_LOOP16(cort_vsilu_avx512, silu16_any)
-ARRAY_LOOP16(cort_vtanh_avx512, tanh16)
-ARRAY_LOOP16(cort_vsigmoid_fast_avx512, sigmoid16_fast)
-ARRAY_LOOP16(cort_vsilu_fast_avx512, silu16_fast)
+CORT_AVX512_ARRAY_LOOP(cort_vexp_avx512, cort_exp16)
+CORT_AVX512_ARRAY_LOOP(cort_vsigmoid_avx512, sigmoid16_any)
+CORT_AVX512_ARRAY_LOOP(cort_vsilu_avx512, silu16_any)
+CORT_AVX512_ARRAY_LOOP(cort_vtanh_avx512, tanh16)
+CORT_AVX512_ARRAY_LOOP(cort_vsigmoid_fast_avx512, cort_sigmoid16_fast)
+CORT_AVX512_ARRAY_LOOP(cort_vsilu_fast_avx512, silu16_fast)
 
 /* Four rows at a time share each load of x; a masked load takes the tail of odd lengths. */
 void cort_sgemv_rows_avx512(int64_t rows, int64_t k, const float *w, int64_t ldw, const float *x, float *y);
