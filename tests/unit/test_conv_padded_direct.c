@@ -12,15 +12,6 @@
 #include "kernels/kernels.h"
 
 
-static double activate(const cort_sgemm_epilogue *ep, double v) {
-    switch (ep->act) {
-    case CORT_ACT_RELU: return v > 0 ? v : 0;
-    case CORT_ACT_CLIP: return v < ep->lo ? ep->lo : v > ep->hi ? ep->hi : v;
-    case CORT_ACT_SIGMOID: return 1.0 / (1.0 + exp(-v));
-    default: return v;
-    }
-}
-
 static int run_case(const cort_conv_geom *g, int64_t c, int64_t m, const cort_sgemm_epilogue *ep) {
     int64_t kdim = c * g->kernel[0] * g->kernel[1], oh = g->out[0], ow = g->out[1];
     float *x = malloc(sizeof(float) * (size_t)(c * g->in[0] * g->in[1])), *w = malloc(sizeof(float) * (size_t)(m * kdim));
@@ -28,10 +19,7 @@ static int run_case(const cort_conv_geom *g, int64_t c, int64_t m, const cort_sg
     float *packed = malloc(sizeof(float) * cort_conv_padded_direct_floats(m, kdim)), *bias = malloc(sizeof(float) * (size_t)m);
     int bad = !x || !w || !padded || !y || !packed || !bias;
     if (bad) goto done;
-    for (int64_t i = 0; i < c * g->in[0] * g->in[1]; i++) x[i] = rnd_f();
-    for (int64_t i = 0; i < m * kdim; i++) w[i] = rnd_f();
-    for (int64_t i = 0; i < m; i++) bias[i] = rnd_f();
-    for (int64_t i = 0; i < m * oh * ow; i++) y[i] = NAN; /* every output must be written */
+    random_conv_operands(g, c, m, x, w, bias, y);
     cort_sgemm_epilogue e = *ep;
     bool with_bias = rnd_u(2);
     e.bias = with_bias ? bias : NULL;
@@ -58,22 +46,7 @@ static int run_case(const cort_conv_geom *g, int64_t c, int64_t m, const cort_sg
         cort_conv_padded_direct_part(g, m, kdim, off, padded, packed, &e, a, b, y);
         free(off);
     }
-    for (int64_t o = 0; o < m && !bad; o++)
-        for (int64_t i = 0; i < oh && !bad; i++)
-            for (int64_t j = 0; j < ow && !bad; j++) {
-                double want = activate(&e, reference_conv(g, x, w, c, o, i, j) + (with_bias ? bias[o] : 0));
-                float got = y[(o * oh + i) * ow + j];
-                if (!(fabs(got - want) <= 1e-4 * (1.0 + fabs(want)))) {
-                    fprintf(stderr, "in %lldx%lld k %lldx%lld s %lld,%lld d %lld,%lld pad %lld,%lld c %lld m %lld act %d: "
-                                    "y[%lld,%lld,%lld] %g vs %g\n",
-                            (long long)g->in[0], (long long)g->in[1], (long long)g->kernel[0], (long long)g->kernel[1],
-                            (long long)g->stride[0], (long long)g->stride[1], (long long)g->dilation[0],
-                            (long long)g->dilation[1], (long long)g->pad_begin[0], (long long)g->pad_begin[1],
-                            (long long)c, (long long)m, (int)e.act, (long long)o, (long long)i, (long long)j,
-                            (double)got, want);
-                    bad = 1;
-                }
-            }
+    bad = conv_output_differs(g, x, w, c, m, &e, y);
 done:
     free(x), free(w), free(padded), free(y), free(packed), free(bias);
     return bad;
