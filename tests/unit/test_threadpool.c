@@ -1,6 +1,7 @@
 /* parallel_for covers every index exactly once, at any thread count, also from concurrent callers and
  * from inside a chunk; small ranges stay on the calling thread; every thread takes part in a large
- * range; an idle pool's workers sleep instead of spinning, also after a run's cort_threadpool_wake/_rest. */
+ * range, the caller at its front and the workers at its back; an idle pool's workers sleep instead of
+ * spinning, also after a run's cort_threadpool_wake/_rest. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -77,6 +78,46 @@ static void note_thread(void *arg, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) nanosleep(&ts, NULL);
 }
 
+/* ---- the caller runs the front of a range and the workers its back (so that consecutive ranges split
+ * alike leave each thread reading what it wrote) */
+typedef struct sides {
+    pthread_t caller;
+    atomic_int by_caller[64]; /* 1: the caller ran item i, 2: another thread did */
+} sides;
+
+static void note_side(void *arg, int64_t begin, int64_t end) {
+    sides *s = arg;
+    int who = pthread_equal(pthread_self(), s->caller) ? 1 : 2;
+    struct timespec ts = {0, 100000};
+    for (int64_t i = begin; i < end; i++) {
+        atomic_store(&s->by_caller[i], who);
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void check_front_and_back(void) {
+    cort_threadpool *pool = NULL;
+    CHECK_OK(cort_threadpool_create(2, &pool));
+    for (int round = 0; round < 3; round++) {
+        sides s;
+        s.caller = pthread_self();
+        for (int i = 0; i < 64; i++) atomic_init(&s.by_caller[i], 0);
+        cort_threadpool_wake(pool);
+        cort_threadpool_for(pool, 64, 1, note_side, &s);
+        cort_threadpool_rest(pool);
+        int last_caller = -1, first_other = 64;
+        for (int i = 0; i < 64; i++) {
+            int who = atomic_load(&s.by_caller[i]);
+            CHECK(who == 1 || who == 2);
+            if (who == 1) last_caller = i;
+            if (who == 2 && i < first_other) first_other = i;
+        }
+        CHECK(last_caller < first_other);
+        CHECK(last_caller >= 0); /* the caller always takes the first chunk */
+    }
+    cort_threadpool_free(pool);
+}
+
 static double cpu_seconds(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -115,6 +156,7 @@ static void check_threads_used(void) {
 
 int main(void) {
     check_threads_used();
+    check_front_and_back();
     for (int threads = 1; threads <= 4; threads++) {
         cort_threadpool *pool = NULL;
         CHECK_OK(cort_threadpool_create(threads, &pool));
