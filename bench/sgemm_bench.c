@@ -10,6 +10,8 @@
  * With `tfm` it times the transformer shapes (BERT-base / ViT-B/16 / GPT-2 at 128 tokens): the
  * projections on a B packed beforehand (FusedMatMul's path) and on a plain B, and the attention
  * heads' small products reading Q, K and V in place from the QKV rows (row stride 3 x 768).
+ * With `gelu` it times FusedMatMul's bias + GELU projections (one thread, GFLOP/s of the product): the
+ * GEMM alone, the GEMM then a pass of bias + GELU over C, and the GEMM with the per-column epilogue.
  * With `zoo [NAME|all] [THREADS]` it times the zoo's 1x1 convolutions (squeezenet, densenet, efficientnet,
  * mobilenet, resnet50; NAME picks those whose name contains it) at 1 and 2 threads (THREADS 1: only 1)
  * against OpenBLAS at the same. */
@@ -21,6 +23,7 @@
 
 #include "base/threadpool.h"
 #include "kernels/kernels.h"
+#include "kernels/transformer.h"
 
 /* the one CBLAS entry point used, declared here so no cblas.h is needed */
 enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
@@ -283,6 +286,56 @@ static int tfm_main(void) {
     return 0;
 }
 
+/* path 0: the GEMM alone, 1: the GEMM then bias + GELU over C, 2: the GEMM with the column epilogue */
+static void gelu_once(const tfm_problem *p, const float *bias, int path) {
+    const tfm_case *t = p->tc;
+    if (path == 2) {
+        cort_sgemm_col_epilogue ep = {bias, true, false};
+        cort_sgemm_col_ep_mt(NULL, t->m, t->n, t->k, p->a, t->k, p->packed, false, NULL, 0, p->c, t->n, &ep, p->work);
+        return;
+    }
+    cort_sgemm_packed_b_mt(NULL, false, t->m, t->n, t->k, 1.0f, p->a, t->k, p->packed, 0.0f, p->c, t->n, p->work);
+    if (path == 1) cort_bias_gelu_rows(p->c, bias, t->m, t->n, false);
+}
+
+static int gelu_main(void) {
+    static const tfm_case cases[] = {
+        {"bert ffn up", 128, 3072, 768, false, 0, 0},
+        {"vit ffn up", 197, 3072, 768, false, 0, 0},
+    };
+    printf("%-12s %6s %6s %6s | %9s %9s %9s (GFLOP/s of the product, best of 5 rounds)\n", "bias+GELU", "M", "N",
+           "K", "GEMM", "+pass", "epilogue");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const tfm_case *t = &cases[i];
+        tfm_problem p = {t, NULL, NULL, NULL, NULL, NULL};
+        p.a = random_floats((size_t)t->m * (size_t)t->k);
+        p.b = random_floats((size_t)t->k * (size_t)t->n);
+        p.c = random_floats((size_t)t->m * (size_t)t->n);
+        float *bias = random_floats((size_t)t->n);
+        p.packed = malloc(cort_sgemm_packed_b_size(t->k, t->n));
+        p.work = malloc(cort_sgemm_col_ep_mt_work_size(t->m, t->n, t->k, 1, true));
+        if (!p.a || !p.b || !p.c || !bias || !p.packed || !p.work) {
+            fprintf(stderr, "sgemm_bench: out of memory\n");
+            return 1;
+        }
+        cort_sgemm_pack_b(false, t->k, t->n, p.b, t->n, p.packed);
+        double flops = 2.0 * t->m * t->n * t->k, best[3] = {1e30, 1e30, 1e30};
+        int reps = (int)(2e8 / flops) + 1;
+        for (int round = 0; round < 5; round++) /* paths alternated: drifts of a shared machine hit all three */
+            for (int path = 0; path < 3; path++) {
+                gelu_once(&p, bias, path);
+                double t0 = cpu_s();
+                for (int r = 0; r < reps; r++) gelu_once(&p, bias, path);
+                double sec = (cpu_s() - t0) / reps;
+                if (sec < best[path]) best[path] = sec;
+            }
+        printf("%-12s %6d %6d %6d | %9.1f %9.1f %9.1f\n", t->name, t->m, t->n, t->k, flops / best[0] * 1e-9,
+               flops / best[1] * 1e-9, flops / best[2] * 1e-9);
+        free(p.a), free(p.b), free(p.c), free(bias), free(p.packed), free(p.work);
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ zoo
  * The 1x1 convolutions of the model zoo as the Conv operator runs them: weights packed at load
  * (cort_sgemm_pack_a), the image read in place as B (N = H*W columns), bias and Relu in the store,
@@ -401,6 +454,7 @@ int main(int argc, char **argv) {
     if (openblas_set_num_threads) openblas_set_num_threads(1); /* timings are of one thread's CPU time */
     if (argc > 1 && !strcmp(argv[1], "conv")) return conv_main();
     if (argc > 1 && !strcmp(argv[1], "tfm")) return tfm_main();
+    if (argc > 1 && !strcmp(argv[1], "gelu")) return gelu_main();
     if (argc > 1 && !strcmp(argv[1], "zoo")) {
         const char *only = argc > 2 && strcmp(argv[2], "all") ? argv[2] : NULL;
         return zoo_main(only, argc > 3 ? atoi(argv[3]) : 2);

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernels/kernels.h"
+
 /* y[i] = x[i] * 0.5 * (1 + erf(x[i] / sqrt 2)) */
 void cort_gelu(const float *x, float *y, int64_t n);
 /* y[i] = x[i] * 0.5 * (1 + tanh(sqrt(2 / pi) * (x[i] + 0.044715 x[i]^3))) */
@@ -22,6 +24,21 @@ void cort_layernorm_rows(const float *x, const float *scale, const float *bias, 
  * the rows are left as e^(x - row max) and inv_sum[r] receives 1 / the sum of row r, for a caller that
  * scales fewer values later (attention: the rows of scores x V). */
 void cort_softmax_rows(float *s, int64_t rows, int64_t n, int64_t ld, float *inv_sum);
+
+/* A per-column epilogue of a GEMM (a projection's bias, then optionally GELU), applied by the thread
+ * that computed each block of C while the block is still in its cache: C = act(A * op(B) + bias[col]). */
+typedef struct cort_sgemm_col_epilogue {
+    const float *bias; /* one value per column of C (n values), or NULL */
+    bool gelu;         /* apply GELU after the bias */
+    bool tanh_form;    /* GELU's tanh approximation (FastGelu) instead of its erf form */
+} cort_sgemm_col_epilogue;
+/* C = act(A * op(B) + bias) for a plain row-major A (m x k, lda), B packed beforehand by
+ * cort_sgemm_pack_b (packed_b) or a plain B (b, ldb, trans_b; packed_b NULL), C overwritten (beta 0).
+ * `work`: cort_sgemm_col_ep_mt_work_size(m, n, k, threads, packed_b != NULL) bytes. */
+size_t cort_sgemm_col_ep_mt_work_size(int64_t m, int64_t n, int64_t k, int threads, bool b_packed);
+void cort_sgemm_col_ep_mt(const cort_threads *th, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                          const float *packed_b, bool trans_b, const float *b, int64_t ldb, float *c, int64_t ldc,
+                          const cort_sgemm_col_epilogue *ep, void *work);
 
 /* One variant of every entry, for the dispatcher and for tests that compare variants. */
 typedef struct cort_transformer_impl {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "kernels/transformer.h"
 #include "ops/fused.h"
 #include "ops/nn_util.h"
 #include "ops/op.h"
@@ -448,9 +449,10 @@ static cort_status *matmul_run(cort_kctx *ctx) {
 
 /* Y = act(A * op(B) + bias): a MatMul with a constant 2-D B (transposed when transB), the bias Add
  * that follows it and optionally a GELU, as the optimizer fuses them (src/opt/fuse_transformer.c).
- * A's leading dims fold into the rows of one GEMM against B packed at load. Without an activation the
- * bias is written into Y first (rows split among the threads) and accumulated onto (beta 1); with one,
- * the bias is added in the activation's pass over Y after the GEMM. */
+ * A's leading dims fold into the rows of one GEMM against B packed at load. With an activation, the bias
+ * and GELU are the GEMM's per-column epilogue: each thread applies them to the blocks of Y it computed
+ * while they are in its cache (no second pass over Y, no fork for one). Without one the bias is written
+ * into Y first (rows split among the threads) and the GEMM accumulates onto it (beta 1). */
 typedef struct fused_matmul_params {
     bool trans_b;
     cort_fused_act act;
@@ -525,27 +527,30 @@ static cort_status *fused_matmul_run(cort_kctx *ctx) {
     for (int d = 0; d < a->rank - 1; d++) m *= a->dims[d];
     if (m * n == 0) return NULL;
     cort_threads th = cort_nn_threads(ctx);
-    int64_t rows_per_chunk = (16384 + n - 1) / n;
-    /* With an activation the bias joins its pass; else the GEMM accumulates onto it (beta 1). */
-    bias_rows rows = {p->act, bias ? bias->data : NULL, y->data, n};
-    bool bias_first = bias && (p->act == CORT_FUSED_NONE || k == 0);
-    if (bias_first) {
-        th.parallel_for(th.self, m, rows_per_chunk, fill_bias_task, &rows);
-        rows.bias = NULL;
-    } else if (k == 0) {
-        memset(y->data, 0, (size_t)(m * n) * sizeof(float));
-    }
     const float *pb = packed_b_for(ctx, b, p->trans_b);
     void *work;
+    if (k > 0 && p->act != CORT_FUSED_NONE) { /* bias + GELU: the GEMM's per-column epilogue */
+        CORT_TRY(cort_nn_scratch(ctx, cort_sgemm_col_ep_mt_work_size(m, n, k, th.count, pb != NULL), &work));
+        cort_sgemm_col_epilogue ep = {bias ? bias->data : NULL, true, p->act == CORT_FUSED_FAST_GELU};
+        cort_sgemm_col_ep_mt(&th, m, n, k, a->data, k, pb, p->trans_b, b->data, p->trans_b ? k : n, y->data, n,
+                             &ep, work);
+        return NULL;
+    }
+    /* the bias copied in first (all threads) and accumulated onto (beta 1): cheaper than a pass after */
+    int64_t rows_per_chunk = (16384 + n - 1) / n;
+    bias_rows rows = {p->act, bias ? bias->data : NULL, y->data, n};
+    if (bias) th.parallel_for(th.self, m, rows_per_chunk, fill_bias_task, &rows);
+    else if (k == 0) memset(y->data, 0, (size_t)(m * n) * sizeof(float));
+    rows.bias = NULL;
     CORT_TRY(cort_nn_scratch(ctx, pb ? cort_sgemm_packed_b_mt_work_size(m, n, k, th.count)
                                      : cort_sgemm_mt_work_size(m, n, k, th.count), &work));
-    float beta = bias_first ? 1.0f : 0.0f;
+    float beta = bias ? 1.0f : 0.0f;
     if (k > 0 && pb)
         cort_sgemm_packed_b_mt(&th, false, m, n, k, 1.0f, a->data, k, pb, beta, y->data, n, work);
     else if (k > 0)
         cort_sgemm_mt(&th, false, p->trans_b, m, n, k, 1.0f, a->data, k, b->data, p->trans_b ? k : n, beta, y->data,
                       n, work);
-    if (p->act != CORT_FUSED_NONE) th.parallel_for(th.self, m, rows_per_chunk, finish_rows_task, &rows);
+    if (p->act != CORT_FUSED_NONE) th.parallel_for(th.self, m, rows_per_chunk, finish_rows_task, &rows); /* k 0 */
     return NULL;
 }
 

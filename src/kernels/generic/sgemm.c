@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "kernels/transformer.h"
 
 enum {
     MR_MAX = 12, /* largest micro-tile of any kernel */
@@ -41,12 +42,24 @@ static int64_t block_rows(int64_t m, int64_t mr) {
     return min64(MC, round_up((m + blocks - 1) / blocks, mr));
 }
 
+/* Whether a task packs all of its A once (into the tail of its work) instead of again for every
+ * column block of C: when there may be several (n past the smallest block an epilogue asks for) and
+ * the packed A stays small (a transformer's token rows; gpt2's LM head has 25 column blocks). */
+static bool prepack_room(int64_t m, int64_t n, int64_t k) {
+    return n > 256 && (double)round_up(m, MR_MAX) * (double)k * sizeof(float) <= 2.0 * 1024 * 1024;
+}
+
+static size_t prepack_size(int64_t m, int64_t n, int64_t k) {
+    /* rows rounded up to the kernel's mr, which may exceed a round-up to MR_MAX (m 9, mr 8) */
+    return prepack_room(m, n, k) ? (size_t)((round_up(m, MR_MAX) + MR_MAX) * k) * sizeof(float) + 64 : 0;
+}
+
 size_t cort_sgemm_work_size(int64_t m, int64_t n, int64_t k) {
     if (m <= 0 || n <= 0 || k <= 0) return 64;
     int64_t kc = min64(k, KC);
     int64_t a_panel = round_up(min64(m, MC), MR_MAX) * kc;
     int64_t b_panel = round_up(min64(n, NC), NR_MAX) * kc;
-    return (size_t)(a_panel + b_panel) * sizeof(float) + 128;
+    return (size_t)(a_panel + b_panel) * sizeof(float) + 128 + prepack_size(m, n, k);
 }
 
 /* A micro-kernel's own packing of one panel of an untransposed A (see cort_sgemm_pack_a_avx512). */
@@ -255,6 +268,18 @@ static void activate_block(const cort_sgemm_epilogue *ep, float *c, int64_t ldc,
     for (int64_t i = 0; i < rows; i++) cort_activation_apply(ep, c + i * ldc, cols);
 }
 
+/* The per-column epilogue over a finished block of C whose first column is column j0 of the call. */
+static void finish_cols(const cort_sgemm_col_epilogue *cep, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                        int64_t j0) {
+    const float *bias = cep->bias ? cep->bias + j0 : NULL;
+    for (int64_t i = 0; i < rows; i++) {
+        float *restrict y = c + i * ldc;
+        if (cep->gelu) cort_bias_gelu_rows(y, bias, 1, cols, cep->tanh_form);
+        else if (bias)
+            for (int64_t j = 0; j < cols; j++) y[j] += bias[j];
+    }
+}
+
 /* C = beta * C with the epilogue, for products with nothing to multiply (k == 0 or alpha == 0). */
 static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc, const cort_sgemm_epilogue *ep) {
     cort_sgemm_store st = store_for(ep, beta, true);
@@ -339,22 +364,35 @@ static bool direct_b(const ukernel *uk, const b_source *bs, int64_t m, int64_t n
     return (m <= 2 * MC || small_b) && panel_spreads(bs->ldb, min64(k, KC));
 }
 
-static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha, const a_source *as,
+static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha, const a_source *as_in,
                        const b_source *bs, float beta, float *c, int64_t ldc, const cort_sgemm_epilogue *ep,
-                       void *work) {
+                       const cort_sgemm_col_epilogue *cep, void *work) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0) {
         scale_c(m, n, beta, c, ldc, ep);
+        if (cep) finish_cols(cep, c, ldc, m, n, 0);
         return;
     }
+    a_source a_here = *as_in;
+    const a_source *as = &a_here;
     int64_t kc_max = min64(k, KC), mc_max = block_rows(m, uk.mr);
     float *ap = (float *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
     float *bp = ap + round_up(mc_max, MR_MAX) * kc_max;
     bool direct = direct_b(&uk, bs, m, n, k);
     /* an activation applied after the store reads each block of C again: about 256 KiB of it stays in L2 */
-    int64_t nc_max = act_after_store(ep) ? min64(NC, max64(256, round_up((INT64_C(1) << 16) / mc_max, 32))) : NC;
+    bool after = act_after_store(ep) || (cep && cep->gelu); /* a bias alone is cheap: whole blocks */
+    int64_t nc_max = after ? min64(NC, max64(256, round_up((INT64_C(1) << 16) / mc_max, 32))) : NC;
+    if (!as->packed && n > nc_max && prepack_room(m, n, k)) {
+        /* several column blocks: A packed once for all of them (alpha folded in), after the panels */
+        float *past = bp + (bs->packed ? 0 : round_up(min64(n, NC), NR_MAX) * kc_max);
+        float *whole = (float *)(((uintptr_t)past + 63) & ~(uintptr_t)63);
+        int64_t rows = round_up(m, uk.mr);
+        for (int64_t pc = 0; pc < k; pc += KC)
+            pack_a(as->trans, as->a, as->lda, 0, m, pc, min64(KC, k - pc), alpha, uk.mr, uk.pack_a, whole + pc * rows);
+        a_here = (a_source){false, NULL, 0, whole, rows, 0};
+    }
     for (int64_t jc = 0, nc; jc < n; jc += nc) {
-        nc = bs->packed ? packed_cols(bs, n, jc) : min64(nc_max, n - jc);
+        nc = bs->packed ? min64(packed_cols(bs, n, jc), after ? nc_max : NC) : min64(nc_max, n - jc);
         for (int64_t pc = 0; pc < k; pc += KC) {
             int64_t kc = min64(KC, k - pc);
             cort_sgemm_store st = store_for(ep, pc == 0 ? beta : 1.0f, pc + kc >= k);
@@ -374,6 +412,7 @@ static void sgemm_core(ukernel uk, int64_t m, int64_t n, int64_t k, float alpha,
                 if (direct) uk.direct(mc, nc, kc, panel, bs->b + pc * bs->ldb + jc, bs->ldb, cblock, ldc, &here, bp);
                 else uk.block(mc, nc, kc, panel, bpanel, cblock, ldc, &here);
                 if (pc + kc >= k && act_after_store(ep)) activate_block(ep, c + ic * ldc + jc, ldc, mc, nc);
+                if (pc + kc >= k && cep) finish_cols(cep, c + ic * ldc + jc, ldc, mc, nc, jc);
             }
         }
     }
@@ -383,7 +422,7 @@ void cort_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
                 int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc, void *work) {
     a_source as = {trans_a, a, lda, NULL, 0, 0};
     b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0, 0};
-    sgemm_core(pick_kernel(), m, n, k, alpha, &as, &bs, beta, c, ldc, NULL, work);
+    sgemm_core(pick_kernel(), m, n, k, alpha, &as, &bs, beta, c, ldc, NULL, NULL, work);
 }
 
 bool cort_sgemm_variant_ep(int variant, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -393,7 +432,7 @@ bool cort_sgemm_variant_ep(int variant, bool trans_a, bool trans_b, int64_t m, i
     if (!variant_at(variant, &uk)) return false;
     a_source as = {trans_a, a, lda, NULL, 0, 0};
     b_source bs = {trans_b, b, ldb, NULL, NULL, NULL, 0, 0};
-    sgemm_core(uk, m, n, k, alpha, &as, &bs, beta, c, ldc, ep, work);
+    sgemm_core(uk, m, n, k, alpha, &as, &bs, beta, c, ldc, ep, NULL, work);
     return true;
 }
 
@@ -443,6 +482,7 @@ typedef struct sgemm_split {
     float alpha, beta;
     float *c;
     const cort_sgemm_epilogue *ep;
+    const cort_sgemm_col_epilogue *cep;
     char *work;
     size_t work_each;
 } sgemm_split;
@@ -469,7 +509,8 @@ static size_t task_work_size(bool split_rows, bool b_packed, int64_t m, int64_t 
     int64_t rows = split_rows ? chunk : m, cols = split_rows ? n : chunk;
     if (!b_packed) return cort_sgemm_work_size(rows, cols, k);
     if (rows <= 0 || cols <= 0 || k <= 0) return 64;
-    return (size_t)(round_up(min64(rows, MC), MR_MAX) * min64(k, KC)) * sizeof(float) + 128;
+    return (size_t)(round_up(min64(rows, MC), MR_MAX) * min64(k, KC)) * sizeof(float) + 128 +
+           prepack_size(rows, cols, k);
 }
 
 static size_t split_work_size(int64_t m, int64_t n, int64_t k, int threads, bool b_packed) {
@@ -504,12 +545,18 @@ static void sgemm_task(void *arg, int64_t begin, int64_t end) {
                 if (ep.bias) ep.bias += lo;
             }
             sgemm_core(pick_kernel(), rows, s->n, s->k, s->alpha, &as, &bs, s->beta, s->c + lo * s->ldc, s->ldc,
-                       s->ep ? &ep : NULL, work);
+                       s->ep ? &ep : NULL, s->cep, work);
         } else {
             int64_t cols = min64(s->chunk, s->n - lo);
             if (bs.b) bs.b += bs.trans ? lo * bs.ldb : lo;
             bs.col0 += lo;
-            sgemm_core(pick_kernel(), s->m, cols, s->k, s->alpha, &as, &bs, s->beta, s->c + lo, s->ldc, s->ep, work);
+            cort_sgemm_col_epilogue cep;
+            if (s->cep) {
+                cep = *s->cep;
+                if (cep.bias) cep.bias += lo;
+            }
+            sgemm_core(pick_kernel(), s->m, cols, s->k, s->alpha, &as, &bs, s->beta, s->c + lo, s->ldc, s->ep,
+                       s->cep ? &cep : NULL, work);
         }
     }
 }
@@ -590,6 +637,22 @@ void cort_sgemm_gather_b_mt_ep(const cort_threads *th, const float *packed_a, co
     s.ep = ep;
     s.a = (a_source){false, a, lda, packed_a, 0, 0};
     s.b = (b_source){false, NULL, 0, NULL, pack, pack_src, 0, 0};
+    sgemm_split_run(th, &s, work);
+}
+
+size_t cort_sgemm_col_ep_mt_work_size(int64_t m, int64_t n, int64_t k, int threads, bool b_packed) {
+    return split_work_size(m, n, k, threads, b_packed);
+}
+
+void cort_sgemm_col_ep_mt(const cort_threads *th, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                          const float *packed_b, bool trans_b, const float *b, int64_t ldb, float *c, int64_t ldc,
+                          const cort_sgemm_col_epilogue *ep, void *work) {
+    sgemm_split s;
+    split_init(&s, m, n, k, 1.0f, 0.0f, c, ldc);
+    s.cep = ep;
+    s.a = (a_source){false, a, lda, NULL, 0, 0};
+    if (packed_b) s.b = (b_source){false, NULL, 0, packed_b, NULL, NULL, 0, n};
+    else s.b = (b_source){trans_b, b, ldb, NULL, NULL, NULL, 0, 0};
     sgemm_split_run(th, &s, work);
 }
 
