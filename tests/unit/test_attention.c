@@ -93,8 +93,9 @@ static void check_attention_queries(int64_t d0, int64_t d1, int seq_axis, bool m
         nn_attr_float(&c, "scale", 0.3f);
         nn_input(&c, 0, CORT_FLOAT, 3, dims, qkv);
         if (masked) nn_input(&c, 1, CORT_BOOL, 2, mdims, mask);
-        int64_t out_of_range = seq;
-        nn_input(&c, 2, CORT_INT64, scalar ? 0 : 1, kdims, bad ? &out_of_range : idx);
+        int64_t out_of_range[3] = {0, seq, 0}; /* as many indices as idx, one of them past the end */
+        if (scalar) out_of_range[0] = seq;
+        nn_input(&c, 2, CORT_INT64, scalar ? 0 : 1, kdims, bad ? out_of_range : idx);
         cort_status *st = run_cort(&c);
         if (bad) {
             CHECK(st && strstr(cort_status_message(st), "out of range"));
