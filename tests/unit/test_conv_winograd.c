@@ -93,6 +93,18 @@ static void test_random_geometries(void) {
     /* blocks of more than 64 tiles, whose output transform runs in chunks that split tile rows */
     CHECK(run_case(4, 8, 8, 61, 58, 1, 1, 1, 1, CORT_ACT_RELU, true, 1) == 0);
     CHECK(run_case(2, 8, 8, 45, 47, 1, 0, 2, 1, CORT_ACT_NONE, false, 2) == 0);
+    /* blocks that begin and end inside tile rows: 7 x 7 tiles in 2, 3 and 4 equal shares, 19 x 22 in 6 */
+    for (int threads = 2; threads <= 4; threads++) {
+        CHECK(run_case(4, 16, 32, 27, 27, 1, 1, 1, 1, CORT_ACT_RELU, threads == 3, threads) == 0);
+        CHECK(run_case(4, 9, 12, 26, 25, 0, 2, 2, 0, CORT_ACT_NONE, threads != 3, threads) == 0);
+    }
+    CHECK(run_case(2, 12, 20, 37, 43, 2, 0, 1, 2, CORT_ACT_SIGMOID, true, 6) == 0);
+    /* wide layers on few tiles, over 1 to 4 threads */
+    for (int threads = 1; threads <= 4; threads++) {
+        CHECK(run_case(4, 16, 130, 27, 27, 1, 1, 1, 1, CORT_ACT_RELU, threads % 2 == 0, threads) == 0);
+        CHECK(run_case(2, 12, 150, 14, 13, 1, 1, 1, 1, CORT_ACT_NONE, threads % 2 == 1, threads) == 0);
+    }
+    CHECK(run_case(4, 8, 128, 40, 44, 1, 1, 1, 1, CORT_ACT_LEAKY_RELU, true, 4) == 0);
 }
 
 static void test_applicability(void) {

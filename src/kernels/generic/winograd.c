@@ -8,9 +8,9 @@
  * the weights' memory.
  *
  * Work is split into blocks of whole tile rows, sized so that a block's transformed input and
- * products stay in the L2 cache; each block runs transform, products and inverse transform on one
- * thread with its own scratch, so threads never wait on each other inside a convolution. The
- * transforms are loops over whole rows that compilers vectorise. */
+ * products stay in the L2 cache, as many on every thread; each block runs transform, products and
+ * inverse transform on one thread with its own scratch, so threads never wait on each other inside a
+ * convolution. The transforms are loops over whole rows that compilers vectorise. */
 #include <math.h>
 #include <string.h>
 
@@ -83,7 +83,8 @@ void cort_winograd_pack_weights(int tile, int64_t out_ch, int64_t in_ch, const f
     }
 }
 
-/* The blocking of one convolution: tile rows per block, and each block's scratch. */
+/* The blocking of one convolution: tile rows per block (at most rows_per_block), and each block's
+ * scratch. */
 typedef struct wino_plan {
     int tile, a, pos;
     int64_t tiles_h, tiles_w, rows_per_block, blocks, max_tiles;
@@ -105,17 +106,20 @@ static wino_plan plan_for(int tile, const cort_conv_geom *g, int64_t in_ch, int6
     w.in_ch = in_ch, w.out_ch = out_ch;
     w.padded_w = tile * w.tiles_w + 2;
     /* a block's V and M (pos floats per tile and channel) in about 384 KiB, half the L2 (sgemm_bench conv
-     * measured 192..1536 KiB: 384 was best or close to it on every shape), and at least one
-     * task per thread when there are tile rows enough */
+     * measured 192..1536 KiB: 384 was best or close to it on every shape), but not under 128 tiles
+     * (F(4x4)) or 64 (F(2x2)): the products are computed in 32-column panels, and a 7x7 grid cut in
+     * 28 + 21 tiles costs two panels where 49 cost one and a half (ResNet's 3x3 256 -> 256 at 14x14,
+     * one thread: 0.76 -> 0.63 ms). Then as many blocks on every thread, their rows differing by
+     * at most one: 13 tile rows in 4 blocks are 3, 3, 3, 4 rows (7:6 on two threads), not
+     * 4, 4, 4, 1 (8:5). */
     int64_t per_tile = w.pos * (in_ch + out_ch) * (int64_t)sizeof(float);
-    int64_t tiles = (384 * 1024) / (per_tile > 0 ? per_tile : 1);
-    if (tiles < (tile == 4 ? 128 : 32)) tiles = tile == 4 ? 128 : 32;
-    int64_t rows = tiles / w.tiles_w;
+    int64_t tiles = (384 * 1024) / (per_tile > 0 ? per_tile : 1), least = tile == 4 ? 128 : 64;
+    if (tiles < least) tiles = least;
+    int64_t rows = tiles / w.tiles_w, n = threads < 1 ? 1 : threads;
     if (rows < 1) rows = 1;
-    if (threads > 1 && rows * threads > w.tiles_h) rows = (w.tiles_h + threads - 1) / threads;
-    if (rows < 1) rows = 1;
-    w.rows_per_block = min64(rows, w.tiles_h);
-    w.blocks = (w.tiles_h + w.rows_per_block - 1) / w.rows_per_block;
+    int64_t blocks = (w.tiles_h + rows - 1) / rows;
+    w.blocks = min64((blocks + n - 1) / n * n, w.tiles_h);
+    w.rows_per_block = (w.tiles_h + w.blocks - 1) / w.blocks;
     w.max_tiles = w.rows_per_block * w.tiles_w;
     w.v_floats = (size_t)(w.pos * in_ch * w.max_tiles);
     w.m_floats = (size_t)(w.pos * out_ch * w.max_tiles);
@@ -313,7 +317,7 @@ static void run_block(const wino_job *j, int64_t block, char *scratch) {
     const wino_plan *w = &j->plan;
     const cort_conv_geom *g = j->g;
     int tile = w->tile, a = w->a;
-    int64_t ty0 = block * w->rows_per_block, ty1 = min64(ty0 + w->rows_per_block, w->tiles_h);
+    int64_t ty0 = block * w->tiles_h / w->blocks, ty1 = (block + 1) * w->tiles_h / w->blocks;
     int64_t tw = w->tiles_w, nt = (ty1 - ty0) * tw, pw = w->padded_w, isize = g->in[0] * g->in[1];
     float *v = (float *)scratch;
     float *mm = (float *)(scratch + align64(w->v_floats * sizeof(float)));
