@@ -93,7 +93,8 @@ static void test_random_geometries(void) {
     /* blocks of more than 64 tiles, whose output transform runs in chunks that split tile rows */
     CHECK(run_case(4, 8, 8, 61, 58, 1, 1, 1, 1, CORT_ACT_RELU, true, 1) == 0);
     CHECK(run_case(2, 8, 8, 45, 47, 1, 0, 2, 1, CORT_ACT_NONE, false, 2) == 0);
-    /* blocks that begin and end inside tile rows: 7 x 7 tiles in 2, 3 and 4 equal shares, 19 x 22 in 6 */
+    /* tile grids in as many blocks on every thread, with uneven rows: 7 x 7 tiles over 2, 3 and 4
+     * threads, 19 x 22 over 6 */
     for (int threads = 2; threads <= 4; threads++) {
         CHECK(run_case(4, 16, 32, 27, 27, 1, 1, 1, 1, CORT_ACT_RELU, threads == 3, threads) == 0);
         CHECK(run_case(4, 9, 12, 26, 25, 0, 2, 2, 0, CORT_ACT_NONE, threads != 3, threads) == 0);

@@ -351,11 +351,15 @@ static void run_block(const wino_job *j, int64_t block, char *scratch) {
     }
 }
 
+/* Task t runs a run of consecutive blocks (image rows top to bottom), as the pool hands the caller the
+ * first tasks and the workers the last: the rows a thread reads are then mostly those it wrote at
+ * the step before, not lines in the other core's cache. */
 static void wino_tasks(void *arg, int64_t begin, int64_t end) {
     const wino_job *j = arg;
     for (int64_t t = begin; t < end; t++) {
         char *scratch = (char *)(((uintptr_t)(j->work + (size_t)t * j->plan.each_bytes) + 63) & ~(uintptr_t)63);
-        for (int64_t b = t; b < j->plan.blocks; b += j->tasks) run_block(j, b, scratch);
+        int64_t b0 = t * j->plan.blocks / j->tasks, b1 = (t + 1) * j->plan.blocks / j->tasks;
+        for (int64_t b = b0; b < b1; b++) run_block(j, b, scratch);
     }
 }
 
