@@ -15,6 +15,7 @@
  * With `zoo [NAME|all] [THREADS]` it times the zoo's 1x1 convolutions (squeezenet, densenet, efficientnet,
  * mobilenet, resnet50; NAME picks those whose name contains it) at 1 and 2 threads (THREADS 1: only 1)
  * against OpenBLAS at the same. */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,14 @@
 enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
 void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                  const float *b, int ldb, float beta, float *c, int ldc);
-void openblas_set_num_threads(int threads) __attribute__((weak)); /* absent from a reference BLAS */
+
+/* OpenBLAS's thread count, looked up at run time: a weak reference to openblas_set_num_threads was
+ * dropped by the linker, so OpenBLAS ran on both cores while only the caller's CPU time was counted
+ * (doubling its GFLOP/s). A reference BLAS has no such function and runs on one thread anyway. */
+static void set_blas_threads(int threads) {
+    void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+    if (set_threads) set_threads(threads);
+}
 
 /* The calling thread's CPU time: on a machine shared with other work, time spent descheduled would
  * otherwise count against whichever variant ran then. Single-threaded timings only (OpenBLAS with
@@ -430,7 +438,7 @@ static int zoo_main(const char *only, int max_threads) {
         double g[4] = {0, 0, 0, 0};
         for (int t = 0; t < max_threads; t++) {
             p.th.count = t + 1;
-            if (openblas_set_num_threads) openblas_set_num_threads(t + 1);
+            set_blas_threads(t + 1);
             cort_threadpool_wake(pool);
             g[2 * t] = zoo_gflops(&p, 0);
             cort_threadpool_rest(pool);
@@ -451,7 +459,7 @@ static int zoo_main(const char *only, int max_threads) {
 }
 
 int main(int argc, char **argv) {
-    if (openblas_set_num_threads) openblas_set_num_threads(1); /* timings are of one thread's CPU time */
+    set_blas_threads(1); /* timings are of one thread's CPU time */
     if (argc > 1 && !strcmp(argv[1], "conv")) return conv_main();
     if (argc > 1 && !strcmp(argv[1], "tfm")) return tfm_main();
     if (argc > 1 && !strcmp(argv[1], "gelu")) return gelu_main();
