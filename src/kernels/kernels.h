@@ -160,6 +160,8 @@ void cort_pool2d_rows(const cort_pool2d *p, const float *x, float *y, int64_t r0
 /* cort_pool2d_rows by `variant` (0 portable C, 1 AVX2, 2 AVX-512), so tests can cover every variant the
  * CPU runs; false, computing nothing, when this CPU or build lacks it. */
 bool cort_pool2d_rows_variant(int variant, const cort_pool2d *p, const float *x, float *y, int64_t r0, int64_t r1);
+/* The sum of x[0..n) (GlobalAveragePool, SqueezeExcite): float partial sums in blocks added in double. */
+double cort_plane_sum(const float *x, int64_t n);
 
 /* y[i] = x[i] * a + b for n floats (src/kernels/generic/scale_shift.c), then with `relu` max(y, 0) (NaN
  * passes, as Relu's); x and y do not overlap. */

@@ -482,24 +482,7 @@ typedef struct global_job {
     float *y;
 } global_job;
 
-/* Sixteen float partial sums (which compilers keep in one vector register) per block of a few
- * thousand elements, the blocks added in double: vector speed, and the error of a short float sum. */
-enum { GLOBAL_LANES = 16, GLOBAL_BLOCK = 4096 };
-
-static double plane_sum(const float *x, int64_t size) {
-    double total = 0;
-    for (int64_t b = 0; b < size; b += GLOBAL_BLOCK) {
-        int64_t end = b + GLOBAL_BLOCK < size ? b + GLOBAL_BLOCK : size, i = b;
-        float acc[GLOBAL_LANES] = {0};
-        for (; i + GLOBAL_LANES <= end; i += GLOBAL_LANES)
-            for (int q = 0; q < GLOBAL_LANES; q++) acc[q] += x[i + q];
-        float s = 0;
-        for (; i < end; i++) s += x[i];
-        for (int q = 0; q < GLOBAL_LANES; q++) s += acc[q];
-        total += s;
-    }
-    return total;
-}
+enum { GLOBAL_LANES = 16 }; /* running maxima, which compilers keep in one vector register */
 
 /* NaN is skipped, as the plain loop `m = x > m ? x : m` does, lane by lane. */
 static float plane_max(const float *x, int64_t size) {
@@ -521,7 +504,7 @@ static void global_planes(void *arg, int64_t begin, int64_t end) {
         if (j->kind == POOL_MAX) {
             j->y[plane] = plane_max(x, j->size);
         } else if (j->kind == POOL_AVG) {
-            j->y[plane] = j->size ? (float)(plane_sum(x, j->size) / (double)j->size) : NAN;
+            j->y[plane] = j->size ? (float)(cort_plane_sum(x, j->size) / (double)j->size) : NAN;
         } else {
             double s = 0;
             for (int64_t i = 0; i < j->size; i++) s += pow(fabs((double)x[i]), j->p);

@@ -84,24 +84,7 @@ static cort_status *se_infer(cort_infer_ctx *ic) {
 
 /* ---------------------------------------------------------------- the passes over X */
 
-/* Sixteen float partial sums per block of a few thousand elements, the blocks added in double (as
- * GlobalAveragePool sums): vector speed, and the error of a short float sum. */
-enum { SE_LANES = 16, SE_BLOCK = 4096 };
-
-static float plane_mean(const float *x, int64_t size) {
-    double total = 0;
-    for (int64_t b = 0; b < size; b += SE_BLOCK) {
-        int64_t end = b + SE_BLOCK < size ? b + SE_BLOCK : size, i = b;
-        float acc[SE_LANES] = {0};
-        for (; i + SE_LANES <= end; i += SE_LANES)
-            for (int q = 0; q < SE_LANES; q++) acc[q] += x[i + q];
-        float s = 0;
-        for (; i < end; i++) s += x[i];
-        for (int q = 0; q < SE_LANES; q++) s += acc[q];
-        total += s;
-    }
-    return (float)(total / (double)size);
-}
+static float plane_mean(const float *x, int64_t size) { return (float)(cort_plane_sum(x, size) / (double)size); }
 
 /* One run's data: X as images x channels planes of `size` elements, the weights, and per plane the
  * mean and the scale, per image the hidden values. */
