@@ -26,6 +26,16 @@ _Static_assert((int)DIRECT_MR == (int)CORT_PADDED_DIRECT_MR, "the x86 kernel rea
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
+/* The direct kernels (x86/conv_padded_avx512.c, conv_oc_avx512.c) need AVX-512F at run time. */
+static bool have_direct_kernels(void) {
+#ifdef HAVE_X86_DIRECT
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+#else
+    return false;
+#endif
+}
+
 void cort_conv_padded_dims(const cort_conv_geom *g, int64_t *hq, int64_t *wq, int64_t *grid) {
     *wq = g->out[1] + (g->kernel[1] - 1) * g->dilation[1] / g->stride[1];
     *hq = g->out[0] + (g->kernel[0] - 1) * g->dilation[0] / g->stride[0];
@@ -202,12 +212,7 @@ bool cort_conv_padded_direct_ok(const cort_conv_geom *g, int64_t m, int64_t kdim
     /* measured against the GEMM path: 3x3 128 -> 32 at 14x14 0.098 -> 0.082 ms; 3x3/2 64 -> 128 at
      * 28x28 2% slower, so deep filters only with few channels */
     if (kdim > 192 && (m > 64 || g->out[1] >= 32)) return false;
-#ifdef HAVE_X86_DIRECT
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-#else
-    return false;
-#endif
+    return have_direct_kernels();
 }
 
 size_t cort_conv_padded_direct_floats(int64_t m, int64_t kdim) {
@@ -332,12 +337,7 @@ enum { OC_PANEL = 16, OC_ROUND = 64 };
 
 bool cort_conv_oc_ok(const cort_conv_geom *g, int64_t kdim) {
     if (kdim < 1 || kdim > CORT_CONV_OC_MAX_K || !cort_conv_padded_ok(g)) return false;
-#ifdef HAVE_X86_DIRECT
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-#else
-    return false;
-#endif
+    return have_direct_kernels();
 }
 
 size_t cort_conv_oc_floats(int64_t m, int64_t kdim) { return (size_t)((m + OC_ROUND - 1) / OC_ROUND * OC_ROUND * kdim); }
