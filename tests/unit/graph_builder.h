@@ -35,6 +35,28 @@ static inline int gb_float_input(cort_model *m, const char *name, int rank, cons
     return id;
 }
 
+/* A constant called name: a tensor of `type` and dims whose count x elem_size bytes the model's pool
+ * holds (zeroed; returned through *data for the caller to fill, NULL when out of memory). */
+static inline int gb_initializer(cort_model *m, const char *name, int32_t type, int rank, const int64_t *dims,
+                                 void **data) {
+    cort_graph *g = m->graph;
+    int id = cort_graph_value(g, name);
+    int64_t count = 1;
+    for (int r = 0; r < rank; r++) count *= dims[r];
+    cort_tensor *t = cort_pool_calloc(&m->pool, 1, sizeof *t);
+    cort_dim *td = cort_pool_calloc(&m->pool, (size_t)rank + 1, sizeof *td);
+    *data = t && td ? cort_pool_calloc(&m->pool, (size_t)count, cort_elem_size(type)) : NULL;
+    if (!*data) return id;
+    t->type = type;
+    t->rank = rank;
+    for (int r = 0; r < rank; r++) t->dims[r] = dims[r], td[r] = (cort_dim){dims[r], NULL};
+    t->data = *data;
+    g->values[id].init = t;
+    g->values[id].flags |= CORT_VF_INITIALIZER;
+    cort_type_set_tensor(&g->values[id].type, type, rank, td);
+    return id;
+}
+
 /* out = op(a, b) in the default domain; b (or a and b) < 0 leaves that input out. The node's attrs
  * hold n_attrs empty slots for the caller to fill. */
 static inline cort_node *gb_node(cort_graph *g, const char *op, const char *name, int a, int b, int out, int opset,

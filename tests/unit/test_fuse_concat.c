@@ -22,38 +22,17 @@ static float rnd(void) {
 
 /* A constant float tensor of `count` random values (variances: positive) with the given dims. */
 static int constant(cort_model *m, const char *name, int rank, const int64_t *dims, bool positive) {
-    cort_graph *g = m->graph;
-    int id = cort_graph_value(g, name);
-    cort_tensor *t = cort_pool_calloc(&m->pool, 1, sizeof *t);
+    float *d;
+    int id = gb_initializer(m, name, CORT_FLOAT, rank, dims, (void **)&d);
     int64_t count = 1;
     for (int r = 0; r < rank; r++) count *= dims[r];
-    float *d = cort_pool_calloc(&m->pool, (size_t)count, sizeof(float));
-    cort_dim *td = cort_pool_calloc(&m->pool, (size_t)rank, sizeof *td);
-    if (!t || !d || !td) return id;
-    for (int64_t i = 0; i < count; i++) d[i] = positive ? 0.3f + fabsf(rnd()) : rnd();
-    t->type = CORT_FLOAT;
-    t->rank = rank;
-    for (int r = 0; r < rank; r++) t->dims[r] = dims[r], td[r] = (cort_dim){dims[r], NULL};
-    t->data = d;
-    g->values[id].init = t;
-    g->values[id].flags |= CORT_VF_INITIALIZER;
-    cort_type_set_tensor(&g->values[id].type, CORT_FLOAT, rank, td);
+    for (int64_t i = 0; d && i < count; i++) d[i] = positive ? 0.3f + fabsf(rnd()) : rnd();
     return id;
 }
 
 static int int64_constant(cort_model *m, const char *name, int64_t count) {
-    cort_graph *g = m->graph;
-    int id = cort_graph_value(g, name);
-    cort_tensor *t = cort_pool_calloc(&m->pool, 1, sizeof *t);
-    int64_t *d = cort_pool_calloc(&m->pool, (size_t)count, sizeof *d);
-    cort_dim *td = cort_pool_calloc(&m->pool, 1, sizeof *td);
-    if (!t || !d || !td) return id;
-    *t = (cort_tensor){.type = CORT_INT64, .rank = 1, .dims = {count}, .data = d};
-    td[0] = (cort_dim){count, NULL};
-    g->values[id].init = t;
-    g->values[id].flags |= CORT_VF_INITIALIZER;
-    cort_type_set_tensor(&g->values[id].type, CORT_INT64, 1, td);
-    return id;
+    void *d;
+    return gb_initializer(m, name, CORT_INT64, 1, &count, &d);
 }
 
 static void concat(cort_graph *g, const char *name, const int *in, int n, int out) {

@@ -23,19 +23,12 @@ static void add_node(cort_graph *g, const char *op, const char *name, int a, int
     if (n && op[0] == 'L') n->attrs[0] = (cort_attr){.name = "alpha", .type = CORT_ATTR_FLOAT, .f = 0.2f};
 }
 
-static int weight(cort_model *m, cort_graph *g, const char *name, int64_t d0, int64_t d1, int64_t k) {
-    int id = cort_graph_value(g, name);
-    int64_t count = k ? d0 * d1 * k * k : d0; /* k 0: a bias of d0 values */
-    cort_tensor *t = cort_pool_calloc(&m->pool, 1, sizeof *t);
-    float *d = cort_pool_calloc(&m->pool, (size_t)count, sizeof(float));
-    for (int64_t i = 0; i < count; i++) d[i] = rnd() * 0.3f;
-    *t = k ? (cort_tensor){.type = CORT_FLOAT, .rank = 4, .dims = {d0, d1, k, k}, .data = d}
-           : (cort_tensor){.type = CORT_FLOAT, .rank = 1, .dims = {d0}, .data = d};
-    g->values[id].init = t;
-    g->values[id].flags |= CORT_VF_INITIALIZER;
-    cort_dim *dims = cort_pool_calloc(&m->pool, (size_t)t->rank, sizeof *dims);
-    for (int r = 0; r < t->rank; r++) dims[r] = (cort_dim){t->dims[r], NULL};
-    cort_type_set_tensor(&g->values[id].type, CORT_FLOAT, t->rank, dims);
+static int weight(cort_model *m, const char *name, int64_t d0, int64_t d1, int64_t k) {
+    const int64_t wd[4] = {d0, d1, k, k}, bd[1] = {d0}; /* k 0: a bias of d0 values */
+    float *d;
+    int id = gb_initializer(m, name, CORT_FLOAT, k ? 4 : 1, k ? wd : bd, (void **)&d);
+    int64_t count = k ? d0 * d1 * k * k : d0;
+    for (int64_t i = 0; d && i < count; i++) d[i] = rnd() * 0.3f;
     return id;
 }
 
@@ -58,12 +51,12 @@ static cort_model *make_model(void) {
     cort_graph *g = m->graph;
     static const int64_t xd[4] = {1, C, H, W};
     int x = gb_float_input(m, "X", 4, xd, NULL);
-    int w1 = weight(m, g, "w1", C, C, 3), b1 = weight(m, g, "b1", C, 0, 0), w2 = weight(m, g, "w2", C, C / 2, 3);
-    int w3 = weight(m, g, "w3", C, C, 1), b3 = weight(m, g, "b3", C, 0, 0);
+    int w1 = weight(m, "w1", C, C, 3), b1 = weight(m, "b1", C, 0, 0), w2 = weight(m, "w2", C, C / 2, 3);
+    int w3 = weight(m, "w3", C, C, 1), b3 = weight(m, "b3", C, 0, 0);
     int c1 = cort_graph_value(g, "c1"), a1 = cort_graph_value(g, "a1"), y1 = cort_graph_value(g, "Y1");
     int c2 = cort_graph_value(g, "c2"), s2 = cort_graph_value(g, "s2"), y2 = cort_graph_value(g, "Y2");
     int c3 = cort_graph_value(g, "c3"), r3 = cort_graph_value(g, "r3"), y3 = cort_graph_value(g, "Y3");
-    int w4 = weight(m, g, "w4", C, C, 5), c4 = cort_graph_value(g, "c4"), a4 = cort_graph_value(g, "a4");
+    int w4 = weight(m, "w4", C, C, 5), c4 = cort_graph_value(g, "c4"), a4 = cort_graph_value(g, "a4");
     int y4 = cort_graph_value(g, "Y4");
     add_conv(m, g, "conv1", x, w1, b1, 3, 1, c1);
     add_node(g, "Add", "add1", x, c1, a1);
@@ -77,11 +70,11 @@ static cort_model *make_model(void) {
     add_conv(m, g, "conv4", x, w4, -1, 5, 1, c4);
     add_node(g, "Add", "add4", c4, x, a4);
     add_node(g, "Relu", "relu4", a4, -1, y4);
-    int w5 = weight(m, g, "w5", C, C, 3), c5 = cort_graph_value(g, "c5"), n5 = cort_graph_value(g, "n5");
+    int w5 = weight(m, "w5", C, C, 3), c5 = cort_graph_value(g, "c5"), n5 = cort_graph_value(g, "n5");
     int y5 = cort_graph_value(g, "Y5"), bn_in[4];
     static const char *bn_names[4] = {"scale", "beta", "mean", "var"};
     for (int k = 0; k < 4; k++) {
-        bn_in[k] = weight(m, g, bn_names[k], C, 0, 0);
+        bn_in[k] = weight(m, bn_names[k], C, 0, 0);
         float *d = g->values[bn_in[k]].init->data;
         for (int i = 0; k == 3 && i < C; i++) d[i] = 0.2f + d[i] * d[i]; /* variances > 0 */
     }

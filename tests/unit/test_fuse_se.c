@@ -25,20 +25,13 @@ static float rnd(void) {
 }
 
 /* A float initializer: [d0, d1, 1, 1] weights, or with d1 0 a bias [d0]; random, copied to `copy`. */
-static int weight(cort_model *m, cort_graph *g, const char *name, int64_t d0, int64_t d1, float *copy) {
-    int id = cort_graph_value(g, name);
+static int weight(cort_model *m, const char *name, int64_t d0, int64_t d1, float *copy) {
+    const int64_t wd[4] = {d0, d1, 1, 1}, bd[1] = {d0};
+    float *d;
+    int id = gb_initializer(m, name, CORT_FLOAT, d1 ? 4 : 1, d1 ? wd : bd, (void **)&d);
     int64_t count = d1 ? d0 * d1 : d0;
-    cort_tensor *t = cort_pool_calloc(&m->pool, 1, sizeof *t);
-    float *d = cort_pool_calloc(&m->pool, (size_t)count, sizeof(float));
     float scale = d1 ? 2.0f / sqrtf((float)d1) : 0.5f; /* sums of d1 products keep their size */
-    for (int64_t i = 0; i < count; i++) d[i] = copy[i] = rnd() * scale;
-    *t = d1 ? (cort_tensor){.type = CORT_FLOAT, .rank = 4, .dims = {d0, d1, 1, 1}, .data = d}
-            : (cort_tensor){.type = CORT_FLOAT, .rank = 1, .dims = {d0}, .data = d};
-    g->values[id].init = t;
-    g->values[id].flags |= CORT_VF_INITIALIZER;
-    cort_dim *dims = cort_pool_calloc(&m->pool, (size_t)t->rank, sizeof *dims);
-    for (int r = 0; r < t->rank; r++) dims[r] = (cort_dim){t->dims[r], NULL};
-    cort_type_set_tensor(&g->values[id].type, CORT_FLOAT, t->rank, dims);
+    for (int64_t i = 0; d && i < count; i++) d[i] = copy[i] = rnd() * scale;
     return id;
 }
 
@@ -72,8 +65,8 @@ static int add_block(cort_model *m, cort_graph *g, int x, block_kind kind) {
     char nm[16][16];
     for (int i = 0; i < 16; i++) snprintf(nm[i], sizeof nm[i], "%s%d", k, i);
     block_weights *bw = &wts[kind];
-    int w1 = weight(m, g, nm[0], R, C, bw->w1), b1 = weight(m, g, nm[1], R, 0, bw->b1);
-    int w2 = weight(m, g, nm[2], C, R, bw->w2), b2 = kind == BLOCK_A ? weight(m, g, nm[3], C, 0, bw->b2) : -1;
+    int w1 = weight(m, nm[0], R, C, bw->w1), b1 = weight(m, nm[1], R, 0, bw->b1);
+    int w2 = weight(m, nm[2], C, R, bw->w2), b2 = kind == BLOCK_A ? weight(m, nm[3], C, 0, bw->b2) : -1;
     if (b2 < 0) memset(bw->b2, 0, sizeof bw->b2);
     int pooled = cort_graph_value(g, nm[4]), h = cort_graph_value(g, nm[5]), a = cort_graph_value(g, nm[6]);
     int z = cort_graph_value(g, nm[7]), s = cort_graph_value(g, nm[8]), y = cort_graph_value(g, nm[9]);
@@ -101,7 +94,7 @@ static cort_model *make_model(void) {
     const int64_t xd[4] = {N, C, H, W};
     int x = gb_float_input(m, "X", 4, xd, NULL);
     rng_state = 7; /* the same weights at every level */
-    int ya = add_block(m, g, x, BLOCK_A), pw = weight(m, g, "pw", C, C, proj_w), pb = weight(m, g, "pb", C, 0, proj_b);
+    int ya = add_block(m, g, x, BLOCK_A), pw = weight(m, "pw", C, C, proj_w), pb = weight(m, "pb", C, 0, proj_b);
     int proj = cort_graph_value(g, "proj");
     add_conv(g, "proj_conv", ya, pw, pb, proj);
     int yb = add_block(m, g, proj, BLOCK_B), yc = add_block(m, g, yb, BLOCK_C);
